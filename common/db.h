@@ -1,0 +1,49 @@
+/*
+ * The process's one PostgreSQL connection: opened lazily, every statement of
+ * store.c prepared once per connection, re-opened after a failure.
+ */
+#ifndef AUTH_DB_H
+#define AUTH_DB_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "error.h"
+
+/* Remembers the conninfo; no I/O. Call once at start. */
+void	auth_db_init(const char *conninfo);
+
+/*
+ * Returns a connection ready for use with every statement prepared, opening
+ * it if needed; NULL if the database is unreachable (the next call tries
+ * again). Owned by db.c.
+ */
+PGconn *auth_db_conn(void);
+
+/* Drops the connection (after a connection-level failure). */
+void	auth_db_reset(void);
+
+/* Closes the connection at process exit. */
+void	auth_db_close(void);
+
+/*
+ * Runs prepared statement name with nparams text parameters (NULL = SQL
+ * NULL; lengths ignored for text, used for binary params flagged in
+ * formats). On success *res holds the result (the caller PQclear()s it).
+ * Returns AUTH_OK, AUTH_ERR_UNAVAILABLE if the connection is lost (it is
+ * then reset), or AUTH_ERR_INTERNAL for any other failure (logged, without
+ * parameters). *unique_violation (may be NULL) is set on SQLSTATE 23505.
+ */
+enum auth_err auth_db_exec(const char *name, int nparams,
+	    const char *const *values, const int *lengths, const int *formats,
+	    PGresult **res);
+
+/* Transactions: BEGIN / COMMIT / ROLLBACK on the process connection. */
+enum auth_err auth_db_begin(void);
+enum auth_err auth_db_commit(void);
+void	auth_db_rollback(void);
+
+/* True if the last failed exec was a unique violation (SQLSTATE 23505). */
+bool	auth_db_last_unique_violation(void);
+
+#endif

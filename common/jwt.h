@@ -1,0 +1,52 @@
+/*
+ * Access tokens: compact JWS, header {"alg","typ":"at+jwt","kid"}. The
+ * algorithm is pinned by configuration: a token whose header names any other
+ * algorithm, an unknown kid or another typ is rejected before its claims are
+ * read. Signing and verification use keys loaded once (keys.h).
+ */
+#ifndef AUTH_JWT_H
+#define AUTH_JWT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+#include "keys.h"
+#include "token.h"
+
+#define AUTH_JWT_MAX		4096	/* longest token we accept */
+#define AUTH_ROLES_MAX		8
+#define AUTH_ROLE_MAX		32
+#define AUTH_EMAIL_MAX		254
+
+struct auth_jwt_claims {
+	char		sub[AUTH_UUID_LEN + 1];		/* user id */
+	char		sid[AUTH_UUID_LEN + 1];		/* session id ("" if none) */
+	char		jti[32];
+	char		email[AUTH_EMAIL_MAX + 1];
+	bool		email_verified;
+	char		roles[AUTH_ROLES_MAX][AUTH_ROLE_MAX + 1];
+	size_t		nroles;
+	long long	iat, nbf, exp;
+};
+
+/*
+ * Issues a token for c (sub, sid, email, email_verified, roles); iat/nbf are
+ * set to now, exp to now + cfg->access_ttl, jti fresh. *out is malloc'd,
+ * NUL-terminated; the caller frees it.
+ */
+enum auth_err auth_jwt_issue(const struct auth_keyring *kr,
+	    const struct auth_config *cfg, long long now,
+	    struct auth_jwt_claims *c, char **out);
+
+/*
+ * Verifies tok (len bytes): shape, header (alg pinned, typ, kid known),
+ * signature, then iss, aud, exp, nbf (with cfg->clock_leeway) and sub.
+ * Fills *out on AUTH_OK; anything else is AUTH_ERR_UNAUTHORIZED.
+ */
+enum auth_err auth_jwt_verify(const struct auth_keyring *kr,
+	    const struct auth_config *cfg, const char *tok, size_t len,
+	    long long now, struct auth_jwt_claims *out);
+
+#endif

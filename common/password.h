@@ -1,0 +1,51 @@
+/*
+ * Password hashing (libxcrypt, yescrypt; bcrypt and older yescrypt verified)
+ * and the password policy (length, cracklib, the email's local part).
+ */
+#ifndef AUTH_PASSWORD_H
+#define AUTH_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define AUTH_PW_MIN_CHARS	8	/* Unicode code points */
+#define AUTH_PW_MAX_BYTES	1024
+#define AUTH_PW_HASH_MAX	256	/* room for any crypt(5) string */
+
+/*
+ * Prepares the dummy hash used to spend equal work for unknown accounts.
+ * Call once at start with the configured cost. 0, or -1.
+ */
+int	auth_pw_init(unsigned cost);
+
+/*
+ * Hashes pw (len bytes, valid UTF-8, no NUL) with yescrypt at cost into out.
+ * Passphrases longer than libxcrypt accepts are pre-hashed with a
+ * domain-separated SHA-512, never truncated.
+ */
+enum auth_err auth_pw_hash(const char *pw, size_t len, unsigned cost,
+	    char out[AUTH_PW_HASH_MAX]);
+
+/*
+ * Verifies pw against stored (any scheme libxcrypt knows). Returns 1 on match,
+ * 0 on mismatch, -1 on error. On a match, *rehash says whether stored uses
+ * another scheme or other parameters than yescrypt at cost.
+ */
+int	auth_pw_verify(const char *pw, size_t len, const char *stored,
+	    unsigned cost, bool *rehash);
+
+/* Spends the work of one verification against the dummy hash. */
+void	auth_pw_burn(const char *pw, size_t len);
+
+/*
+ * Policy check for a new password. Returns NULL if acceptable, else a short
+ * static reason suitable for a 422 field error (never echoes the password).
+ * email (may be NULL) is the account's address: its local part may not be
+ * contained in the password. dict is the cracklib dictionary prefix.
+ */
+const char *auth_pw_policy(const char *pw, size_t len, const char *email,
+	    size_t email_len, const char *dict);
+
+#endif
