@@ -1,0 +1,331 @@
+/* Password hashing with libxcrypt (yescrypt) and the password policy. */
+#include <sys/stat.h>
+
+#include <stddef.h>
+
+#include <crack.h>
+#include <crypt.h>
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "password.h"
+#include "token.h"
+
+#define PW_COST_MIN		1
+#define PW_COST_MAX		11
+#define PW_PREHASH_LEN		(1 + 86)	/* 0xff + base64url(SHA-512) */
+#define PW_CRACKLIB_MAX		255		/* cracklib truncates past this */
+
+static char	pw_dummy[AUTH_PW_HASH_MAX];
+static unsigned	pw_dummy_cost;
+
+static char	pw_params[CRYPT_GENSALT_OUTPUT_SIZE];	/* "$y$j9T$" for pw_params_cost */
+static unsigned	pw_params_cost;
+
+/*
+ * Builds the NUL-terminated phrase handed to crypt into buf. Passwords that
+ * libxcrypt would refuse as too long become 0xff || base64url(SHA-512(pw)),
+ * when prehash is set (yescrypt only); 0xff never starts valid UTF-8, so no
+ * typed password collides with a pre-hashed one. 0, or -1.
+ */
+static int
+pw_phrase(const char *pw, size_t len, bool prehash,
+    char buf[CRYPT_MAX_PASSPHRASE_SIZE])
+{
+	unsigned char	digest[SHA512_DIGEST_LENGTH];
+	int		rc = -1;
+
+	if (pw == NULL || len > AUTH_PW_MAX_BYTES || memchr(pw, '\0', len))
+		return -1;
+	if (len < CRYPT_MAX_PASSPHRASE_SIZE) {
+		memcpy(buf, pw, len);
+		buf[len] = '\0';
+		return 0;
+	}
+	if (!prehash)
+		return -1;
+	SHA512((const unsigned char *)pw, len, digest);
+	buf[0] = '\xff';
+	if (auth_b64url_encode(digest, sizeof(digest), buf + 1,
+	    CRYPT_MAX_PASSPHRASE_SIZE - 1) != PW_PREHASH_LEN - 1)
+		goto out;
+	rc = 0;
+out:
+	auth_wipe(digest, sizeof(digest));
+	return rc;
+}
+
+/* Length of the "$y$<params>$" prefix of a yescrypt string, or 0. */
+static size_t
+pw_yescrypt_prefix(const char *s)
+{
+	const char	*end;
+
+	if (strncmp(s, "$y$", 3) != 0)
+		return 0;
+	if ((end = strchr(s + 3, '$')) == NULL || end == s + 3)
+		return 0;
+	return (size_t)(end - s) + 1;
+}
+
+/* The "$y$<params>$" prefix crypt_gensalt produces for cost, cached. */
+static const char *
+pw_params_for(unsigned cost)
+{
+	char	setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	size_t	n;
+
+	if (pw_params_cost == cost && pw_params[0] != '\0')
+		return pw_params;
+	if (crypt_gensalt_rn("$y$", cost, NULL, 0, setting,
+	    sizeof(setting)) == NULL || setting[0] == '*')
+		return NULL;
+	if ((n = pw_yescrypt_prefix(setting)) == 0 || n >= sizeof(pw_params))
+		return NULL;
+	memcpy(pw_params, setting, n);
+	pw_params[n] = '\0';
+	pw_params_cost = cost;
+	return pw_params;
+}
+
+int
+auth_pw_init(unsigned cost)
+{
+	unsigned char	raw[32];
+	char		pw[64];
+	int		rc = -1;
+
+	if (auth_random_bytes(raw, sizeof(raw)) == -1)
+		goto out;
+	if (auth_b64url_encode(raw, sizeof(raw), pw, sizeof(pw)) == 0)
+		goto out;
+	if (auth_pw_hash(pw, strlen(pw), cost, pw_dummy) != AUTH_OK)
+		goto out;
+	pw_dummy_cost = cost;
+	rc = 0;
+out:
+	auth_wipe(raw, sizeof(raw));
+	auth_wipe(pw, sizeof(pw));
+	return rc;
+}
+
+enum auth_err
+auth_pw_hash(const char *pw, size_t len, unsigned cost,
+    char out[AUTH_PW_HASH_MAX])
+{
+	struct crypt_data	*cd = NULL;
+	char			 setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	char			 phrase[CRYPT_MAX_PASSPHRASE_SIZE];
+	const char		*h;
+	size_t			 n;
+	enum auth_err		 rc = AUTH_ERR_INTERNAL;
+
+	out[0] = '\0';
+	if (cost < PW_COST_MIN || cost > PW_COST_MAX)
+		return AUTH_ERR_INTERNAL;
+	if (pw_phrase(pw, len, true, phrase) == -1)
+		return AUTH_ERR_VALIDATION;
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		goto out;
+	if (crypt_gensalt_rn("$y$", cost, NULL, 0, setting,
+	    sizeof(setting)) == NULL || setting[0] == '*')
+		goto out;
+	h = crypt_rn(phrase, setting, cd, sizeof(*cd));
+	if (h == NULL || h[0] == '*')
+		goto out;
+	if ((n = strlen(h)) >= AUTH_PW_HASH_MAX)
+		goto out;
+	memcpy(out, h, n + 1);
+	rc = AUTH_OK;
+out:
+	if (cd != NULL) {
+		auth_wipe(cd, sizeof(*cd));
+		free(cd);
+	}
+	auth_wipe(phrase, sizeof(phrase));
+	return rc;
+}
+
+int
+auth_pw_verify(const char *pw, size_t len, const char *stored,
+    unsigned cost, bool *rehash)
+{
+	struct crypt_data	*cd = NULL;
+	char			 phrase[CRYPT_MAX_PASSPHRASE_SIZE];
+	const char		*h, *want;
+	size_t			 slen, plen;
+	bool			 yescrypt;
+	int			 rc = -1;
+
+	if (rehash != NULL)
+		*rehash = false;
+	if (stored == NULL || pw == NULL)
+		return -1;
+	slen = strnlen(stored, AUTH_PW_HASH_MAX);
+	if (slen == AUTH_PW_HASH_MAX)
+		return -1;
+	/* "*..." and "!..." mark locked or unusable accounts: never a match. */
+	if (slen == 0 || stored[0] == '*' || stored[0] == '!')
+		return 0;
+	yescrypt = pw_yescrypt_prefix(stored) != 0;
+	if (pw_phrase(pw, len, yescrypt, phrase) == -1) {
+		/* Too long for a scheme that never saw long passwords. */
+		return len <= AUTH_PW_MAX_BYTES && !memchr(pw, '\0', len) ?
+		    0 : -1;
+	}
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		goto out;
+	h = crypt_rn(phrase, stored, cd, sizeof(*cd));
+	if (h == NULL || h[0] == '*')
+		goto out;
+	if (!auth_ct_equal(h, strlen(h), stored, slen)) {
+		rc = 0;
+		goto out;
+	}
+	rc = 1;
+	if (rehash != NULL) {
+		want = pw_params_for(cost);
+		plen = pw_yescrypt_prefix(stored);
+		*rehash = want == NULL || plen == 0 || plen != strlen(want) ||
+		    memcmp(stored, want, plen) != 0;
+	}
+out:
+	if (cd != NULL) {
+		auth_wipe(cd, sizeof(*cd));
+		free(cd);
+	}
+	auth_wipe(phrase, sizeof(phrase));
+	return rc;
+}
+
+void
+auth_pw_burn(const char *pw, size_t len)
+{
+	bool	rehash;
+
+	if (pw_dummy[0] == '\0' && auth_pw_init(5) == -1)
+		return;
+	(void)auth_pw_verify(pw, len, pw_dummy, pw_dummy_cost, &rehash);
+}
+
+/* True if s (len bytes) is well-formed UTF-8 without NUL; counts code points. */
+static bool
+pw_utf8(const char *s, size_t len, size_t *chars)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n = 0, k, need;
+	uint32_t		 cp, min;
+
+	while (i < len) {
+		if (p[i] == 0)
+			return false;
+		if (p[i] < 0x80) {
+			i++;
+			n++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			need = 1;
+			cp = p[i] & 0x1f;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			need = 2;
+			cp = p[i] & 0x0f;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			need = 3;
+			cp = p[i] & 0x07;
+			min = 0x10000;
+		} else
+			return false;
+		if (len - i <= need)
+			return false;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+		n++;
+	}
+	*chars = n;
+	return true;
+}
+
+/* True if needle (nlen bytes) occurs in hay, ASCII case-insensitively. */
+static bool
+pw_contains_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	size_t	i;
+
+	if (nlen == 0 || nlen > hlen)
+		return false;
+	for (i = 0; i + nlen <= hlen; i++)
+		if (strncasecmp(hay + i, needle, nlen) == 0)
+			return true;
+	return false;
+}
+
+/* True if the cracklib dictionary at prefix dict can be opened. */
+static bool
+pw_dict_usable(const char *dict)
+{
+	char	path[1100];
+	int	n;
+
+	n = snprintf(path, sizeof(path), "%s.pwd", dict);
+	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
+}
+
+const char *
+auth_pw_policy(const char *pw, size_t len, const char *email,
+    size_t email_len, const char *dict)
+{
+	char		 buf[PW_CRACKLIB_MAX + 1];
+	char		 user[65];
+	const char	*at, *msg;
+	size_t		 chars, ulen = 0, i;
+
+	if (pw == NULL)
+		return "required";
+	if (len > AUTH_PW_MAX_BYTES)
+		return "too long";
+	if (!pw_utf8(pw, len, &chars))
+		return "invalid characters";
+	if (chars < AUTH_PW_MIN_CHARS)
+		return "too short";
+	if (email != NULL && email_len > 0 &&
+	    (at = memrchr(email, '@', email_len)) != NULL) {
+		ulen = (size_t)(at - email);
+		if (ulen >= 3 && pw_contains_ci(pw, len, email, ulen))
+			return "contains the email address";
+	}
+	if (dict == NULL || dict[0] == '\0')
+		return NULL;
+	if (!pw_dict_usable(dict))
+		return "cannot be checked right now";
+	/* cracklib judges only its first 255 bytes; longer ones are not
+	 * dictionary words. */
+	if (len > PW_CRACKLIB_MAX)
+		return NULL;
+	memcpy(buf, pw, len);
+	buf[len] = '\0';
+	/* Give cracklib the local part as the user name, so it does not look
+	 * up the process's own passwd entry. */
+	if (ulen >= sizeof(user) || (ulen > 0 && memchr(email, '\0', ulen)))
+		ulen = 0;
+	for (i = 0; i < ulen; i++)
+		user[i] = (char)tolower((unsigned char)email[i]);
+	user[ulen] = '\0';
+	msg = FascistCheckUser(buf, dict, user, "");
+	auth_wipe(buf, sizeof(buf));
+	return msg == NULL ? NULL : "too common or too simple";
+}
