@@ -8,18 +8,8 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "flows.h"
 #include "http.h"
-#include "jwt.h"
-#include "keys.h"
-
-/* What every handler can use: configuration and keys, loaded once. */
-struct auth_ctx {
-	const struct auth_config	*cfg;
-	const struct auth_keyring	*keys;		/* NULL if the endpoint needs none */
-	const unsigned char		*seal_key;	/* NULL unless needs_seal */
-	long long			 now;		/* request time, seconds */
-	struct auth_jwt_claims		 bearer;	/* filled when auth_bearer */
-};
 
 /* Field validators run before the handler; they return NULL or a reason. */
 typedef const char *(*auth_validator)(const char *s, size_t len);
@@ -58,6 +48,24 @@ struct auth_endpoint {
 /* Runs the FastCGI accept loop; returns the process exit status. */
 int	auth_endpoint_main(const struct auth_endpoint *ep, int argc,
 	    char **argv);
+
+/* The client context of a request, for sessions and audit events. */
+struct auth_client auth_req_client(const struct auth_req *req);
+
+/* Sets a 200 token-pair body (login, refresh). */
+void	auth_resp_tokens(struct auth_resp *rs, const struct auth_tokens *t);
+
+/*
+ * The refresh token of a request: the body field refresh_token, else the
+ * refresh cookie (copied into buf). Returns its length and points *tok at
+ * it, or -1 if neither was sent.
+ */
+long	auth_req_refresh_token(const struct auth_req *req, char *buf,
+	    size_t bufsz, const char **tok);
+#define AUTH_REFRESH_COOKIE	"refresh_token"
+
+/* Sets a 422 naming field as required; returns AUTH_ERR_VALIDATION. */
+enum auth_err auth_resp_missing(struct auth_resp *rs, const char *field);
 
 /* Common validators. */
 const char *auth_valid_email(const char *s, size_t len);

@@ -1,0 +1,72 @@
+/*
+ * The business rules: signup, email verification, login, refresh rotation,
+ * logout. Callable without HTTP (the tools and tests call them too); they
+ * return an enum auth_err and never write a response.
+ */
+#ifndef AUTH_FLOWS_H
+#define AUTH_FLOWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+#include "jwt.h"
+#include "keys.h"
+#include "seal.h"
+#include "store.h"
+
+/* What every flow can use: configuration and keys, loaded once. */
+struct auth_ctx {
+	const struct auth_config	*cfg;
+	const struct auth_keyring	*keys;		/* NULL if not loaded */
+	const unsigned char		*seal_key;	/* NULL if not loaded */
+	long long			 now;		/* request time, seconds */
+	struct auth_jwt_claims		 bearer;	/* the caller, if authenticated */
+};
+
+/* An issued token pair; auth_tokens_clear wipes and frees it. */
+struct auth_tokens {
+	char	*access;			/* malloc'd JWT */
+	char	 refresh[AUTH_TOKEN_LEN + 1];
+	long	 expires_in;
+	long	 refresh_expires_in;
+	char	 user_id[AUTH_UUID_LEN + 1];
+};
+void	auth_tokens_clear(struct auth_tokens *t);
+
+/* Trims ASCII whitespace at both ends of an email address. */
+void	auth_email_trim(const char **s, size_t *len);
+
+/*
+ * Signs up email/pw. *created says whether a new account was made (u filled);
+ * an existing address queues a notice to its owner instead (AUTH_OK,
+ * *created false) or, with signup_existing = reveal, returns
+ * AUTH_ERR_EMAIL_TAKEN. A weak password returns AUTH_ERR_VALIDATION with the
+ * reason in *weak.
+ */
+enum auth_err auth_flow_signup(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len,
+	    const char *pw, size_t pw_len, struct auth_user *u, bool *created,
+	    const char **weak);
+
+/* Consumes a verification token. AUTH_ERR_INVALID_TOKEN for unknown,
+ * expired or used tokens alike. */
+enum auth_err auth_flow_verify_email(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *token, size_t len);
+
+/* Checks credentials and starts a session. */
+enum auth_err auth_flow_login(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len,
+	    const char *pw, size_t pw_len, struct auth_tokens *out);
+
+/* Rotates a refresh token (API.md, refresh rotation rules 1-5). */
+enum auth_err auth_flow_refresh(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *token, size_t len,
+	    struct auth_tokens *out);
+
+/* Revokes the family of a refresh token; unknown tokens are AUTH_OK. */
+enum auth_err auth_flow_logout(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *token, size_t len);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * Request parsing (form encoding, JSON, query, cookies, Authorization) and
+ * response building. Nothing here does I/O: endpoint.c reads the request and
+ * writes the response.
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#define AUTH_JSON_DEPTH	16
+
+const char *
+auth_req_param(const struct auth_req *r, const char *name)
+{
+	if (r->envp == NULL)
+		return NULL;
+	return FCGX_GetParam(name, r->envp);
+}
+
+const struct auth_str *
+auth_req_field(const struct auth_req *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (r->fields[i].present && strcmp(r->fields[i].name, name) == 0)
+			return &r->fields[i].val;
+	return NULL;
+}
+
+/*
+ * Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
+ * U+10FFFF, no NUL.
+ */
+bool
+auth_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, k;
+	unsigned long cp;
+
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int
+auth_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 20)
+		return -1;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (max - (unsigned long)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes one form-encoded component in place into dst (which may alias
+ * src); returns the decoded length or -1 on a bad escape.
+ */
+static long
+form_decode(const char *src, size_t len, char *dst)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (src[i] == '+')
+			dst[o++] = ' ';
+		else if (src[i] == '%') {
+			if (len - i < 3 || (hi = hexval(src[i + 1])) < 0 ||
+			    (lo = hexval(src[i + 2])) < 0)
+				return -1;
+			dst[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			dst[o++] = src[i];
+	}
+	dst[o] = '\0';
+	return (long)o;
+}
+
+int
+auth_form_parse(const char *body, size_t len, char **bufp,
+    int (*fn)(void *, const char *, size_t, const char *, size_t), void *arg)
+{
+	char *buf = NULL;
+	size_t i = 0, o = 0;
+	int rc = -1;
+
+	*bufp = NULL;
+	/* Every decoded pair fits in its encoded size plus two NULs. */
+	if ((buf = malloc(len + 2)) == NULL)
+		goto out;
+	while (i < len) {
+		const char *pair = body + i, *amp, *eq;
+		size_t plen, klen, vlen;
+		long kd, vd;
+		char *k, *v;
+
+		amp = memchr(pair, '&', len - i);
+		plen = amp ? (size_t)(amp - pair) : len - i;
+		i += plen + (amp ? 1 : 0);
+		if (plen == 0)
+			continue;
+		eq = memchr(pair, '=', plen);
+		klen = eq ? (size_t)(eq - pair) : plen;
+		vlen = eq ? plen - klen - 1 : 0;
+		k = buf + o;
+		if ((kd = form_decode(pair, klen, k)) < 0)
+			goto out;
+		v = k + kd + 1;
+		if ((vd = form_decode(eq ? eq + 1 : "", vlen, v)) < 0)
+			goto out;
+		o += (size_t)kd + 1 + (size_t)vd + 1;
+		if (!auth_utf8_valid(k, (size_t)kd) ||
+		    !auth_utf8_valid(v, (size_t)vd))
+			goto out;
+		if (fn != NULL && fn(arg, k, (size_t)kd, v, (size_t)vd) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc == 0)
+		*bufp = buf;
+	else
+		free(buf);
+	return rc;
+}
+
+json_object *
+auth_json_parse(const char *body, size_t len)
+{
+	struct json_tokener *tok = NULL;
+	json_object *j = NULL;
+	size_t end;
+
+	if (len > (size_t)INT32_MAX)
+		return NULL;
+	if ((tok = json_tokener_new_ex(AUTH_JSON_DEPTH)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	j = json_tokener_parse_ex(tok, body, (int)len);
+	if (j == NULL || json_tokener_get_error(tok) != json_tokener_success)
+		goto bad;
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (!isspace((unsigned char)body[end]))
+			goto bad;
+	if (!json_object_is_type(j, json_type_object))
+		goto bad;
+	json_tokener_free(tok);
+	return j;
+bad:
+	json_object_put(j);
+	json_tokener_free(tok);
+	return NULL;
+}
+
+struct query_find {
+	const char	*name;
+	char		*buf;
+	size_t		 bufsz;
+	long		 found;
+};
+
+static int
+query_match(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
+{
+	struct query_find *q = arg;
+
+	if (q->found >= 0 || strlen(q->name) != klen ||
+	    memcmp(q->name, k, klen) != 0)
+		return 0;
+	if (vlen >= q->bufsz)
+		return -1;
+	memcpy(q->buf, v, vlen);
+	q->buf[vlen] = '\0';
+	q->found = (long)vlen;
+	return 0;
+}
+
+long
+auth_req_query(const struct auth_req *r, const char *name, char *buf,
+    size_t bufsz)
+{
+	struct query_find q = { name, buf, bufsz, -1 };
+	char *tmp = NULL;
+
+	if (r->query == NULL || bufsz == 0)
+		return -1;
+	if (auth_form_parse(r->query, strlen(r->query), &tmp, query_match,
+	    &q) != 0)
+		q.found = -1;
+	free(tmp);
+	return q.found;
+}
+
+long
+auth_req_cookie(const struct auth_req *r, const char *name, char *buf,
+    size_t bufsz)
+{
+	const char *p = r->cookie;
+	size_t nlen = strlen(name);
+
+	if (p == NULL || bufsz == 0)
+		return -1;
+	while (*p != '\0') {
+		const char *end, *val;
+		size_t vlen;
+
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			val = p + nlen + 1;
+			vlen = (size_t)(end - val);
+			while (vlen > 0 && (val[vlen - 1] == ' ' ||
+			    val[vlen - 1] == '\t'))
+				vlen--;
+			if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+				val++;
+				vlen -= 2;
+			}
+			if (vlen >= bufsz)
+				return -1;
+			memcpy(buf, val, vlen);
+			buf[vlen] = '\0';
+			return (long)vlen;
+		}
+		p = end;
+	}
+	return -1;
+}
+
+long
+auth_req_bearer(const struct auth_req *r, const char **tok)
+{
+	const char *a = r->authorization, *p;
+	size_t len;
+
+	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+		return -1;
+	p = a + 7;
+	while (*p == ' ')
+		p++;
+	len = strlen(p);
+	while (len > 0 && p[len - 1] == ' ')
+		len--;
+	if (len == 0)
+		return -1;
+	*tok = p;
+	return (long)len;
+}
+
+void
+auth_resp_init(struct auth_resp *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->status = 500;
+}
+
+void
+auth_resp_free(struct auth_resp *rs)
+{
+	if (rs == NULL)
+		return;
+	json_object_put(rs->json);
+	free(rs->raw);
+	auth_resp_init(rs);
+}
+
+void
+auth_resp_json(struct auth_resp *rs, int status, json_object *j)
+{
+	json_object_put(rs->json);
+	free(rs->raw);
+	rs->raw = NULL;
+	rs->raw_len = 0;
+	rs->json = j;
+	rs->status = status;
+	rs->content_type = "application/json";
+}
+
+void
+auth_resp_problem(struct auth_resp *rs, enum auth_err e, json_object *errors)
+{
+	const struct auth_err_info *ei = auth_err_info(e);
+	json_object *j;
+
+	if ((j = json_object_new_object()) == NULL) {
+		json_object_put(errors);
+		auth_resp_json(rs, ei->status, NULL);
+		return;
+	}
+	json_object_object_add(j, "type", json_object_new_string("about:blank"));
+	json_object_object_add(j, "title", json_object_new_string(ei->title));
+	json_object_object_add(j, "status", json_object_new_int(ei->status));
+	json_object_object_add(j, "detail", json_object_new_string(ei->detail));
+	json_object_object_add(j, "code", json_object_new_string(ei->code));
+	if (errors != NULL)
+		json_object_object_add(j, "errors", errors);
+	auth_resp_json(rs, ei->status, j);
+	rs->content_type = "application/problem+json";
+	rs->err = e;
+}
+
+int
+auth_resp_html(struct auth_resp *rs, int status, const char *html, size_t len)
+{
+	char *copy;
+
+	if ((copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, html, len);
+	copy[len] = '\0';
+	json_object_put(rs->json);
+	rs->json = NULL;
+	free(rs->raw);
+	rs->raw = copy;
+	rs->raw_len = len;
+	rs->status = status;
+	rs->content_type = "text/html; charset=utf-8";
+	return 0;
+}
+
+static bool
+header_safe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+			return false;
+	return true;
+}
+
+int
+auth_resp_header(struct auth_resp *rs, const char *name, const char *fmt, ...)
+{
+	char value[1024];
+	va_list ap;
+	int n, m;
+
+	va_start(ap, fmt);
+	n = vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(value) ||
+	    !header_safe(name, strlen(name)) || strchr(name, ':') != NULL ||
+	    !header_safe(value, (size_t)n))
+		return -1;
+	m = snprintf(rs->headers + rs->headers_len,
+	    sizeof(rs->headers) - rs->headers_len, "%s: %s\r\n", name, value);
+	if (m < 0 || (size_t)m >= sizeof(rs->headers) - rs->headers_len) {
+		rs->headers[rs->headers_len] = '\0';
+		return -1;
+	}
+	rs->headers_len += (size_t)m;
+	return 0;
+}
+
+int
+auth_html_escape(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t i, o = 0;
+
+	if (outsz == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		const char *rep = NULL;
+		size_t rlen;
+
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: break;
+		}
+		rlen = rep ? strlen(rep) : 1;
+		if (outsz - o <= rlen)
+			return -1;
+		if (rep)
+			memcpy(out + o, rep, rlen);
+		else
+			out[o] = s[i];
+		o += rlen;
+	}
+	out[o] = '\0';
+	return (int)o;
+}

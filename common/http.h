@@ -59,6 +59,7 @@ struct auth_req {
 	size_t		 body_len;
 	json_object	*json;		/* owned, parsed JSON body or NULL */
 	char		*form_buf;	/* owned, decoded form pairs */
+	size_t		 form_buf_len;
 	struct auth_field fields[AUTH_FIELDS_MAX];
 	size_t		 nfields;
 	char		 user_id[37];	/* set by handlers for the log line */
