@@ -1,0 +1,310 @@
+#include "db.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+#define DB_CONNINFO_MAX		1024
+#define DB_CONNECT_TIMEOUT	"3"
+
+static char	 db_conninfo[DB_CONNINFO_MAX];
+static PGconn	*db_conn;
+static bool	 db_unique;
+
+void
+auth_db_init(const char *conninfo)
+{
+	int n;
+
+	n = snprintf(db_conninfo, sizeof(db_conninfo), "%s",
+	    conninfo != NULL ? conninfo : "");
+	if (n < 0 || (size_t)n >= sizeof(db_conninfo)) {
+		auth_log_error(NULL, "db: conninfo longer than %d bytes",
+		    DB_CONNINFO_MAX - 1);
+		db_conninfo[0] = '\0';
+	}
+}
+
+void
+auth_db_reset(void)
+{
+	if (db_conn != NULL)
+		PQfinish(db_conn);
+	db_conn = NULL;
+}
+
+void
+auth_db_close(void)
+{
+	auth_db_reset();
+}
+
+/* Logs the first line of libpq's connection error (it names no password). */
+static void
+db_log_conn_error(const char *what)
+{
+	const char	*msg;
+	size_t		 len;
+
+	msg = db_conn != NULL ? PQerrorMessage(db_conn) : "out of memory";
+	len = strcspn(msg, "\r\n");
+	if (len > 200)
+		len = 200;
+	auth_log_error(NULL, "db: %s: %.*s", what, (int)len, msg);
+}
+
+/* Server notices and warnings go to the log by SQLSTATE only. */
+static void
+db_notice(void *arg, const PGresult *r)
+{
+	const char *sev, *state;
+
+	(void)arg;
+	sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	auth_log_info(NULL, "db: server %s, SQLSTATE %s",
+	    sev != NULL ? sev : "notice", state != NULL ? state : "none");
+}
+
+/*
+ * Opens the connection and prepares every statement of store.c. The
+ * conninfo may be a URI or key=value string; connect_timeout comes first so
+ * the conninfo can override it, client_encoding last so it cannot.
+ */
+static bool
+db_open(void)
+{
+	const char *const keys[] = { "connect_timeout", "dbname",
+	    "client_encoding", NULL };
+	const char *const vals[] = { DB_CONNECT_TIMEOUT, db_conninfo,
+	    "UTF8", NULL };
+	PGresult	*r;
+	size_t		 i;
+
+	db_conn = PQconnectdbParams(keys, vals, 1);
+	if (db_conn == NULL || PQstatus(db_conn) != CONNECTION_OK) {
+		db_log_conn_error("connect failed");
+		goto fail;
+	}
+	PQsetNoticeReceiver(db_conn, db_notice, NULL);
+	for (i = 0; i < auth_store_nstmts; i++) {
+		r = PQprepare(db_conn, auth_store_stmts[i].name,
+		    auth_store_stmts[i].sql, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			auth_log_error(NULL, "db: prepare %s failed: SQLSTATE %s",
+			    auth_store_stmts[i].name,
+			    r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE)
+			    != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) :
+			    "none");
+			PQclear(r);
+			goto fail;
+		}
+		PQclear(r);
+	}
+	return true;
+fail:
+	auth_db_reset();
+	return false;
+}
+
+/*
+ * An idle connection has nothing to read; if its socket is readable the
+ * server has closed it (restart, idle timeout) or sent a fatal error. Lets
+ * libpq read it so that PQstatus tells, without sending a statement.
+ */
+static void
+db_check_idle(void)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	if (PQtransactionStatus(db_conn) != PQTRANS_IDLE)
+		return;
+	for (i = 0; i < 4 && PQstatus(db_conn) == CONNECTION_OK; i++) {
+		pfd.fd = PQsocket(db_conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) < 0)
+			break;
+		if (pfd.revents == 0)
+			return;
+		if (PQconsumeInput(db_conn) == 0)
+			break;
+	}
+	if (PQstatus(db_conn) != CONNECTION_OK ||
+	    PQtransactionStatus(db_conn) == PQTRANS_UNKNOWN) {
+		auth_log_info(NULL, "db: connection closed by the server; "
+		    "reconnecting");
+		auth_db_reset();
+	}
+}
+
+PGconn *
+auth_db_conn(void)
+{
+	if (db_conn != NULL) {
+		if (PQstatus(db_conn) != CONNECTION_OK)
+			auth_db_reset();
+		else
+			db_check_idle();
+	}
+	if (db_conn == NULL && !db_open())
+		return NULL;
+	return db_conn;
+}
+
+bool
+auth_db_last_unique_violation(void)
+{
+	return db_unique;
+}
+
+/* True if the error in r (or on the connection) means the link is gone. */
+static bool
+db_conn_lost(const PGresult *r)
+{
+	const char *state;
+
+	if (db_conn == NULL || PQstatus(db_conn) != CONNECTION_OK)
+		return true;
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return r == NULL;
+	/* Class 08 (connection exception) and the 57P0x shutdown family. */
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
+enum auth_err
+auth_db_exec(const char *name, int nparams, const char *const *values,
+    const int *lengths, const int *formats, PGresult **res)
+{
+	PGresult	*r = NULL;
+	const char	*state, *constraint;
+	enum auth_err	 rc = AUTH_ERR_INTERNAL;
+
+	*res = NULL;
+	db_unique = false;
+	if (auth_db_conn() == NULL) {
+		rc = AUTH_ERR_UNAVAILABLE;
+		goto out;
+	}
+	r = PQexecPrepared(db_conn, name, nparams, values, lengths, formats, 0);
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		*res = r;
+		r = NULL;
+		rc = AUTH_OK;
+		goto out;
+	default:
+		break;
+	}
+	if (db_conn_lost(r)) {
+		auth_log_error(NULL, "db: %s: connection lost", name);
+		auth_db_reset();
+		rc = AUTH_ERR_UNAVAILABLE;
+		goto out;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (state != NULL && strcmp(state, "23505") == 0) {
+		db_unique = true;
+		goto out;
+	}
+	constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	auth_log_error(NULL, "db: %s failed: SQLSTATE %s%s%s", name,
+	    state != NULL ? state : "none",
+	    constraint != NULL ? ", constraint " : "",
+	    constraint != NULL ? constraint : "");
+out:
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Runs a transaction-control command: AUTH_OK, AUTH_ERR_UNAVAILABLE if the
+ * connection is gone (it is then reset), else AUTH_ERR_INTERNAL.
+ */
+static enum auth_err
+db_command(const char *sql, const char *expect_tag)
+{
+	PGresult	*r;
+	enum auth_err	 rc = AUTH_OK;
+
+	r = PQexec(db_conn, sql);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdStatus(r), expect_tag) == 0)
+		goto out;
+	if (db_conn_lost(r)) {
+		auth_log_error(NULL, "db: %s: connection lost", sql);
+		auth_db_reset();
+		rc = AUTH_ERR_UNAVAILABLE;
+		goto out;
+	}
+	rc = AUTH_ERR_INTERNAL;
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		auth_log_error(NULL, "db: %s ended as %s", sql, PQcmdStatus(r));
+	else
+		auth_log_error(NULL, "db: %s failed: SQLSTATE %s", sql,
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL ?
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "none");
+out:
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * BEGIN is retried once on a fresh connection: nothing has run yet, so a
+ * stale connection costs a reconnect, not an error.
+ */
+enum auth_err
+auth_db_begin(void)
+{
+	enum auth_err	rc = AUTH_ERR_UNAVAILABLE;
+	int		attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (auth_db_conn() == NULL)
+			return AUTH_ERR_UNAVAILABLE;
+		if (PQtransactionStatus(db_conn) != PQTRANS_IDLE) {
+			auth_log_error(NULL, "db: BEGIN inside a transaction; "
+			    "rolling back the previous one");
+			auth_db_rollback();
+			continue;
+		}
+		rc = db_command("BEGIN", "BEGIN");
+		if (rc != AUTH_ERR_UNAVAILABLE)
+			return rc;
+	}
+	return rc;
+}
+
+/* A COMMIT of a failed transaction reports ROLLBACK: that is an error. */
+enum auth_err
+auth_db_commit(void)
+{
+	enum auth_err rc;
+
+	if (db_conn == NULL)
+		return AUTH_ERR_UNAVAILABLE;
+	rc = db_command("COMMIT", "COMMIT");
+	if (rc == AUTH_ERR_INTERNAL)
+		auth_db_rollback();
+	return rc;
+}
+
+void
+auth_db_rollback(void)
+{
+	if (db_conn == NULL)
+		return;
+	if (PQstatus(db_conn) != CONNECTION_OK) {
+		auth_db_reset();
+		return;
+	}
+	if (PQtransactionStatus(db_conn) != PQTRANS_IDLE)
+		(void)db_command("ROLLBACK", "ROLLBACK");
+}

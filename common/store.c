@@ -1,0 +1,708 @@
+#include "store.h"
+
+#include <arpa/inet.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define STORE_UA_MAX		512	/* bytes, as the schema's CHECK */
+#define STORE_REQID_MAX		128
+#define STORE_REASON_MAX	256
+#define STORE_IP_MAX		64
+
+/* Timestamps leave the database as RFC 3339 UTC text. */
+#define TS(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+#define USER_COLS \
+	"u.id, u.email, u.password_hash, u.email_verified_at IS NOT NULL, " \
+	"u.disabled_at IS NOT NULL, " TS("u.created_at") ", " \
+	"(SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r " \
+	"WHERE r.user_id = u.id)"
+
+enum store_stmt {
+	ST_USER_BY_EMAIL = 0,
+	ST_USER_BY_ID,
+	ST_USER_INSERT,
+	ST_USER_MARK_VERIFIED,
+	ST_USER_SET_PASSWORD,
+	ST_EMAIL_TOKEN_INSERT,
+	ST_EMAIL_TOKEN_CONSUME,
+	ST_OUTBOX_INSERT,
+	ST_SESSION_CREATE,
+	ST_SESSION_TOUCH,
+	ST_SESSION_REVOKE,
+	ST_REFRESH_INSERT,
+	ST_REFRESH_LOCK,
+	ST_REFRESH_MARK_ROTATED,
+	ST_REFRESH_SESSION,
+	ST_AUDIT,
+	ST_PING,
+	ST__MAX
+};
+
+const struct auth_stmt auth_store_stmts[ST__MAX] = {
+	[ST_USER_BY_EMAIL] = { "user_by_email",
+	    "SELECT " USER_COLS " FROM users u "
+	    "WHERE lower(u.email) = lower($1::text)" },
+	[ST_USER_BY_ID] = { "user_by_id",
+	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid" },
+	[ST_USER_INSERT] = { "user_insert",
+	    "INSERT INTO users AS u (email, password_hash) "
+	    "VALUES ($1::text, $2::text) "
+	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "RETURNING " USER_COLS },
+	[ST_USER_MARK_VERIFIED] = { "user_mark_verified",
+	    "UPDATE users SET updated_at = now(), "
+	    "email_verified_at = coalesce(email_verified_at, now()) "
+	    "WHERE id = $1::uuid" },
+	[ST_USER_SET_PASSWORD] = { "user_set_password",
+	    "UPDATE users SET password_hash = $2::text, updated_at = now() "
+	    "WHERE id = $1::uuid" },
+	[ST_EMAIL_TOKEN_INSERT] = { "email_token_insert",
+	    "WITH voided AS ("
+	    " UPDATE email_tokens SET used_at = now()"
+	    " WHERE user_id = $1::uuid AND purpose = $3::text"
+	    " AND used_at IS NULL) "
+	    "INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at) "
+	    "VALUES ($2::bytea, $1::uuid, $3::text,"
+	    " now() + $4::bigint * interval '1 second')" },
+	[ST_EMAIL_TOKEN_CONSUME] = { "email_token_consume",
+	    "UPDATE email_tokens SET used_at = now() "
+	    "WHERE token_hash = $1::bytea AND purpose = $2::text "
+	    "AND used_at IS NULL AND expires_at > now() "
+	    "RETURNING user_id" },
+	[ST_OUTBOX_INSERT] = { "outbox_insert",
+	    "INSERT INTO outbox (recipient, template, payload) "
+	    "VALUES ($1::text, $2::text, $3::bytea)" },
+	[ST_SESSION_CREATE] = { "session_create",
+	    "INSERT INTO sessions (user_id, expires_at, ip, user_agent) "
+	    "VALUES ($1::uuid, now() + $2::bigint * interval '1 second',"
+	    " $3::inet, $4::text) RETURNING id" },
+	[ST_SESSION_TOUCH] = { "session_touch",
+	    "UPDATE sessions SET last_used_at = now() WHERE id = $1::uuid" },
+	/* The session row is locked first, then its tokens, as refresh_lock. */
+	[ST_SESSION_REVOKE] = { "session_revoke",
+	    "WITH s AS ("
+	    " UPDATE sessions SET"
+	    " revoke_reason = CASE WHEN revoked_at IS NULL THEN $2::text"
+	    " ELSE revoke_reason END,"
+	    " revoked_at = coalesce(revoked_at, now())"
+	    " WHERE id = $1::uuid RETURNING id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL) "
+	    "SELECT count(*) FROM s" },
+	[ST_REFRESH_INSERT] = { "refresh_insert",
+	    "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
+	    "SELECT $1::bytea, s.id,"
+	    " least(now() + $3::bigint * interval '1 second', s.expires_at) "
+	    "FROM sessions s WHERE s.id = $2::uuid" },
+	[ST_REFRESH_LOCK] = { "refresh_lock",
+	    "SELECT rt.session_id, s.user_id,"
+	    " rt.revoked_at IS NULL AND s.revoked_at IS NULL"
+	    " AND rt.expires_at > now() AND s.expires_at > now()"
+	    " AND u.disabled_at IS NULL,"
+	    " rt.rotated_at IS NOT NULL,"
+	    " coalesce(greatest(0, floor(extract(epoch FROM"
+	    " now() - rt.rotated_at)))::bigint, 0),"
+	    " u.disabled_at IS NOT NULL "
+	    "FROM sessions s "
+	    "JOIN refresh_tokens rt ON rt.session_id = s.id "
+	    "JOIN users u ON u.id = s.user_id "
+	    "WHERE rt.token_hash = $1::bytea "
+	    "FOR UPDATE OF s, rt" },
+	[ST_REFRESH_MARK_ROTATED] = { "refresh_mark_rotated",
+	    "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, now()) "
+	    "WHERE token_hash = $1::bytea" },
+	[ST_REFRESH_SESSION] = { "refresh_session",
+	    "SELECT rt.session_id, s.user_id FROM refresh_tokens rt "
+	    "JOIN sessions s ON s.id = rt.session_id "
+	    "WHERE rt.token_hash = $1::bytea" },
+	[ST_AUDIT] = { "audit",
+	    "INSERT INTO audit_events"
+	    " (user_id, event, ip, user_agent, request_id, detail) "
+	    "VALUES ($1::uuid, $2::text, $3::inet, $4::text, $5::text,"
+	    " $6::jsonb)" },
+	[ST_PING] = { "ping", "SELECT 1" },
+};
+const size_t auth_store_nstmts = ST__MAX;
+
+static enum auth_err
+store_exec(enum store_stmt st, int n, const char *const *vals,
+    const int *lens, const int *fmts, PGresult **res)
+{
+	return auth_db_exec(auth_store_stmts[st].name, n, vals, lens, fmts,
+	    res);
+}
+
+/* Copies field (row, col) into dst; -1 if NULL was not allowed or too long. */
+static int
+store_copy(const PGresult *r, int row, int col, char *dst, size_t dstsz,
+    bool null_ok)
+{
+	size_t len;
+
+	dst[0] = '\0';
+	if (PQgetisnull(r, row, col))
+		return null_ok ? 0 : -1;
+	len = (size_t)PQgetlength(r, row, col);
+	if (len >= dstsz)
+		return -1;
+	memcpy(dst, PQgetvalue(r, row, col), len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static bool
+store_bool(const PGresult *r, int row, int col)
+{
+	return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}
+
+/* Parses a whole non-negative decimal field; -1 on anything else. */
+static long long
+store_llong(const PGresult *r, int row, int col)
+{
+	const char	*s;
+	char		*end;
+	long long	 v;
+
+	if (PQgetisnull(r, row, col))
+		return -1;
+	s = PQgetvalue(r, row, col);
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < 0)
+		return -1;
+	return v;
+}
+
+/* Number of rows a command touched. */
+static long long
+store_affected(const PGresult *r)
+{
+	const char	*s = PQcmdTuples((PGresult *)r);
+	char		*end;
+	long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' ? v : 0;
+}
+
+/* Splits the comma-joined, ordered role list; keeps at most AUTH_ROLES_MAX. */
+static int
+store_roles(const PGresult *r, int row, int col, struct auth_user *u)
+{
+	const char	*p, *end;
+	size_t		 len;
+
+	u->nroles = 0;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	p = PQgetvalue(r, row, col);
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len > AUTH_ROLE_MAX)
+			return -1;
+		if (u->nroles == AUTH_ROLES_MAX) {
+			auth_log_error(NULL, "store: user %s has more than %d "
+			    "roles; extra roles ignored", u->id,
+			    AUTH_ROLES_MAX);
+			break;
+		}
+		memcpy(u->roles[u->nroles], p, len);
+		u->roles[u->nroles][len] = '\0';
+		u->nroles++;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* Fills u from row 0 of a USER_COLS result. */
+static enum auth_err
+store_user_fill(const PGresult *r, struct auth_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (PQnfields(r) != 7 ||
+	    store_copy(r, 0, 0, u->id, sizeof(u->id), false) == -1 ||
+	    store_copy(r, 0, 1, u->email, sizeof(u->email), false) == -1 ||
+	    store_copy(r, 0, 2, u->password_hash, sizeof(u->password_hash),
+	    false) == -1 ||
+	    store_copy(r, 0, 5, u->created_at, sizeof(u->created_at),
+	    false) == -1 ||
+	    store_roles(r, 0, 6, u) == -1) {
+		auth_log_error(NULL, "store: unexpected users row");
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_INTERNAL;
+	}
+	u->email_verified = store_bool(r, 0, 3);
+	u->disabled = store_bool(r, 0, 4);
+	return AUTH_OK;
+}
+
+static bool
+store_uuid_ok(const char *s)
+{
+	return s != NULL && auth_uuid_valid(s, strnlen(s, AUTH_UUID_LEN + 1));
+}
+
+/*
+ * Copies s into out (outsz bytes) as valid UTF-8 without control
+ * characters: invalid bytes and controls become '?', and the copy stops at
+ * a character boundary before outsz - 1 bytes.
+ */
+static void
+store_clean_text(const char *s, char *out, size_t outsz)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 o = 0, n, i;
+	uint32_t		 cp, min;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			n = 1;
+			cp = *p;
+			min = 0;
+		} else if ((*p & 0xe0) == 0xc0) {
+			n = 2;
+			cp = *p & 0x1f;
+			min = 0x80;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 3;
+			cp = *p & 0x0f;
+			min = 0x800;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 4;
+			cp = *p & 0x07;
+			min = 0x10000;
+		} else
+			n = 0;
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				n = 0;
+				break;
+			}
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (n != 0 && (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 || cp == 0x7f))
+			n = 0;
+		if (n == 0) {
+			if (o + 1 >= outsz)
+				break;
+			out[o++] = '?';
+			p++;
+			continue;
+		}
+		if (o + n >= outsz)
+			break;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
+/* Returns ip if it is a textual IPv4 or IPv6 address, else NULL. */
+static const char *
+store_inet(const char *ip)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (ip == NULL || strnlen(ip, STORE_IP_MAX) == STORE_IP_MAX)
+		return NULL;
+	if (inet_pton(AF_INET, ip, buf) == 1 ||
+	    inet_pton(AF_INET6, ip, buf) == 1)
+		return ip;
+	return NULL;
+}
+
+static enum auth_err
+store_user_get(enum store_stmt st, const char *key, struct auth_user *u)
+{
+	const char *const vals[1] = { key };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = store_exec(st, 1, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	rc = store_user_fill(r, u);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_by_email(const char *email, struct auth_user *u)
+{
+	if (email == NULL || strnlen(email, AUTH_EMAIL_MAX + 1) > AUTH_EMAIL_MAX) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_EMAIL, email, u);
+}
+
+enum auth_err
+auth_store_user_by_id(const char *id, struct auth_user *u)
+{
+	if (!store_uuid_ok(id)) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_ID, id, u);
+}
+
+enum auth_err
+auth_store_user_insert(const char *email, const char *pw_hash,
+    struct auth_user *u, bool *inserted)
+{
+	const char *const vals[2] = { email, pw_hash };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	*inserted = false;
+	if ((rc = store_exec(ST_USER_INSERT, 2, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) == 0)
+		goto out;
+	if ((rc = store_user_fill(r, u)) == AUTH_OK)
+		*inserted = true;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Runs a one-row UPDATE keyed by a uuid; NOT_FOUND if no row matched. */
+static enum auth_err
+store_update(enum store_stmt st, int n, const char *const *vals)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(vals[0]))
+		return AUTH_ERR_NOT_FOUND;
+	if ((rc = store_exec(st, n, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (store_affected(r) == 0)
+		rc = AUTH_ERR_NOT_FOUND;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_mark_verified(const char *user_id)
+{
+	const char *const vals[1] = { user_id };
+
+	return store_update(ST_USER_MARK_VERIFIED, 1, vals);
+}
+
+enum auth_err
+auth_store_user_set_password(const char *user_id, const char *pw_hash)
+{
+	const char *const vals[2] = { user_id, pw_hash };
+
+	return store_update(ST_USER_SET_PASSWORD, 2, vals);
+}
+
+enum auth_err
+auth_store_email_token_insert(const char *user_id,
+    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
+    long ttl_seconds)
+{
+	char		 ttl[24];
+	const char *const vals[4] = { user_id, (const char *)hash, purpose,
+	    ttl };
+	const int	 lens[4] = { 0, AUTH_HASH_LEN, 0, 0 };
+	const int	 fmts[4] = { 0, 1, 0, 0 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_seconds);
+	rc = store_exec(ST_EMAIL_TOKEN_INSERT, 4, vals, lens, fmts, &r);
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_email_token_consume(const unsigned char hash[AUTH_HASH_LEN],
+    const char *purpose, char user_id[AUTH_UUID_LEN + 1])
+{
+	const char *const vals[2] = { (const char *)hash, purpose };
+	const int	 lens[2] = { AUTH_HASH_LEN, 0 };
+	const int	 fmts[2] = { 1, 0 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	user_id[0] = '\0';
+	if ((rc = store_exec(ST_EMAIL_TOKEN_CONSUME, 2, vals, lens, fmts,
+	    &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1)
+		rc = AUTH_ERR_NOT_FOUND;
+	else if (store_copy(r, 0, 0, user_id, AUTH_UUID_LEN + 1, false) == -1)
+		rc = AUTH_ERR_INTERNAL;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_outbox_insert(const char *recipient, const char *template,
+    const unsigned char *payload, size_t len)
+{
+	const char *const vals[3] = { recipient, template,
+	    (const char *)payload };
+	const int	 lens[3] = { 0, 0, (int)len };
+	const int	 fmts[3] = { 0, 0, 1 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (len > INT32_MAX / 2)
+		return AUTH_ERR_INTERNAL;
+	rc = store_exec(ST_OUTBOX_INSERT, 3, vals, lens, fmts, &r);
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_session_create(const char *user_id, const struct auth_client *cl,
+    long max_lifetime, char session_id[AUTH_UUID_LEN + 1])
+{
+	char		 life[24], ua[STORE_UA_MAX + 1];
+	const char	*vals[4];
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	session_id[0] = '\0';
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	snprintf(life, sizeof(life), "%ld", max_lifetime);
+	vals[0] = user_id;
+	vals[1] = life;
+	vals[2] = cl != NULL ? store_inet(cl->ip) : NULL;
+	vals[3] = NULL;
+	if (cl != NULL && cl->user_agent != NULL) {
+		store_clean_text(cl->user_agent, ua, sizeof(ua));
+		vals[3] = ua;
+	}
+	if ((rc = store_exec(ST_SESSION_CREATE, 4, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 ||
+	    store_copy(r, 0, 0, session_id, AUTH_UUID_LEN + 1, false) == -1)
+		rc = AUTH_ERR_INTERNAL;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_session_touch(const char *session_id)
+{
+	const char *const vals[1] = { session_id };
+
+	return store_update(ST_SESSION_TOUCH, 1, vals);
+}
+
+enum auth_err
+auth_store_session_revoke(const char *session_id, const char *reason)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[2] = { session_id, NULL };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(session_id))
+		return AUTH_ERR_NOT_FOUND;
+	if (reason != NULL) {
+		store_clean_text(reason, why, sizeof(why));
+		vals[1] = why;
+	}
+	if ((rc = store_exec(ST_SESSION_REVOKE, 2, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 || store_llong(r, 0, 0) < 0)
+		rc = AUTH_ERR_INTERNAL;
+	else if (store_llong(r, 0, 0) == 0)
+		rc = AUTH_ERR_NOT_FOUND;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_refresh_insert(const unsigned char hash[AUTH_HASH_LEN],
+    const char *session_id, long ttl_seconds)
+{
+	char		 ttl[24];
+	const char *const vals[3] = { (const char *)hash, session_id, ttl };
+	const int	 lens[3] = { AUTH_HASH_LEN, 0, 0 };
+	const int	 fmts[3] = { 1, 0, 0 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(session_id))
+		return AUTH_ERR_NOT_FOUND;
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_seconds);
+	if ((rc = store_exec(ST_REFRESH_INSERT, 3, vals, lens, fmts, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (store_affected(r) == 0)
+		rc = AUTH_ERR_NOT_FOUND;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_refresh_lock(const unsigned char hash[AUTH_HASH_LEN],
+    struct auth_refresh_row *row)
+{
+	const char *const vals[1] = { (const char *)hash };
+	const int	 lens[1] = { AUTH_HASH_LEN };
+	const int	 fmts[1] = { 1 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(row, 0, sizeof(*row));
+	if ((rc = store_exec(ST_REFRESH_LOCK, 1, vals, lens, fmts, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (PQnfields(r) != 6 ||
+	    store_copy(r, 0, 0, row->session_id, sizeof(row->session_id),
+	    false) == -1 ||
+	    store_copy(r, 0, 1, row->user_id, sizeof(row->user_id),
+	    false) == -1 ||
+	    (row->rotated_age = store_llong(r, 0, 4)) < 0) {
+		auth_log_error(NULL, "store: unexpected refresh_lock row");
+		memset(row, 0, sizeof(*row));
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	row->usable = store_bool(r, 0, 2);
+	row->rotated = store_bool(r, 0, 3);
+	row->user_disabled = store_bool(r, 0, 5);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_refresh_mark_rotated(const unsigned char hash[AUTH_HASH_LEN])
+{
+	const char *const vals[1] = { (const char *)hash };
+	const int	 lens[1] = { AUTH_HASH_LEN };
+	const int	 fmts[1] = { 1 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if ((rc = store_exec(ST_REFRESH_MARK_ROTATED, 1, vals, lens, fmts,
+	    &r)) != AUTH_OK)
+		goto out;
+	if (store_affected(r) == 0)
+		rc = AUTH_ERR_NOT_FOUND;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_refresh_session(const unsigned char hash[AUTH_HASH_LEN],
+    char session_id[AUTH_UUID_LEN + 1], char user_id[AUTH_UUID_LEN + 1])
+{
+	const char *const vals[1] = { (const char *)hash };
+	const int	 lens[1] = { AUTH_HASH_LEN };
+	const int	 fmts[1] = { 1 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	session_id[0] = '\0';
+	user_id[0] = '\0';
+	if ((rc = store_exec(ST_REFRESH_SESSION, 1, vals, lens, fmts, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (store_copy(r, 0, 0, session_id, AUTH_UUID_LEN + 1, false) == -1 ||
+	    store_copy(r, 0, 1, user_id, AUTH_UUID_LEN + 1, false) == -1) {
+		session_id[0] = '\0';
+		user_id[0] = '\0';
+		rc = AUTH_ERR_INTERNAL;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_audit(const char *user_id, const char *event,
+    const struct auth_client *cl, const char *detail_json)
+{
+	char		 ua[STORE_UA_MAX + 1], reqid[STORE_REQID_MAX + 1];
+	const char	*vals[6];
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (user_id != NULL && !store_uuid_ok(user_id)) {
+		auth_log_error(NULL, "store: audit %s with a malformed user id",
+		    event != NULL ? event : "(null)");
+		user_id = NULL;
+	}
+	vals[0] = user_id;
+	vals[1] = event;
+	vals[2] = cl != NULL ? store_inet(cl->ip) : NULL;
+	vals[3] = NULL;
+	vals[4] = NULL;
+	vals[5] = detail_json;
+	if (cl != NULL && cl->user_agent != NULL) {
+		store_clean_text(cl->user_agent, ua, sizeof(ua));
+		vals[3] = ua;
+	}
+	if (cl != NULL && cl->request_id != NULL) {
+		store_clean_text(cl->request_id, reqid, sizeof(reqid));
+		vals[4] = reqid;
+	}
+	rc = store_exec(ST_AUDIT, 6, vals, NULL, NULL, &r);
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_ping(void)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	rc = store_exec(ST_PING, 0, NULL, NULL, NULL, &r);
+	PQclear(r);
+	return rc;
+}
