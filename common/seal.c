@@ -1,0 +1,239 @@
+/* Sealing of outbox payloads with AES-256-GCM. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "seal.h"
+#include "token.h"
+
+#define SEAL_NONCE_LEN	12
+#define SEAL_TAG_LEN	16
+
+static void __attribute__((format(printf, 3, 4)))
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
+    char *err, size_t errlen)
+{
+	struct stat	st;
+	unsigned char	buf[AUTH_SEAL_KEY_LEN + 1];
+	size_t		got = 0;
+	ssize_t		n;
+	int		fd, rc = -1;
+
+	if (path == NULL || path[0] == '\0') {
+		seterr(err, errlen, "outbox_key_file is not set");
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seterr(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		seterr(err, errlen, "%s: accessible by group or others (mode "
+		    "%03o); chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	while (got < sizeof(buf)) {
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != AUTH_SEAL_KEY_LEN) {
+		seterr(err, errlen, "%s: must hold exactly %d bytes", path,
+		    AUTH_SEAL_KEY_LEN);
+		goto out;
+	}
+	memcpy(key, buf, AUTH_SEAL_KEY_LEN);
+	rc = 0;
+out:
+	auth_wipe(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+int
+auth_seal_key_generate(const char *path, char *err, size_t errlen)
+{
+	unsigned char	key[AUTH_SEAL_KEY_LEN];
+	size_t		off = 0;
+	ssize_t		n;
+	int		fd, rc = -1;
+
+	if (path == NULL || path[0] == '\0') {
+		seterr(err, errlen, "outbox_key_file is not set");
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST)
+		return 0;
+	if (fd == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (auth_random_bytes(key, sizeof(key)) == -1) {
+		seterr(err, errlen, "no random bytes");
+		goto out;
+	}
+	while (off < sizeof(key)) {
+		n = write(fd, key + off, sizeof(key) - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	auth_wipe(key, sizeof(key));
+	if (close(fd) == -1 && rc == 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == -1)
+		unlink(path);
+	return rc;
+}
+
+int
+auth_seal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
+    size_t aadlen, const void *pt, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	*buf = NULL;
+	int		 n, fin;
+	int		 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len > INT_MAX - AUTH_SEAL_OVERHEAD || aadlen > INT_MAX ||
+	    (len > 0 && pt == NULL) || (aadlen > 0 && aad == NULL))
+		return -1;
+	if ((buf = malloc(len + AUTH_SEAL_OVERHEAD)) == NULL)
+		return -1;
+	if (auth_random_bytes(buf, SEAL_NONCE_LEN) == -1)
+		goto out;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, buf) != 1)
+		goto out;
+	if (aadlen > 0 &&
+	    EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
+		goto out;
+	n = 0;
+	if (len > 0 && EVP_EncryptUpdate(ctx, buf + SEAL_NONCE_LEN, &n, pt,
+	    (int)len) != 1)
+		goto out;
+	if (EVP_EncryptFinal_ex(ctx, buf + SEAL_NONCE_LEN + n, &fin) != 1 ||
+	    (size_t)n + (size_t)fin != len)
+		goto out;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN,
+	    buf + SEAL_NONCE_LEN + len) != 1)
+		goto out;
+	*out = buf;
+	*outlen = len + AUTH_SEAL_OVERHEAD;
+	buf = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	free(buf);
+	return rc;
+}
+
+int
+auth_unseal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
+    size_t aadlen, const unsigned char *in, size_t len, char **out,
+    size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	 tag[SEAL_TAG_LEN];
+	char		*buf = NULL;
+	size_t		 ctlen;
+	int		 n = 0, fin;
+	int		 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (in == NULL || len < AUTH_SEAL_OVERHEAD || len > INT_MAX ||
+	    aadlen > INT_MAX || (aadlen > 0 && aad == NULL))
+		return -1;
+	ctlen = len - AUTH_SEAL_OVERHEAD;
+	if ((buf = malloc(ctlen + 1)) == NULL)
+		return -1;
+	memcpy(tag, in + len - SEAL_TAG_LEN, SEAL_TAG_LEN);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN,
+	    NULL) != 1 ||
+	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1)
+		goto out;
+	if (aadlen > 0 &&
+	    EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
+		goto out;
+	n = 0;
+	if (ctlen > 0 && EVP_DecryptUpdate(ctx, (unsigned char *)buf, &n,
+	    in + SEAL_NONCE_LEN, (int)ctlen) != 1)
+		goto out;
+	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN,
+	    tag) != 1)
+		goto out;
+	if (EVP_DecryptFinal_ex(ctx, (unsigned char *)buf + n, &fin) != 1 ||
+	    (size_t)n + (size_t)fin != ctlen)
+		goto out;
+	buf[ctlen] = '\0';
+	*out = buf;
+	*outlen = ctlen;
+	buf = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	if (buf != NULL) {
+		auth_wipe(buf, ctlen + 1);
+		free(buf);
+	}
+	return rc;
+}
