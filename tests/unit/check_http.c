@@ -1,0 +1,289 @@
+/* Unit tests for request parsing and response building (common/http.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endpoint.h"
+#include "http.h"
+
+struct pairs {
+	char	k[8][64];
+	char	v[8][64];
+	int	n;
+};
+
+static int
+collect(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
+{
+	struct pairs *p = arg;
+
+	if (p->n == 8 || klen >= 64 || vlen >= 64)
+		return -1;
+	memcpy(p->k[p->n], k, klen);
+	p->k[p->n][klen] = '\0';
+	memcpy(p->v[p->n], v, vlen);
+	p->v[p->n][vlen] = '\0';
+	p->n++;
+	return 0;
+}
+
+static int
+form(const char *body, struct pairs *p)
+{
+	char *buf = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = auth_form_parse(body, strlen(body), &buf, collect, p);
+	free(buf);
+	return rc;
+}
+
+START_TEST(test_form_basic)
+{
+	struct pairs p;
+
+	ck_assert_int_eq(form("email=a%40b.example&password=x+y%2Bz", &p), 0);
+	ck_assert_int_eq(p.n, 2);
+	ck_assert_str_eq(p.k[0], "email");
+	ck_assert_str_eq(p.v[0], "a@b.example");
+	ck_assert_str_eq(p.v[1], "x y+z");
+	ck_assert_int_eq(form("&&a=&b&", &p), 0);
+	ck_assert_int_eq(p.n, 2);
+	ck_assert_str_eq(p.v[0], "");
+	ck_assert_str_eq(p.k[1], "b");
+	ck_assert_int_eq(form("", &p), 0);
+	ck_assert_int_eq(p.n, 0);
+}
+END_TEST
+
+START_TEST(test_form_malformed)
+{
+	struct pairs p;
+
+	ck_assert_int_eq(form("a=%4", &p), -1);
+	ck_assert_int_eq(form("a=%zz", &p), -1);
+	ck_assert_int_eq(form("a=%00", &p), -1);	/* NUL */
+	ck_assert_int_eq(form("a=%ff", &p), -1);	/* invalid UTF-8 */
+	ck_assert_int_eq(form("a=%C3%A9", &p), 0);	/* é */
+	ck_assert_str_eq(p.v[0], "\xc3\xa9");
+}
+END_TEST
+
+START_TEST(test_json_parse)
+{
+	json_object *j;
+	const char *ok = "{\"email\":\"a@b.example\"}  \n";
+
+	j = auth_json_parse(ok, strlen(ok));
+	ck_assert_ptr_nonnull(j);
+	json_object_put(j);
+	ck_assert_ptr_null(auth_json_parse("[1]", 3));
+	ck_assert_ptr_null(auth_json_parse("{} x", 4));
+	ck_assert_ptr_null(auth_json_parse("{\"a\":1}{}", 9));
+	ck_assert_ptr_null(auth_json_parse("{'a':1}", 7));
+	ck_assert_ptr_null(auth_json_parse("", 0));
+	ck_assert_ptr_null(auth_json_parse("{\"a\":", 5));
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	ck_assert(auth_utf8_valid("plain", 5));
+	ck_assert(auth_utf8_valid("\xe2\x82\xac", 3));		/* € */
+	ck_assert(auth_utf8_valid("\xf0\x9f\x94\x91", 4));	/* key emoji */
+	ck_assert(!auth_utf8_valid("a\0b", 3));
+	ck_assert(!auth_utf8_valid("\xc0\xaf", 2));		/* overlong */
+	ck_assert(!auth_utf8_valid("\xed\xa0\x80", 3));		/* surrogate */
+	ck_assert(!auth_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	ck_assert(!auth_utf8_valid("\xe2\x82", 2));		/* truncated */
+	ck_assert(!auth_utf8_valid("\x80", 1));
+}
+END_TEST
+
+START_TEST(test_parse_ulong)
+{
+	unsigned long v;
+
+	ck_assert_int_eq(auth_parse_ulong("16384", 1UL << 40, &v), 0);
+	ck_assert_uint_eq(v, 16384);
+	ck_assert_int_eq(auth_parse_ulong("0", 10, &v), 0);
+	ck_assert_int_eq(auth_parse_ulong("11", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("-1", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("+1", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong(" 1", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("1 ", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("", 10, &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("99999999999999999999999", ~0UL,
+	    &v), -1);
+	ck_assert_int_eq(auth_parse_ulong("18446744073709551615", ~0UL, &v), 0);
+	ck_assert_int_eq(auth_parse_ulong("18446744073709551616", ~0UL, &v),
+	    -1);
+}
+END_TEST
+
+START_TEST(test_cookie_bearer_query)
+{
+	struct auth_req r;
+	char buf[64];
+	const char *tok;
+
+	memset(&r, 0, sizeof(r));
+	r.cookie = "a=1; refresh_token=abc; x_refresh_token=no";
+	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, sizeof(buf)),
+	    3);
+	ck_assert_str_eq(buf, "abc");
+	ck_assert_int_eq(auth_req_cookie(&r, "refresh", buf, sizeof(buf)), -1);
+	r.cookie = "refresh_token=\"q\"";
+	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, sizeof(buf)),
+	    1);
+	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, 1), -1);
+
+	r.authorization = "Bearer abc.def.ghi";
+	ck_assert_int_eq(auth_req_bearer(&r, &tok), 11);
+	ck_assert_int_eq(strncmp(tok, "abc.def.ghi", 11), 0);
+	r.authorization = "bearer  x ";
+	ck_assert_int_eq(auth_req_bearer(&r, &tok), 1);
+	r.authorization = "Basic eDp5";
+	ck_assert_int_eq(auth_req_bearer(&r, &tok), -1);
+	r.authorization = "Bearer ";
+	ck_assert_int_eq(auth_req_bearer(&r, &tok), -1);
+
+	r.query = "token=abc%2Bd&x=1";
+	ck_assert_int_eq(auth_req_query(&r, "token", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "abc+d");
+	ck_assert_int_eq(auth_req_query(&r, "missing", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(auth_req_query(&r, "token", buf, 5), -1);
+}
+END_TEST
+
+START_TEST(test_email_validator)
+{
+	ck_assert_ptr_null(auth_valid_email("a@b.example", 11));
+	ck_assert_ptr_null(auth_valid_email("  A.B+c@x-y.example ", 20));
+	ck_assert_ptr_null(auth_valid_email("o'brien@example.org", 19));
+	ck_assert_ptr_nonnull(auth_valid_email("ab.example", 10));
+	ck_assert_ptr_nonnull(auth_valid_email("a@b", 3));
+	ck_assert_ptr_nonnull(auth_valid_email("a@@b.example", 12));
+	ck_assert_ptr_nonnull(auth_valid_email(".a@b.example", 12));
+	ck_assert_ptr_nonnull(auth_valid_email("a..b@b.example", 14));
+	ck_assert_ptr_nonnull(auth_valid_email("a@-b.example", 12));
+	ck_assert_ptr_nonnull(auth_valid_email("a@b-.example", 12));
+	ck_assert_ptr_nonnull(auth_valid_email("a b@b.example", 13));
+	ck_assert_ptr_nonnull(auth_valid_email("a@b.example\r\nBcc: x", 19));
+	ck_assert_ptr_nonnull(auth_valid_email("<a>@b.example", 13));
+	ck_assert_ptr_nonnull(auth_valid_email("\xc3\xa9@b.example", 12));
+}
+END_TEST
+
+START_TEST(test_email_limits)
+{
+	char e[300];
+
+	/* 64-octet local part is the maximum. */
+	memset(e, 'a', 64);
+	memcpy(e + 64, "@b.example", 11);
+	ck_assert_ptr_null(auth_valid_email(e, strlen(e)));
+	memset(e, 'a', 65);
+	memcpy(e + 65, "@b.example", 11);
+	ck_assert_ptr_nonnull(auth_valid_email(e, strlen(e)));
+	/* 254 octets in all is the maximum. */
+	memset(e, 'a', 60);
+	e[60] = '@';
+	memset(e + 61, 'b', 189);
+	e[70] = '.'; e[130] = '.'; e[190] = '.';
+	memcpy(e + 250, ".com", 5);
+	ck_assert_uint_eq(strlen(e), 254);
+	ck_assert_ptr_null(auth_valid_email(e, 254));
+	memcpy(e + 250, ".comm", 6);
+	ck_assert_ptr_nonnull(auth_valid_email(e, 255));
+}
+END_TEST
+
+START_TEST(test_resp_header_injection)
+{
+	struct auth_resp rs;
+
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_resp_header(&rs, "X-A", "%s", "ok"), 0);
+	ck_assert_int_eq(auth_resp_header(&rs, "X-B", "%s", "a\r\nSet-Cookie: x"),
+	    -1);
+	ck_assert_int_eq(auth_resp_header(&rs, "X-C\r\nX-D", "%s", "v"), -1);
+	ck_assert_int_eq(auth_resp_header(&rs, "X:E", "%s", "v"), -1);
+	ck_assert_str_eq(rs.headers, "X-A: ok\r\n");
+	auth_resp_free(&rs);
+}
+END_TEST
+
+START_TEST(test_resp_problem)
+{
+	struct auth_resp rs;
+	json_object *errors = json_object_new_object(), *v;
+
+	auth_resp_init(&rs);
+	json_object_object_add(errors, "email", json_object_new_string("x"));
+	auth_resp_problem(&rs, AUTH_ERR_VALIDATION, errors);
+	ck_assert_int_eq(rs.status, 422);
+	ck_assert_str_eq(rs.content_type, "application/problem+json");
+	ck_assert(json_object_object_get_ex(rs.json, "code", &v));
+	ck_assert_str_eq(json_object_get_string(v), "validation_failed");
+	ck_assert(json_object_object_get_ex(rs.json, "type", &v));
+	ck_assert_str_eq(json_object_get_string(v), "about:blank");
+	ck_assert(json_object_object_get_ex(rs.json, "errors", &v));
+	auth_resp_free(&rs);
+	/* Every error code maps to a status and a code. */
+	for (int e = 1; e < AUTH_ERR__MAX; e++) {
+		ck_assert_int_ge(auth_err_info((enum auth_err)e)->status, 400);
+		ck_assert_ptr_nonnull(auth_err_info((enum auth_err)e)->code);
+	}
+	ck_assert_int_eq(auth_err_info(AUTH_ERR__MAX)->status, 500);
+}
+END_TEST
+
+START_TEST(test_html_escape)
+{
+	char out[64];
+
+	ck_assert_int_eq(auth_html_escape("<a href=\"x\">'&", 15, out,
+	    sizeof(out)), 43);
+	ck_assert_str_eq(out,
+	    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+	ck_assert_int_eq(auth_html_escape("<<<", 3, out, 8), -1);
+	ck_assert_int_eq(auth_html_escape("", 0, out, 0), -1);
+}
+END_TEST
+
+static Suite *
+http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("parse");
+	TCase *lim = tcase_create("limits");
+
+	tcase_add_test(tc, test_form_basic);
+	tcase_add_test(tc, test_json_parse);
+	tcase_add_test(tc, test_cookie_bearer_query);
+	tcase_add_test(tc, test_email_validator);
+	tcase_add_test(tc, test_resp_problem);
+	suite_add_tcase(s, tc);
+	tcase_add_test(lim, test_form_malformed);
+	tcase_add_test(lim, test_utf8);
+	tcase_add_test(lim, test_parse_ulong);
+	tcase_add_test(lim, test_email_limits);
+	tcase_add_test(lim, test_resp_header_injection);
+	tcase_add_test(lim, test_html_escape);
+	suite_add_tcase(s, lim);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(http_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
