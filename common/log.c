@@ -1,0 +1,263 @@
+/*
+ * JSON lines on stderr. Each line is built in a fixed stack buffer and sent
+ * with one write(2), so lines from concurrent processes never interleave
+ * (a line is shorter than PIPE_BUF).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX	2048
+#define LOG_RESERVE	32	/* closing quote, truncation mark, "}\n" */
+
+_Static_assert(LOG_LINE_MAX <= 4096, "a line must fit in PIPE_BUF");
+
+struct logbuf {
+	char	buf[LOG_LINE_MAX];
+	size_t	len;
+	bool	full;		/* no room left: later fields are dropped */
+	bool	truncated;	/* some value was cut */
+};
+
+static char log_endpoint[64] = "authd";
+
+void
+auth_log_init(const char *endpoint)
+{
+	if (endpoint == NULL)
+		return;
+	snprintf(log_endpoint, sizeof(log_endpoint), "%s", endpoint);
+}
+
+/* Appends n raw bytes if they fit before the reserve; else marks truncation. */
+static bool
+lb_put(struct logbuf *lb, const char *s, size_t n)
+{
+	if (lb->full || n > sizeof(lb->buf) - LOG_RESERVE - lb->len) {
+		lb->full = lb->truncated = true;
+		return false;
+	}
+	memcpy(lb->buf + lb->len, s, n);
+	lb->len += n;
+	return true;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most avail bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Appends s as a JSON string body, at most max output bytes, cutting only
+ * between characters. Invalid UTF-8 becomes U+FFFD.
+ */
+static void
+lb_escape(struct logbuf *lb, const char *s, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, avail, used = 0;
+	char			 esc[8];
+	const char		*out;
+
+	avail = strlen(s);
+	while (avail > 0) {
+		out = esc;
+		n = 1;
+		switch (*p) {
+		case '"':
+			memcpy(esc, "\\\"", 3);
+			break;
+		case '\\':
+			memcpy(esc, "\\\\", 3);
+			break;
+		case '\n':
+			memcpy(esc, "\\n", 3);
+			break;
+		case '\r':
+			memcpy(esc, "\\r", 3);
+			break;
+		case '\t':
+			memcpy(esc, "\\t", 3);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			else if ((n = utf8_len(p, avail)) == 0) {
+				memcpy(esc, "\\ufffd", 7);
+				n = 1;
+			} else
+				out = NULL;
+			break;
+		}
+		if (out == NULL) {
+			if (used + n > max || !lb_put(lb, (const char *)p, n))
+				break;
+			used += n;
+		} else {
+			if (used + strlen(esc) > max ||
+			    !lb_put(lb, esc, strlen(esc)))
+				break;
+			used += strlen(esc);
+		}
+		p += n;
+		avail -= n;
+	}
+	if (avail > 0)
+		lb->truncated = true;
+}
+
+/* Appends ,"name":"value" with the value capped at max output bytes. */
+static void
+lb_str(struct logbuf *lb, const char *name, const char *value, size_t max)
+{
+	char	key[48];
+	int	n;
+
+	if (lb->full)
+		return;
+	n = snprintf(key, sizeof(key), ",\"%s\":\"", name);
+	if (n < 0 || (size_t)n >= sizeof(key) || !lb_put(lb, key, (size_t)n))
+		return;
+	lb_escape(lb, value, max);
+	/* The reserve always leaves room for the closing quote. */
+	lb->buf[lb->len++] = '"';
+}
+
+static void
+lb_num(struct logbuf *lb, const char *name, long long v)
+{
+	char	tmp[64];
+	int	n;
+
+	n = snprintf(tmp, sizeof(tmp), ",\"%s\":%lld", name, v);
+	if (n > 0 && (size_t)n < sizeof(tmp))
+		lb_put(lb, tmp, (size_t)n);
+}
+
+/* Starts a line: {"ts":...,"level":...,"endpoint":...[,"request_id":...]. */
+static void
+lb_begin(struct logbuf *lb, const char *level, const char *request_id)
+{
+	struct timespec	now;
+	struct tm	tm;
+	char		ts[64];
+	size_t		n;
+
+	lb->len = 0;
+	lb->full = lb->truncated = false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(ts, sizeof(ts), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ\"", now.tv_nsec / 1000000);
+	lb_put(lb, ts, strlen(ts));
+	lb_str(lb, "level", level, 16);
+	lb_str(lb, "endpoint", log_endpoint, 64);
+	if (request_id != NULL && request_id[0] != '\0')
+		lb_str(lb, "request_id", request_id, 128);
+}
+
+/* Closes the line and writes it with one write(2); keeps errno. */
+static void
+lb_end(struct logbuf *lb)
+{
+	static const char	mark[] = ",\"truncated\":true";
+	int			saved = errno;
+	ssize_t			w;
+
+	if (lb->truncated) {
+		memcpy(lb->buf + lb->len, mark, sizeof(mark) - 1);
+		lb->len += sizeof(mark) - 1;
+	}
+	memcpy(lb->buf + lb->len, "}\n", 2);
+	lb->len += 2;
+	do
+		w = write(STDERR_FILENO, lb->buf, lb->len);
+	while (w == -1 && errno == EINTR);
+	errno = saved;
+}
+
+void
+auth_log_request(const char *request_id, const char *method,
+    const char *path, int status, const char *code,
+    long long duration_us, const char *user_id)
+{
+	struct logbuf	lb;
+
+	lb_begin(&lb, status >= 500 ? "error" : "info", request_id);
+	lb_str(&lb, "method", method != NULL ? method : "", 16);
+	lb_str(&lb, "path", path != NULL ? path : "", 512);
+	lb_num(&lb, "status", status);
+	if (code != NULL && code[0] != '\0')
+		lb_str(&lb, "code", code, 64);
+	lb_num(&lb, "duration_us", duration_us);
+	if (user_id != NULL && user_id[0] != '\0')
+		lb_str(&lb, "user_id", user_id, 64);
+	lb_end(&lb);
+}
+
+static void
+log_msg(const char *level, const char *request_id, const char *fmt,
+    va_list ap)
+{
+	struct logbuf	lb;
+	char		msg[LOG_LINE_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	lb_begin(&lb, level, request_id);
+	lb_str(&lb, "msg", msg, sizeof(lb.buf));
+	lb_end(&lb);
+}
+
+void
+auth_log_error(const char *request_id, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_msg("error", request_id, fmt, ap);
+	va_end(ap);
+}
+
+void
+auth_log_info(const char *request_id, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_msg("info", request_id, fmt, ap);
+	va_end(ap);
+}

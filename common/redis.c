@@ -1,0 +1,195 @@
+/* The process's one Redis connection: lazy connect, drop on any failure. */
+#include <sys/time.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "redis.h"
+
+static struct {
+	struct auth_redis_addr	 addr;
+	bool			 valid;		/* addr parsed from the config */
+	unsigned		 timeout_ms;
+	redisContext		*ctx;
+} rs;
+
+/* Strict decimal of at most 5 digits in [lo, hi]; returns it or -1. */
+static int
+parse_small(const char *s, size_t len, int lo, int hi)
+{
+	size_t	i;
+	int	v = 0;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v < lo || v > hi ? -1 : v;
+}
+
+int
+auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
+{
+	const char	*p, *host, *end;
+	size_t		 hostlen;
+	bool		 v6 = false;
+
+	memset(addr, 0, sizeof(*addr));
+	addr->port = 6379;
+	if (strncmp(url, "unix:", 5) == 0) {
+		p = url + 5;
+		if (p[0] != '/' || strlen(p) >= sizeof(addr->host))
+			return -1;
+		addr->is_unix = true;
+		memcpy(addr->host, p, strlen(p) + 1);
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return -1;
+	p = url + 8;
+	if (*p == '[') {
+		host = p + 1;
+		if ((end = strchr(host, ']')) == NULL)
+			return -1;
+		hostlen = (size_t)(end - host);
+		p = end + 1;
+		v6 = true;
+	} else {
+		host = p;
+		hostlen = strcspn(p, ":/");
+		p += hostlen;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(addr->host))
+		return -1;
+	if (strspn(host, v6 ? "0123456789abcdefABCDEF:." :
+	    "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") < hostlen)
+		return -1;
+	memcpy(addr->host, host, hostlen);
+	addr->host[hostlen] = '\0';
+	if (*p == ':') {
+		p++;
+		end = p + strcspn(p, "/");
+		if ((addr->port = parse_small(p, (size_t)(end - p), 1,
+		    65535)) == -1)
+			return -1;
+		p = end;
+	}
+	if (*p == '/') {
+		p++;
+		if ((addr->db = parse_small(p, strlen(p), 0, 9999)) == -1)
+			return -1;
+		p += strlen(p);
+	}
+	return *p == '\0' ? 0 : -1;
+}
+
+void
+auth_redis_init(const struct auth_config *cfg)
+{
+	auth_redis_close();
+	rs.timeout_ms = cfg->redis_timeout_ms;
+	rs.valid = auth_redis_parse_url(cfg->redis_url, &rs.addr) == 0;
+	if (!rs.valid)
+		auth_log_error(NULL, "redis: redis_url is not usable");
+}
+
+void
+auth_redis_close(void)
+{
+	if (rs.ctx != NULL)
+		redisFree(rs.ctx);
+	rs.ctx = NULL;
+}
+
+void
+auth_redis_failed(void)
+{
+	if (rs.ctx != NULL && rs.ctx->err != 0)
+		auth_log_error(NULL, "redis: %s", rs.ctx->errstr);
+	auth_redis_close();
+}
+
+/* Opens rs.ctx, sets the command timeout and selects the database. */
+static int
+redis_connect(void)
+{
+	struct timeval	 tv;
+	redisReply	*reply = NULL;
+	int		 rc = -1;
+
+	tv.tv_sec = rs.timeout_ms / 1000;
+	tv.tv_usec = (suseconds_t)(rs.timeout_ms % 1000) * 1000;
+	if (rs.addr.is_unix)
+		rs.ctx = redisConnectUnixWithTimeout(rs.addr.host, tv);
+	else
+		rs.ctx = redisConnectWithTimeout(rs.addr.host, rs.addr.port,
+		    tv);
+	if (rs.ctx == NULL) {
+		auth_log_error(NULL, "redis: out of memory");
+		goto out;
+	}
+	if (rs.ctx->err != 0) {
+		auth_log_error(NULL, "redis: connect: %s", rs.ctx->errstr);
+		goto out;
+	}
+	if (redisSetTimeout(rs.ctx, tv) != REDIS_OK) {
+		auth_log_error(NULL, "redis: cannot set timeout");
+		goto out;
+	}
+	if (rs.addr.db != 0) {
+		reply = redisCommand(rs.ctx, "SELECT %d", rs.addr.db);
+		if (reply == NULL || reply->type != REDIS_REPLY_STATUS ||
+		    strcmp(reply->str, "OK") != 0) {
+			auth_log_error(NULL, "redis: SELECT %d failed",
+			    rs.addr.db);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (rc == -1)
+		auth_redis_close();
+	return rc;
+}
+
+redisContext *
+auth_redis_conn(void)
+{
+	if (!rs.valid)
+		return NULL;
+	if (rs.ctx != NULL && rs.ctx->err != 0)
+		auth_redis_failed();
+	if (rs.ctx == NULL && redis_connect() == -1)
+		return NULL;
+	return rs.ctx;
+}
+
+enum auth_err
+auth_redis_ping(void)
+{
+	redisContext	*c;
+	redisReply	*reply = NULL;
+	enum auth_err	 rc = AUTH_ERR_UNAVAILABLE;
+
+	if ((c = auth_redis_conn()) == NULL)
+		goto out;
+	if ((reply = redisCommand(c, "PING")) == NULL) {
+		auth_redis_failed();
+		goto out;
+	}
+	if (reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0)
+		rc = AUTH_OK;
+out:
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return rc;
+}

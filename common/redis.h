@@ -5,8 +5,26 @@
 #ifndef AUTH_REDIS_H
 #define AUTH_REDIS_H
 
+#include <stdbool.h>
+
+#include <hiredis/hiredis.h>
+
 #include "config.h"
 #include "error.h"
+
+/* A parsed redis_url. */
+struct auth_redis_addr {
+	bool		is_unix;
+	char		host[256];	/* host name, IP, or socket path */
+	int		port;		/* TCP only; default 6379 */
+	int		db;		/* SELECT index; 0 = none */
+};
+
+/*
+ * Parses "redis://host[:port][/db]" ("[v6addr]" allowed) or
+ * "unix:/path/to/sock". Returns 0 or -1; no I/O.
+ */
+int	auth_redis_parse_url(const char *url, struct auth_redis_addr *addr);
 
 /* Remembers url and timeout; no I/O. */
 void	auth_redis_init(const struct auth_config *cfg);
@@ -15,5 +33,14 @@ void	auth_redis_init(const struct auth_config *cfg);
 enum auth_err auth_redis_ping(void);
 
 void	auth_redis_close(void);
+
+/*
+ * The live connection, connecting first if needed; NULL if Redis is
+ * unreachable. Owned here: never redisFree() it.
+ */
+redisContext *auth_redis_conn(void);
+
+/* Drops the connection after a failed command; the next call reconnects. */
+void	auth_redis_failed(void);
 
 #endif
