@@ -81,7 +81,8 @@ START_TEST(test_json_parse)
 	ck_assert_ptr_null(auth_json_parse("[1]", 3));
 	ck_assert_ptr_null(auth_json_parse("{} x", 4));
 	ck_assert_ptr_null(auth_json_parse("{\"a\":1}{}", 9));
-	ck_assert_ptr_null(auth_json_parse("{'a':1}", 7));
+	ck_assert_ptr_null(auth_json_parse("{\"a\":1,}", 8));
+	ck_assert_ptr_null(auth_json_parse("{/*c*/\"a\":1}", 12));
 	ck_assert_ptr_null(auth_json_parse("", 0));
 	ck_assert_ptr_null(auth_json_parse("{\"a\":", 5));
 }
@@ -244,8 +245,8 @@ START_TEST(test_html_escape)
 {
 	char out[64];
 
-	ck_assert_int_eq(auth_html_escape("<a href=\"x\">'&", 15, out,
-	    sizeof(out)), 43);
+	ck_assert_int_eq(auth_html_escape("<a href=\"x\">'&", 14, out,
+	    sizeof(out)), 38);
 	ck_assert_str_eq(out,
 	    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
 	ck_assert_int_eq(auth_html_escape("<<<", 3, out, 8), -1);
