@@ -39,6 +39,10 @@ static const char *const method_names[AUTH_METHOD__MAX] = {
 	[AUTH_METHOD_OTHER] = "OTHER",
 };
 
+/* Proxies whose X-Forwarded-For is believed; parsed once at start. */
+static struct auth_cidr trusted[AUTH_CIDRS_MAX];
+static size_t ntrusted;
+
 /* One request's state, besides the request and response themselves. */
 struct exchange {
 	const struct auth_endpoint	*ep;
@@ -428,9 +432,8 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	req.authorization = auth_req_param(&req, "HTTP_AUTHORIZATION");
 	req.cookie = auth_req_param(&req, "HTTP_COOKIE");
 	request_id_set(&req);
-	snprintf(req.client_ip, sizeof(req.client_ip), "%s",
-	    auth_req_param(&req, "REMOTE_ADDR") ?
-	    auth_req_param(&req, "REMOTE_ADDR") : "");
+	auth_client_ip(trusted, ntrusted, auth_req_param(&req, "REMOTE_ADDR"),
+	    auth_req_param(&req, "HTTP_X_FORWARDED_FOR"), req.client_ip);
 	ctx->now = (long long)time(NULL);
 	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
 	x.ep = ep;
@@ -506,7 +509,7 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	FCGX_Request fr;
 	struct sigaction sa;
 	char err[512];
-	int rc = 1;
+	int rc = 1, n;
 
 	(void)argc;
 	(void)argv;
@@ -517,6 +520,13 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 		goto out;
 	}
 	ctx.cfg = &cfg;
+	if ((n = auth_cidr_parse_list(cfg.trusted_proxies, trusted,
+	    AUTH_CIDRS_MAX)) < 0) {
+		auth_log_error(NULL, "config: trusted_proxies: not a list of "
+		    "at most %d addresses or CIDR ranges", AUTH_CIDRS_MAX);
+		goto out;
+	}
+	ntrusted = (size_t)n;
 	if (ep->keys != AUTH_KEYS_NONE) {
 		kr = auth_keyring_load(&cfg, ep->keys == AUTH_KEYS_SIGN, err,
 		    sizeof(err));

@@ -141,4 +141,32 @@ int	auth_resp_header(struct auth_resp *rs, const char *name,
 /* Appends s to b escaped for HTML text or attribute context. */
 int	auth_html_escape(const char *s, size_t len, char *out, size_t outsz);
 
+
+/* ---- client address ------------------------------------------------------ */
+
+#define AUTH_CIDRS_MAX	32
+
+struct auth_cidr {
+	int		family;		/* AF_INET or AF_INET6 */
+	unsigned char	addr[16];
+	unsigned	bits;
+};
+
+/*
+ * Parses a comma-separated CIDR list ("127.0.0.1/32, ::1/128"; a bare
+ * address means a single host) into out. Returns the count, or -1 if an
+ * entry is malformed or there are more than max.
+ */
+int	auth_cidr_parse_list(const char *s, struct auth_cidr *out, size_t max);
+
+/* True if the textual address ip lies in one of the n ranges. */
+bool	auth_cidr_match(const struct auth_cidr *list, size_t n, const char *ip);
+
+/*
+ * The client's address: remote (REMOTE_ADDR), unless it is a trusted
+ * proxy; then the right-most X-Forwarded-For entry that is not trusted
+ * (an unparsable entry stops the walk at the last trusted hop).
+ */
+void	auth_client_ip(const struct auth_cidr *trusted, size_t n,
+	    const char *remote, const char *xff, char out[AUTH_IP_MAX + 1]);
 #endif

@@ -254,6 +254,46 @@ START_TEST(test_html_escape)
 }
 END_TEST
 
+START_TEST(test_client_ip)
+{
+	struct auth_cidr t[AUTH_CIDRS_MAX];
+	char ip[AUTH_IP_MAX + 1];
+	int n;
+
+	n = auth_cidr_parse_list("127.0.0.1/32, 10.0.0.0/8,::1/128", t,
+	    AUTH_CIDRS_MAX);
+	ck_assert_int_eq(n, 3);
+	ck_assert(auth_cidr_match(t, 3, "10.200.1.1"));
+	ck_assert(!auth_cidr_match(t, 3, "11.0.0.1"));
+	ck_assert(auth_cidr_match(t, 3, "::1"));
+	ck_assert(!auth_cidr_match(t, 3, "::2"));
+	/* Untrusted peer: its X-Forwarded-For changes nothing. */
+	auth_client_ip(t, 3, "203.0.113.9", "1.2.3.4", ip);
+	ck_assert_str_eq(ip, "203.0.113.9");
+	/* Trusted peer: the right-most untrusted entry. */
+	auth_client_ip(t, 3, "127.0.0.1", "1.2.3.4, 198.51.100.7, 10.1.1.1",
+	    ip);
+	ck_assert_str_eq(ip, "198.51.100.7");
+	auth_client_ip(t, 3, "127.0.0.1", "2001:db8::1", ip);
+	ck_assert_str_eq(ip, "2001:db8::1");
+	/* Garbage stops the walk at the last trusted hop. */
+	auth_client_ip(t, 3, "127.0.0.1", "1.2.3.4, evil, 10.0.0.2", ip);
+	ck_assert_str_eq(ip, "10.0.0.2");
+	auth_client_ip(t, 3, "127.0.0.1", "", ip);
+	ck_assert_str_eq(ip, "127.0.0.1");
+	auth_client_ip(t, 0, "127.0.0.1", "1.2.3.4", ip);
+	ck_assert_str_eq(ip, "127.0.0.1");
+	ck_assert_int_eq(auth_cidr_parse_list("10.0.0.0/33", t, 4), -1);
+	ck_assert_int_eq(auth_cidr_parse_list("::/129", t, 4), -1);
+	ck_assert_int_eq(auth_cidr_parse_list("nonsense", t, 4), -1);
+	ck_assert_int_eq(auth_cidr_parse_list("1.1.1.1,2.2.2.2", t, 1), -1);
+	ck_assert_int_eq(auth_cidr_parse_list("", t, 4), 0);
+	ck_assert_int_eq(auth_cidr_parse_list("192.168.0.0/17", t, 4), 1);
+	ck_assert(auth_cidr_match(t, 1, "192.168.127.1"));
+	ck_assert(!auth_cidr_match(t, 1, "192.168.128.1"));
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -266,6 +306,7 @@ http_suite(void)
 	tcase_add_test(tc, test_cookie_bearer_query);
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
+	tcase_add_test(tc, test_client_ip);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
 	tcase_add_test(lim, test_utf8);
