@@ -1,0 +1,716 @@
+/*
+ * authctl: the operator's tool. Applies schema migrations, generates keys,
+ * and inspects the outbox. Configuration as the endpoints: AUTH_CONFIG file
+ * plus AUTH_* environment overrides.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "keys.h"
+#include "seal.h"
+#include "token.h"
+
+#ifndef AUTH_SCHEMA_DIR
+#define AUTH_SCHEMA_DIR		"/usr/local/share/authd/schema"
+#endif
+
+#define MIG_FILE_MAX		(1024 * 1024)	/* bytes per migration file */
+#define MIG_MAX			1000		/* NNN: 000..999 */
+#define MIG_NAME_MAX		128
+/* pg_advisory_lock key held for a whole migrate run ("authmigr"). */
+#define MIG_LOCK_KEY		"7022364363398637938"
+#define OUTBOX_LIST_MAX		"100"	/* newest rows shown by outbox list */
+
+#define TS(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+struct migration {
+	int		 version;
+	char		 name[MIG_NAME_MAX];	/* file name, "001_init.sql" */
+	char		 checksum[2 * AUTH_HASH_LEN + 1];
+	char		*sql;			/* file contents; NULL if no file */
+	bool		 applied;
+	char		 applied_name[MIG_NAME_MAX];
+	char		 applied_sum[2 * AUTH_HASH_LEN + 1];
+	char		 applied_at[40];
+};
+
+struct migration_set {
+	struct migration	*m[MIG_MAX];	/* indexed by version */
+	int			 max_applied;	/* -1 if none */
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: authctl migrate [--dir DIR] [--status]\n"
+	    "       authctl keys generate [--dir DIR]\n"
+	    "       authctl keys seal-key [--file FILE]\n"
+	    "       authctl outbox list\n"
+	    "       authctl outbox link EMAIL [--template NAME]\n"
+	    "       authctl help\n", f);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("authctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The primary error message of r (or of conn) up to its first newline. */
+static void
+pg_fail(const char *what, PGconn *conn, const PGresult *r)
+{
+	const char	*msg = NULL;
+	size_t		 len;
+
+	if (r != NULL)
+		msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	if (msg == NULL)
+		msg = conn != NULL ? PQerrorMessage(conn) : "out of memory";
+	len = strcspn(msg, "\r\n");
+	fail("%s: %.*s", what, (int)len, msg);
+}
+
+static int
+load_config(struct auth_config *cfg)
+{
+	char err[512];
+
+	if (auth_config_load(cfg, NULL, err, sizeof(err)) == -1) {
+		fail("config: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens a connection of our own; NULL after printing why. */
+static PGconn *
+pg_open(const struct auth_config *cfg)
+{
+	const char *const keys[] = { "connect_timeout", "dbname",
+	    "client_encoding", "application_name", NULL };
+	const char *const vals[] = { "10", cfg->database_url, "UTF8",
+	    "authctl", NULL };
+	PGconn		*conn;
+	PGresult	*r;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		pg_fail("cannot connect to the database", conn, NULL);
+		PQfinish(conn);
+		return NULL;
+	}
+	r = PQexec(conn, "SET client_min_messages = warning");
+	PQclear(r);
+	return conn;
+}
+
+/* Runs sql; true if it succeeded, else prints what failed. */
+static bool
+pg_run(PGconn *conn, const char *what, const char *sql)
+{
+	PGresult	*r;
+	bool		 ok;
+
+	r = PQexec(conn, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		pg_fail(what, conn, r);
+	PQclear(r);
+	return ok;
+}
+
+/* ---- migrate --------------------------------------------------------- */
+
+static void
+migration_set_free(struct migration_set *set)
+{
+	int i;
+
+	for (i = 0; i < MIG_MAX; i++) {
+		if (set->m[i] == NULL)
+			continue;
+		free(set->m[i]->sql);
+		free(set->m[i]);
+		set->m[i] = NULL;
+	}
+}
+
+/* The version of a file named NNN_name.sql, or -1 for any other name. */
+static int
+migration_version(const char *name)
+{
+	size_t	len = strlen(name), i;
+
+	if (len < 9 || len >= MIG_NAME_MAX || strcmp(name + len - 4, ".sql"))
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+	if (name[3] != '_')
+		return -1;
+	for (i = 4; i < len - 4; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '_' || name[i] == '-'))
+			return -1;
+	return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+}
+
+/* Reads path whole (at most MIG_FILE_MAX bytes) into a malloc'd string. */
+static char *
+read_file(const char *path)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fail("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		fail("%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > MIG_FILE_MAX) {
+		fail("%s: larger than %d bytes", path, MIG_FILE_MAX);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		fail("%s: out of memory", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fail("%s: short read", path);
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (strlen(buf) != off) {
+		fail("%s: contains a NUL byte", path);
+		free(buf);
+		buf = NULL;
+	}
+out:
+	close(fd);
+	return buf;
+}
+
+/* Fills set from the NNN_name.sql files of dir. 0, or -1 after a message. */
+static int
+migrations_scan(const char *dir, struct migration_set *set)
+{
+	unsigned char	 sum[AUTH_HASH_LEN];
+	char		 path[AUTH_PATH_MAX + MIG_NAME_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	struct migration *m;
+	int		 v, rc = -1;
+
+	if ((d = opendir(dir)) == NULL) {
+		fail("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if ((v = migration_version(de->d_name)) == -1)
+			continue;
+		if (set->m[v] != NULL) {
+			fail("%s and %s share version %03d", set->m[v]->name,
+			    de->d_name, v);
+			goto out;
+		}
+		if ((m = calloc(1, sizeof(*m))) == NULL) {
+			fail("out of memory");
+			goto out;
+		}
+		set->m[v] = m;
+		m->version = v;
+		snprintf(m->name, sizeof(m->name), "%s", de->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path)) {
+			fail("%s: path too long", de->d_name);
+			goto out;
+		}
+		if ((m->sql = read_file(path)) == NULL)
+			goto out;
+		auth_sha256(m->sql, strlen(m->sql), sum);
+		auth_hex(sum, sizeof(sum), m->checksum);
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+/* Merges the rows of schema_migrations (if the table exists) into set. */
+static int
+migrations_applied(PGconn *conn, struct migration_set *set)
+{
+	PGresult		*r;
+	struct migration	*m;
+	const char		*s;
+	int			 i, v, rc = -1;
+
+	set->max_applied = -1;
+	r = PQexec(conn, "SELECT version, name, checksum, " TS("applied_at")
+	    " FROM schema_migrations ORDER BY version");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		if (strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL ?
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "42P01") == 0)
+			rc = 0;	/* no table yet: nothing applied */
+		else
+			pg_fail("reading schema_migrations", conn, r);
+		goto out;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		s = PQgetvalue(r, i, 0);
+		v = (int)strtol(s, NULL, 10);
+		if (v < 0 || v >= MIG_MAX) {
+			fail("schema_migrations: version %s out of range", s);
+			goto out;
+		}
+		if ((m = set->m[v]) == NULL) {
+			if ((m = calloc(1, sizeof(*m))) == NULL) {
+				fail("out of memory");
+				goto out;
+			}
+			set->m[v] = m;
+			m->version = v;
+		}
+		m->applied = true;
+		snprintf(m->applied_name, sizeof(m->applied_name), "%s",
+		    PQgetvalue(r, i, 1));
+		snprintf(m->applied_sum, sizeof(m->applied_sum), "%s",
+		    PQgetvalue(r, i, 2));
+		snprintf(m->applied_at, sizeof(m->applied_at), "%s",
+		    PQgetvalue(r, i, 3));
+		set->max_applied = v;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* The state of m for --status and the checks before applying. */
+static const char *
+migration_state(const struct migration *m)
+{
+	if (!m->applied)
+		return "pending";
+	if (m->sql == NULL)
+		return "MISSING";
+	if (strcmp(m->name, m->applied_name) != 0 ||
+	    strcmp(m->checksum, m->applied_sum) != 0)
+		return "CHANGED";
+	return "applied";
+}
+
+static int
+migrate_status(struct migration_set *set)
+{
+	const struct migration	*m;
+	const char		*state;
+	int			 v, rc = 0;
+
+	for (v = 0; v < MIG_MAX; v++) {
+		if ((m = set->m[v]) == NULL)
+			continue;
+		state = migration_state(m);
+		if (strcmp(state, "pending") == 0)
+			printf("%-40s pending\n", m->name);
+		else {
+			printf("%-40s %s %s\n", m->sql != NULL ? m->name :
+			    m->applied_name, state, m->applied_at);
+			if (strcmp(state, "applied") != 0)
+				rc = 1;
+		}
+	}
+	return rc;
+}
+
+/* Refuses to go on if an applied file was edited, renamed or removed. */
+static int
+migrations_verify(const struct migration_set *set, const char *dir)
+{
+	const struct migration	*m;
+	const char		*state;
+	int			 v;
+
+	for (v = 0; v < MIG_MAX; v++) {
+		if ((m = set->m[v]) == NULL)
+			continue;
+		state = migration_state(m);
+		if (strcmp(state, "MISSING") == 0) {
+			fail("%s was applied but is missing from %s; nothing "
+			    "applied", m->applied_name, dir);
+			return -1;
+		}
+		if (strcmp(state, "CHANGED") == 0) {
+			fail("%s changed after it was applied (applied as %s, "
+			    "checksum %.12s, now %.12s); nothing applied",
+			    m->name, m->applied_name, m->applied_sum,
+			    m->checksum);
+			return -1;
+		}
+		if (!m->applied && v < set->max_applied) {
+			fail("%s is older than the last applied version %03d; "
+			    "nothing applied", m->name, set->max_applied);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Applies m in its own transaction. 0, or -1 after a message. */
+static int
+migration_apply(PGconn *conn, const struct migration *m)
+{
+	char		 ver[8];
+	const char	*vals[3] = { ver, m->name, m->checksum };
+	PGresult	*r;
+	bool		 ok;
+
+	snprintf(ver, sizeof(ver), "%d", m->version);
+	if (!pg_run(conn, "BEGIN", "BEGIN"))
+		return -1;
+	r = PQexec(conn, m->sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK ||
+	    PQresultStatus(r) == PGRES_EMPTY_QUERY;
+	if (!ok)
+		pg_fail(m->name, conn, r);
+	PQclear(r);
+	if (ok) {
+		r = PQexecParams(conn, "INSERT INTO schema_migrations "
+		    "(version, name, checksum) VALUES ($1::int, $2, $3)",
+		    3, NULL, vals, NULL, NULL, 0);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			pg_fail("recording the migration", conn, r);
+		PQclear(r);
+	}
+	if (ok && PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		fail("%s: ends the transaction itself; remove its "
+		    "BEGIN/COMMIT", m->name);
+		ok = false;
+	}
+	if (ok) {
+		r = PQexec(conn, "COMMIT");
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+		    strcmp(PQcmdStatus(r), "COMMIT") == 0;
+		if (!ok)
+			pg_fail("COMMIT", conn, r);
+		PQclear(r);
+	}
+	if (!ok) {
+		(void)pg_run(conn, "ROLLBACK", "ROLLBACK");
+		return -1;
+	}
+	printf("applied %s\n", m->name);
+	return 0;
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	struct auth_config	 cfg;
+	struct migration_set	 set;
+	const char		*dir = NULL;
+	PGconn			*conn = NULL;
+	bool			 status = false;
+	int			 i, v, napplied = 0, rc = 1;
+
+	memset(&set, 0, sizeof(set));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--status") == 0)
+			status = true;
+		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (dir == NULL && (dir = getenv("AUTH_SCHEMA_DIR")) == NULL)
+		dir = AUTH_SCHEMA_DIR;
+	if (strlen(dir) >= AUTH_PATH_MAX) {
+		fail("--dir: path too long");
+		return 1;
+	}
+	if (load_config(&cfg) == -1 || migrations_scan(dir, &set) == -1)
+		goto out;
+	if ((conn = pg_open(&cfg)) == NULL)
+		goto out;
+	if (status) {
+		if (migrations_applied(conn, &set) == -1)
+			goto out;
+		rc = migrate_status(&set);
+		goto out;
+	}
+	/* Held until the connection closes: concurrent runs queue here. */
+	if (!pg_run(conn, "taking the migration lock",
+	    "SELECT pg_advisory_lock(" MIG_LOCK_KEY ")") ||
+	    !pg_run(conn, "creating schema_migrations",
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version integer PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " checksum text NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now())"))
+		goto out;
+	if (migrations_applied(conn, &set) == -1 ||
+	    migrations_verify(&set, dir) == -1)
+		goto out;
+	for (v = 0; v < MIG_MAX; v++) {
+		if (set.m[v] == NULL || set.m[v]->applied)
+			continue;
+		if (migration_apply(conn, set.m[v]) == -1)
+			goto out;
+		napplied++;
+	}
+	if (napplied == 0)
+		printf("nothing to apply\n");
+	rc = 0;
+out:
+	PQfinish(conn);
+	migration_set_free(&set);
+	return rc;
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+static int
+cmd_keys(int argc, char **argv)
+{
+	struct auth_config	 cfg;
+	struct stat		 st;
+	char			 kid[AUTH_KID_MAX + 1], err[512];
+	const char		*path = NULL, *opt;
+	bool			 gen;
+
+	if (argc < 1 || (strcmp(argv[0], "generate") != 0 &&
+	    strcmp(argv[0], "seal-key") != 0))
+		goto bad;
+	gen = strcmp(argv[0], "generate") == 0;
+	opt = gen ? "--dir" : "--file";
+	if (argc == 3 && strcmp(argv[1], opt) == 0)
+		path = argv[2];
+	else if (argc != 1)
+		goto bad;
+	if (path == NULL) {
+		if (load_config(&cfg) == -1)
+			return 1;
+		path = gen ? cfg.keys_dir : cfg.outbox_key_file;
+	}
+	if (path[0] == '\0') {
+		fail("no %s given or configured", gen ? "key directory" :
+		    "outbox key file");
+		return 1;
+	}
+	if (gen) {
+		if (auth_keys_generate(path, kid, sizeof(kid), err,
+		    sizeof(err)) == -1) {
+			fail("keys generate: %s", err);
+			return 1;
+		}
+		printf("%s\n", kid);
+		return 0;
+	}
+	if (stat(path, &st) == 0) {
+		printf("%s exists; kept\n", path);
+		return 0;
+	}
+	if (auth_seal_key_generate(path, err, sizeof(err)) == -1) {
+		fail("keys seal-key: %s", err);
+		return 1;
+	}
+	printf("wrote %s\n", path);
+	return 0;
+bad:
+	usage(stderr);
+	return 2;
+}
+
+/* ---- outbox ---------------------------------------------------------- */
+
+static int
+outbox_list(PGconn *conn)
+{
+	PGresult	*r;
+	int		 i, rc = 1;
+
+	r = PQexec(conn, "SELECT id, " TS("created_at") ", recipient, "
+	    "template, status, attempts FROM (SELECT * FROM outbox "
+	    "ORDER BY id DESC LIMIT " OUTBOX_LIST_MAX ") o ORDER BY id");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail("outbox list", conn, r);
+		goto out;
+	}
+	printf("id\tcreated_at\trecipient\ttemplate\tstatus\tattempts\n");
+	for (i = 0; i < PQntuples(r); i++)
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+		    PQgetvalue(r, i, 5));
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Prints the "link" of the newest sealed payload sent to email. */
+static int
+outbox_link(PGconn *conn, const struct auth_config *cfg, const char *email,
+    const char *template)
+{
+	unsigned char	 key[AUTH_SEAL_KEY_LEN];
+	char		 err[512], *aad = NULL, *pt = NULL;
+	const char	*vals[2] = { email, template };
+	const char	*rcpt, *tmpl, *link;
+	json_object	*obj = NULL, *jlink;
+	PGresult	*r = NULL;
+	size_t		 ptlen = 0, aadlen;
+	int		 rc = 1;
+
+	if (auth_seal_key_load(cfg->outbox_key_file, key, err,
+	    sizeof(err)) == -1) {
+		fail("outbox key: %s", err);
+		return 1;
+	}
+	/* Binary results: text columns arrive as their bytes, bytea raw. */
+	r = PQexecParams(conn, "SELECT recipient, template, payload "
+	    "FROM outbox WHERE lower(recipient) = lower($1) "
+	    "AND ($2::text IS NULL OR template = $2) "
+	    "ORDER BY id DESC LIMIT 1", 2, NULL, vals, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail("outbox link", conn, r);
+		goto out;
+	}
+	if (PQntuples(r) != 1) {
+		fail("no outbox message for %s", email);
+		goto out;
+	}
+	rcpt = PQgetvalue(r, 0, 0);
+	tmpl = PQgetvalue(r, 0, 1);
+	aadlen = (size_t)PQgetlength(r, 0, 0) + 1 +
+	    (size_t)PQgetlength(r, 0, 1);
+	if ((aad = malloc(aadlen + 1)) == NULL) {
+		fail("out of memory");
+		goto out;
+	}
+	snprintf(aad, aadlen + 1, "%.*s\n%.*s", PQgetlength(r, 0, 0), rcpt,
+	    PQgetlength(r, 0, 1), tmpl);
+	if (auth_unseal(key, aad, aadlen,
+	    (const unsigned char *)PQgetvalue(r, 0, 2),
+	    (size_t)PQgetlength(r, 0, 2), &pt, &ptlen) == -1) {
+		fail("the newest message for %s does not unseal with %s",
+		    email, cfg->outbox_key_file);
+		goto out;
+	}
+	obj = json_tokener_parse(pt);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "link", &jlink) ||
+	    !json_object_is_type(jlink, json_type_string)) {
+		fail("the newest message for %s (template %.*s) has no link",
+		    email, PQgetlength(r, 0, 1), tmpl);
+		goto out;
+	}
+	link = json_object_get_string(jlink);
+	printf("%s\n", link);
+	fflush(stdout);
+	auth_wipe((void *)link, (size_t)json_object_get_string_len(jlink));
+	rc = 0;
+out:
+	json_object_put(obj);
+	if (pt != NULL) {
+		auth_wipe(pt, ptlen);
+		free(pt);
+	}
+	free(aad);
+	PQclear(r);
+	auth_wipe(key, sizeof(key));
+	return rc;
+}
+
+static int
+cmd_outbox(int argc, char **argv)
+{
+	struct auth_config	 cfg;
+	const char		*email = NULL, *template = NULL;
+	PGconn			*conn = NULL;
+	bool			 list;
+	int			 rc;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		list = true;
+	else if (strcmp(argv[0], "link") == 0 && (argc == 2 ||
+	    (argc == 4 && strcmp(argv[2], "--template") == 0))) {
+		list = false;
+		email = argv[1];
+		template = argc == 4 ? argv[3] : NULL;
+	} else {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
+		return 1;
+	rc = list ? outbox_list(conn) : outbox_link(conn, &cfg, email,
+	    template);
+	PQfinish(conn);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "keys") == 0)
+		return cmd_keys(argc - 2, argv + 2);
+	if (strcmp(argv[1], "outbox") == 0 && argc > 2)
+		return cmd_outbox(argc - 2, argv + 2);
+	fail("unknown command: %s", argv[1]);
+	usage(stderr);
+	return 2;
+}
