@@ -447,7 +447,8 @@ cfg_load_env(struct auth_config *cfg, struct cfg_src *srcs,
 	for (i = 0; i < CFG_NKEYS; i++) {
 		memset(&here, 0, sizeof(here));
 		memcpy(here.env, "AUTH_", 5);
-		for (j = 0; cfg_keys[i].key[j] != '\0'; j++)
+		for (j = 0; cfg_keys[i].key[j] != '\0' &&
+		    5 + j + 1 < sizeof(here.env); j++)
 			here.env[5 + j] =
 			    (char)toupper((unsigned char)cfg_keys[i].key[j]);
 		if ((val = getenv(here.env)) == NULL)

@@ -1,6 +1,7 @@
 /* The process's one Redis connection: lazy connect, drop on any failure. */
 #include <sys/time.h>
 
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -90,10 +91,28 @@ auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
 	return *p == '\0' ? 0 : -1;
 }
 
+/*
+ * hiredis writes with write(2): a server that closed the connection would
+ * kill the process with SIGPIPE. Ignore it unless someone installed a handler.
+ */
+static void
+redis_ignore_sigpipe(void)
+{
+	struct sigaction	sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sa.sa_flags = 0;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 void
 auth_redis_init(const struct auth_config *cfg)
 {
 	auth_redis_close();
+	redis_ignore_sigpipe();
 	rs.timeout_ms = cfg->redis_timeout_ms;
 	rs.valid = auth_redis_parse_url(cfg->redis_url, &rs.addr) == 0;
 	if (!rs.valid)
@@ -173,20 +192,28 @@ auth_redis_conn(void)
 	return rs.ctx;
 }
 
+/* PING; a connection that broke while idle is re-opened once. */
 enum auth_err
 auth_redis_ping(void)
 {
 	redisContext	*c;
 	redisReply	*reply = NULL;
 	enum auth_err	 rc = AUTH_ERR_UNAVAILABLE;
+	bool		 stale;
+	int		 attempt;
 
-	if ((c = auth_redis_conn()) == NULL)
-		goto out;
-	if ((reply = redisCommand(c, "PING")) == NULL) {
+	for (attempt = 0; attempt < 2; attempt++) {
+		stale = rs.ctx != NULL;
+		if ((c = auth_redis_conn()) == NULL)
+			goto out;
+		if ((reply = redisCommand(c, "PING")) != NULL)
+			break;
 		auth_redis_failed();
-		goto out;
+		if (!stale)
+			goto out;
 	}
-	if (reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0)
+	if (reply != NULL && reply->type == REDIS_REPLY_STATUS &&
+	    strcmp(reply->str, "PONG") == 0)
 		rc = AUTH_OK;
 out:
 	if (reply != NULL)

@@ -26,7 +26,7 @@ struct auth_redis_addr {
  */
 int	auth_redis_parse_url(const char *url, struct auth_redis_addr *addr);
 
-/* Remembers url and timeout; no I/O. */
+/* Remembers url and timeout; no I/O. Sets SIGPIPE to ignored if default. */
 void	auth_redis_init(const struct auth_config *cfg);
 
 /* PING; AUTH_OK or AUTH_ERR_UNAVAILABLE. */
