@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "db.h"
 #include "log.h"
 
@@ -14,6 +16,8 @@
 #define STORE_REQID_MAX		128
 #define STORE_REASON_MAX	256
 #define STORE_IP_MAX		64
+#define STORE_EVENT_MAX		64
+#define STORE_DETAIL_MAX	4096
 
 /* Timestamps leave the database as RFC 3339 UTC text. */
 #define TS(col) \
@@ -127,8 +131,8 @@ const struct auth_stmt auth_store_stmts[ST__MAX] = {
 	[ST_AUDIT] = { "audit",
 	    "INSERT INTO audit_events"
 	    " (user_id, event, ip, user_agent, request_id, detail) "
-	    "VALUES ($1::uuid, $2::text, $3::inet, $4::text, $5::text,"
-	    " $6::jsonb)" },
+	    "VALUES ((SELECT id FROM users WHERE id = $1::uuid), $2::text,"
+	    " $3::inet, $4::text, $5::text, $6::jsonb)" },
 	[ST_PING] = { "ping", "SELECT 1" },
 };
 const size_t auth_store_nstmts = ST__MAX;
@@ -663,6 +667,53 @@ out:
 	return rc;
 }
 
+/* True if event matches the schema's CHECK: ^[a-z][a-z0-9_.:-]{0,63}$. */
+static bool
+store_event_ok(const char *event)
+{
+	size_t i;
+
+	if (event == NULL || event[0] < 'a' || event[0] > 'z')
+		return false;
+	for (i = 1; event[i] != '\0'; i++) {
+		if (i >= STORE_EVENT_MAX)
+			return false;
+		if (!((event[i] >= 'a' && event[i] <= 'z') ||
+		    (event[i] >= '0' && event[i] <= '9') ||
+		    strchr("_.:-", event[i]) != NULL))
+			return false;
+	}
+	return true;
+}
+
+/* True if s is one strict JSON value, whole, no longer than the maximum. */
+static bool
+store_json_ok(const char *s)
+{
+	struct json_tokener	*tok;
+	json_object		*obj;
+	size_t			 len;
+	bool			 ok;
+
+	len = strnlen(s, STORE_DETAIL_MAX + 1);
+	if (len > STORE_DETAIL_MAX || (tok = json_tokener_new()) == NULL)
+		return false;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, s, (int)len);
+	ok = obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) == len &&
+	    strstr(s, "\\u0000") == NULL;
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ok;
+}
+
+/*
+ * Audit rows are often written inside the transaction of the change they
+ * record, so every value is checked here first: the INSERT can then fail
+ * only with the connection, never abort the caller's transaction. A user
+ * deleted meanwhile is recorded as NULL.
+ */
 enum auth_err
 auth_store_audit(const char *user_id, const char *event,
     const struct auth_client *cl, const char *detail_json)
@@ -672,10 +723,19 @@ auth_store_audit(const char *user_id, const char *event,
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
+	if (!store_event_ok(event)) {
+		auth_log_error(NULL, "store: audit event name rejected");
+		return AUTH_ERR_INTERNAL;
+	}
 	if (user_id != NULL && !store_uuid_ok(user_id)) {
 		auth_log_error(NULL, "store: audit %s with a malformed user id",
-		    event != NULL ? event : "(null)");
+		    event);
 		user_id = NULL;
+	}
+	if (detail_json != NULL && !store_json_ok(detail_json)) {
+		auth_log_error(NULL, "store: audit %s detail is not valid JSON; "
+		    "dropped", event);
+		detail_json = NULL;
 	}
 	vals[0] = user_id;
 	vals[1] = event;
