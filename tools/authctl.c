@@ -1,6 +1,6 @@
 /*
  * authctl: the operator's tool. Applies schema migrations, generates keys,
- * and inspects the outbox. Configuration as the endpoints: AUTH_CONFIG file
+ * inspects the outbox and purges expired rows. Configuration as the endpoints: AUTH_CONFIG file
  * plus AUTH_* environment overrides.
  */
 #include <sys/stat.h>
@@ -61,6 +61,7 @@ usage(FILE *f)
 	    "       authctl keys seal-key [--file FILE]\n"
 	    "       authctl outbox list\n"
 	    "       authctl outbox link EMAIL [--template NAME]\n"
+	    "       authctl purge\n"
 	    "       authctl help\n", f);
 }
 
@@ -509,6 +510,60 @@ out:
 	return rc;
 }
 
+/* ---- purge ----------------------------------------------------------- */
+
+/*
+ * What purge deletes. Rotated refresh tokens stay until they expire so that
+ * reuse is still detected; revoked sessions stay a while for the audit trail.
+ */
+static const struct {
+	const char	*what;
+	const char	*sql;
+} purge_stmts[] = {
+	{ "expired refresh tokens",
+	    "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'" },
+	{ "expired or long-revoked sessions",
+	    "DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
+	    " OR revoked_at < now() - interval '30 days'" },
+	{ "expired or used email tokens",
+	    "DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'"
+	    " OR used_at < now() - interval '1 day'" },
+	{ "old sent or failed outbox messages",
+	    "DELETE FROM outbox WHERE (status = 'sent'"
+	    " AND sent_at < now() - interval '7 days') OR (status = 'failed'"
+	    " AND created_at < now() - interval '30 days')" },
+};
+
+/* Deletes rows no flow can use any more; idempotent, safe from cron. */
+static int
+cmd_purge(int argc)
+{
+	struct auth_config	 cfg;
+	PGconn			*conn;
+	PGresult		*r;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (argc != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
+		return 1;
+	for (i = 0; i < sizeof(purge_stmts) / sizeof(purge_stmts[0]); i++) {
+		r = PQexec(conn, purge_stmts[i].sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			pg_fail(purge_stmts[i].what, conn, r);
+			rc = 1;
+		} else
+			printf("%s: %s deleted\n", purge_stmts[i].what,
+			    PQcmdTuples(r));
+		PQclear(r);
+	}
+	PQfinish(conn);
+	return rc;
+}
+
 /* ---- keys ------------------------------------------------------------ */
 
 static int
@@ -710,6 +765,8 @@ main(int argc, char **argv)
 		return cmd_keys(argc - 2, argv + 2);
 	if (strcmp(argv[1], "outbox") == 0 && argc > 2)
 		return cmd_outbox(argc - 2, argv + 2);
+	if (strcmp(argv[1], "purge") == 0)
+		return cmd_purge(argc - 2);
 	fail("unknown command: %s", argv[1]);
 	usage(stderr);
 	return 2;
