@@ -1,0 +1,579 @@
+"""Shared plumbing for the black-box suite: environment, HTTP, psql, mail links,
+JWT decoding and the secrets the suite has seen (checked against a pg_dump).
+
+Only the Python 3 standard library is used. Every request goes over real HTTP
+to the instances named by AUTH_BASE_URL / AUTH_BASE_URL_ALT; the database is
+touched only through psql/pg_dump for setup and inspection.
+"""
+
+import base64
+import hashlib
+import hmac
+import html.parser
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import uuid
+
+REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_DATABASE_URL",
+                "AUTH_CONFIG", "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
+
+
+def missing_env():
+    return [k for k in REQUIRED_ENV if not os.environ.get(k)]
+
+
+_missing = missing_env()
+if _missing:
+    raise RuntimeError("e2e: missing environment: " + ", ".join(_missing)
+                       + " (run the suite through tests/run-e2e)")
+
+MAIN = os.environ["AUTH_BASE_URL"].rstrip("/")
+ALT = os.environ["AUTH_BASE_URL_ALT"].rstrip("/")
+DB_URL = os.environ["AUTH_DATABASE_URL"]
+CONFIG = os.environ["AUTH_CONFIG"]
+AUTHCTL = shlex.split(os.environ["AUTHCTL"])
+TEST_CTL = shlex.split(os.environ["AUTH_TEST_CTL"])
+STACK_DIR = os.environ["AUTH_STACK_DIR"]
+
+# What the instances are configured with (see tests/run-e2e).
+MAIN_ACCESS_TTL = 300
+ALT_ACCESS_TTL = 30
+REFRESH_TTL = 14 * 24 * 3600
+MAX_BODY = 16 * 1024
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+UUID_RE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+RFC3339_RE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+# ---------------------------------------------------------------------------
+# Client addresses: one X-Forwarded-For per test (or per helper call), unique
+# within a run and, by a random second octet, unlikely to repeat across runs.
+
+_RUN_OCTET = random.SystemRandom().randrange(1, 255)
+_ip_lock = threading.Lock()
+_ip_next = 0
+
+
+def new_ip():
+    global _ip_next
+    with _ip_lock:
+        _ip_next += 1
+        n = _ip_next
+    return "10.%d.%d.%d" % (_RUN_OCTET, (n >> 8) & 255, n & 255)
+
+# ---------------------------------------------------------------------------
+# Secrets the suite has seen: none may appear in a dump of the database.
+
+_seen_lock = threading.Lock()
+SEEN_REFRESH = set()
+SEEN_EMAIL_TOKENS = set()
+SEEN_PASSWORDS = set()
+
+
+def remember(kind, value):
+    with _seen_lock:
+        kind.add(value)
+
+# ---------------------------------------------------------------------------
+# HTTP
+
+
+class Resp:
+    """One HTTP answer: status, headers (case-insensitive) and body bytes."""
+
+    def __init__(self, method, url, status, headers, body):
+        self.method = method
+        self.url = url
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body
+        self._json = None
+
+    def header(self, name):
+        vals = self.header_all(name)
+        return vals[0] if vals else None
+
+    def header_all(self, name):
+        n = name.lower()
+        return [v for k, v in self.headers if k.lower() == n]
+
+    @property
+    def media_type(self):
+        ct = self.header("Content-Type") or ""
+        return ct.split(";")[0].strip().lower()
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def json(self):
+        if self._json is None:
+            try:
+                self._json = json.loads(self.body.decode("utf-8"))
+            except ValueError:
+                raise AssertionError("not a JSON body: " + self.describe())
+        return self._json
+
+    def describe(self):
+        hdrs = "".join("\n  %s: %s" % (k, v) for k, v in self.headers)
+        body = self.text
+        if len(body) > 600:
+            body = body[:600] + "...(%d bytes)" % len(self.body)
+        return "%s %s -> %d%s\n  %s" % (self.method, self.url, self.status,
+                                        hdrs, body)
+
+
+def _check_common(r):
+    """Rules every answer obeys: X-Request-Id, nosniff, never a 500."""
+    rid = r.header("X-Request-Id")
+    if rid is None or not REQUEST_ID_RE.match(rid):
+        raise AssertionError("missing or insane X-Request-Id: " + r.describe())
+    if r.header("X-Content-Type-Options") != "nosniff":
+        raise AssertionError("missing X-Content-Type-Options: nosniff: "
+                             + r.describe())
+    if r.status >= 500 and r.status != 503:
+        raise AssertionError("server error: " + r.describe())
+    if r.status == 503 and not r.body:
+        raise AssertionError("503 with an empty body: " + r.describe())
+
+
+def _remember_tokens(r):
+    if r.media_type != "application/json" or not r.body:
+        return
+    try:
+        j = json.loads(r.body.decode("utf-8"))
+    except ValueError:
+        return
+    if isinstance(j, dict) and isinstance(j.get("refresh_token"), str):
+        remember(SEEN_REFRESH, j["refresh_token"])
+
+
+def request(method, path, *, base=MAIN, json_body=None, form=None, body=None,
+            ctype=None, headers=None, ip=None, bearer=None, timeout=30,
+            check=True):
+    """Sends one request on a fresh connection and returns a Resp.
+
+    json_body / form build the body and its Content-Type; body is sent raw
+    with ctype (None: no Content-Type). ip is the X-Forwarded-For value
+    (a fresh one if None)."""
+    hdrs = {}
+    if json_body is not None:
+        body = json.dumps(json_body).encode("utf-8")
+        ctype = ctype or "application/json"
+    elif form is not None:
+        body = urllib.parse.urlencode(form).encode("ascii")
+        ctype = ctype or "application/x-www-form-urlencoded"
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if ctype is not None:
+        hdrs["Content-Type"] = ctype
+    hdrs["X-Forwarded-For"] = ip or new_ip()
+    hdrs["Connection"] = "close"
+    if bearer is not None:
+        hdrs["Authorization"] = "Bearer " + bearer
+    if headers:
+        hdrs.update(headers)
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80,
+                                      timeout=timeout)
+    try:
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = b""
+        conn.request(method, path, body=body, headers=hdrs)
+        raw = conn.getresponse()
+        data = raw.read()
+        r = Resp(method, base + path, raw.status, raw.getheaders(), data)
+    finally:
+        conn.close()
+    if check:
+        _check_common(r)
+    _remember_tokens(r)
+    return r
+
+
+def post(path, payload, **kw):
+    return request("POST", path, json_body=payload, **kw)
+
+
+def raw_exchange(base, head, body_part, timeout):
+    """Writes head and body_part to a raw socket and reads one response
+    without sending anything more. Returns (status, headers, body); raises
+    AssertionError if no complete answer arrives within timeout seconds."""
+    u = urllib.parse.urlsplit(base)
+    s = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+    deadline = time.monotonic() + timeout
+    buf = b""
+    try:
+        s.sendall(head + body_part)
+        while True:
+            if b"\r\n\r\n" in buf:
+                hdr, rest = buf.split(b"\r\n\r\n", 1)
+                lines = hdr.decode("latin-1").split("\r\n")
+                status = int(lines[0].split()[1])
+                headers = [tuple(x.strip() for x in ln.split(":", 1))
+                           for ln in lines[1:] if ":" in ln]
+                clen = [int(v) for k, v in headers
+                        if k.lower() == "content-length"]
+                if clen and len(rest) >= clen[0]:
+                    return status, headers, rest[:clen[0]]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout()
+            s.settimeout(left)
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except socket.timeout:
+        raise AssertionError("no complete answer within %ds (the server "
+                             "waited for the rest of the declared body?); "
+                             "got %r" % (timeout, buf[:300]))
+    finally:
+        s.close()
+    if b"\r\n\r\n" not in buf:
+        raise AssertionError("connection closed without an answer: %r"
+                             % buf[:300])
+    hdr, rest = buf.split(b"\r\n\r\n", 1)
+    lines = hdr.decode("latin-1").split("\r\n")
+    headers = [tuple(x.strip() for x in ln.split(":", 1))
+               for ln in lines[1:] if ":" in ln]
+    return int(lines[0].split()[1]), headers, rest
+
+# ---------------------------------------------------------------------------
+# Database (setup and inspection only)
+
+
+def sql(query, **params):
+    """Runs query through psql; :'name' in it is bound to params[name] as a
+    quoted literal. Returns the rows as lists of strings."""
+    cmd = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+           "-F", "\x1f", "-d", DB_URL]
+    for k, v in params.items():
+        cmd += ["-v", "%s=%s" % (k, v)]
+    p = subprocess.run(cmd, input=query, capture_output=True, text=True,
+                       timeout=60)
+    if p.returncode != 0:
+        raise AssertionError("psql failed (%d): %s\n%s"
+                             % (p.returncode, p.stderr.strip(), query))
+    return [ln.split("\x1f") for ln in p.stdout.splitlines() if ln != ""]
+
+
+def sql_value(query, **params):
+    rows = sql(query, **params)
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise AssertionError("expected one value from %r, got %r"
+                             % (query, rows))
+    return rows[0][0]
+
+
+def token_hash_literal(token):
+    """'\\x<hex>' of SHA-256(token), for :'h'::bytea."""
+    return "\\x" + hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def user_id(email):
+    return sql_value("SELECT id FROM users WHERE lower(email) = lower(:'e');",
+                     e=email.strip())
+
+
+def pg_dump():
+    p = subprocess.run(["pg_dump", "--no-owner", "-d", DB_URL],
+                       capture_output=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("pg_dump failed: "
+                             + p.stderr.decode("utf-8", "replace"))
+    return p.stdout.decode("utf-8", "replace")
+
+# ---------------------------------------------------------------------------
+# Tools: authctl outbox and the stack control
+
+
+def outbox_link(email):
+    """The newest emailed link for email: (link, token)."""
+    p = subprocess.run(AUTHCTL + ["outbox", "link", email],
+                       capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, AUTH_CONFIG=CONFIG))
+    if p.returncode != 0:
+        raise AssertionError("authctl outbox link %s failed (%d): %s"
+                             % (email, p.returncode, p.stderr.strip()))
+    link = p.stdout.strip().splitlines()[-1].strip() if p.stdout.strip() \
+        else ""
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    tok = q.get("token", [""])[0]
+    if not TOKEN_RE.match(tok):
+        raise AssertionError("no 43-char token in link %r" % link)
+    remember(SEEN_EMAIL_TOKENS, tok)
+    return link, tok
+
+
+def stack_ctl(cmd):
+    p = subprocess.run(TEST_CTL + [cmd], capture_output=True, text=True,
+                       timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("%s %s failed (%d): %s"
+                             % (" ".join(TEST_CTL), cmd, p.returncode,
+                                p.stderr.strip()))
+
+
+def config_value(key):
+    """Value of key in the AUTH_CONFIG file, or None."""
+    with open(CONFIG, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            k, v = line.split("=", 1)
+            if k.strip() == key:
+                v = v.strip()
+                if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+                    v = v[1:-1]
+                return v
+    return None
+
+
+def public_key_path(kid):
+    """Path of <keys_dir>/<kid>.pub; raises if it cannot be found."""
+    kd = config_value("keys_dir")
+    if not kd:
+        raise AssertionError("no keys_dir in " + CONFIG)
+    cands = [kd] if os.path.isabs(kd) else [
+        os.path.join(os.path.dirname(CONFIG), kd),
+        os.path.join(STACK_DIR, kd), kd]
+    for d in cands:
+        p = os.path.join(d, kid + ".pub")
+        if os.path.isfile(p):
+            return p
+    raise AssertionError("no %s.pub under %r" % (kid, cands))
+
+# ---------------------------------------------------------------------------
+# Accounts
+
+
+def new_email(tag="u"):
+    return "e2e.%s.%s@example.com" % (tag, uuid.uuid4().hex[:12])
+
+
+def strong_password():
+    return "Qx7!" + secrets.token_urlsafe(15)
+
+
+class User:
+    def __init__(self, email, password, uid):
+        self.email = email
+        self.password = password
+        self.id = uid
+
+
+def signup(email, password, base=MAIN, ip=None):
+    return post("/auth/signup", {"email": email, "password": password},
+                base=base, ip=ip)
+
+
+def create_user(tag="u", verified=True, email=None, password=None):
+    """Signs up (and verifies) a fresh account on MAIN; returns a User."""
+    email = email or new_email(tag)
+    password = password or strong_password()
+    r = signup(email, password)
+    if r.status != 202:
+        raise AssertionError("signup failed: " + r.describe())
+    remember(SEEN_PASSWORDS, password)
+    if verified:
+        _, tok = outbox_link(email)
+        r = post("/auth/verify-email", {"token": tok})
+        if r.status != 200:
+            raise AssertionError("verify failed: " + r.describe())
+    return User(email, password, user_id(email))
+
+
+def login(email, password, base=MAIN, ip=None):
+    return post("/auth/login", {"email": email, "password": password},
+                base=base, ip=ip)
+
+
+def login_pair(user, base=MAIN, ip=None):
+    r = login(user.email, user.password, base=base, ip=ip)
+    if r.status != 200:
+        raise AssertionError("login failed: " + r.describe())
+    return r.json
+
+
+def refresh(token, base=MAIN, ip=None):
+    return post("/auth/refresh", {"refresh_token": token}, base=base, ip=ip)
+
+# ---------------------------------------------------------------------------
+# JWT
+
+
+def b64url_decode(s):
+    if isinstance(s, str):
+        s = s.encode("ascii")
+    return base64.urlsafe_b64decode(s + b"=" * (-len(s) % 4))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jwt_parts(token):
+    """(header, claims, signing input, signature) of a compact JWS."""
+    h, p, s = token.split(".")
+    return (json.loads(b64url_decode(h)), json.loads(b64url_decode(p)),
+            (h + "." + p).encode("ascii"), b64url_decode(s))
+
+
+def jwt_encode(header, claims, signature=b""):
+    h = b64url(json.dumps(header, separators=(",", ":")).encode())
+    p = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    return h + "." + p + "." + b64url(signature)
+
+
+def jwt_hs256(header, claims, key):
+    h = b64url(json.dumps(header, separators=(",", ":")).encode())
+    p = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    sig = hmac.new(key, (h + "." + p).encode(), hashlib.sha256).digest()
+    return h + "." + p + "." + b64url(sig)
+
+
+def _der_int(b):
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+
+
+def es256_verify(token, pub_path):
+    """True if token's ES256 signature verifies with the PEM at pub_path
+    (checked by the openssl command-line tool)."""
+    _, _, signing_input, sig = jwt_parts(token)
+    if len(sig) != 64:
+        return False
+    seq = _der_int(sig[:32]) + _der_int(sig[32:])
+    der = b"\x30" + bytes([len(seq)]) + seq
+    with tempfile.TemporaryDirectory() as d:
+        sp, dp = os.path.join(d, "sig"), os.path.join(d, "data")
+        with open(sp, "wb") as f:
+            f.write(der)
+        with open(dp, "wb") as f:
+            f.write(signing_input)
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-verify",
+                            pub_path, "-signature", sp, dp],
+                           capture_output=True, timeout=30)
+    return p.returncode == 0
+
+# ---------------------------------------------------------------------------
+# HTML forms (the /verify-email page)
+
+
+class FormParser(html.parser.HTMLParser):
+    """Collects each <form>: its attributes and its named inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"attrs": a, "inputs": {}, "buttons": 0})
+        elif self.forms and tag in ("input", "button"):
+            f = self.forms[-1]
+            if tag == "button" or a.get("type") == "submit":
+                f["buttons"] += 1
+            if a.get("name"):
+                f["inputs"][a["name"]] = a.get("value") or ""
+
+
+def parse_forms(text):
+    p = FormParser()
+    p.feed(text)
+    p.close()
+    return p.forms
+
+# ---------------------------------------------------------------------------
+# The base test case
+
+
+class E2ETestCase(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.ip = new_ip()
+
+    def req(self, method, path, **kw):
+        kw.setdefault("ip", self.ip)
+        return request(method, path, **kw)
+
+    def post(self, path, payload, **kw):
+        kw.setdefault("ip", self.ip)
+        return post(path, payload, **kw)
+
+    def assertStatus(self, r, status):
+        self.assertEqual(r.status, status, r.describe())
+
+    def assertProblem(self, r, status, code, secrets_=()):
+        """An RFC 9457 problem with this status and code; returns the body."""
+        self.assertEqual(r.status, status, r.describe())
+        self.assertEqual(r.media_type, "application/problem+json",
+                         r.describe())
+        b = r.json
+        self.assertIsInstance(b, dict, r.describe())
+        self.assertEqual(b.get("status"), status, r.describe())
+        self.assertEqual(b.get("code"), code, r.describe())
+        for k in ("type", "title", "detail"):
+            self.assertIsInstance(b.get(k), str, r.describe())
+            self.assertTrue(b[k], "empty %s: %s" % (k, r.describe()))
+        for s in secrets_:
+            self.assertNotIn(s, r.text, "a secret leaked: " + r.describe())
+        self.assertNotIn("$y$", r.text, r.describe())
+        return b
+
+    def assertValidation(self, r, fields, secrets_=()):
+        b = self.assertProblem(r, 422, "validation_failed", secrets_)
+        self.assertIsInstance(b.get("errors"), dict, r.describe())
+        for f in fields:
+            self.assertIn(f, b["errors"], r.describe())
+        return b
+
+    def assertJSON(self, r, status):
+        self.assertEqual(r.status, status, r.describe())
+        self.assertEqual(r.media_type, "application/json", r.describe())
+        return r.json
+
+    def assertNoStore(self, r):
+        cc = (r.header("Cache-Control") or "").lower()
+        self.assertIn("no-store", [x.strip() for x in cc.split(",")],
+                      r.describe())
+
+    def assertTokenPair(self, r, expires_in=MAIN_ACCESS_TTL, full=True):
+        """A 200 token pair answer; returns its body."""
+        b = self.assertJSON(r, 200)
+        self.assertEqual(set(b), {"access_token", "token_type", "expires_in",
+                                  "refresh_token", "refresh_expires_in"},
+                         r.describe())
+        self.assertEqual(b["token_type"], "Bearer")
+        self.assertEqual(b["expires_in"], expires_in)
+        self.assertIsInstance(b["refresh_expires_in"], int)
+        if full:
+            self.assertEqual(b["refresh_expires_in"], REFRESH_TTL)
+        else:
+            self.assertTrue(0 < b["refresh_expires_in"] <= REFRESH_TTL, b)
+        self.assertRegex(b["refresh_token"], TOKEN_RE)
+        self.assertEqual(b["access_token"].count("."), 2)
+        self.assertNoStore(r)
+        return b
