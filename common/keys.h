@@ -41,4 +41,13 @@ void	auth_keyring_free(struct auth_keyring *kr);
 int	auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
 	    char *err, size_t errlen);
 
+#include <json-c/json_types.h>
+
+/*
+ * The RFC 7517 JWK Set of every public key in kr (kty, crv, x, y, kid,
+ * alg "ES256", use "sig"); an empty set for HS256. The caller releases it
+ * with json_object_put. NULL on allocation failure.
+ */
+json_object *auth_keyring_jwks(const struct auth_keyring *kr);
+
 #endif

@@ -1,0 +1,58 @@
+/*
+ * The keyring's inside, shared by keys.c and jwt.c only. Nothing else
+ * includes this header.
+ */
+#ifndef AUTH_KEYS_INTERNAL_H
+#define AUTH_KEYS_INTERNAL_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "config.h"
+#include "keys.h"
+
+#define AUTH_HS256_SECRET_MIN	32
+#define AUTH_HS256_SECRET_MAX	4096
+#define AUTH_EC_COORD_LEN	32	/* P-256 field element */
+#define AUTH_EC_COORD_B64	43	/* its base64url length */
+
+struct auth_key {
+	char		 kid[AUTH_KID_MAX + 1];
+	EVP_PKEY	*pub;			/* verifies (ES256) */
+	char		 x[AUTH_EC_COORD_B64 + 1];	/* JWK coordinates */
+	char		 y[AUTH_EC_COORD_B64 + 1];
+};
+
+struct auth_keyring {
+	enum auth_jwt_alg alg;
+	struct auth_key	 keys[AUTH_KEYS_MAX];	/* ES256 public keys */
+	size_t		 nkeys;
+	EVP_PKEY	*sign;			/* active private key or NULL */
+	char		 active[AUTH_KID_MAX + 1];	/* kid that signs ("" if none) */
+	unsigned char	*secret;		/* HS256 secret or NULL */
+	size_t		 secretlen;
+	char		 hs_kid[AUTH_KID_MAX + 1];
+};
+
+/* The ES256 public key named kid (len bytes), or NULL. Owned by kr. */
+const struct auth_key *auth_keyring_find(const struct auth_keyring *kr,
+	    const char *kid, size_t len);
+
+/*
+ * RFC 7638 thumbprint of a P-256 key into kid (43 chars + NUL), and the
+ * base64url x and y coordinates if x/y are not NULL. 0, or -1 if pkey is
+ * not a P-256 key.
+ */
+int	auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
+	    char x[AUTH_EC_COORD_B64 + 1], char y[AUTH_EC_COORD_B64 + 1]);
+
+/*
+ * jwt.c's signer: the raw JWS signature of data under kr's active key
+ * (r || s for ES256, the HMAC for HS256) into sig, its length in *siglen.
+ * 0, or -1. Exposed for the interoperability tests.
+ */
+int	auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data,
+	    size_t len, unsigned char sig[64], size_t *siglen);
+
+#endif
