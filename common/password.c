@@ -174,11 +174,10 @@ auth_pw_verify(const char *pw, size_t len, const char *stored,
 	if (slen == 0 || stored[0] == '*' || stored[0] == '!')
 		return 0;
 	yescrypt = pw_yescrypt_prefix(stored) != 0;
-	if (pw_phrase(pw, len, yescrypt, phrase) == -1) {
-		/* Too long for a scheme that never saw long passwords. */
-		return len <= AUTH_PW_MAX_BYTES && !memchr(pw, '\0', len) ?
-		    0 : -1;
-	}
+	/* Over-long, NUL-carrying, or too long for a legacy scheme: nothing
+	 * we ever hashed, so a mismatch rather than an error. */
+	if (pw_phrase(pw, len, yescrypt, phrase) == -1)
+		return 0;
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		goto out;
 	h = crypt_rn(phrase, stored, cd, sizeof(*cd));
