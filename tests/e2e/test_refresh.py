@@ -135,7 +135,7 @@ class RefreshTest(E2ETestCase):
             "44 characters": secrets.token_urlsafe(33)[:44],
             "outside the alphabet": self.r1[:42] + "!",
             "padded": self.r1 + "=",
-            "access token": self.pair["access_token"],
+            "200 characters": secrets.token_urlsafe(150),
         }
         expected = None
         for name, tok in cases.items():
@@ -144,6 +144,14 @@ class RefreshTest(E2ETestCase):
                 self.assertRefreshRejected(r, tok)
                 expected = expected or r.body
                 self.assertEqual(r.body, expected)
+        # Far longer than any refresh token: a field over its bound may be
+        # a validation failure instead.
+        tok = self.pair["access_token"]
+        r = self.refresh(tok)
+        if r.status == 422:
+            self.assertValidation(r, ["refresh_token"], [tok])
+        else:
+            self.assertRefreshRejected(r, tok)
         # None of that harmed the real token.
         self.assertTokenPair(self.refresh(self.r1), full=False)
 
