@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-/* libjwt's header by full path: -I common makes <jwt.h> name ours. */
-#include "/usr/include/jwt.h"
+/* libjwt's header; ours is "jwt.h" (common/ is an -iquote directory). */
+#include <jwt.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
