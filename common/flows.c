@@ -378,10 +378,7 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 	if (e != AUTH_OK)
 		goto out;
-	if (row.user_disabled) {
-		e = AUTH_ERR_ACCOUNT_DISABLED;
-		goto out;
-	}
+	/* Revoked, expired, or the account disabled: the same 401. */
 	if (!row.usable) {
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 		goto out;

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,37 @@ out:
 	return rc;
 }
 
+/* json-c reads NaN and Infinity, which JSON (RFC 8259) does not have. */
+static bool
+json_numbers_finite(json_object *j, int depth)
+{
+	size_t i, n;
+
+	if (depth > AUTH_JSON_DEPTH)
+		return false;
+	switch (json_object_get_type(j)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(j));
+	case json_type_array:
+		n = json_object_array_length(j);
+		for (i = 0; i < n; i++)
+			if (!json_numbers_finite(json_object_array_get_idx(j, i),
+			    depth + 1))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(j, k, v) {
+			(void)k;
+			if (!json_numbers_finite(v, depth + 1))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 json_object *
 auth_json_parse(const char *body, size_t len)
 {
@@ -207,7 +239,8 @@ auth_json_parse(const char *body, size_t len)
 	for (end = json_tokener_get_parse_end(tok); end < len; end++)
 		if (!isspace((unsigned char)body[end]))
 			goto bad;
-	if (!json_object_is_type(j, json_type_object))
+	if (!json_object_is_type(j, json_type_object) ||
+	    !json_numbers_finite(j, 0))
 		goto bad;
 	json_tokener_free(tok);
 	return j;

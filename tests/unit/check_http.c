@@ -84,6 +84,17 @@ START_TEST(test_json_parse)
 	ck_assert_ptr_null(auth_json_parse("{\"a\":1,}", 8));
 	ck_assert_ptr_null(auth_json_parse("{/*c*/\"a\":1}", 12));
 	ck_assert_ptr_null(auth_json_parse("", 0));
+	{
+		const char *nan = "{\"n\":NaN}";
+		const char *inf = "{\"a\":[1,{\"n\":-Infinity}]}";
+		const char *fin = "{\"a\":[1.5,{\"n\":-2e3}]}";
+
+		ck_assert_ptr_null(auth_json_parse(nan, strlen(nan)));
+		ck_assert_ptr_null(auth_json_parse(inf, strlen(inf)));
+		j = auth_json_parse(fin, strlen(fin));
+		ck_assert_ptr_nonnull(j);
+		json_object_put(j);
+	}
 	ck_assert_ptr_null(auth_json_parse("{\"a\":", 5));
 }
 END_TEST
