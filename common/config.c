@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ratelimit.h"
 #include "redis.h"
 
 #ifndef AUTH_CRACKLIB_DICT
@@ -66,6 +67,7 @@ static const char *check_http_url(char *);
 static const char *check_public_url(char *);
 static const char *check_redis_url(char *);
 static const char *check_proxies(char *);
+static const char *check_rate_limits(char *);
 
 #define F(f)	offsetof(struct auth_config, f)
 #define SZ(f)	sizeof(((struct auth_config *)0)->f)
@@ -101,6 +103,9 @@ static const struct cfg_key cfg_keys[] = {
 	STR(trusted_proxies, check_proxies, ""),
 	{ "log_level", CFG_STR, F(log_level), SZ(log_level), 0, 0,
 	    log_level_names, NULL, "info" },
+	STR(rate_limits, check_rate_limits, ""),
+	NUM(login_lockout_threshold, CFG_UINT, 1, 1000, "5"),
+	NUM(login_lockout_max, CFG_UINT, 1, 86400, "900"),
 };
 
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -192,6 +197,12 @@ check_proxies(char *s)
 	if (s[strspn(s, "0123456789abcdefABCDEF.:/, ")] != '\0')
 		return "must be a comma-separated list of addresses or CIDRs";
 	return NULL;
+}
+
+static const char *
+check_rate_limits(char *s)
+{
+	return auth_rl_overrides_check(s);
 }
 
 /* Formats "<source>: <message>" into err; the source is file:line or the variable. */

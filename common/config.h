@@ -47,6 +47,9 @@ struct auth_config {
 	enum auth_signup_existing signup_existing;
 	char		trusted_proxies[1024];	/* CIDR list, comma separated */
 	char		log_level[16];		/* "info" (default) or "debug" */
+	char		rate_limits[1024];	/* "rule=limit/period, ..." (ratelimit.h) */
+	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
+	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
 };
 
 /* Fills cfg with the documented defaults. */

@@ -21,7 +21,8 @@ static const char *const env_keys[] = {
 	"AUTH_REFRESH_REUSE_LEEWAY", "AUTH_CLOCK_LEEWAY", "AUTH_VERIFY_TTL",
 	"AUTH_RESET_TTL", "AUTH_PASSWORD_COST", "AUTH_CRACKLIB_DICT",
 	"AUTH_MAX_BODY", "AUTH_SIGNUP_EXISTING", "AUTH_TRUSTED_PROXIES",
-	"AUTH_LOG_LEVEL", NULL
+	"AUTH_LOG_LEVEL", "AUTH_RATE_LIMITS", "AUTH_LOGIN_LOCKOUT_THRESHOLD",
+	"AUTH_LOGIN_LOCKOUT_MAX", NULL
 };
 
 static char	tmp_path[64];
@@ -101,6 +102,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.signup_existing, AUTH_SIGNUP_CONCEAL);
 	ck_assert_str_eq(c.trusted_proxies, "");
 	ck_assert_str_eq(c.log_level, "info");
+	ck_assert_str_eq(c.rate_limits, "");
+	ck_assert_uint_eq(c.login_lockout_threshold, 5);
+	ck_assert_uint_eq(c.login_lockout_max, 900);
 
 	auth_config_defaults(&d);
 	ck_assert_mem_eq(&c, &d, sizeof(c));
@@ -138,7 +142,10 @@ START_TEST(test_every_key)
 	    "max_body = 65536\n"
 	    "signup_existing = reveal\n"
 	    "trusted_proxies = 10.0.0.0/8, ::1\n"
-	    "log_level = debug\n", err, sizeof(err)), 0);
+	    "log_level = debug\n"
+	    "rate_limits = login_ip=10/60, signup_ip=1/1\n"
+	    "login_lockout_threshold = 3\n"
+	    "login_lockout_max = 3600\n", err, sizeof(err)), 0);
 	ck_assert_str_eq(c.database_url, "host=db user=auth password=pw");
 	ck_assert_str_eq(c.redis_url, "unix:/run/redis/redis.sock");
 	ck_assert_uint_eq(c.redis_timeout_ms, 750);
@@ -162,6 +169,9 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(c.signup_existing, AUTH_SIGNUP_REVEAL);
 	ck_assert_str_eq(c.trusted_proxies, "10.0.0.0/8, ::1");
 	ck_assert_str_eq(c.log_level, "debug");
+	ck_assert_str_eq(c.rate_limits, "login_ip=10/60, signup_ip=1/1");
+	ck_assert_uint_eq(c.login_lockout_threshold, 3);
+	ck_assert_uint_eq(c.login_lockout_max, 3600);
 	tmp_remove();
 }
 END_TEST
@@ -217,6 +227,13 @@ static const struct bad_file bad_files[] = {
 	{ "redis_url = http://x\n", ":1: redis_url must be" },
 	{ "trusted_proxies = evil.example\n", ":1: trusted_proxies must be" },
 	{ "audience = a\tb\n", ":1: audience contains a control character" },
+	{ "rate_limits = nosuch=1/1\n", ":1: rate_limits names an unknown rule" },
+	{ "rate_limits = login_ip=0/60\n", ":1: rate_limits has a limit that is not" },
+	{ "rate_limits = login_ip=5/0\n", ":1: rate_limits has a period that is not" },
+	{ "rate_limits = login_ip=5\n", ":1: rate_limits must be a list" },
+	{ "rate_limits = login_ip=1/1,login_ip=2/2\n", ":1: rate_limits names a rule twice" },
+	{ "login_lockout_threshold = 0\n", ":1: login_lockout_threshold is out of range" },
+	{ "login_lockout_max = 86401\n", ":1: login_lockout_max is out of range" },
 };
 
 START_TEST(test_bad_file)

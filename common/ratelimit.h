@@ -1,0 +1,143 @@
+/*
+ * Rate limits and brute-force protection. Each check is one Redis round
+ * trip (a GCRA script keyed "authd:rl:<rule>:<hash of the subject>");
+ * when Redis is down or slow, a fixed-size in-process table takes over
+ * until Redis answers again.
+ *
+ * Rules are static data: endpoint tables point at entries of
+ * auth_rl_known_rules[], e.g. AUTH_RL_RULE(AUTH_RL_LOGIN_IP), and the
+ * `rate_limits` config key overrides their limit and period by name.
+ *
+ * Call auth_redis_init() and auth_rl_init() once at start. Not thread-safe
+ * (one request at a time per process, as everywhere in this service).
+ */
+#ifndef AUTH_RATELIMIT_H
+#define AUTH_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+#include "http.h"
+
+/* What a rule counts by; decides how the subject is normalised. */
+enum auth_rl_key {
+	AUTH_RL_IP = 0,		/* IPv4 address, or the /64 of an IPv6 one */
+	AUTH_RL_ACCOUNT,	/* email: trimmed, ASCII-lowercased */
+	AUTH_RL_SESSION,	/* opaque id, used as is */
+	AUTH_RL_KEY__MAX
+};
+
+/* At most `limit` requests per `period` seconds, spread evenly (GCRA). */
+struct auth_rl_rule {
+	const char	*name;		/* [a-z0-9_], at most AUTH_RL_NAME_MAX */
+	enum auth_rl_key key;
+	unsigned	 limit;		/* 1..AUTH_RL_LIMIT_MAX */
+	unsigned	 period;	/* seconds, 1..AUTH_RL_PERIOD_MAX */
+};
+
+#define AUTH_RL_NAME_MAX	31
+#define AUTH_RL_LIMIT_MAX	1000000
+#define AUTH_RL_PERIOD_MAX	86400
+
+/* The built-in rules, indexes into auth_rl_known_rules[]. */
+enum auth_rl_id {
+	AUTH_RL_LOGIN_IP = 0,		/* 5/60 */
+	AUTH_RL_LOGIN_ACCOUNT,		/* 20/3600 */
+	AUTH_RL_SIGNUP_IP,		/* 3/60 */
+	AUTH_RL_REFRESH_IP,		/* 10/60 */
+	AUTH_RL_REFRESH_SESSION,	/* 10/60 */
+	AUTH_RL_VERIFY_IP,		/* 10/60 */
+	AUTH_RL_VERIFY_RESEND_IP,	/* 5/3600 */
+	AUTH_RL_VERIFY_RESEND_ACCOUNT,	/* 3/3600 */
+	AUTH_RL_FORGOT_IP,		/* 5/3600 */
+	AUTH_RL_FORGOT_ACCOUNT,		/* 3/3600 */
+	AUTH_RL_RESET_IP,		/* 10/60 */
+	AUTH_RL_LOGOUT_IP,		/* 30/60 */
+	AUTH_RL_ID__MAX
+};
+
+/* Names and defaults; the only names `rate_limits` accepts. */
+extern const struct auth_rl_rule auth_rl_known_rules[AUTH_RL_ID__MAX];
+
+/* A constant address, usable in static endpoint tables. */
+#define AUTH_RL_RULE(id)	(&auth_rl_known_rules[(id)])
+
+/* The known rule called name, or NULL. */
+const struct auth_rl_rule *auth_rl_rule(const char *name);
+
+/* Outcome of one check; name points at the rule's static name. */
+struct auth_rl_verdict {
+	bool		 allowed;
+	unsigned	 limit;		/* effective limit */
+	unsigned	 period;	/* effective period, seconds */
+	unsigned	 remaining;	/* requests left right now */
+	unsigned	 reset;		/* seconds until the full quota is back */
+	unsigned	 retry_after;	/* seconds, >= 1 when refused, else 0 */
+	const char	*name;
+};
+
+/*
+ * Validates a `rate_limits` value: "name=limit/period" entries separated
+ * by commas, spaces allowed around them, every name known and given once;
+ * "" means no overrides. Returns NULL, or a static one-line reason that
+ * never contains the value.
+ */
+const char *auth_rl_overrides_check(const char *spec);
+
+/*
+ * Applies cfg: rate_limits, login_lockout_threshold, login_lockout_max.
+ * Clears the in-process tables and the degraded state. Returns 0, or -1
+ * with a one-line reason in err.
+ */
+int	auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen);
+
+/* Effective limit and period of r after the config overrides. */
+void	auth_rl_effective(const struct auth_rl_rule *r, unsigned *limit,
+	    unsigned *period);
+
+/*
+ * Counts one request of subject (len bytes; cut at a first NUL) against r
+ * and fills v. Always returns AUTH_OK: look at v->allowed. Redis trouble
+ * is handled inside (in-process fallback, one retry per second).
+ */
+enum auth_err auth_rl_check(const struct auth_rl_rule *r, const char *subject,
+	    size_t len, struct auth_rl_verdict *v);
+
+/* True while limits are kept in process because Redis failed. */
+bool	auth_rl_degraded(void);
+
+/*
+ * Adds `RateLimit-Policy: "<name>";q=<limit>;w=<period>` and
+ * `RateLimit: "<name>";r=<remaining>;t=<reset>` (IETF httpapi draft,
+ * structured fields) and, when refused, `Retry-After: <seconds>`.
+ * Call it with the verdict that decided the answer.
+ */
+void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
+
+/*
+ * Brute-force protection per account. Failures count within a 15-minute
+ * window (renewed by each failure); from the threshold-th failure on, each
+ * one refuses further logins for base * 2^(n - threshold) seconds (base 1 s,
+ * capped at login_lockout_max). An address that logged in successfully to
+ * the account within the last 30 days is never refused. ip is the client
+ * address as text (IPv6 is taken per /64), may be NULL.
+ */
+
+/* AUTH_OK, or AUTH_ERR_RATE_LIMITED with *retry_after (>= 1 s) set. */
+enum auth_err auth_rl_login_gate(const char *account, size_t len,
+	    const char *ip, unsigned *retry_after);
+
+/* Records a wrong password; true if it started or extended a lockout
+ * (the caller writes the audit event). */
+bool	auth_rl_login_failed(const char *account, size_t len, const char *ip);
+
+/* Clears the failures and remembers ip as known good for 30 days. */
+void	auth_rl_login_succeeded(const char *account, size_t len,
+	    const char *ip);
+
+#define AUTH_RL_LOGIN_WINDOW	900		/* seconds */
+#define AUTH_RL_KNOWN_IP_TTL	(30 * 86400)	/* seconds */
+
+#endif

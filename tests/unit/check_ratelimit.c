@@ -1,0 +1,1006 @@
+/*
+ * Unit tests for common/ratelimit.c against private redis-server processes
+ * on free loopback ports, started and killed by this program.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "http.h"
+#include "ratelimit.h"
+#include "redis.h"
+
+static int	srv_port;		/* the shared server */
+static pid_t	srv_pid = -1;
+static char	srv_dir[64];
+static redisContext *spy;		/* the test's own connection */
+
+/* ---- redis-server processes ------------------------------------------- */
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	port = -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static redisContext *
+connect_spy(int port)
+{
+	redisContext	*c;
+	struct timeval	 tv = { 1, 0 };
+
+	c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	if (c != NULL && c->err != 0) {
+		redisFree(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* Starts redis-server on port in dir; returns its pid once it answers. */
+static pid_t
+redis_start(int port, const char *dir)
+{
+	char		 p[16];
+	redisContext	*c;
+	redisReply	*r;
+	pid_t		 pid;
+	int		 i, fd;
+
+	snprintf(p, sizeof(p), "%d", port);
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("redis-server", "redis-server", "--port", p, "--bind",
+		    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+		    dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	for (i = 0; i < 300; i++) {
+		usleep(10000);
+		if ((c = connect_spy(port)) == NULL)
+			continue;
+		r = redisCommand(c, "PING");
+		redisFree(c);
+		if (r != NULL) {
+			freeReplyObject(r);
+			return pid;
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void
+redis_kill(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGCONT);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static long long
+spy_int(const char *fmt, const char *arg)
+{
+	redisReply	*r;
+	long long	 v;
+
+	r = redisCommand(spy, fmt, arg);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+static void
+spy_cmd(const char *cmd)
+{
+	redisReply	*r = redisCommand(spy, cmd);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_ne(r->type, REDIS_REPLY_ERROR);
+	freeReplyObject(r);
+}
+
+/* KEYS pattern; caller frees. */
+static redisReply *
+spy_keys(const char *pattern)
+{
+	redisReply	*r = redisCommand(spy, "KEYS %s", pattern);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
+	return r;
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static void
+rl_setup_cfg(int port, const char *limits, unsigned thr, unsigned max,
+    unsigned timeout_ms)
+{
+	struct auth_config	cfg;
+	char			err[256];
+
+	auth_config_defaults(&cfg);
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url),
+	    "redis://127.0.0.1:%d", port);
+	cfg.redis_timeout_ms = timeout_ms;
+	snprintf(cfg.rate_limits, sizeof(cfg.rate_limits), "%s", limits);
+	cfg.login_lockout_threshold = thr;
+	cfg.login_lockout_max = max;
+	auth_redis_init(&cfg);
+	ck_assert_msg(auth_rl_init(&cfg, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void
+rl_setup(const char *limits)
+{
+	rl_setup_cfg(srv_port, limits, 5, 900, 500);
+}
+
+static void
+redis_setup(void)
+{
+	spy = connect_spy(srv_port);
+	ck_assert_ptr_nonnull(spy);
+	spy_cmd("FLUSHALL");
+	rl_setup("");
+}
+
+static void
+redis_teardown(void)
+{
+	auth_redis_close();
+	if (spy != NULL)
+		redisFree(spy);
+	spy = NULL;
+}
+
+static struct auth_rl_verdict
+check_str(const struct auth_rl_rule *r, const char *s)
+{
+	struct auth_rl_verdict	v;
+
+	memset(&v, 0x5a, sizeof(v));
+	ck_assert_int_eq(auth_rl_check(r, s, strlen(s), &v), AUTH_OK);
+	return v;
+}
+
+static bool
+allowed(const struct auth_rl_rule *r, const char *s)
+{
+	return check_str(r, s).allowed;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- GCRA on Redis ------------------------------------------------------ */
+
+static const struct auth_rl_rule rule_5_60 = { "t_burst", AUTH_RL_IP, 5, 60 };
+
+START_TEST(test_limit_then_refuse)
+{
+	struct auth_rl_verdict	v;
+	unsigned		i;
+
+	for (i = 0; i < 5; i++) {
+		v = check_str(&rule_5_60, "192.0.2.1");
+		ck_assert(v.allowed);
+		ck_assert_uint_eq(v.remaining, 4 - i);
+		ck_assert_uint_eq(v.limit, 5);
+		ck_assert_uint_eq(v.period, 60);
+		ck_assert_uint_eq(v.retry_after, 0);
+		ck_assert_str_eq(v.name, "t_burst");
+	}
+	ck_assert_uint_eq(v.reset, 60);
+	v = check_str(&rule_5_60, "192.0.2.1");
+	ck_assert(!v.allowed);
+	ck_assert_uint_eq(v.remaining, 0);
+	/* One request every 60/5 = 12 s: the next slot is 12 s away. */
+	ck_assert_uint_ge(v.retry_after, 11);
+	ck_assert_uint_le(v.retry_after, 12);
+	ck_assert_uint_ge(v.reset, 59);
+	ck_assert_uint_le(v.reset, 60);
+	/* Refusals are not counted: still 12 s, not 24. */
+	v = check_str(&rule_5_60, "192.0.2.1");
+	ck_assert(!v.allowed);
+	ck_assert_uint_le(v.retry_after, 12);
+	ck_assert(!auth_rl_degraded());
+}
+END_TEST
+
+START_TEST(test_spacing)
+{
+	static const struct auth_rl_rule r = { "t_fast", AUTH_RL_IP, 4, 1 };
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	ck_assert_uint_eq(check_str(&r, "192.0.2.2").retry_after, 1);
+	/* period / limit = 250 ms later, exactly one more is allowed. */
+	usleep(270000);
+	ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	/* After a whole period the full burst is back: no fixed window. */
+	usleep(1010000);
+	for (i = 0; i < 4; i++)
+		ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+}
+END_TEST
+
+START_TEST(test_subjects_separate)
+{
+	static const struct auth_rl_rule acct = { "t_acct", AUTH_RL_ACCOUNT,
+	    2, 60 };
+	static const struct auth_rl_rule other = { "t_other", AUTH_RL_IP,
+	    5, 60 };
+	int	i;
+
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(&rule_5_60, "198.51.100.1"));
+	ck_assert(!allowed(&rule_5_60, "198.51.100.1"));
+	ck_assert(allowed(&rule_5_60, "198.51.100.2"));
+	/* Same subject, another rule: its own counter. */
+	ck_assert(allowed(&other, "198.51.100.1"));
+
+	/* Accounts are trimmed and compared case-insensitively. */
+	ck_assert(allowed(&acct, "Alice@Example.COM"));
+	ck_assert(allowed(&acct, "  alice@example.com\t"));
+	ck_assert(!allowed(&acct, "alice@example.com"));
+	ck_assert(allowed(&acct, "bob@example.com"));
+	/* IPv4 text forms are canonicalised only when valid. */
+	ck_assert(allowed(&rule_5_60, "not-an-ip"));
+}
+END_TEST
+
+START_TEST(test_ipv6_prefix)
+{
+	static const struct auth_rl_rule r = { "t_v6", AUTH_RL_IP, 2, 60 };
+
+	ck_assert(allowed(&r, "2001:db8:1:2::1"));
+	ck_assert(allowed(&r, "2001:DB8:1:2:ffff:eeee:dddd:9"));
+	ck_assert(!allowed(&r, "2001:0db8:0001:0002::42"));
+	ck_assert(allowed(&r, "2001:db8:1:3::1"));
+	ck_assert(allowed(&r, "2001:db8:2:2::1"));
+	/* An IPv4-mapped address is its IPv4 address, limited alone. */
+	ck_assert(allowed(&r, "::ffff:192.0.2.77"));
+	ck_assert(allowed(&r, "192.0.2.77"));
+	ck_assert(!allowed(&r, "192.0.2.77"));
+	ck_assert(allowed(&r, "192.0.2.78"));
+}
+END_TEST
+
+START_TEST(test_keys_bounded_and_expire)
+{
+	static const struct auth_rl_rule r = { "t_keys", AUTH_RL_ACCOUNT,
+	    5, 60 };
+	struct auth_rl_verdict	 v;
+	redisReply		*keys;
+	const char		*k;
+	char			*big;
+	size_t			 i, klen;
+	long long		 pttl;
+
+	big = malloc(100000);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'A', 100000);
+	ck_assert_int_eq(auth_rl_check(&r, big, 100000, &v), AUTH_OK);
+	ck_assert(v.allowed);
+	free(big);
+	ck_assert(allowed(&r, "alice@example.com"));
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_VERIFY_RESEND_ACCOUNT),
+	    "alice@example.com"));
+
+	keys = spy_keys("*");
+	ck_assert_uint_eq(keys->elements, 3);
+	for (i = 0; i < keys->elements; i++) {
+		k = keys->element[i]->str;
+		klen = keys->element[i]->len;
+		ck_assert_uint_le(klen, 9 + AUTH_RL_NAME_MAX + 1 + 32);
+		ck_assert_msg(strncmp(k, "authd:rl:t_keys:", 16) == 0 ||
+		    strncmp(k, "authd:rl:verify_resend_account:", 31) == 0,
+		    "key %s", k);
+		ck_assert_uint_eq(strspn(k + klen - 32, "0123456789abcdef"),
+		    32);
+		ck_assert_ptr_null(strstr(k, "alice"));
+		pttl = spy_int("PTTL %s", k);
+		ck_assert_int_gt(pttl, 0);
+		/* The key lives one emission interval after the last hit. */
+		if (k[9] == 't')
+			ck_assert_int_le(pttl, 12000);
+		else
+			ck_assert_int_le(pttl, 1200000);
+	}
+	freeReplyObject(keys);
+}
+END_TEST
+
+START_TEST(test_noscript)
+{
+	int	i;
+
+	ck_assert(allowed(&rule_5_60, "192.0.2.9"));
+	spy_cmd("SCRIPT FLUSH");
+	for (i = 0; i < 4; i++)
+		ck_assert(allowed(&rule_5_60, "192.0.2.9"));
+	ck_assert(!allowed(&rule_5_60, "192.0.2.9"));
+	ck_assert(!auth_rl_degraded());
+}
+END_TEST
+
+START_TEST(test_overrides)
+{
+	struct auth_rl_rule	 copy;
+	unsigned		 limit, period;
+	struct auth_config	 cfg;
+	char			 err[256];
+
+	rl_setup("login_ip=2/1, signup_ip = 7 / 30 ,login_account=1000000/86400");
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), &limit, &period);
+	ck_assert_uint_eq(limit, 2);
+	ck_assert_uint_eq(period, 1);
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_SIGNUP_IP), &limit, &period);
+	ck_assert_uint_eq(limit, 7);
+	ck_assert_uint_eq(period, 30);
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), &limit, &period);
+	ck_assert_uint_eq(limit, 1000000);
+	ck_assert_uint_eq(period, 86400);
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_REFRESH_IP), &limit, &period);
+	ck_assert_uint_eq(limit, 10);
+	ck_assert_uint_eq(period, 60);
+	/* A rule declared elsewhere under a known name is overridden too. */
+	copy = *AUTH_RL_RULE(AUTH_RL_LOGIN_IP);
+	auth_rl_effective(&copy, &limit, &period);
+	ck_assert_uint_eq(limit, 2);
+
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.3"));
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.3"));
+	ck_assert(!allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.3"));
+	ck_assert_uint_eq(check_str(AUTH_RL_RULE(AUTH_RL_LOGIN_IP),
+	    "192.0.2.3").limit, 2);
+
+	/* Back to the defaults. */
+	rl_setup("");
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), &limit, &period);
+	ck_assert_uint_eq(limit, 5);
+	ck_assert_uint_eq(period, 60);
+
+	/* Through the config loader. */
+	setenv("AUTH_RATE_LIMITS", "refresh_session=3/10", 1);
+	ck_assert_int_eq(auth_config_load(&cfg, NULL, err, sizeof(err)), 0);
+	unsetenv("AUTH_RATE_LIMITS");
+	ck_assert_int_eq(auth_rl_init(&cfg, err, sizeof(err)), 0);
+	auth_rl_effective(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), &limit,
+	    &period);
+	ck_assert_uint_eq(limit, 3);
+	ck_assert_uint_eq(period, 10);
+}
+END_TEST
+
+static const char *const bad_overrides[] = {
+	"login_ip",
+	"login_ip=",
+	"login_ip=5",
+	"login_ip=5/",
+	"login_ip=/60",
+	"login_ip=0/60",
+	"login_ip=5/0",
+	"login_ip=1000001/60",
+	"login_ip=5/86401",
+	"login_ip=-5/60",
+	"login_ip=+5/60",
+	"login_ip=5.0/60",
+	"login_ip=5/60s",
+	"login_ip=99999999999999999999/60",
+	"login_ip=5/60,",
+	"login_ip=5/60,,signup_ip=1/1",
+	",login_ip=5/60",
+	"login_ip=5/60;signup_ip=1/1",
+	"login_ip=5/60 signup_ip=1/1",
+	"LOGIN_IP=5/60",
+	"nosuch_rule=5/60",
+	"login_ip=5/60, login_ip=6/60",
+	"login=5/60",
+	"login_ip_and_a_name_that_is_far_too_long=5/60",
+};
+
+START_TEST(test_bad_override)
+{
+	struct auth_config	 cfg;
+	const char		*why;
+	char			 err[256];
+
+	why = auth_rl_overrides_check(bad_overrides[_i]);
+	ck_assert_msg(why != NULL, "accepted '%s'", bad_overrides[_i]);
+	ck_assert_ptr_null(strchr(why, '\n'));
+	ck_assert_ptr_null(strstr(why, "login_ip"));
+
+	auth_config_defaults(&cfg);
+	snprintf(cfg.rate_limits, sizeof(cfg.rate_limits), "%s",
+	    bad_overrides[_i]);
+	ck_assert_int_eq(auth_rl_init(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "rate_limits "));
+
+	setenv("AUTH_RATE_LIMITS", bad_overrides[_i], 1);
+	ck_assert_int_eq(auth_config_load(&cfg, NULL, err, sizeof(err)), -1);
+	unsetenv("AUTH_RATE_LIMITS");
+	ck_assert_msg(strncmp(err, "environment variable AUTH_RATE_LIMITS: "
+	    "rate_limits ", 51) == 0, "err '%s'", err);
+}
+END_TEST
+
+START_TEST(test_good_overrides)
+{
+	ck_assert_ptr_null(auth_rl_overrides_check(""));
+	ck_assert_ptr_null(auth_rl_overrides_check("   "));
+	ck_assert_ptr_null(auth_rl_overrides_check("login_ip=1/1"));
+	ck_assert_ptr_null(auth_rl_overrides_check(
+	    " login_ip = 1000000 / 86400 ,\tlogout_ip=1/1 "));
+}
+END_TEST
+
+START_TEST(test_headers)
+{
+	struct auth_rl_verdict	v;
+	struct auth_resp	rs;
+	int			i;
+
+	auth_resp_init(&rs);
+	memset(&v, 0, sizeof(v));
+	v.allowed = true;
+	v.limit = 5;
+	v.period = 60;
+	v.remaining = 4;
+	v.reset = 12;
+	v.name = "login_ip";
+	auth_rl_headers(&v, &rs);
+	rs.headers[rs.headers_len] = '\0';
+	ck_assert_str_eq(rs.headers,
+	    "RateLimit-Policy: \"login_ip\";q=5;w=60\r\n"
+	    "RateLimit: \"login_ip\";r=4;t=12\r\n");
+	auth_resp_free(&rs);
+
+	for (i = 0; i < 6; i++)
+		v = check_str(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.5");
+	ck_assert(!v.allowed);
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	rs.headers[rs.headers_len] = '\0';
+	ck_assert_ptr_nonnull(strstr(rs.headers,
+	    "RateLimit-Policy: \"login_ip\";q=5;w=60\r\n"));
+	ck_assert_ptr_nonnull(strstr(rs.headers,
+	    "RateLimit: \"login_ip\";r=0;t=60\r\n"));
+	ck_assert_ptr_nonnull(strstr(rs.headers, "Retry-After: 12\r\n"));
+	auth_resp_free(&rs);
+
+	/* Retry-After is never 0 on a refusal. */
+	v.retry_after = 0;
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	rs.headers[rs.headers_len] = '\0';
+	ck_assert_ptr_nonnull(strstr(rs.headers, "Retry-After: 1\r\n"));
+	auth_resp_free(&rs);
+}
+END_TEST
+
+/* ---- brute force ---------------------------------------------------------- */
+
+static enum auth_err
+bf_gate(const char *acct, const char *ip, unsigned *ra)
+{
+	return auth_rl_login_gate(acct, strlen(acct), ip, ra);
+}
+
+static bool
+bf_fail(const char *acct, const char *ip)
+{
+	return auth_rl_login_failed(acct, strlen(acct), ip);
+}
+
+/* Threshold 3, cap 10 s: delays 1, 2, 4, 8, then 10 s. */
+static void
+lockout_sequence(void)
+{
+	static const unsigned	want[] = { 1, 2, 4, 8, 10, 10, 10 };
+	const char		*acct = "victim@example.com";
+	unsigned		 ra, i;
+
+	ck_assert(!bf_fail(acct, "203.0.113.1"));
+	ck_assert(!bf_fail(acct, "203.0.113.2"));
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.3", &ra), AUTH_OK);
+	ck_assert_uint_eq(ra, 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		/* The account, however it is spelled. */
+		ck_assert(bf_fail(i % 2 ? "VICTIM@example.com " : acct,
+		    "203.0.113.4"));
+		ck_assert_int_eq(bf_gate(acct, "203.0.113.5", &ra),
+		    AUTH_ERR_RATE_LIMITED);
+		ck_assert_uint_eq(ra, want[i]);
+		ck_assert_int_eq(bf_gate(acct, NULL, &ra), AUTH_ERR_RATE_LIMITED);
+	}
+	/* Other accounts are not affected. */
+	ck_assert_int_eq(bf_gate("other@example.com", "203.0.113.5", &ra),
+	    AUTH_OK);
+}
+
+START_TEST(test_lockout_grows_capped)
+{
+	redisReply	*keys;
+
+	rl_setup_cfg(srv_port, "", 3, 10, 500);
+	lockout_sequence();
+	ck_assert(!auth_rl_degraded());
+	keys = spy_keys("authd:bf:*");
+	ck_assert_uint_eq(keys->elements, 1);
+	ck_assert_uint_eq(keys->element[0]->len, 9 + 32);
+	ck_assert_ptr_null(strstr(keys->element[0]->str, "victim"));
+	ck_assert_int_gt(spy_int("PTTL %s", keys->element[0]->str), 0);
+	ck_assert_int_le(spy_int("PTTL %s", keys->element[0]->str),
+	    (900 + 10) * 1000);
+	freeReplyObject(keys);
+}
+END_TEST
+
+START_TEST(test_lockout_expires)
+{
+	unsigned	ra;
+
+	rl_setup_cfg(srv_port, "", 1, 900, 500);
+	ck_assert(bf_fail("a@example.com", "203.0.113.1"));
+	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_eq(ra, 1);
+	usleep(1050000);
+	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra), AUTH_OK);
+}
+END_TEST
+
+START_TEST(test_known_good_ip)
+{
+	const char	*acct = "owner@example.com";
+	redisReply	*keys;
+	unsigned	 ra;
+	int		 i;
+
+	rl_setup_cfg(srv_port, "", 3, 900, 500);
+	auth_rl_login_succeeded(acct, strlen(acct), "198.51.100.7");
+	auth_rl_login_succeeded(acct, strlen(acct), "2001:db8:5:6::1");
+	for (i = 0; i < 6; i++)
+		bf_fail(acct, "203.0.113.66");
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.66", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_ge(ra, 8);
+	ck_assert_int_eq(bf_gate(acct, "198.51.100.7", &ra), AUTH_OK);
+	ck_assert_int_eq(bf_gate(acct, "198.51.100.8", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	/* Known per /64. */
+	ck_assert_int_eq(bf_gate(acct, "2001:db8:5:6:abcd::2", &ra), AUTH_OK);
+	ck_assert_int_eq(bf_gate(acct, "2001:db8:5:7::1", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	/* Known for this account only. */
+	for (i = 0; i < 3; i++)
+		bf_fail("other@example.com", "203.0.113.66");
+	ck_assert_int_eq(bf_gate("other@example.com", "198.51.100.7", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+
+	keys = spy_keys("authd:bf:ok:*");
+	ck_assert_uint_eq(keys->elements, 2);
+	ck_assert_uint_eq(keys->element[0]->len, 12 + 32 + 1 + 32);
+	ck_assert_int_gt(spy_int("TTL %s", keys->element[0]->str),
+	    30 * 86400 - 10);
+	ck_assert_int_le(spy_int("TTL %s", keys->element[0]->str), 30 * 86400);
+	freeReplyObject(keys);
+}
+END_TEST
+
+START_TEST(test_success_resets)
+{
+	const char	*acct = "r@example.com";
+	unsigned	 ra;
+	int		 i;
+
+	rl_setup_cfg(srv_port, "", 3, 900, 500);
+	for (i = 0; i < 5; i++)
+		bf_fail(acct, "203.0.113.9");
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.10", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	auth_rl_login_succeeded(acct, strlen(acct), NULL);
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.10", &ra), AUTH_OK);
+	/* The count starts again from zero. */
+	ck_assert(!bf_fail(acct, "203.0.113.9"));
+	ck_assert(!bf_fail(acct, "203.0.113.9"));
+	ck_assert(bf_fail(acct, "203.0.113.9"));
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.10", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_eq(ra, 1);
+}
+END_TEST
+
+/* ---- Redis outage ----------------------------------------------------------- */
+
+/* Counts lines containing needle in file. */
+static int
+count_in_file(const char *path, const char *needle)
+{
+	char	 line[4096];
+	FILE	*f = fopen(path, "r");
+	int	 n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_fallback)
+{
+	static const struct auth_rl_rule r = { "t_fb", AUTH_RL_IP, 3, 60 };
+	char		 dir[64], logpath[96];
+	const char	*acct = "fb@example.com";
+	redisContext	*c;
+	redisReply	*keys;
+	unsigned	 ra;
+	long long	 t0;
+	pid_t		 pid;
+	int		 port, i, saved, fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_rl.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(logpath, sizeof(logpath), "%s/stderr.log", dir);
+	port = free_port();
+	ck_assert_int_gt(port, 0);
+	pid = redis_start(port, dir);
+	ck_assert_int_gt(pid, 0);
+	rl_setup_cfg(port, "", 3, 900, 200);
+
+	/* Capture the log lines. */
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+
+	ck_assert(allowed(&r, "192.0.2.50"));
+	ck_assert(!auth_rl_degraded());
+
+	/* Down: answers keep coming, from the process, still limited. */
+	redis_kill(pid);
+	ck_assert(allowed(&r, "192.0.2.51"));
+	ck_assert(auth_rl_degraded());
+	ck_assert(allowed(&r, "192.0.2.51"));
+	ck_assert(allowed(&r, "192.0.2.51"));
+	ck_assert(!allowed(&r, "192.0.2.51"));
+	ck_assert_uint_ge(check_str(&r, "192.0.2.51").retry_after, 19);
+	ck_assert(allowed(&r, "192.0.2.52"));
+	/* No connection attempt per request while degraded. */
+	t0 = now_ms();
+	for (i = 0; i < 1000; i++)
+		(void)check_str(&r, "192.0.2.53");
+	ck_assert_int_lt(now_ms() - t0, 200);
+
+	/* Brute-force state in process too. */
+	for (i = 0; i < 5; i++)
+		bf_fail(acct, "203.0.113.1");
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.1", &ra), AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_eq(ra, 4);
+	auth_rl_login_succeeded(acct, strlen(acct), "198.51.100.1");
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.1", &ra), AUTH_OK);
+	for (i = 0; i < 6; i++)
+		bf_fail(acct, "203.0.113.1");
+	ck_assert_int_eq(bf_gate(acct, "203.0.113.1", &ra), AUTH_ERR_RATE_LIMITED);
+	ck_assert_int_eq(bf_gate(acct, "198.51.100.1", &ra), AUTH_OK);
+
+	/* Retried once a second: still down, still one log line. */
+	usleep(1100000);
+	ck_assert(!allowed(&r, "192.0.2.51"));
+	ck_assert(auth_rl_degraded());
+
+	/* Back: used again by itself after the retry interval. */
+	pid = redis_start(port, dir);
+	ck_assert_int_gt(pid, 0);
+	usleep(1100000);
+	ck_assert(allowed(&r, "192.0.2.51"));	/* Redis has no count yet */
+	ck_assert(!auth_rl_degraded());
+	c = spy;
+	spy = connect_spy(port);
+	ck_assert_ptr_nonnull(spy);
+	keys = spy_keys("authd:rl:t_fb:*");
+	ck_assert_uint_eq(keys->elements, 1);
+	freeReplyObject(keys);
+
+	/* Slow: a stopped server times out once, then costs nothing. */
+	kill(pid, SIGSTOP);
+	t0 = now_ms();
+	ck_assert(allowed(&r, "192.0.2.60"));
+	ck_assert_int_ge(now_ms() - t0, 150);
+	ck_assert_int_lt(now_ms() - t0, 1000);
+	ck_assert(auth_rl_degraded());
+	t0 = now_ms();
+	for (i = 0; i < 100; i++)
+		(void)check_str(&r, "192.0.2.61");
+	ck_assert_int_lt(now_ms() - t0, 100);
+	kill(pid, SIGCONT);
+	usleep(1100000);
+	ck_assert(allowed(&r, "192.0.2.62"));
+	ck_assert(!auth_rl_degraded());
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	/* Two outages within 30 s: logged once. */
+	ck_assert_int_eq(count_in_file(logpath, "limits kept in process"), 1);
+	ck_assert_int_ge(count_in_file(logpath, "ratelimit: redis is back"), 1);
+
+	redisFree(spy);
+	spy = c;
+	auth_redis_close();
+	redis_kill(pid);
+	unlink(logpath);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_fallback_lockout)
+{
+	/* No Redis at all: the same delays from the in-process table. */
+	rl_setup_cfg(free_port(), "", 3, 10, 100);
+	lockout_sequence();
+	ck_assert(auth_rl_degraded());
+}
+END_TEST
+
+/* ---- limits ------------------------------------------------------------------ */
+
+START_TEST(test_known_rules)
+{
+	const struct auth_rl_rule	*r;
+	size_t				 i, j, n;
+
+	for (i = 0; i < AUTH_RL_ID__MAX; i++) {
+		r = &auth_rl_known_rules[i];
+		n = strlen(r->name);
+		ck_assert_uint_ge(n, 1);
+		ck_assert_uint_le(n, AUTH_RL_NAME_MAX);
+		ck_assert_uint_eq(strspn(r->name,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_"), n);
+		ck_assert_uint_ge(r->limit, 1);
+		ck_assert_uint_le(r->limit, AUTH_RL_LIMIT_MAX);
+		ck_assert_uint_ge(r->period, 1);
+		ck_assert_uint_le(r->period, AUTH_RL_PERIOD_MAX);
+		ck_assert_uint_lt(r->key, AUTH_RL_KEY__MAX);
+		ck_assert_ptr_eq(auth_rl_rule(r->name), r);
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(auth_rl_known_rules[j].name, r->name);
+	}
+	ck_assert_ptr_null(auth_rl_rule("nope"));
+	ck_assert_ptr_null(auth_rl_rule(""));
+	/* The floor. */
+	r = AUTH_RL_RULE(AUTH_RL_LOGIN_IP);
+	ck_assert(r->limit == 5 && r->period == 60 && r->key == AUTH_RL_IP);
+	r = AUTH_RL_RULE(AUTH_RL_SIGNUP_IP);
+	ck_assert(r->limit == 3 && r->period == 60);
+	r = AUTH_RL_RULE(AUTH_RL_REFRESH_IP);
+	ck_assert(r->limit == 10 && r->period == 60);
+	r = AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION);
+	ck_assert(r->key == AUTH_RL_SESSION);
+	r = AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT);
+	ck_assert(r->limit == 3 && r->period == 3600 &&
+	    r->key == AUTH_RL_ACCOUNT);
+}
+END_TEST
+
+START_TEST(test_nul_and_empty_subject)
+{
+	static const struct auth_rl_rule r = { "t_nul", AUTH_RL_ACCOUNT,
+	    1, 60 };
+	struct auth_rl_verdict	v;
+
+	/* A NUL ends the subject: appending junk does not evade the limit. */
+	ck_assert_int_eq(auth_rl_check(&r, "eve@example.com\0x", 17, &v),
+	    AUTH_OK);
+	ck_assert(v.allowed);
+	ck_assert_int_eq(auth_rl_check(&r, "eve@example.com\0y", 17, &v),
+	    AUTH_OK);
+	ck_assert(!v.allowed);
+	ck_assert(!allowed(&r, "eve@example.com"));
+	ck_assert_int_eq(auth_rl_check(&r, NULL, 0, &v), AUTH_OK);
+	ck_assert(v.allowed);
+	ck_assert_int_eq(auth_rl_check(&r, "", 0, &v), AUTH_OK);
+	ck_assert(!v.allowed);
+	/* IP kind: junk and over-long text is hashed, never parsed past. */
+	ck_assert(allowed(&rule_5_60, "1.2.3.4\0garbage"));
+	ck_assert(allowed(&rule_5_60,
+	    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%eth0-and-more"));
+}
+END_TEST
+
+START_TEST(test_zero_and_huge_rules)
+{
+	static const struct auth_rl_rule zero = { "t_zero", AUTH_RL_IP, 0, 0 };
+	static const struct auth_rl_rule wild = { "t_wild", AUTH_RL_IP,
+	    4000000000u, 4000000000u };
+	static const struct auth_rl_rule evil = { "x\r\nInjected: 1",
+	    AUTH_RL_IP, 1, 60 };
+	static const struct auth_rl_rule none = { NULL, AUTH_RL_SESSION,
+	    1, 60 };
+	struct auth_rl_verdict	v;
+	struct auth_resp	rs;
+
+	/* Zero is refused by the config ... */
+	ck_assert_ptr_nonnull(auth_rl_overrides_check("login_ip=0/60"));
+	ck_assert_ptr_nonnull(auth_rl_overrides_check("login_ip=1/0"));
+	/* ... and a bad static rule is clamped, never a division by zero. */
+	v = check_str(&zero, "192.0.2.1");
+	ck_assert(v.allowed);
+	ck_assert_uint_eq(v.limit, 1);
+	ck_assert_uint_eq(v.period, 1);
+	ck_assert(!allowed(&zero, "192.0.2.1"));
+	v = check_str(&wild, "192.0.2.1");
+	ck_assert(v.allowed);
+	ck_assert_uint_eq(v.limit, AUTH_RL_LIMIT_MAX);
+	ck_assert_uint_eq(v.period, AUTH_RL_PERIOD_MAX);
+
+	/* A name unfit for a key or a header is replaced. */
+	v = check_str(&evil, "192.0.2.1");
+	ck_assert_str_eq(v.name, "limit");
+	v = check_str(&evil, "192.0.2.1");
+	ck_assert(!v.allowed);
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	rs.headers[rs.headers_len] = '\0';
+	ck_assert_ptr_null(strstr(rs.headers, "Injected"));
+	ck_assert_ptr_nonnull(strstr(rs.headers, "Retry-After: "));
+	auth_resp_free(&rs);
+	ck_assert(check_str(&none, "s").allowed);
+}
+END_TEST
+
+START_TEST(test_memory_table_bounded)
+{
+	static const struct auth_rl_rule r = { "t_mem", AUTH_RL_IP, 1, 3600 };
+	char		ip[32];
+	unsigned	i, refused = 0;
+
+	/* No Redis at all: the fixed table evicts, it never grows. */
+	rl_setup_cfg(free_port(), "", 5, 900, 100);
+	for (i = 0; i < 50000; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		ck_assert(allowed(&r, ip));
+	}
+	ck_assert(auth_rl_degraded());
+	/* Recent subjects are still remembered, most of them at least. */
+	for (i = 49000; i < 50000; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.%u.%u", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		refused += !allowed(&r, ip);
+	}
+	ck_assert_uint_gt(refused, 500);
+}
+END_TEST
+
+static Suite *
+ratelimit_suite(void)
+{
+	Suite	*s = suite_create("ratelimit");
+	TCase	*tc;
+
+	tc = tcase_create("redis");
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_limit_then_refuse);
+	tcase_add_test(tc, test_spacing);
+	tcase_add_test(tc, test_subjects_separate);
+	tcase_add_test(tc, test_ipv6_prefix);
+	tcase_add_test(tc, test_keys_bounded_and_expire);
+	tcase_add_test(tc, test_noscript);
+	tcase_add_test(tc, test_overrides);
+	tcase_add_loop_test(tc, test_bad_override, 0,
+	    sizeof(bad_overrides) / sizeof(bad_overrides[0]));
+	tcase_add_test(tc, test_good_overrides);
+	tcase_add_test(tc, test_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bruteforce");
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_lockout_grows_capped);
+	tcase_add_test(tc, test_lockout_expires);
+	tcase_add_test(tc, test_known_good_ip);
+	tcase_add_test(tc, test_success_resets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fallback");
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_fallback);
+	tcase_add_test(tc, test_fallback_lockout);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_known_rules);
+	tcase_add_test(tc, test_nul_and_empty_subject);
+	tcase_add_test(tc, test_zero_and_huge_rules);
+	tcase_add_test(tc, test_memory_table_bounded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	unsetenv("AUTH_CONFIG");
+	unsetenv("AUTH_RATE_LIMITS");
+	unsetenv("AUTH_REDIS_URL");
+	snprintf(srv_dir, sizeof(srv_dir), "/tmp/check_rl.XXXXXX");
+	if (mkdtemp(srv_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	srv_port = free_port();
+	if ((srv_pid = redis_start(srv_port, srv_dir)) <= 0) {
+		fprintf(stderr, "cannot start redis-server\n");
+		rmdir(srv_dir);
+		return 1;
+	}
+	sr = srunner_create(ratelimit_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	redis_kill(srv_pid);
+	rmdir(srv_dir);
+	return failed == 0 ? 0 : 1;
+}
