@@ -29,6 +29,47 @@ static pid_t	srv_pid = -1;
 static char	srv_dir[64];
 static redisContext *spy;		/* the test's own connection */
 
+/*
+ * The outage test's server and log live in srv_dir/fb; its pid is kept in
+ * srv_dir/fb.pid so main() can kill it even when the test failed midway.
+ */
+static void
+fb_remember(pid_t pid)
+{
+	char	 path[96];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/fb.pid", srv_dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%ld\n", (long)pid);
+		fclose(f);
+	}
+}
+
+static void redis_kill(pid_t);
+
+static void
+fb_cleanup(void)
+{
+	char	 path[96];
+	long	 pid;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/fb.pid", srv_dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) == 1 && pid > 0) {
+			kill((pid_t)pid, SIGCONT);
+			kill((pid_t)pid, SIGKILL);
+		}
+		fclose(f);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/fb/stderr.log", srv_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/fb", srv_dir);
+	rmdir(path);
+}
+
 /* ---- redis-server processes ------------------------------------------- */
 
 static int
@@ -683,7 +724,7 @@ count_in_file(const char *path, const char *needle)
 START_TEST(test_fallback)
 {
 	static const struct auth_rl_rule r = { "t_fb", AUTH_RL_IP, 3, 60 };
-	char		 dir[64], logpath[96];
+	char		 dir[96], logpath[128];
 	const char	*acct = "fb@example.com";
 	redisContext	*c;
 	redisReply	*keys;
@@ -692,12 +733,13 @@ START_TEST(test_fallback)
 	pid_t		 pid;
 	int		 port, i, saved, fd;
 
-	snprintf(dir, sizeof(dir), "/tmp/check_rl.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s/fb", srv_dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	snprintf(logpath, sizeof(logpath), "%s/stderr.log", dir);
 	port = free_port();
 	ck_assert_int_gt(port, 0);
 	pid = redis_start(port, dir);
+	fb_remember(pid);
 	ck_assert_int_gt(pid, 0);
 	rl_setup_cfg(port, "", 3, 900, 200);
 
@@ -745,6 +787,7 @@ START_TEST(test_fallback)
 
 	/* Back: used again by itself after the retry interval. */
 	pid = redis_start(port, dir);
+	fb_remember(pid);
 	ck_assert_int_gt(pid, 0);
 	usleep(1100000);
 	ck_assert(allowed(&r, "192.0.2.51"));	/* Redis has no count yet */
@@ -783,8 +826,6 @@ START_TEST(test_fallback)
 	spy = c;
 	auth_redis_close();
 	redis_kill(pid);
-	unlink(logpath);
-	rmdir(dir);
 }
 END_TEST
 
@@ -1001,6 +1042,7 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	redis_kill(srv_pid);
+	fb_cleanup();
 	rmdir(srv_dir);
 	return failed == 0 ? 0 : 1;
 }
