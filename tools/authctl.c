@@ -258,7 +258,11 @@ migrations_scan(const char *dir, struct migration_set *set)
 		}
 		set->m[v] = m;
 		m->version = v;
-		snprintf(m->name, sizeof(m->name), "%s", de->d_name);
+		if (strlen(de->d_name) >= sizeof(m->name)) {
+			fail("%s: file name too long", de->d_name);
+			goto out;
+		}
+		memcpy(m->name, de->d_name, strlen(de->d_name) + 1);
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    de->d_name) >= sizeof(path)) {
 			fail("%s: path too long", de->d_name);
