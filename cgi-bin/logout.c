@@ -32,6 +32,7 @@ static const struct auth_endpoint endpoint = {
 	.methods = AUTH_M(AUTH_POST),
 	.fields = fields,
 	.needs_db = true,
+	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 	.handler = logout,
 };
 

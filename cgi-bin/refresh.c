@@ -38,6 +38,7 @@ static const struct auth_endpoint endpoint = {
 	.fields = fields,
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
+	.limits = { AUTH_RL_RULE(AUTH_RL_REFRESH_IP) },
 	.handler = refresh,
 };
 

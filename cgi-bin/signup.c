@@ -68,6 +68,7 @@ static const struct auth_endpoint endpoint = {
 	.needs_db = true,
 	.needs_seal = true,
 	.hash_passwords = true,
+	.limits = { AUTH_RL_RULE(AUTH_RL_SIGNUP_IP) },
 	.handler = signup,
 };
 

@@ -104,6 +104,7 @@ static const struct auth_endpoint endpoint = {
 	.methods = AUTH_M(AUTH_GET) | AUTH_M(AUTH_POST),
 	.fields = fields,
 	.needs_db = true,
+	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_IP) },
 	.handler = verify,
 };
 

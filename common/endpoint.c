@@ -21,6 +21,7 @@
 #include "db.h"
 #include "log.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "redis.h"
 #include "seal.h"
 #include "token.h"
@@ -330,6 +331,44 @@ validate_fields(struct exchange *x)
 	}
 }
 
+/*
+ * Counts the request against the endpoint's rules of one kind. Keeps in
+ * *tight the verdict with the fewest requests left (or the refusal).
+ */
+static enum auth_err
+check_limits(const struct auth_endpoint *ep, const struct auth_req *req,
+    enum auth_rl_key kind, struct auth_rl_verdict *tight, bool *have)
+{
+	const struct auth_rl_rule *r;
+	const struct auth_str *email;
+	struct auth_rl_verdict v;
+	const char *subject;
+	size_t i, len;
+
+	for (i = 0; i < AUTH_LIMITS_MAX && (r = ep->limits[i]) != NULL; i++) {
+		if (r->key != kind)
+			continue;
+		if (kind == AUTH_RL_IP) {
+			subject = req->client_ip;
+			len = strlen(subject);
+		} else if ((email = auth_req_field(req, "email")) != NULL) {
+			subject = email->p;
+			len = email->len;
+		} else
+			continue;
+		if (len == 0)
+			continue;
+		auth_rl_check(r, subject, len, &v);
+		if (!v.allowed || !*have || v.remaining < tight->remaining) {
+			*tight = v;
+			*have = true;
+		}
+		if (!v.allowed)
+			return AUTH_ERR_RATE_LIMITED;
+	}
+	return AUTH_OK;
+}
+
 static enum auth_err
 check_bearer(struct auth_ctx *ctx, struct auth_req *req,
     struct auth_resp *rs)
@@ -413,12 +452,14 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 {
 	struct auth_req req;
 	struct auth_resp rs;
+	struct auth_rl_verdict tight, flow_rl;
 	struct exchange x;
 	char path[AUTH_PATH_LEN_MAX + 1];
 	const char *uri, *q;
 	long long t0 = monotonic_us();
 	enum auth_err e;
 	size_t plen;
+	bool limited = false;
 
 	memset(&req, 0, sizeof(req));
 	memset(&x, 0, sizeof(x));
@@ -436,6 +477,9 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	    auth_req_param(&req, "HTTP_X_FORWARDED_FOR"), req.client_ip);
 	ctx->now = (long long)time(NULL);
 	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
+	memset(&tight, 0, sizeof(tight));
+	memset(&flow_rl, 0, sizeof(flow_rl));
+	ctx->rl = &flow_rl;
 	x.ep = ep;
 	x.ctx = ctx;
 	x.req = &req;
@@ -464,6 +508,9 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 		e = AUTH_ERR_METHOD_NOT_ALLOWED;
 		goto done;
 	}
+	if ((e = check_limits(ep, &req, AUTH_RL_IP, &tight, &limited)) !=
+	    AUTH_OK)
+		goto done;
 	if ((e = read_fields(fr, &x)) != AUTH_OK)
 		goto done;
 	validate_fields(&x);
@@ -473,9 +520,16 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 		e = AUTH_ERR_VALIDATION;
 		goto done;
 	}
+	if ((e = check_limits(ep, &req, AUTH_RL_ACCOUNT, &tight, &limited)) !=
+	    AUTH_OK)
+		goto done;
 	if (ep->bearer && (e = check_bearer(ctx, &req, &rs)) != AUTH_OK)
 		goto done;
 	e = run_handler(ep, ctx, &req, &rs);
+	if (e == AUTH_ERR_RATE_LIMITED) {
+		tight = flow_rl;
+		limited = true;
+	}
 done:
 	if (e != AUTH_OK && rs.json == NULL && rs.raw == NULL)
 		auth_resp_problem(&rs, e, NULL);
@@ -483,6 +537,8 @@ done:
 		rs.err = e;
 	if (e == AUTH_ERR_UNAVAILABLE)
 		auth_resp_header(&rs, "Retry-After", "%d", AUTH_RETRY_AFTER);
+	if (limited)
+		auth_rl_headers(&tight, &rs);
 	write_response(fr, &req, &rs);
 	auth_log_request(req.request_id, req.method_name,
 	    req.path ? req.path : "-", rs.status,
@@ -551,6 +607,10 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	if (ep->needs_db)
 		auth_db_init(cfg.database_url);
 	auth_redis_init(&cfg);
+	if (auth_rl_init(&cfg, err, sizeof(err)) != 0) {
+		auth_log_error(NULL, "rate limits: %s", err);
+		goto out;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: accept() returns */

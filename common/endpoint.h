@@ -10,6 +10,9 @@
 #include "config.h"
 #include "flows.h"
 #include "http.h"
+#include "ratelimit.h"
+
+#define AUTH_LIMITS_MAX	4
 
 /* Field validators run before the handler; they return NULL or a reason. */
 typedef const char *(*auth_validator)(const char *s, size_t len);
@@ -42,6 +45,12 @@ struct auth_endpoint {
 	bool			 needs_seal;	/* outbox key */
 	bool			 bearer;	/* Bearer token required */
 	bool			 hash_passwords;/* call auth_pw_init at start */
+	/*
+	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
+	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is
+	 * valid; AUTH_RL_SESSION rules are the flows' own.
+	 */
+	const struct auth_rl_rule *limits[AUTH_LIMITS_MAX];
 	auth_handler		 handler;
 };
 

@@ -285,6 +285,7 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	struct auth_user u;
 	bool rehash = false, in_tx = false;
 	enum auth_err e;
+	unsigned retry = 0;
 	int ok;
 
 	memset(out, 0, sizeof(*out));
@@ -294,10 +295,20 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		auth_pw_burn(pw, pw_len);
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
+	/* Known or not, an address under attack waits before any hashing. */
+	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry) !=
+	    AUTH_OK) {
+		if (ctx->rl != NULL) {
+			memset(ctx->rl, 0, sizeof(*ctx->rl));
+			ctx->rl->retry_after = retry;
+		}
+		return AUTH_ERR_RATE_LIMITED;
+	}
 	e = auth_store_user_by_email(email, &u);
 	if (e == AUTH_ERR_NOT_FOUND) {
 		/* The same hashing work as a wrong password. */
 		auth_pw_burn(pw, pw_len);
+		auth_rl_login_failed(email, strlen(email), cl->ip);
 		e = AUTH_ERR_INVALID_CREDENTIALS;
 		goto out;
 	}
@@ -311,9 +322,12 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	}
 	if (ok == 0) {
 		audit(u.id, "login_failed", cl, "{\"reason\":\"password\"}");
+		if (auth_rl_login_failed(email, strlen(email), cl->ip))
+			audit(u.id, "login_lockout", cl, NULL);
 		e = AUTH_ERR_INVALID_CREDENTIALS;
 		goto out;
 	}
+	auth_rl_login_succeeded(email, strlen(email), cl->ip);
 	/* Account state is told only to someone who knows the password. */
 	if (u.disabled) {
 		audit(u.id, "login_failed", cl, "{\"reason\":\"disabled\"}");
@@ -359,6 +373,7 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 {
 	unsigned char th[AUTH_HASH_LEN];
 	struct auth_refresh_row row;
+	struct auth_rl_verdict v;
 	struct auth_user u;
 	long leeway = ctx->cfg->refresh_reuse_leeway;
 	bool in_tx = false, reuse = false;
@@ -381,6 +396,14 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 	/* Revoked, expired, or the account disabled: the same 401. */
 	if (!row.usable) {
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
+		goto out;
+	}
+	auth_rl_check(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), row.session_id,
+	    strlen(row.session_id), &v);
+	if (!v.allowed) {
+		if (ctx->rl != NULL)
+			*ctx->rl = v;
+		e = AUTH_ERR_RATE_LIMITED;
 		goto out;
 	}
 	if (row.rotated && !(leeway > 0 && row.rotated_age < leeway)) {

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "jwt.h"
 #include "keys.h"
+#include "ratelimit.h"
 #include "seal.h"
 #include "store.h"
 
@@ -23,6 +24,8 @@ struct auth_ctx {
 	const unsigned char		*seal_key;	/* NULL if not loaded */
 	long long			 now;		/* request time, seconds */
 	struct auth_jwt_claims		 bearer;	/* the caller, if authenticated */
+	struct auth_rl_verdict		*rl;		/* set by a flow that answers
+							   AUTH_ERR_RATE_LIMITED; may be NULL */
 };
 
 /* An issued token pair; auth_tokens_clear wipes and frees it. */

@@ -687,12 +687,13 @@ auth_rl_degraded(void)
 void
 auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs)
 {
-	const char	*name = v->name != NULL ? v->name : "limit";
-
-	auth_resp_header(rs, "RateLimit-Policy", "\"%s\";q=%u;w=%u", name,
-	    v->limit, v->period);
-	auth_resp_header(rs, "RateLimit", "\"%s\";r=%u;t=%u", name,
-	    v->remaining, v->reset);
+	/* A verdict without a rule (a login delay) has no policy to show. */
+	if (v->name != NULL) {
+		auth_resp_header(rs, "RateLimit-Policy", "\"%s\";q=%u;w=%u",
+		    v->name, v->limit, v->period);
+		auth_resp_header(rs, "RateLimit", "\"%s\";r=%u;t=%u", v->name,
+		    v->remaining, v->reset);
+	}
 	if (!v->allowed)
 		auth_resp_header(rs, "Retry-After", "%u",
 		    v->retry_after > 0 ? v->retry_after : 1);

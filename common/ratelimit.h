@@ -111,7 +111,8 @@ bool	auth_rl_degraded(void);
 /*
  * Adds `RateLimit-Policy: "<name>";q=<limit>;w=<period>` and
  * `RateLimit: "<name>";r=<remaining>;t=<reset>` (IETF httpapi draft,
- * structured fields) and, when refused, `Retry-After: <seconds>`.
+ * structured fields) and, when refused, `Retry-After: <seconds>`. A verdict
+ * with a NULL name (a login delay) gets only Retry-After.
  * Call it with the verdict that decided the answer.
  */
 void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
