@@ -1,6 +1,4 @@
 /* POST /auth/login: credentials in, token pair out. */
-#include <stdio.h>
-
 #include "endpoint.h"
 #include "password.h"
 
@@ -23,9 +21,7 @@ login(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	    &t);
 	if (e != AUTH_OK)
 		return e;
-	snprintf(req->user_id, sizeof(req->user_id), "%s", t.user_id);
-	auth_resp_tokens(rs, &t);
-	auth_tokens_clear(&t);
+	auth_resp_tokens(req, rs, &t);
 	return AUTH_OK;
 }
 

@@ -1,6 +1,4 @@
 /* POST /auth/refresh: rotate a refresh token within its family. */
-#include <stdio.h>
-
 #include "endpoint.h"
 #include "token.h"
 
@@ -25,9 +23,7 @@ refresh(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	auth_wipe(buf, sizeof(buf));
 	if (e != AUTH_OK)
 		return e;
-	snprintf(req->user_id, sizeof(req->user_id), "%s", t.user_id);
-	auth_resp_tokens(rs, &t);
-	auth_tokens_clear(&t);
+	auth_resp_tokens(req, rs, &t);
 	return AUTH_OK;
 }
 

@@ -649,12 +649,15 @@ auth_req_client(const struct auth_req *req)
 }
 
 void
-auth_resp_tokens(struct auth_resp *rs, const struct auth_tokens *t)
+auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
+    struct auth_tokens *t)
 {
 	json_object *j = json_object_new_object();
 
+	snprintf(req->user_id, sizeof(req->user_id), "%s", t->user_id);
 	if (j == NULL) {
 		auth_resp_problem(rs, AUTH_ERR_INTERNAL, NULL);
+		auth_tokens_clear(t);
 		return;
 	}
 	json_object_object_add(j, "access_token",
@@ -668,6 +671,7 @@ auth_resp_tokens(struct auth_resp *rs, const struct auth_tokens *t)
 	json_object_object_add(j, "refresh_expires_in",
 	    json_object_new_int64(t->refresh_expires_in));
 	auth_resp_json(rs, 200, j);
+	auth_tokens_clear(t);
 }
 
 long

@@ -61,8 +61,10 @@ int	auth_endpoint_main(const struct auth_endpoint *ep, int argc,
 /* The client context of a request, for sessions and audit events. */
 struct auth_client auth_req_client(const struct auth_req *req);
 
-/* Sets a 200 token-pair body (login, refresh). */
-void	auth_resp_tokens(struct auth_resp *rs, const struct auth_tokens *t);
+/* Sets a 200 token-pair body (login, refresh), names the user in the log
+ * line, and wipes t. */
+void	auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
+	    struct auth_tokens *t);
 
 /*
  * The refresh token of a request: the body field refresh_token, else the
