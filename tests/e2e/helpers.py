@@ -26,8 +26,9 @@ import unittest
 import urllib.parse
 import uuid
 
-REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_DATABASE_URL",
-                "AUTH_CONFIG", "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
+REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
+                "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",
+                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
 
 
 def missing_env():
@@ -41,6 +42,9 @@ if _missing:
 
 MAIN = os.environ["AUTH_BASE_URL"].rstrip("/")
 ALT = os.environ["AUTH_BASE_URL_ALT"].rstrip("/")
+# Two instances with short rate limits and one shared Redis (test_ratelimit).
+RL = os.environ["AUTH_BASE_URL_RL"].rstrip("/")
+RL2 = os.environ["AUTH_BASE_URL_RL2"].rstrip("/")
 DB_URL = os.environ["AUTH_DATABASE_URL"]
 CONFIG = os.environ["AUTH_CONFIG"]
 AUTHCTL = shlex.split(os.environ["AUTHCTL"])
@@ -166,12 +170,13 @@ def _remember_tokens(r):
 
 def request(method, path, *, base=MAIN, json_body=None, form=None, body=None,
             ctype=None, headers=None, ip=None, bearer=None, timeout=30,
-            check=True):
+            check=True, source=None):
     """Sends one request on a fresh connection and returns a Resp.
 
     json_body / form build the body and its Content-Type; body is sent raw
     with ctype (None: no Content-Type). ip is the X-Forwarded-For value
-    (a fresh one if None)."""
+    (a fresh one if None). source is the local address to connect from
+    (e.g. "127.0.0.2"; None: the system's choice, 127.0.0.1)."""
     hdrs = {}
     if json_body is not None:
         body = json.dumps(json_body).encode("utf-8")
@@ -190,8 +195,9 @@ def request(method, path, *, base=MAIN, json_body=None, form=None, body=None,
     if headers:
         hdrs.update(headers)
     u = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(u.hostname, u.port or 80,
-                                      timeout=timeout)
+    conn = http.client.HTTPConnection(
+        u.hostname, u.port or 80, timeout=timeout,
+        source_address=(source, 0) if source else None)
     try:
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = b""

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Runs the black-box suite: every tests/e2e/test_*.py, the storage-at-rest
-check second to last and the database outage last. Prints "N passed,
-N failed" (", N skipped" if any) and exits 1 on any failure or error.
+"""Runs the black-box suite: every tests/e2e/test_*.py, then the
+storage-at-rest check, the Redis outage and the database outage last.
+Prints "N passed, N failed" (", N skipped" if any) and exits 1 on any
+failure or error.
 
 Usage: run.py [module-or-test-id ...]   e.g. run.py test_login
                                           run.py test_refresh.RefreshTest
@@ -12,16 +13,40 @@ import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAST = ["test_at_rest", "test_outage"]
+# Run last, in this order: modules or module.Class names.
+LAST = ["test_at_rest", "test_ratelimit.RedisOutageTest", "test_outage"]
 
-REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_DATABASE_URL",
-                "AUTH_CONFIG", "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
+REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
+                "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",
+                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
 
 
 def ordered_modules():
     mods = sorted(f[:-3] for f in os.listdir(HERE)
                   if f.startswith("test_") and f.endswith(".py"))
-    return [m for m in mods if m not in LAST] + [m for m in LAST if m in mods]
+    return [m for m in mods if m not in LAST] + \
+        [n for n in LAST if n.split(".")[0] in mods]
+
+
+def tests_of(suite):
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from tests_of(t)
+        else:
+            yield t
+
+
+def load(loader, name, ordered):
+    """The tests of name; in the default order, without those of a class
+    that LAST runs later."""
+    suite = loader.loadTestsFromName(name)
+    if not ordered:
+        return suite
+    later = tuple(n + "." for n in LAST if n.startswith(name + "."))
+    if not later:
+        return suite
+    return unittest.TestSuite(t for t in tests_of(suite)
+                              if not t.id().startswith(later))
 
 
 def main(argv):
@@ -36,7 +61,7 @@ def main(argv):
     names = argv or ordered_modules()
     suite = unittest.TestSuite()
     for n in names:
-        suite.addTests(loader.loadTestsFromName(n))
+        suite.addTests(load(loader, n, not argv))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout,
                                      buffer=False).run(suite)
     # Subtest failures count once per test; a failed setUpClass counts once.
