@@ -52,7 +52,8 @@ struct cfg_src {
 	char		 env[CFG_ENV_MAX];
 };
 
-static const char *const jwt_alg_names[] = { "ES256", "HS256", NULL };
+static const char *const jwt_alg_names[] = { "ES256", "HS256", "RS256",
+    NULL };
 static const char *const signup_names[] = { "conceal", "reveal", NULL };
 static const char *const log_level_names[] = { "info", "debug", NULL };
 

@@ -14,6 +14,7 @@
 enum auth_jwt_alg {
 	AUTH_JWT_ES256 = 0,
 	AUTH_JWT_HS256,
+	AUTH_JWT_RS256,
 	AUTH_JWT_ALG__MAX
 };
 
@@ -30,8 +31,8 @@ struct auth_config {
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */
-	enum auth_jwt_alg jwt_alg;		/* the one accepted algorithm */
-	char		keys_dir[AUTH_PATH_MAX];	/* ES256 key files (see keys.h) */
+	enum auth_jwt_alg jwt_alg;		/* signing algorithm (see keys.h) */
+	char		keys_dir[AUTH_PATH_MAX];	/* ES256/RS256 key files (keys.h) */
 	char		hs256_secret_file[AUTH_PATH_MAX];/* HS256 secret, >= 32 bytes */
 	char		outbox_key_file[AUTH_PATH_MAX];	/* 32-byte key sealing outbox payloads */
 	long		access_ttl;		/* seconds, default 300 */

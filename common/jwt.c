@@ -1,4 +1,4 @@
-/* Access tokens: compact JWS (ES256 or HS256) built with OpenSSL and json-c. */
+/* Access tokens: compact JWS (ES256, RS256 or HS256), OpenSSL and json-c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rsa.h>
 
 #include "jwt.h"
 #include "keys_internal.h"
@@ -16,6 +17,7 @@
 #define JWT_TYP			"at+jwt"
 #define JWT_HEADER_B64_MAX	512	/* ours is about 130 */
 #define JWT_SIG_LEN		64	/* ES256 r || s; HS256 uses 32 */
+#define JWT_SIG_B64_MAX		((AUTH_JWS_SIG_MAX * 4 + 2) / 3)
 #define JWT_AUD_MAX		16
 #define JWT_LEEWAY_MAX		3600
 
@@ -30,6 +32,7 @@ static const unsigned char p256_order[32] = {
 static const char *const jwt_alg_names[AUTH_JWT_ALG__MAX] = {
 	[AUTH_JWT_ES256] = "ES256",
 	[AUTH_JWT_HS256] = "HS256",
+	[AUTH_JWT_RS256] = "RS256",
 };
 
 /* True if the 32-byte big-endian v is in [1, n-1]. */
@@ -46,9 +49,34 @@ p256_scalar_ok(const unsigned char v[32])
 	return memcmp(v, p256_order, 32) < 0;
 }
 
+/* RSASSA-PKCS1-v1_5 SHA-256 of data under key into sig. 0, or -1. */
+static int
+jwt_rs256_sign(EVP_PKEY *key, const char *data, size_t len,
+    unsigned char sig[AUTH_JWS_SIG_MAX], size_t *siglen)
+{
+	EVP_MD_CTX	*md = NULL;
+	EVP_PKEY_CTX	*pctx = NULL;
+	size_t		 slen = AUTH_JWS_SIG_MAX;
+	int		 rc = -1;
+
+	if (EVP_PKEY_get_size(key) > AUTH_JWS_SIG_MAX ||
+	    (md = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_DigestSign(md, sig, &slen, (const unsigned char *)data,
+	    len) != 1)
+		goto out;
+	*siglen = slen;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
 int
 auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data, size_t len,
-    unsigned char sig[64], size_t *siglen)
+    unsigned char sig[AUTH_JWS_SIG_MAX], size_t *siglen)
 {
 	EVP_MD_CTX		*md = NULL;
 	ECDSA_SIG		*es = NULL;
@@ -67,7 +95,10 @@ auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data, size_t len,
 		*siglen = hlen;
 		return 0;
 	}
-	if (kr->sign == NULL || (md = EVP_MD_CTX_new()) == NULL)
+	if (kr->sign != NULL && kr->sign_alg == AUTH_JWT_RS256)
+		return jwt_rs256_sign(kr->sign, data, len, sig, siglen);
+	if (kr->sign == NULL || kr->sign_alg != AUTH_JWT_ES256 ||
+	    (md = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, kr->sign) != 1 ||
 	    EVP_DigestSign(md, der, &dlen, (const unsigned char *)data,
@@ -122,6 +153,28 @@ out:
 	BN_free(r);
 	BN_free(s);
 	ECDSA_SIG_free(es);
+	return ok;
+}
+
+/* Verifies an RS256 signature over data with pub. True if valid. */
+static bool
+jwt_rs256_ok(EVP_PKEY *pub, const char *data, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX	*md = NULL;
+	EVP_PKEY_CTX	*pctx = NULL;
+	bool		 ok = false;
+
+	if (EVP_PKEY_get_size(pub) <= 0 ||
+	    siglen != (size_t)EVP_PKEY_get_size(pub))
+		return false;
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return false;
+	if (EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, pub) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1)
+		ok = EVP_DigestVerify(md, sig, siglen,
+		    (const unsigned char *)data, len) == 1;
+	EVP_MD_CTX_free(md);
 	return ok;
 }
 
@@ -184,7 +237,7 @@ auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
     long long now, struct auth_jwt_claims *c, char **out)
 {
 	json_object	*pl = NULL, *roles = NULL;
-	unsigned char	 jti[16], sig[JWT_SIG_LEN];
+	unsigned char	 jti[16], sig[AUTH_JWS_SIG_MAX];
 	char		 header[160], hb64[256];
 	const char	*kid, *payload;
 	char		*tok = NULL;
@@ -200,7 +253,7 @@ auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
 	    !jwt_claims_ok(c))
 		return AUTH_ERR_INTERNAL;
 	kid = kr->active;
-	if (kid[0] == '\0')
+	if (kid[0] == '\0' || kr->sign_alg != cfg->jwt_alg)
 		return AUTH_ERR_INTERNAL;
 	if (auth_random_bytes(jti, sizeof(jti)) == -1 ||
 	    auth_b64url_encode(jti, sizeof(jti), c->jti, sizeof(c->jti)) == 0)
@@ -244,7 +297,7 @@ auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
 	plen = strlen(payload);
 
 	/* header.payload.signature, each base64url */
-	cap = strlen(hb64) + 1 + (plen + 2) / 3 * 4 + 1 + 88 + 1;
+	cap = strlen(hb64) + 1 + (plen + 2) / 3 * 4 + 1 + JWT_SIG_B64_MAX + 1;
 	if (cap > AUTH_JWT_MAX + 1 || (tok = malloc(cap)) == NULL)
 		goto out;
 	o = strlen(hb64);
@@ -336,8 +389,9 @@ jeq(const char *s, size_t len, const char *want)
 	return s != NULL && strlen(want) == len && memcmp(s, want, len) == 0;
 }
 
-/* Checks the header of a token: alg pinned, typ, known kid. Returns the
- * ES256 key to verify with through *key (NULL for HS256). */
+/* Checks the header of a token: typ, known kid, and alg pinned: HS256 in
+ * the HS256 mode, else the algorithm of the key kid names. Returns the
+ * public key to verify with through *key (NULL for HS256). */
 static bool
 jwt_header_ok(const struct auth_keyring *kr, const struct auth_config *cfg,
     const char *seg, size_t len, const struct auth_key **key)
@@ -353,14 +407,21 @@ jwt_header_ok(const struct auth_keyring *kr, const struct auth_config *cfg,
 	alg = jstr(h, "alg", &alen);
 	typ = jstr(h, "typ", &tlen);
 	kid = jstr(h, "kid", &klen);
-	if (!jeq(alg, alen, jwt_alg_names[cfg->jwt_alg]) ||
-	    !jeq(typ, tlen, JWT_TYP) || kid == NULL ||
+	if (alg == NULL || !jeq(typ, tlen, JWT_TYP) || kid == NULL ||
 	    json_object_object_get_ex(h, "crit", NULL))
 		goto out;
-	if (cfg->jwt_alg == AUTH_JWT_ES256)
-		ok = (*key = auth_keyring_find(kr, kid, klen)) != NULL;
-	else
-		ok = kr->secret != NULL && jeq(kid, klen, kr->hs_kid);
+	if (cfg->jwt_alg == AUTH_JWT_HS256) {
+		ok = jeq(alg, alen, jwt_alg_names[AUTH_JWT_HS256]) &&
+		    kr->secret != NULL && jeq(kid, klen, kr->hs_kid);
+		goto out;
+	}
+	if ((*key = auth_keyring_find(kr, kid, klen)) == NULL ||
+	    ((*key)->alg != AUTH_JWT_ES256 && (*key)->alg != AUTH_JWT_RS256) ||
+	    !jeq(alg, alen, jwt_alg_names[(*key)->alg])) {
+		*key = NULL;
+		goto out;
+	}
+	ok = true;
 out:
 	json_object_put(h);
 	return ok;
@@ -474,7 +535,7 @@ auth_jwt_verify(const struct auth_keyring *kr, const struct auth_config *cfg,
 	const struct auth_key	*key = NULL;
 	struct auth_jwt_claims	 c;
 	json_object		*pl = NULL;
-	unsigned char		 sig[JWT_SIG_LEN + 3];
+	unsigned char		 sig[AUTH_JWS_SIG_MAX + 3];
 	const char		*d1, *d2;
 	size_t			 signedlen, slen;
 	ssize_t			 n;
@@ -498,16 +559,20 @@ auth_jwt_verify(const struct auth_keyring *kr, const struct auth_config *cfg,
 
 	signedlen = (size_t)(d2 - tok);
 	slen = len - signedlen - 1;
-	if (slen > 88)
+	if (slen > JWT_SIG_B64_MAX)
 		return AUTH_ERR_UNAUTHORIZED;
 	n = auth_b64url_decode(d2 + 1, slen, sig, sizeof(sig));
 	if (n < 0)
 		return AUTH_ERR_UNAUTHORIZED;
-	if (cfg->jwt_alg == AUTH_JWT_ES256)
-		ok = key != NULL && jwt_es256_ok(key->pub, tok, signedlen, sig,
+	if (cfg->jwt_alg == AUTH_JWT_HS256)
+		ok = key == NULL && jwt_hs256_ok(kr, tok, signedlen, sig,
 		    (size_t)n);
+	else if (key != NULL && key->alg == AUTH_JWT_ES256)
+		ok = jwt_es256_ok(key->pub, tok, signedlen, sig, (size_t)n);
+	else if (key != NULL && key->alg == AUTH_JWT_RS256)
+		ok = jwt_rs256_ok(key->pub, tok, signedlen, sig, (size_t)n);
 	else
-		ok = jwt_hs256_ok(kr, tok, signedlen, sig, (size_t)n);
+		ok = false;
 	if (!ok)
 		return AUTH_ERR_UNAUTHORIZED;
 

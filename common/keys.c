@@ -1,4 +1,4 @@
-/* Signing keys: ES256 key files and the HS256 secret, loaded once. */
+/* Signing keys: ES256/RS256 key files and the HS256 secret; rotation. */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -18,12 +18,13 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "keys.h"
 #include "keys_internal.h"
 #include "token.h"
 
-#define KEY_FILE_MAX	8192	/* a P-256 PEM is about 250 bytes */
+#define KEY_FILE_MAX	8192	/* a 4096-bit RSA private PEM is about 3.3 KB */
 
 static void __attribute__((format(printf, 3, 4)))
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -233,21 +234,136 @@ auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
 	return 0;
 }
 
-int
-auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
+/*
+ * Minimal big-endian base64url of the RSA parameter name of pkey into b64
+ * (cap bytes). 0, or -1.
+ */
+static int
+rsa_param_b64(const EVP_PKEY *pkey, const char *name, char *b64, size_t cap)
+{
+	BIGNUM		*bn = NULL;
+	unsigned char	 raw[AUTH_RSA_BITS_MAX / 8];
+	int		 n, rc = -1;
+
+	if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
+		return -1;
+	n = BN_num_bytes(bn);
+	if (n <= 0 || (size_t)n > sizeof(raw) || BN_bn2bin(bn, raw) != n)
+		goto out;
+	if (auth_b64url_encode(raw, (size_t)n, b64, cap) == 0)
+		goto out;
+	rc = 0;
+out:
+	BN_free(bn);
+	return rc;
+}
+
+/*
+ * Fills k (kid, alg, JWK members, bits) from pkey: a P-256 key is ES256, an
+ * RSA key of AUTH_RSA_BITS_MIN..MAX bits RS256. 0, or -1 with err set.
+ */
+static int
+key_describe(EVP_PKEY *pkey, struct auth_key *k, const char *what,
     char *err, size_t errlen)
 {
+	char		 json[AUTH_RSA_N_B64_MAX + AUTH_RSA_E_B64_MAX + 64];
+	unsigned char	 h[AUTH_HASH_LEN];
+	int		 n, bits;
+
+	memset(k->x, 0, sizeof(k->x));
+	memset(k->y, 0, sizeof(k->y));
+	memset(k->n, 0, sizeof(k->n));
+	memset(k->e, 0, sizeof(k->e));
+	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) {
+		if (auth_key_thumbprint(pkey, k->kid, k->x, k->y) == -1) {
+			seterr(err, errlen, "%s: not a P-256 key", what);
+			return -1;
+		}
+		k->alg = AUTH_JWT_ES256;
+		k->bits = 256;
+		return 0;
+	}
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		seterr(err, errlen, "%s: neither a P-256 nor an RSA key", what);
+		return -1;
+	}
+	bits = EVP_PKEY_get_bits(pkey);
+	if (bits < AUTH_RSA_BITS_MIN || bits > AUTH_RSA_BITS_MAX) {
+		seterr(err, errlen, "%s: RSA key of %d bits (%d to %d allowed)",
+		    what, bits, AUTH_RSA_BITS_MIN, AUTH_RSA_BITS_MAX);
+		return -1;
+	}
+	if (rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, k->n,
+	    sizeof(k->n)) == -1 || rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E,
+	    k->e, sizeof(k->e)) == -1) {
+		seterr(err, errlen, "%s: unusable RSA parameters", what);
+		return -1;
+	}
+	n = snprintf(json, sizeof(json),
+	    "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", k->e, k->n);
+	if (n < 0 || (size_t)n >= sizeof(json))
+		return -1;
+	auth_sha256(json, (size_t)n, h);
+	if (auth_b64url_encode(h, sizeof(h), k->kid, sizeof(k->kid)) !=
+	    AUTH_TOKEN_LEN)
+		return -1;
+	k->alg = AUTH_JWT_RS256;
+	k->bits = (unsigned)bits;
+	return 0;
+}
+
+/* Writes kid + "\n" to dir/active through a temporary file and rename(2),
+ * or with create_only through link(2), which never replaces a file. */
+static int
+write_active(const char *dir, const char *kid, bool create_only, char *err,
+    size_t errlen)
+{
+	char	 tmp[AUTH_PATH_MAX + 64], active[AUTH_PATH_MAX + 64];
+	BIO	*b;
+	int	 rc = -1;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL || BIO_printf(b, "%s\n",
+	    kid) <= 0) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(active, sizeof(active), "%s/active", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.active.%ld", dir, (long)getpid());
+	(void)unlink(tmp);
+	if (write_new_file(tmp, 0644, b, err, errlen) == -1)
+		goto out;
+	if (create_only ? (link(tmp, active) == -1 && errno != EEXIST) :
+	    rename(tmp, active) == -1) {
+		seterr(err, errlen, "%s: %s", active, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (create_only)
+		unlink(tmp);
+	rc = 0;
+out:
+	BIO_free(b);
+	return rc;
+}
+
+int
+auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg, char *kid_out,
+    size_t kid_len, char *err, size_t errlen)
+{
 	EVP_PKEY	*pkey = NULL;
-	BIO		*priv = NULL, *pub = NULL, *act = NULL;
-	char		 kid[AUTH_KID_MAX + 1];
+	BIO		*priv = NULL, *pub = NULL;
+	struct auth_key	 k;
 	char		 keypath[AUTH_PATH_MAX + 64], pubpath[AUTH_PATH_MAX + 64];
-	char		 tmp[AUTH_PATH_MAX + 64], active[AUTH_PATH_MAX + 64];
 	struct stat	 st;
 	bool		 keyfile = false, pubfile = false;
 	int		 rc = -1;
 
 	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
 		seterr(err, errlen, "no key directory");
+		return -1;
+	}
+	if (alg != AUTH_JWT_ES256 && alg != AUTH_JWT_RS256) {
+		seterr(err, errlen, "keys are ES256 or RS256");
 		return -1;
 	}
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
@@ -258,48 +374,38 @@ auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
 		seterr(err, errlen, "%s: not a directory", dir);
 		return -1;
 	}
-	if ((pkey = EVP_EC_gen(SN_X9_62_prime256v1)) == NULL) {
-		seterr(err, errlen, "cannot generate a P-256 key");
+	pkey = alg == AUTH_JWT_ES256 ? EVP_EC_gen(SN_X9_62_prime256v1) :
+	    EVP_RSA_gen(AUTH_RSA_BITS);
+	if (pkey == NULL) {
+		seterr(err, errlen, "cannot generate a %s key",
+		    auth_jwt_alg_name(alg));
 		goto out;
 	}
-	if (auth_key_thumbprint(pkey, kid, NULL, NULL) == -1) {
-		seterr(err, errlen, "cannot compute the key thumbprint");
+	if (key_describe(pkey, &k, "new key", err, errlen) == -1)
 		goto out;
-	}
-	if (kid_out == NULL || kid_len <= strlen(kid)) {
+	if (kid_out == NULL || kid_len <= strlen(k.kid)) {
 		seterr(err, errlen, "kid buffer too small");
 		goto out;
 	}
 	priv = BIO_new(BIO_s_secmem());
 	pub = BIO_new(BIO_s_mem());
-	act = BIO_new(BIO_s_mem());
-	if (priv == NULL || pub == NULL || act == NULL ||
+	if (priv == NULL || pub == NULL ||
 	    !PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) ||
-	    !PEM_write_bio_PUBKEY(pub, pkey) || BIO_printf(act, "%s\n", kid) <= 0) {
+	    !PEM_write_bio_PUBKEY(pub, pkey)) {
 		seterr(err, errlen, "cannot encode the key");
 		goto out;
 	}
-	snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, kid);
+	snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, k.kid);
 	if (write_new_file(keypath, 0600, priv, err, errlen) == -1)
 		goto out;
 	keyfile = true;
-	snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, kid);
+	snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, k.kid);
 	if (write_new_file(pubpath, 0644, pub, err, errlen) == -1)
 		goto out;
 	pubfile = true;
-	/* link(2) publishes a complete file and never replaces one. */
-	snprintf(active, sizeof(active), "%s/active", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.active.%ld", dir, (long)getpid());
-	(void)unlink(tmp);
-	if (write_new_file(tmp, 0644, act, err, errlen) == -1)
+	if (write_active(dir, k.kid, true, err, errlen) == -1)
 		goto out;
-	if (link(tmp, active) == -1 && errno != EEXIST) {
-		seterr(err, errlen, "%s: %s", active, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	unlink(tmp);
-	memcpy(kid_out, kid, strlen(kid) + 1);
+	memcpy(kid_out, k.kid, strlen(k.kid) + 1);
 	rc = 0;
 out:
 	if (rc == -1 && pubfile)
@@ -308,9 +414,16 @@ out:
 		unlink(keypath);
 	BIO_free(priv);
 	BIO_free(pub);
-	BIO_free(act);
 	EVP_PKEY_free(pkey);
 	return rc;
+}
+
+int
+auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
+    char *err, size_t errlen)
+{
+	return auth_keys_generate_alg(dir, AUTH_JWT_ES256, kid_out, kid_len,
+	    err, errlen);
 }
 
 /* Parses one PEM file of path (public or private). NULL with err set. */
@@ -341,15 +454,41 @@ out:
 	return pkey;
 }
 
-/* Loads every <kid>.pub in cfg->keys_dir into kr. 0, or -1. */
+/* Loads <kid>.pub of dir into k, checking that its name is its thumbprint.
+ * 0, or -1 with err set (k->pub may be set: the caller frees it). */
+static int
+load_public_key(const char *dir, const char *kid, size_t kidlen,
+    struct auth_key *k, char *err, size_t errlen)
+{
+	char	path[AUTH_PATH_MAX + 64], want[AUTH_KID_MAX + 1];
+
+	if (!kid_valid(kid, kidlen)) {
+		seterr(err, errlen, "%s/%.*s.pub: name is not a key thumbprint",
+		    dir, (int)kidlen, kid);
+		return -1;
+	}
+	memcpy(want, kid, kidlen);
+	want[kidlen] = '\0';
+	snprintf(path, sizeof(path), "%s/%s.pub", dir, want);
+	if ((k->pub = load_pem(path, false, err, errlen)) == NULL)
+		return -1;
+	if (key_describe(k->pub, k, path, err, errlen) == -1)
+		return -1;
+	if (strcmp(want, k->kid) != 0) {
+		seterr(err, errlen, "%s: file name does not match the key "
+		    "thumbprint %s", path, k->kid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads every <kid>.pub in dir into kr. 0, or -1. */
 static int
 load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
     size_t errlen)
 {
 	DIR		*d;
 	struct dirent	*de;
-	struct auth_key	*k;
-	char		 path[AUTH_PATH_MAX + 64], kid[AUTH_KID_MAX + 1];
 	size_t		 nlen;
 	int		 rc = -1;
 
@@ -362,32 +501,14 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".pub") != 0 ||
 		    de->d_name[0] == '.')
 			continue;
-		if (!kid_valid(de->d_name, nlen - 4)) {
-			seterr(err, errlen, "%s/%s: name is not a key "
-			    "thumbprint", dir, de->d_name);
-			goto out;
-		}
 		if (kr->nkeys == AUTH_KEYS_MAX) {
-			seterr(err, errlen, "%s: more than %d public keys", dir,
-			    AUTH_KEYS_MAX);
+			seterr(err, errlen, "%s: more than %d public keys "
+			    "(authctl keys retire)", dir, AUTH_KEYS_MAX);
 			goto out;
 		}
-		k = &kr->keys[kr->nkeys];
-		memcpy(k->kid, de->d_name, nlen - 4);
-		k->kid[nlen - 4] = '\0';
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((k->pub = load_pem(path, false, err, errlen)) == NULL)
+		if (load_public_key(dir, de->d_name, nlen - 4,
+		    &kr->keys[kr->nkeys++], err, errlen) == -1)
 			goto out;
-		kr->nkeys++;
-		if (auth_key_thumbprint(k->pub, kid, k->x, k->y) == -1) {
-			seterr(err, errlen, "%s: not a P-256 key", path);
-			goto out;
-		}
-		if (strcmp(kid, k->kid) != 0) {
-			seterr(err, errlen, "%s: file name does not match the "
-			    "key thumbprint %s", path, kid);
-			goto out;
-		}
 	}
 	if (kr->nkeys == 0) {
 		seterr(err, errlen, "%s: no public keys (authctl keys generate)",
@@ -400,9 +521,9 @@ out:
 	return rc;
 }
 
-/* Reads the active kid into kr->active; 0, or -1 (err set) if absent/bad. */
+/* Reads the kid in dir/active into kid; 0, or -1 (err set) if absent/bad. */
 static int
-load_active(struct auth_keyring *kr, const char *dir, char *err,
+read_active(const char *dir, char kid[AUTH_KID_MAX + 1], char *err,
     size_t errlen)
 {
 	unsigned char	*buf = NULL;
@@ -420,34 +541,71 @@ load_active(struct auth_keyring *kr, const char *dir, char *err,
 		seterr(err, errlen, "%s: not a key id", path);
 		goto out;
 	}
-	if (auth_keyring_find(kr, (const char *)buf, len) == NULL) {
-		seterr(err, errlen, "%s: no public key for the active kid", path);
-		goto out;
-	}
-	memcpy(kr->active, buf, len);
-	kr->active[len] = '\0';
+	memcpy(kid, buf, len);
+	kid[len] = '\0';
 	rc = 0;
 out:
 	free(buf);
 	return rc;
 }
 
-/* Loads the active private key and checks it against its public key. */
+/* Loads the active kid into kr->active; it must have a public key. */
+static int
+load_active(struct auth_keyring *kr, const char *dir, char *err,
+    size_t errlen)
+{
+	if (read_active(dir, kr->active, err, errlen) == -1)
+		return -1;
+	if (auth_keyring_find(kr, kr->active, strlen(kr->active)) == NULL) {
+		seterr(err, errlen, "%s/active: no public key for the active "
+		    "kid", dir);
+		kr->active[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads the private key of kid in dir and checks it against pub. Returns
+ * it (the caller frees it), or NULL with err set. */
+static EVP_PKEY *
+load_private_key(const char *dir, const char *kid, EVP_PKEY *pub, char *err,
+    size_t errlen)
+{
+	EVP_PKEY	*priv;
+	char		 path[AUTH_PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s.key", dir, kid);
+	if ((priv = load_pem(path, true, err, errlen)) == NULL)
+		return NULL;
+	if (EVP_PKEY_eq(priv, pub) != 1) {
+		seterr(err, errlen, "%s: does not match %s.pub", path, kid);
+		EVP_PKEY_free(priv);
+		return NULL;
+	}
+	return priv;
+}
+
+/* Loads the active private key; its algorithm must be the configured one. */
 static int
 load_signing_key(struct auth_keyring *kr, const char *dir, char *err,
     size_t errlen)
 {
 	const struct auth_key	*k;
-	char			 path[AUTH_PATH_MAX + 64];
 
 	k = auth_keyring_find(kr, kr->active, strlen(kr->active));
-	snprintf(path, sizeof(path), "%s/%s.key", dir, kr->active);
-	if (k == NULL || (kr->sign = load_pem(path, true, err, errlen)) == NULL)
+	if (k == NULL)
 		return -1;
-	if (EVP_PKEY_eq(kr->sign, k->pub) != 1) {
-		seterr(err, errlen, "%s: does not match %s.pub", path, kr->active);
+	if (k->alg != kr->alg) {
+		seterr(err, errlen, "%s/active: key %s is %s but jwt_alg is %s "
+		    "(activate a %s key, or change jwt_alg and restart)", dir,
+		    k->kid, auth_jwt_alg_name(k->alg),
+		    auth_jwt_alg_name(kr->alg), auth_jwt_alg_name(kr->alg));
 		return -1;
 	}
+	if ((kr->sign = load_private_key(dir, kr->active, k->pub, err,
+	    errlen)) == NULL)
+		return -1;
+	kr->sign_alg = k->alg;
 	return 0;
 }
 
@@ -500,6 +658,48 @@ out:
 	return rc;
 }
 
+/* Stat of path into the a (first) or b half of s; a missing file is zeros. */
+static void
+stamp_file(const char *path, bool first, struct auth_keys_stamp *s)
+{
+	struct stat	st;
+	long long	v[4] = { 0, 0, 0, 0 };
+
+	if (stat(path, &st) == 0) {
+		v[0] = (long long)st.st_mtim.tv_sec;
+		v[1] = (long long)st.st_mtim.tv_nsec;
+		v[2] = (long long)st.st_ino;
+		v[3] = (long long)st.st_size;
+	}
+	if (first) {
+		s->a_sec = v[0];
+		s->a_nsec = v[1];
+		s->a_ino = v[2];
+		s->a_size = v[3];
+	} else {
+		s->b_sec = v[0];
+		s->b_nsec = v[1];
+		s->b_ino = v[2];
+		s->b_size = v[3];
+	}
+}
+
+/* What the keyring of cfg is loaded from, as of now. */
+static void
+keys_stamp(const struct auth_config *cfg, struct auth_keys_stamp *s)
+{
+	char	path[AUTH_PATH_MAX + 64];
+
+	memset(s, 0, sizeof(*s));
+	if (cfg->jwt_alg == AUTH_JWT_HS256) {
+		stamp_file(cfg->hs256_secret_file, true, s);
+		return;
+	}
+	stamp_file(cfg->keys_dir, true, s);
+	snprintf(path, sizeof(path), "%s/active", cfg->keys_dir);
+	stamp_file(path, false, s);
+}
+
 struct auth_keyring *
 auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
     size_t errlen)
@@ -515,8 +715,11 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 		return NULL;
 	}
 	kr->alg = cfg->jwt_alg;
+	/* Taken before reading: a change while loading is seen next time. */
+	keys_stamp(cfg, &kr->stamp);
 	switch (cfg->jwt_alg) {
 	case AUTH_JWT_ES256:
+	case AUTH_JWT_RS256:
 		if (cfg->keys_dir[0] == '\0') {
 			seterr(err, errlen, "keys_dir is not set");
 			goto fail;
@@ -532,6 +735,7 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 		if (load_secret(kr, cfg->hs256_secret_file, err, errlen) == -1)
 			goto fail;
 		memcpy(kr->active, kr->hs_kid, sizeof(kr->active));
+		kr->sign_alg = AUTH_JWT_HS256;
 		break;
 	default:
 		seterr(err, errlen, "unsupported jwt_alg");
@@ -541,6 +745,36 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 fail:
 	auth_keyring_free(kr);
 	return NULL;
+}
+
+int
+auth_keyring_refresh(struct auth_keyring **krp, const struct auth_config *cfg,
+    bool signing, long long now, char *err, size_t errlen)
+{
+	struct auth_keyring	*kr = krp != NULL ? *krp : NULL, *nk;
+	struct auth_keys_stamp	 s;
+
+	if (kr == NULL || cfg == NULL)
+		return 0;
+	if (now >= kr->checked && now - kr->checked < AUTH_KEYS_RECHECK)
+		return 0;
+	kr->checked = now;
+	keys_stamp(cfg, &s);
+	if (memcmp(&s, &kr->stamp, sizeof(s)) == 0)
+		return 0;
+	if ((nk = auth_keyring_load(cfg, signing, err, errlen)) == NULL) {
+		if (memcmp(&s, &kr->failed, sizeof(s)) == 0) {
+			if (err != NULL && errlen > 0)
+				err[0] = '\0';
+			return 0;
+		}
+		kr->failed = s;
+		return -1;
+	}
+	nk->checked = now;
+	auth_keyring_free(kr);
+	*krp = nk;
+	return 1;
 }
 
 void
@@ -575,6 +809,175 @@ auth_keyring_find(const struct auth_keyring *kr, const char *kid, size_t len)
 	return NULL;
 }
 
+/* Checks that kid is a thumbprint and dir a usable directory path. */
+static int
+check_dir_kid(const char *dir, const char *kid, char *err, size_t errlen)
+{
+	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
+		seterr(err, errlen, "no key directory");
+		return -1;
+	}
+	if (kid == NULL || !kid_valid(kid, strlen(kid))) {
+		seterr(err, errlen, "not a key id: a kid is 43 base64url "
+		    "characters (authctl keys list)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_keys_activate(const char *dir, const char *kid,
+    enum auth_jwt_alg want_alg, char *err, size_t errlen)
+{
+	struct auth_key	 k;
+	EVP_PKEY	*priv = NULL;
+	int		 rc = -1;
+
+	memset(&k, 0, sizeof(k));
+	if (check_dir_kid(dir, kid, err, errlen) == -1)
+		return -1;
+	if (load_public_key(dir, kid, strlen(kid), &k, err, errlen) == -1)
+		goto out;
+	if (want_alg < AUTH_JWT_ALG__MAX && k.alg != want_alg) {
+		seterr(err, errlen, "%s is an %s key but jwt_alg is %s: set "
+		    "jwt_alg = %s first (the endpoints take it at their next "
+		    "restart)", kid, auth_jwt_alg_name(k.alg),
+		    auth_jwt_alg_name(want_alg), auth_jwt_alg_name(k.alg));
+		goto out;
+	}
+	if ((priv = load_private_key(dir, kid, k.pub, err, errlen)) == NULL)
+		goto out;
+	if (write_active(dir, kid, false, err, errlen) == -1)
+		goto out;
+	rc = 0;
+out:
+	EVP_PKEY_free(priv);
+	EVP_PKEY_free(k.pub);
+	return rc;
+}
+
+int
+auth_keys_retire(const char *dir, const char *kid, char *err, size_t errlen)
+{
+	char		 active[AUTH_KID_MAX + 1], rdir[AUTH_PATH_MAX + 64];
+	char		 from[AUTH_PATH_MAX + 64], to[AUTH_PATH_MAX + 128];
+	char		 aerr[256];
+	struct stat	 st;
+
+	if (check_dir_kid(dir, kid, err, errlen) == -1)
+		return -1;
+	if (read_active(dir, active, aerr, sizeof(aerr)) == 0 &&
+	    strcmp(active, kid) == 0) {
+		seterr(err, errlen, "%s is the active key: activate another "
+		    "key first", kid);
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%s/%s.pub", dir, kid);
+	if (lstat(from, &st) == -1) {
+		seterr(err, errlen, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	snprintf(rdir, sizeof(rdir), "%s/" AUTH_KEYS_RETIRED, dir);
+	if (mkdir(rdir, 0700) == -1 && errno != EEXIST) {
+		seterr(err, errlen, "%s: %s", rdir, strerror(errno));
+		return -1;
+	}
+	snprintf(to, sizeof(to), "%s/%s.pub", rdir, kid);
+	if (rename(from, to) == -1) {
+		seterr(err, errlen, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%s/%s.key", dir, kid);
+	if (unlink(from) == -1 && errno != ENOENT) {
+		seterr(err, errlen, "%s retired, but its private key stays: "
+		    "%s: %s", kid, from, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Describes the keys of one directory (retired or not) into out[*n...]. */
+static int
+list_dir(const char *dir, const char *sub, const char *active,
+    struct auth_key_info *out, size_t max, size_t *n, char *err,
+    size_t errlen)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct auth_key	 k;
+	struct stat	 st;
+	char		 path[AUTH_PATH_MAX + 64], kpath[AUTH_PATH_MAX + 512];
+	size_t		 nlen;
+	int		 rc = -1;
+
+	if (sub != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	else
+		snprintf(path, sizeof(path), "%s", dir);
+	if ((d = opendir(path)) == NULL) {
+		if (sub != NULL && errno == ENOENT)
+			return 0;
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		nlen = strlen(de->d_name);
+		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".pub") != 0 ||
+		    de->d_name[0] == '.')
+			continue;
+		if (*n == max) {
+			seterr(err, errlen, "%s: too many keys", path);
+			goto out;
+		}
+		memset(&k, 0, sizeof(k));
+		if (load_public_key(path, de->d_name, nlen - 4, &k, err,
+		    errlen) == -1) {
+			EVP_PKEY_free(k.pub);
+			goto out;
+		}
+		EVP_PKEY_free(k.pub);
+		memset(&out[*n], 0, sizeof(out[*n]));
+		memcpy(out[*n].kid, k.kid, sizeof(k.kid));
+		out[*n].alg = k.alg;
+		out[*n].bits = k.bits;
+		out[*n].retired = sub != NULL;
+		out[*n].active = sub == NULL && strcmp(k.kid, active) == 0;
+		snprintf(kpath, sizeof(kpath), "%s/%s", path, de->d_name);
+		if (stat(kpath, &st) == 0)
+			out[*n].created = (long long)st.st_mtim.tv_sec;
+		snprintf(kpath, sizeof(kpath), "%s/%s.key", path, k.kid);
+		if (stat(kpath, &st) == 0) {
+			out[*n].has_private = true;
+			out[*n].private_loose = (st.st_mode & 077) != 0;
+		}
+		(*n)++;
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+long
+auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
+    char *err, size_t errlen)
+{
+	char	active[AUTH_KID_MAX + 1] = "", aerr[256];
+	size_t	n = 0;
+
+	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
+		seterr(err, errlen, "no key directory");
+		return -1;
+	}
+	if (read_active(dir, active, aerr, sizeof(aerr)) == -1)
+		active[0] = '\0';
+	if (list_dir(dir, NULL, active, out, max, &n, err, errlen) == -1 ||
+	    list_dir(dir, AUTH_KEYS_RETIRED, active, out, max, &n, err,
+	    errlen) == -1)
+		return -1;
+	return (long)n;
+}
+
 /* Adds key name = string value to obj. 0, or -1. */
 static int
 jwk_set(json_object *obj, const char *name, const char *value)
@@ -590,6 +993,33 @@ jwk_set(json_object *obj, const char *name, const char *value)
 	return 0;
 }
 
+/* The JWK of k, or NULL. */
+static json_object *
+jwk_of(const struct auth_key *k)
+{
+	json_object	*jwk;
+	bool		 ok;
+
+	if ((jwk = json_object_new_object()) == NULL)
+		return NULL;
+	if (k->alg == AUTH_JWT_ES256)
+		ok = jwk_set(jwk, "kty", "EC") == 0 &&
+		    jwk_set(jwk, "crv", "P-256") == 0 &&
+		    jwk_set(jwk, "x", k->x) == 0 &&
+		    jwk_set(jwk, "y", k->y) == 0;
+	else
+		ok = jwk_set(jwk, "kty", "RSA") == 0 &&
+		    jwk_set(jwk, "n", k->n) == 0 &&
+		    jwk_set(jwk, "e", k->e) == 0;
+	if (!ok || jwk_set(jwk, "kid", k->kid) == -1 ||
+	    jwk_set(jwk, "alg", auth_jwt_alg_name(k->alg)) == -1 ||
+	    jwk_set(jwk, "use", "sig") == -1) {
+		json_object_put(jwk);
+		return NULL;
+	}
+	return jwk;
+}
+
 json_object *
 auth_keyring_jwks(const struct auth_keyring *kr)
 {
@@ -603,18 +1033,10 @@ auth_keyring_jwks(const struct auth_keyring *kr)
 		json_object_put(keys);
 		goto fail;
 	}
-	if (kr == NULL || kr->alg != AUTH_JWT_ES256)
+	if (kr == NULL || kr->alg == AUTH_JWT_HS256)
 		return set;
 	for (i = 0; i < kr->nkeys; i++) {
-		if ((jwk = json_object_new_object()) == NULL)
-			goto fail;
-		if (jwk_set(jwk, "kty", "EC") == -1 ||
-		    jwk_set(jwk, "crv", "P-256") == -1 ||
-		    jwk_set(jwk, "x", kr->keys[i].x) == -1 ||
-		    jwk_set(jwk, "y", kr->keys[i].y) == -1 ||
-		    jwk_set(jwk, "kid", kr->keys[i].kid) == -1 ||
-		    jwk_set(jwk, "alg", "ES256") == -1 ||
-		    jwk_set(jwk, "use", "sig") == -1 ||
+		if ((jwk = jwk_of(&kr->keys[i])) == NULL ||
 		    json_object_array_add(keys, jwk) != 0)
 			goto fail;
 		jwk = NULL;

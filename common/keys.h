@@ -1,15 +1,32 @@
 /*
- * Signing keys, loaded once per process.
+ * Signing keys, loaded once per process and reloaded when they change.
  *
- * ES256 key directory layout (keys_dir):
- *   <kid>.key   private key, PEM (PKCS#8), mode 0600
- *   <kid>.pub   public key, PEM (SubjectPublicKeyInfo)
- *   active      one line: the kid that signs new tokens
+ * Public-key modes (jwt_alg ES256 or RS256), key directory layout (keys_dir):
+ *   <kid>.key      private key, PEM (PKCS#8), mode 0600 (anything looser is
+ *                  refused, by the endpoints and by authctl alike)
+ *   <kid>.pub      public key, PEM (SubjectPublicKeyInfo): a P-256 key
+ *                  (ES256) or an RSA key of 2048 to 4096 bits (RS256)
+ *   active         one line: the kid that signs new tokens
+ *   retired/       retired public keys (<kid>.pub); never read for tokens
  * kid is the RFC 7638 JWK thumbprint (base64url SHA-256, 43 chars).
- * Every <kid>.pub verifies; only the active key signs.
+ *
+ * Exactly one key signs: the active one, whose algorithm must be jwt_alg.
+ * Every <kid>.pub in keys_dir verifies, each with its own algorithm only
+ * (a P-256 key ES256 tokens, an RSA key RS256 tokens), so the directory
+ * may hold keys of both kinds while moving from one to the other, and a
+ * rotation never logs anyone out. Retiring a key moves its .pub to
+ * retired/ and deletes its .key: tokens it signed stop verifying.
+ *
+ * Reload: auth_keyring_refresh() looks at keys_dir and `active` (or the
+ * HS256 secret file) at most once every AUTH_KEYS_RECHECK seconds and
+ * reloads the whole keyring when either changed; a keyring that does not
+ * load is reported and the old one kept. The endpoint loop calls it before
+ * each request, so `authctl keys activate|retire` reaches running
+ * processes within about a second, without a web-server restart.
  *
  * HS256: hs256_secret_file holds at least 32 secret bytes; its kid is
- * "hs-" followed by 16 hex digits of SHA-256("kid" || secret).
+ * "hs-" followed by 16 hex digits of SHA-256("kid" || secret). HS256 is
+ * never mixed with public keys.
  */
 #ifndef AUTH_KEYS_H
 #define AUTH_KEYS_H
@@ -19,8 +36,13 @@
 
 #include "config.h"
 
-#define AUTH_KID_MAX	64
-#define AUTH_KEYS_MAX	16
+#define AUTH_KID_MAX		64
+#define AUTH_KEYS_MAX		16
+#define AUTH_KEYS_RECHECK	1	/* seconds between change checks */
+#define AUTH_RSA_BITS		2048	/* generated RSA keys */
+#define AUTH_RSA_BITS_MIN	2048
+#define AUTH_RSA_BITS_MAX	4096
+#define AUTH_KEYS_RETIRED	"retired"
 
 struct auth_keyring;
 
@@ -34,6 +56,17 @@ struct auth_keyring *auth_keyring_load(const struct auth_config *cfg,
 void	auth_keyring_free(struct auth_keyring *kr);
 
 /*
+ * Reloads *kr from its files if they changed since it was loaded, looking
+ * at most once every AUTH_KEYS_RECHECK seconds (now is the caller's clock in
+ * seconds). Returns 0 if *kr is unchanged, 1 if it was replaced (the old one
+ * freed), -1 if the new files do not load (err set once per change; *kr is
+ * kept).
+ */
+int	auth_keyring_refresh(struct auth_keyring **kr,
+	    const struct auth_config *cfg, bool signing, long long now,
+	    char *err, size_t errlen);
+
+/*
  * Generates a new ES256 (P-256) key pair in dir, writes <kid>.key (0600) and
  * <kid>.pub, and makes it active if no key is active yet. Writes the kid to
  * kid_out. Returns 0, or -1 with a reason in err.
@@ -41,12 +74,49 @@ void	auth_keyring_free(struct auth_keyring *kr);
 int	auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
 	    char *err, size_t errlen);
 
+/* The same for alg AUTH_JWT_ES256 or AUTH_JWT_RS256 (AUTH_RSA_BITS). */
+int	auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg,
+	    char *kid_out, size_t kid_len, char *err, size_t errlen);
+
+/*
+ * Makes kid the signing key of dir: its .key must be private to its owner
+ * and match its .pub; with want_alg < AUTH_JWT_ALG__MAX its algorithm must
+ * be want_alg. `active` is replaced atomically. 0, or -1 with err set.
+ */
+int	auth_keys_activate(const char *dir, const char *kid,
+	    enum auth_jwt_alg want_alg, char *err, size_t errlen);
+
+/*
+ * Retires kid (never the active key): moves <kid>.pub to retired/ and
+ * deletes <kid>.key. 0, or -1 with err set.
+ */
+int	auth_keys_retire(const char *dir, const char *kid, char *err,
+	    size_t errlen);
+
+struct auth_key_info {
+	char			 kid[AUTH_KID_MAX + 1];
+	enum auth_jwt_alg	 alg;
+	unsigned		 bits;		/* 256 for P-256, the RSA size */
+	bool			 active;
+	bool			 retired;
+	bool			 has_private;	/* a <kid>.key exists */
+	bool			 private_loose;	/* ... readable by group/others */
+	long long		 created;	/* mtime of the .pub */
+};
+
+/*
+ * Describes the keys of dir, retired ones after the others, into out (at
+ * most max). Returns how many, or -1 with err set.
+ */
+long	auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
+	    char *err, size_t errlen);
+
 #include <json-c/json_types.h>
 
 /*
- * The RFC 7517 JWK Set of every public key in kr (kty, crv, x, y, kid,
- * alg "ES256", use "sig"); an empty set for HS256. The caller releases it
- * with json_object_put. NULL on allocation failure.
+ * The RFC 7517 JWK Set of every public key in kr (kty "EC", crv, x, y or
+ * kty "RSA", n, e; kid, alg, use "sig"); an empty set for HS256. The caller
+ * releases it with json_object_put. NULL on allocation failure.
  */
 json_object *auth_keyring_jwks(const struct auth_keyring *kr);
 

@@ -16,26 +16,43 @@
 #define AUTH_HS256_SECRET_MAX	4096
 #define AUTH_EC_COORD_LEN	32	/* P-256 field element */
 #define AUTH_EC_COORD_B64	43	/* its base64url length */
+#define AUTH_RSA_N_B64_MAX	683	/* base64url of a 4096-bit modulus */
+#define AUTH_RSA_E_B64_MAX	11	/* base64url of an exponent <= 8 bytes */
+#define AUTH_JWS_SIG_MAX	(AUTH_RSA_BITS_MAX / 8)	/* longest signature */
 
 struct auth_key {
 	char		 kid[AUTH_KID_MAX + 1];
-	EVP_PKEY	*pub;			/* verifies (ES256) */
-	char		 x[AUTH_EC_COORD_B64 + 1];	/* JWK coordinates */
+	enum auth_jwt_alg alg;			/* ES256 or RS256 */
+	EVP_PKEY	*pub;			/* verifies, alg only */
+	char		 x[AUTH_EC_COORD_B64 + 1];	/* ES256 JWK coordinates */
 	char		 y[AUTH_EC_COORD_B64 + 1];
+	char		 n[AUTH_RSA_N_B64_MAX + 1];	/* RS256 JWK modulus */
+	char		 e[AUTH_RSA_E_B64_MAX + 1];	/* and exponent */
+	unsigned	 bits;
+};
+
+/* What a change check compares: keys_dir and `active`, or the secret. */
+struct auth_keys_stamp {
+	long long	 a_sec, a_nsec, a_ino, a_size;
+	long long	 b_sec, b_nsec, b_ino, b_size;
 };
 
 struct auth_keyring {
-	enum auth_jwt_alg alg;
-	struct auth_key	 keys[AUTH_KEYS_MAX];	/* ES256 public keys */
+	enum auth_jwt_alg alg;			/* cfg->jwt_alg */
+	struct auth_key	 keys[AUTH_KEYS_MAX];	/* public keys */
 	size_t		 nkeys;
 	EVP_PKEY	*sign;			/* active private key or NULL */
+	enum auth_jwt_alg sign_alg;		/* its algorithm */
 	char		 active[AUTH_KID_MAX + 1];	/* kid that signs ("" if none) */
 	unsigned char	*secret;		/* HS256 secret or NULL */
 	size_t		 secretlen;
 	char		 hs_kid[AUTH_KID_MAX + 1];
+	struct auth_keys_stamp stamp;		/* files as loaded */
+	struct auth_keys_stamp failed;		/* files that did not load */
+	long long	 checked;		/* last change check */
 };
 
-/* The ES256 public key named kid (len bytes), or NULL. Owned by kr. */
+/* The public key named kid (len bytes), or NULL. Owned by kr. */
 const struct auth_key *auth_keyring_find(const struct auth_keyring *kr,
 	    const char *kid, size_t len);
 
@@ -49,10 +66,11 @@ int	auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
 
 /*
  * jwt.c's signer: the raw JWS signature of data under kr's active key
- * (r || s for ES256, the HMAC for HS256) into sig, its length in *siglen.
- * 0, or -1. Exposed for the interoperability tests.
+ * (r || s for ES256, RSASSA-PKCS1-v1_5 for RS256, the HMAC for HS256) into
+ * sig, its length in *siglen. 0, or -1. Exposed for the interoperability
+ * tests.
  */
 int	auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data,
-	    size_t len, unsigned char sig[64], size_t *siglen);
+	    size_t len, unsigned char sig[AUTH_JWS_SIG_MAX], size_t *siglen);
 
 #endif

@@ -179,7 +179,7 @@ static char *
 build(const char *header, const char *payload, enum sign_mode mode,
     const void *hkey, size_t hkeylen)
 {
-	unsigned char	 sig[64];
+	unsigned char	 sig[AUTH_JWS_SIG_MAX];
 	unsigned int	 slen = 0;
 	size_t		 cap, o;
 	char		*tok;
@@ -339,7 +339,7 @@ static char *
 sign_with_ring(const struct auth_keyring *k, const char *header,
     const char *payload)
 {
-	unsigned char	 sig[64];
+	unsigned char	 sig[AUTH_JWS_SIG_MAX];
 	size_t		 slen = 0, cap, o;
 	char		*tok;
 
