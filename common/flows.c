@@ -67,8 +67,8 @@ audit(const char *user_id, const char *event, const struct auth_client *cl,
  * Queues an email for recipient: the payload (JSON text carrying a one-time
  * link) is sealed with the outbox key, so the table holds no usable token.
  */
-static enum auth_err
-queue_mail(const struct auth_ctx *ctx, const char *recipient,
+enum auth_err
+auth_flow_queue_mail(const struct auth_ctx *ctx, const char *recipient,
     const char *template, const char *payload, size_t len)
 {
 	unsigned char *sealed = NULL;
@@ -96,9 +96,9 @@ out:
  * printable ASCII without quotes or backslashes (checked here), the token
  * base64url, so no escaping is needed. Returns the length, or -1.
  */
-static int
-link_payload(const struct auth_ctx *ctx, const char *path, const char *token,
-    char *buf, size_t bufsz)
+int
+auth_flow_link_payload(const struct auth_ctx *ctx, const char *path,
+    const char *token, char *buf, size_t bufsz)
 {
 	const char *p;
 	int n;
@@ -160,14 +160,14 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		if ((e = auth_store_email_token_insert(u->id, th, "verify",
 		    ctx->cfg->verify_ttl)) != AUTH_OK)
 			goto out;
-		plen = link_payload(ctx, "/verify-email", token, payload,
-		    sizeof(payload));
+		plen = auth_flow_link_payload(ctx, "/verify-email", token,
+		    payload, sizeof(payload));
 		if (plen < 0) {
 			e = AUTH_ERR_INTERNAL;
 			goto out;
 		}
-		if ((e = queue_mail(ctx, u->email, TEMPLATE_VERIFY, payload,
-		    (size_t)plen)) != AUTH_OK)
+		if ((e = auth_flow_queue_mail(ctx, u->email, TEMPLATE_VERIFY,
+		    payload, (size_t)plen)) != AUTH_OK)
 			goto out;
 		audit(u->id, "signup", cl, NULL);
 	} else {
@@ -178,13 +178,14 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		/* Mail goes to the stored address, not the typed one. */
 		if ((e = auth_store_user_by_email(email, &existing)) != AUTH_OK)
 			goto out;
-		plen = link_payload(ctx, "/", NULL, payload, sizeof(payload));
+		plen = auth_flow_link_payload(ctx, "/", NULL, payload,
+		    sizeof(payload));
 		if (plen < 0) {
 			e = AUTH_ERR_INTERNAL;
 			goto out;
 		}
-		if ((e = queue_mail(ctx, existing.email, TEMPLATE_EXISTS,
-		    payload, (size_t)plen)) != AUTH_OK)
+		if ((e = auth_flow_queue_mail(ctx, existing.email,
+		    TEMPLATE_EXISTS, payload, (size_t)plen)) != AUTH_OK)
 			goto out;
 		audit(existing.id, "signup_existing_email", cl, NULL);
 		auth_wipe(&existing, sizeof(existing));
@@ -283,7 +284,8 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	char sid[AUTH_UUID_LEN + 1];
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
-	bool rehash = false, in_tx = false;
+	struct auth_rl_verdict v;
+	bool rehash = false, in_tx = false, known = false;
 	enum auth_err e;
 	unsigned retry = 0;
 	int ok;
@@ -295,14 +297,26 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		auth_pw_burn(pw, pw_len);
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
-	/* Known or not, an address under attack waits before any hashing. */
-	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry) !=
-	    AUTH_OK) {
+	/*
+	 * Existing or not, an address under attack waits before any hashing;
+	 * the owner's own known-good address is exempt from account limits.
+	 */
+	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry,
+	    &known) != AUTH_OK) {
 		if (ctx->rl != NULL) {
 			memset(ctx->rl, 0, sizeof(*ctx->rl));
 			ctx->rl->retry_after = retry;
 		}
 		return AUTH_ERR_RATE_LIMITED;
+	}
+	if (!known) {
+		auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), email,
+		    strlen(email), &v);
+		if (!v.allowed) {
+			if (ctx->rl != NULL)
+				*ctx->rl = v;
+			return AUTH_ERR_RATE_LIMITED;
+		}
 	}
 	e = auth_store_user_by_email(email, &u);
 	if (e == AUTH_ERR_NOT_FOUND) {
