@@ -72,4 +72,75 @@ enum auth_err auth_flow_refresh(const struct auth_ctx *ctx,
 enum auth_err auth_flow_logout(const struct auth_ctx *ctx,
 	    const struct auth_client *cl, const char *token, size_t len);
 
+/*
+ * Queues an email for recipient with payload (JSON text) sealed under
+ * aad = recipient "\n" template. Call inside the caller's transaction.
+ */
+enum auth_err auth_flow_queue_mail(const struct auth_ctx *ctx,
+	    const char *recipient, const char *template, const char *payload,
+	    size_t len);
+/* Writes {"link":"<public_url><path>[?token=<token>]"} into buf; returns
+ * its length, or -1. */
+int	auth_flow_link_payload(const struct auth_ctx *ctx, const char *path,
+	    const char *token, char *buf, size_t bufsz);
+
+/* ---- account lifecycle (common/account.c) ---- */
+
+/*
+ * Queues a reset link (<public_url>/reset-password?token=..., reset_ttl,
+ * voiding older ones) if an enabled account has this email. AUTH_OK for
+ * known and unknown addresses alike, with about the same work.
+ */
+enum auth_err auth_flow_password_forgot(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len);
+
+/*
+ * Consumes a reset token and sets pw: every session is revoked and the
+ * email counts as verified. AUTH_ERR_INVALID_TOKEN for unknown, expired,
+ * used tokens (or a disabled account); a weak pw is AUTH_ERR_VALIDATION
+ * with *weak set, and the token stays usable.
+ */
+enum auth_err auth_flow_password_reset(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *token, size_t len,
+	    const char *pw, size_t pw_len, const char **weak);
+
+/*
+ * The caller of a Bearer request: AUTH_OK if ctx->bearer names an enabled
+ * user and a live session of theirs (u filled, may be NULL), else
+ * AUTH_ERR_UNAUTHORIZED.
+ */
+enum auth_err auth_flow_bearer_user(const struct auth_ctx *ctx,
+	    struct auth_user *u);
+
+/*
+ * Changes the caller's password after checking cur (wrong:
+ * AUTH_ERR_INVALID_CREDENTIALS, counted like a failed login); revokes every
+ * other session. Weak new: AUTH_ERR_VALIDATION with *weak set.
+ */
+enum auth_err auth_flow_password_change(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *cur, size_t cur_len,
+	    const char *pw, size_t pw_len, const char **weak);
+
+/* Revokes every session of the caller. */
+enum auth_err auth_flow_logout_all(const struct auth_ctx *ctx,
+	    const struct auth_client *cl);
+
+/* Revokes one live session of the caller; NOT_FOUND for anyone else's. */
+enum auth_err auth_flow_session_revoke(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *session_id);
+
+/*
+ * Operator actions (authctl), each in one transaction with its audit
+ * event: disabling revokes every session; setting a password revokes every
+ * session too.
+ */
+enum auth_err auth_flow_user_set_disabled(const struct auth_client *cl,
+	    const char *user_id, bool disabled);
+enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
+	    const char *user_id, const char *pw_hash);
+
+/* Writes an audit event; a failure is logged, never returned. */
+void	auth_flow_audit(const char *user_id, const char *event,
+	    const struct auth_client *cl, const char *detail);
+
 #endif

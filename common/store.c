@@ -47,6 +47,15 @@ enum store_stmt {
 	ST_REFRESH_SESSION,
 	ST_AUDIT,
 	ST_PING,
+	/* account lifecycle */
+	ST_SESSIONS_REVOKE_USER,
+	ST_SESSION_REVOKE_OWNED,
+	ST_SESSION_LIVE,
+	ST_SESSIONS_LIST,
+	ST_SESSIONS_COUNT,
+	ST_USER_IMPORT,
+	ST_USER_SET_DISABLED,
+	ST_AUDIT_LIST,
 	ST__MAX
 };
 
@@ -134,6 +143,66 @@ const struct auth_stmt auth_store_stmts[ST__MAX] = {
 	    "VALUES ((SELECT id FROM users WHERE id = $1::uuid), $2::text,"
 	    " $3::inet, $4::text, $5::text, $6::jsonb)" },
 	[ST_PING] = { "ping", "SELECT 1" },
+	/* ---- account lifecycle ---- */
+	[ST_SESSIONS_REVOKE_USER] = { "sessions_revoke_user",
+	    "WITH s AS ("
+	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $3::text"
+	    " WHERE user_id = $1::uuid AND revoked_at IS NULL"
+	    " AND ($2::uuid IS NULL OR id <> $2::uuid) RETURNING id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL) "
+	    "SELECT count(*) FROM s" },
+	[ST_SESSION_REVOKE_OWNED] = { "session_revoke_owned",
+	    "WITH s AS ("
+	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $3::text"
+	    " WHERE id = $1::uuid AND user_id = $2::uuid"
+	    " AND revoked_at IS NULL AND expires_at > now() RETURNING id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL) "
+	    "SELECT count(*) FROM s" },
+	[ST_SESSION_LIVE] = { "session_live",
+	    "SELECT 1 FROM sessions WHERE id = $1::uuid AND user_id = $2::uuid"
+	    " AND revoked_at IS NULL AND expires_at > now()" },
+	/* Live: unrevoked, unexpired, with a usable refresh token; a session
+	 * ends at its hard expiry or when its newest token expires unused. */
+	[ST_SESSIONS_LIST] = { "sessions_list",
+	    "SELECT s.id, " TS("s.created_at") ", " TS("s.last_used_at") ", "
+	    TS("least(s.expires_at, t.exp)") ", coalesce(host(s.ip), ''),"
+	    " coalesce(s.user_agent, '') "
+	    "FROM sessions s JOIN LATERAL ("
+	    " SELECT max(rt.expires_at) AS exp FROM refresh_tokens rt"
+	    " WHERE rt.session_id = s.id AND rt.revoked_at IS NULL"
+	    " AND rt.expires_at > now()) t ON t.exp IS NOT NULL "
+	    "WHERE s.user_id = $1::uuid AND s.revoked_at IS NULL"
+	    " AND s.expires_at > now() "
+	    "ORDER BY s.created_at DESC, s.id LIMIT $2::bigint" },
+	[ST_SESSIONS_COUNT] = { "sessions_count",
+	    "SELECT count(*) FROM sessions WHERE user_id = $1::uuid"
+	    " AND revoked_at IS NULL AND expires_at > now()" },
+	[ST_USER_IMPORT] = { "user_import",
+	    "INSERT INTO users AS u"
+	    " (email, password_hash, email_verified_at, created_at) "
+	    "VALUES ($1::text, $2::text,"
+	    " CASE WHEN $3::boolean THEN now() END,"
+	    " coalesce($4::timestamptz, now())) "
+	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "RETURNING " USER_COLS },
+	[ST_USER_SET_DISABLED] = { "user_set_disabled",
+	    "UPDATE users SET updated_at = now(), disabled_at = CASE"
+	    " WHEN $2::boolean THEN coalesce(disabled_at, now()) END "
+	    "WHERE id = $1::uuid" },
+	[ST_AUDIT_LIST] = { "audit_list",
+	    "SELECT " TS("a.at") ", a.event, coalesce(u.email, ''),"
+	    " coalesce(host(a.ip), ''), coalesce(a.user_agent, ''),"
+	    " coalesce(a.request_id, ''), coalesce(a.detail::text, '') "
+	    "FROM (SELECT * FROM audit_events e"
+	    " WHERE ($1::text IS NULL OR e.user_id = (SELECT id FROM users"
+	    " WHERE lower(email) = lower($1::text)))"
+	    " AND ($2::timestamptz IS NULL OR e.at >= $2::timestamptz)"
+	    " ORDER BY e.id DESC LIMIT $3::bigint) a "
+	    "LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id" },
 };
 const size_t auth_store_nstmts = ST__MAX;
 
@@ -764,5 +833,228 @@ auth_store_ping(void)
 
 	rc = store_exec(ST_PING, 0, NULL, NULL, NULL, &r);
 	PQclear(r);
+	return rc;
+}
+
+/* ---- account lifecycle: sessions, operator commands, audit trail ---- */
+
+/* Runs a statement answering one count(*) into *count. */
+static enum auth_err
+store_count(enum store_stmt st, int n, const char *const *vals,
+    long *count)
+{
+	PGresult	*r = NULL;
+	long long	 v;
+	enum auth_err	 rc;
+
+	if (count != NULL)
+		*count = 0;
+	if ((rc = store_exec(st, n, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 || (v = store_llong(r, 0, 0)) < 0) {
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	if (count != NULL)
+		*count = (long)v;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_sessions_revoke_user(const char *user_id, const char *except_sid,
+    const char *reason, long *count)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[3] = { user_id, NULL, NULL };
+
+	if (count != NULL)
+		*count = 0;
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	if (except_sid != NULL && except_sid[0] != '\0') {
+		if (!store_uuid_ok(except_sid))
+			return AUTH_ERR_INTERNAL;
+		vals[1] = except_sid;
+	}
+	if (reason != NULL) {
+		store_clean_text(reason, why, sizeof(why));
+		vals[2] = why;
+	}
+	return store_count(ST_SESSIONS_REVOKE_USER, 3, vals, count);
+}
+
+enum auth_err
+auth_store_session_revoke_owned(const char *session_id, const char *user_id,
+    const char *reason)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[3] = { session_id, user_id, NULL };
+	long		 n;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(session_id) || !store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	if (reason != NULL) {
+		store_clean_text(reason, why, sizeof(why));
+		vals[2] = why;
+	}
+	if ((rc = store_count(ST_SESSION_REVOKE_OWNED, 3, vals, &n)) !=
+	    AUTH_OK)
+		return rc;
+	return n == 0 ? AUTH_ERR_NOT_FOUND : AUTH_OK;
+}
+
+enum auth_err
+auth_store_session_live(const char *session_id, const char *user_id)
+{
+	const char *const vals[2] = { session_id, user_id };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(session_id) || !store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	if ((rc = store_exec(ST_SESSION_LIVE, 2, vals, NULL, NULL, &r)) ==
+	    AUTH_OK && PQntuples(r) != 1)
+		rc = AUTH_ERR_NOT_FOUND;
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_sessions_list(const char *user_id,
+    int (*fn)(void *arg, const struct auth_session_row *row), void *arg)
+{
+	char		 max[24];
+	const char *const vals[2] = { user_id, max };
+	struct auth_session_row row;
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+	int		 i;
+
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	snprintf(max, sizeof(max), "%d", AUTH_SESSIONS_LIST_MAX);
+	if ((rc = store_exec(ST_SESSIONS_LIST, 2, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQnfields(r) != 6) {
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		if (store_copy(r, i, 0, row.id, sizeof(row.id), false) == -1 ||
+		    store_copy(r, i, 1, row.created_at, sizeof(row.created_at),
+		    false) == -1 ||
+		    store_copy(r, i, 2, row.last_used_at,
+		    sizeof(row.last_used_at), false) == -1 ||
+		    store_copy(r, i, 3, row.expires_at, sizeof(row.expires_at),
+		    false) == -1 ||
+		    store_copy(r, i, 4, row.ip, sizeof(row.ip), false) == -1 ||
+		    store_copy(r, i, 5, row.user_agent, sizeof(row.user_agent),
+		    false) == -1) {
+			auth_log_error(NULL, "store: unexpected sessions row");
+			rc = AUTH_ERR_INTERNAL;
+			goto out;
+		}
+		if (fn(arg, &row) != 0) {
+			rc = AUTH_ERR_INTERNAL;
+			goto out;
+		}
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_sessions_count(const char *user_id, long *count)
+{
+	const char *const vals[1] = { user_id };
+
+	*count = 0;
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	return store_count(ST_SESSIONS_COUNT, 1, vals, count);
+}
+
+enum auth_err
+auth_store_user_import(const char *email, const char *pw_hash, bool verified,
+    const char *created_at, struct auth_user *u, bool *inserted)
+{
+	const char *const vals[4] = { email, pw_hash, verified ? "t" : "f",
+	    created_at };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	*inserted = false;
+	if ((rc = store_exec(ST_USER_IMPORT, 4, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) == 0)
+		goto out;
+	if ((rc = store_user_fill(r, u)) == AUTH_OK)
+		*inserted = true;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_set_disabled(const char *user_id, bool disabled)
+{
+	const char *const vals[2] = { user_id, disabled ? "t" : "f" };
+
+	return store_update(ST_USER_SET_DISABLED, 2, vals);
+}
+
+enum auth_err
+auth_store_audit_list(const char *email, const char *since, long limit,
+    int (*fn)(void *arg, const struct auth_audit_row *row), void *arg)
+{
+	char		 lim[24];
+	const char *const vals[3] = { email, since, lim };
+	struct auth_audit_row *row = NULL;
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+	int		 i;
+
+	snprintf(lim, sizeof(lim), "%ld", limit > 0 ? limit : 1);
+	if ((row = calloc(1, sizeof(*row))) == NULL)
+		return AUTH_ERR_INTERNAL;
+	if ((rc = store_exec(ST_AUDIT_LIST, 3, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQnfields(r) != 7) {
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		if (store_copy(r, i, 0, row->at, sizeof(row->at), false) == -1 ||
+		    store_copy(r, i, 1, row->event, sizeof(row->event),
+		    false) == -1 ||
+		    store_copy(r, i, 2, row->email, sizeof(row->email),
+		    false) == -1 ||
+		    store_copy(r, i, 3, row->ip, sizeof(row->ip), false) == -1 ||
+		    store_copy(r, i, 4, row->user_agent,
+		    sizeof(row->user_agent), false) == -1 ||
+		    store_copy(r, i, 5, row->request_id,
+		    sizeof(row->request_id), false) == -1 ||
+		    store_copy(r, i, 6, row->detail, sizeof(row->detail),
+		    false) == -1) {
+			auth_log_error(NULL, "store: unexpected audit row");
+			rc = AUTH_ERR_INTERNAL;
+			goto out;
+		}
+		if (fn(arg, row) != 0) {
+			rc = AUTH_ERR_INTERNAL;
+			goto out;
+		}
+	}
+out:
+	PQclear(r);
+	free(row);
 	return rc;
 }

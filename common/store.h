@@ -111,4 +111,72 @@ enum auth_err auth_store_audit(const char *user_id, const char *event,
 /* health: SELECT 1. */
 enum auth_err auth_store_ping(void);
 
+/* ---- account lifecycle: sessions, operator commands, audit trail ---- */
+
+#define AUTH_SESSIONS_LIST_MAX	100	/* newest live sessions listed */
+
+/* A live session as GET /auth/sessions shows it; ip, user_agent may be "". */
+struct auth_session_row {
+	char	id[AUTH_UUID_LEN + 1];
+	char	created_at[AUTH_TS_MAX];
+	char	last_used_at[AUTH_TS_MAX];
+	char	expires_at[AUTH_TS_MAX];
+	char	ip[64];
+	char	user_agent[513];
+};
+
+/*
+ * Revokes every live session of user_id except except_sid (NULL: all) with
+ * reason; *count (may be NULL) gets the number revoked.
+ */
+enum auth_err auth_store_sessions_revoke_user(const char *user_id,
+	    const char *except_sid, const char *reason, long *count);
+/* Revokes session_id if it is a live session of user_id; else NOT_FOUND. */
+enum auth_err auth_store_session_revoke_owned(const char *session_id,
+	    const char *user_id, const char *reason);
+/* AUTH_OK if session_id is a live (unrevoked, unexpired) session of
+ * user_id, else NOT_FOUND. */
+enum auth_err auth_store_session_live(const char *session_id,
+	    const char *user_id);
+/*
+ * Calls fn for each live session of user_id (one with a usable refresh
+ * token), newest first, at most AUTH_SESSIONS_LIST_MAX; a non-zero return
+ * from fn stops the walk with AUTH_ERR_INTERNAL.
+ */
+enum auth_err auth_store_sessions_list(const char *user_id,
+	    int (*fn)(void *arg, const struct auth_session_row *row), void *arg);
+
+/*
+ * Inserts an imported user keeping pw_hash as is; created_at (RFC 3339 or
+ * NULL for now) and verified as given. *inserted false if the email exists.
+ */
+enum auth_err auth_store_user_import(const char *email, const char *pw_hash,
+	    bool verified, const char *created_at, struct auth_user *u,
+	    bool *inserted);
+/* Sets or clears disabled_at. NOT_FOUND if no such user. */
+enum auth_err auth_store_user_set_disabled(const char *user_id,
+	    bool disabled);
+/* Number of live sessions of user_id. */
+enum auth_err auth_store_sessions_count(const char *user_id, long *count);
+
+/* One audit_events row as text; detail is JSON text or "". */
+struct auth_audit_row {
+	char	at[AUTH_TS_MAX];
+	char	event[65];
+	char	email[AUTH_EMAIL_MAX + 1];
+	char	ip[64];
+	char	user_agent[513];
+	char	request_id[129];
+	char	detail[8193];	/* jsonb text of at most 4 KiB of input */
+};
+
+/*
+ * Calls fn for the newest `limit` audit events, oldest first: of the user
+ * with this email (NULL: everyone), at or after since (RFC 3339 text, NULL:
+ * any time). A non-zero return from fn stops with AUTH_ERR_INTERNAL.
+ */
+enum auth_err auth_store_audit_list(const char *email, const char *since,
+	    long limit, int (*fn)(void *arg, const struct auth_audit_row *row),
+	    void *arg);
+
 #endif

@@ -575,9 +575,7 @@ END_TEST
 static enum auth_err
 bf_gate(const char *acct, const char *ip, unsigned *ra)
 {
-	bool known;
-
-	return auth_rl_login_gate(acct, strlen(acct), ip, ra, &known);
+	return auth_rl_login_gate(acct, strlen(acct), ip, ra);
 }
 
 static bool
