@@ -33,8 +33,8 @@ static const struct auth_endpoint endpoint = {
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.hash_passwords = true,
-	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP),
-	    AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT) },
+	/* login_account is the flow's: known-good addresses are exempt. */
+	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
 	.handler = login,
 };
 

@@ -284,7 +284,8 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	char sid[AUTH_UUID_LEN + 1];
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
-	bool rehash = false, in_tx = false;
+	struct auth_rl_verdict v;
+	bool rehash = false, in_tx = false, known = false;
 	enum auth_err e;
 	unsigned retry = 0;
 	int ok;
@@ -296,14 +297,26 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		auth_pw_burn(pw, pw_len);
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
-	/* Known or not, an address under attack waits before any hashing. */
-	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry) !=
-	    AUTH_OK) {
+	/*
+	 * Existing or not, an address under attack waits before any hashing;
+	 * the owner's own known-good address is exempt from account limits.
+	 */
+	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry,
+	    &known) != AUTH_OK) {
 		if (ctx->rl != NULL) {
 			memset(ctx->rl, 0, sizeof(*ctx->rl));
 			ctx->rl->retry_after = retry;
 		}
 		return AUTH_ERR_RATE_LIMITED;
+	}
+	if (!known) {
+		auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), email,
+		    strlen(email), &v);
+		if (!v.allowed) {
+			if (ctx->rl != NULL)
+				*ctx->rl = v;
+			return AUTH_ERR_RATE_LIMITED;
+		}
 	}
 	e = auth_store_user_by_email(email, &u);
 	if (e == AUTH_ERR_NOT_FOUND) {

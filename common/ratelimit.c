@@ -92,11 +92,11 @@ static const char rl_fail_lua[] =
 /* The login gate: ms left in the account's lockout, 0 if none or if the
  * known-good key KEYS[2] (optional) exists. */
 static const char rl_gate_lua[] =
+	"if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end\n"
 	"local u = tonumber(redis.call('HGET', KEYS[1], 'until') or 0) or 0\n"
 	"local t = redis.call('TIME')\n"
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"if u <= now then return 0 end\n"
-	"if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end\n"
 	"return u - now\n";
 
 /* A successful login: forget the failures, remember the address. */
@@ -720,7 +720,7 @@ bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
 
 enum auth_err
 auth_rl_login_gate(const char *account, size_t len, const char *ip,
-    unsigned *retry_after)
+    unsigned *retry_after, bool *known)
 {
 	redisReply	*reply = NULL;
 	struct rl_slot	*s;
@@ -730,17 +730,20 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 	bool		 has_ip;
 
 	*retry_after = 0;
+	*known = false;
 	has_ip = bf_keys(account, len, ip, fkey, okey);
 	args[0] = fkey;
 	args[1] = okey;
 	if ((reply = rl_eval(RL_GATE, has_ip ? 2 : 1, args, has_ip ? 2 : 1))
-	    != NULL && reply->type == REDIS_REPLY_INTEGER)
+	    != NULL && reply->type == REDIS_REPLY_INTEGER) {
+		*known = reply->integer < 0;
 		left_us = reply->integer * 1000;
-	else {
+	} else {
 		now = mono_us();
-		if ((s = mem_slot(rl.fail, RL_MEM_FAIL, fkey, now, false)) !=
-		    NULL && s->b > now && !(has_ip && mem_slot(rl.known,
-		    RL_MEM_KNOWN, okey, now, false) != NULL))
+		*known = has_ip && mem_slot(rl.known, RL_MEM_KNOWN, okey, now,
+		    false) != NULL;
+		if (!*known && (s = mem_slot(rl.fail, RL_MEM_FAIL, fkey, now,
+		    false)) != NULL && s->b > now)
 			left_us = s->b - now;
 	}
 	if (reply != NULL)

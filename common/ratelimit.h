@@ -126,9 +126,13 @@ void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
  * address as text (IPv6 is taken per /64), may be NULL.
  */
 
-/* AUTH_OK, or AUTH_ERR_RATE_LIMITED with *retry_after (>= 1 s) set. */
+/*
+ * AUTH_OK, or AUTH_ERR_RATE_LIMITED with *retry_after (>= 1 s) set.
+ * *known says whether ip is a known-good address of the account: such a
+ * login is exempt from the account's limits (login_account too).
+ */
 enum auth_err auth_rl_login_gate(const char *account, size_t len,
-	    const char *ip, unsigned *retry_after);
+	    const char *ip, unsigned *retry_after, bool *known);
 
 /* Records a wrong password; true if it started or extended a lockout
  * (the caller writes the audit event). */

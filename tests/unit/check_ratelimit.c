@@ -575,7 +575,9 @@ END_TEST
 static enum auth_err
 bf_gate(const char *acct, const char *ip, unsigned *ra)
 {
-	return auth_rl_login_gate(acct, strlen(acct), ip, ra);
+	bool known;
+
+	return auth_rl_login_gate(acct, strlen(acct), ip, ra, &known);
 }
 
 static bool
