@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "authctl_user.h"
 #include "config.h"
 #include "keys.h"
 #include "seal.h"
@@ -61,8 +62,9 @@ usage(FILE *f)
 	    "       authctl keys seal-key [--file FILE]\n"
 	    "       authctl outbox list\n"
 	    "       authctl outbox link EMAIL [--template NAME]\n"
-	    "       authctl purge\n"
-	    "       authctl help\n", f);
+	    "       authctl purge\n", f);
+	authctl_user_usage(f);
+	fputs("       authctl help\n", f);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -771,6 +773,8 @@ main(int argc, char **argv)
 		return cmd_outbox(argc - 2, argv + 2);
 	if (strcmp(argv[1], "purge") == 0)
 		return cmd_purge(argc - 2);
+	if (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "audit") == 0)
+		return authctl_user_main(argc - 1, argv + 1);
 	fail("unknown command: %s", argv[1]);
 	usage(stderr);
 	return 2;
