@@ -446,6 +446,26 @@ run_handler(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	return e;
 }
 
+/* What every request starts with: params, request id, client address,
+ * the time; the caller has zeroed req. */
+static void
+request_start(struct auth_ctx *ctx, struct auth_req *req, FCGX_Request *fr)
+{
+	req->envp = fr->envp;
+	req->method_name = auth_req_param(req, "REQUEST_METHOD");
+	req->method = method_parse(req->method_name);
+	if (req->method_name == NULL)
+		req->method_name = "-";
+	req->user_agent = auth_req_param(req, "HTTP_USER_AGENT");
+	req->authorization = auth_req_param(req, "HTTP_AUTHORIZATION");
+	req->cookie = auth_req_param(req, "HTTP_COOKIE");
+	request_id_set(req);
+	auth_client_ip(trusted, ntrusted, auth_req_param(req, "REMOTE_ADDR"),
+	    auth_req_param(req, "HTTP_X_FORWARDED_FOR"), req->client_ip);
+	ctx->now = (long long)time(NULL);
+	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
+}
+
 static void
 handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
     FCGX_Request *fr)
@@ -464,19 +484,7 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	memset(&req, 0, sizeof(req));
 	memset(&x, 0, sizeof(x));
 	auth_resp_init(&rs);
-	req.envp = fr->envp;
-	req.method_name = auth_req_param(&req, "REQUEST_METHOD");
-	req.method = method_parse(req.method_name);
-	if (req.method_name == NULL)
-		req.method_name = "-";
-	req.user_agent = auth_req_param(&req, "HTTP_USER_AGENT");
-	req.authorization = auth_req_param(&req, "HTTP_AUTHORIZATION");
-	req.cookie = auth_req_param(&req, "HTTP_COOKIE");
-	request_id_set(&req);
-	auth_client_ip(trusted, ntrusted, auth_req_param(&req, "REMOTE_ADDR"),
-	    auth_req_param(&req, "HTTP_X_FORWARDED_FOR"), req.client_ip);
-	ctx->now = (long long)time(NULL);
-	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
+	request_start(ctx, &req, fr);
 	memset(&tight, 0, sizeof(tight));
 	memset(&flow_rl, 0, sizeof(flow_rl));
 	ctx->rl = &flow_rl;
@@ -555,6 +563,91 @@ done:
 	auth_resp_free(&rs);
 }
 
+/*
+ * One request in the FastCGI AUTHORIZER role: no routing, body or rate
+ * limit. The handler's verdict is the answer: a 200 carries only its
+ * Variable-* headers (the web server turns them into the variables of the
+ * request it then serves); anything else goes to the client as written.
+ */
+static void
+authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
+    FCGX_Request *fr)
+{
+	struct auth_req req;
+	struct auth_resp rs;
+	char path[AUTH_PATH_LEN_MAX + 1];
+	const char *uri, *role;
+	long long t0 = monotonic_us();
+	enum auth_err e;
+	size_t plen;
+
+	memset(&req, 0, sizeof(req));
+	auth_resp_init(&rs);
+	request_start(ctx, &req, fr);
+	uri = auth_req_param(&req, "REQUEST_URI");
+	if (uri == NULL)
+		uri = "";
+	plen = strcspn(uri, "?");
+	if (plen > AUTH_PATH_LEN_MAX)
+		plen = AUTH_PATH_LEN_MAX;
+	memcpy(path, uri, plen);
+	path[plen] = '\0';
+	req.path = path;
+	req.query = "";
+	role = auth_req_param(&req, "FCGI_ROLE");
+	if (role == NULL || strcmp(role, "AUTHORIZER") != 0) {
+		/* A responder mapping to the authorizer is a configuration
+		 * mistake: never let it serve the request. */
+		auth_log_error(req.request_id, "FastCGI role %s: the "
+		    "authorizer serves the AUTHORIZER role only",
+		    role != NULL ? role : "-");
+		e = AUTH_ERR_INTERNAL;
+	} else
+		e = ep->handler(ctx, &req, &rs);
+	if (e != AUTH_OK && rs.json == NULL && rs.raw == NULL)
+		auth_resp_problem(&rs, e, NULL);
+	if (e != AUTH_OK)
+		rs.err = e;
+	if (e == AUTH_OK && rs.status == 200) {
+		FCGX_PutS("Status: 200 OK\r\n", fr->out);
+		if (rs.headers_len > 0)
+			FCGX_PutStr(rs.headers, (int)rs.headers_len, fr->out);
+		FCGX_PutS("\r\n", fr->out);
+	} else
+		write_response(fr, &req, &rs);
+	auth_log_request(req.request_id, req.method_name, req.path, rs.status,
+	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
+	    monotonic_us() - t0, req.user_id);
+	auth_resp_free(&rs);
+}
+
+/* Picks up changed key files (keys.h); a keyring that does not load is
+ * logged once and the old one kept. */
+static void
+keys_refresh(const struct auth_endpoint *ep, struct auth_ctx *ctx,
+    struct auth_keyring **kr)
+{
+	char err[512];
+
+	if (*kr == NULL)
+		return;
+	err[0] = '\0';
+	switch (auth_keyring_refresh(kr, ctx->cfg, ep->keys == AUTH_KEYS_SIGN,
+	    (long long)time(NULL), err, sizeof(err))) {
+	case 1:
+		auth_log_info(NULL, "keys: reloaded from %s",
+		    ctx->cfg->keys_dir);
+		break;
+	case -1:
+		auth_log_error(NULL, "keys: changed files do not load, the "
+		    "loaded keys stay: %s", err);
+		break;
+	default:
+		break;
+	}
+	ctx->keys = *kr;
+}
+
 int
 auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 {
@@ -624,7 +717,11 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 		goto out;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
-		handle(ep, &ctx, &fr);
+		keys_refresh(ep, &ctx, &kr);
+		if (ep->authorizer)
+			authorize(ep, &ctx, &fr);
+		else
+			handle(ep, &ctx, &fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);

@@ -45,6 +45,10 @@ struct auth_endpoint {
 	bool			 needs_seal;	/* outbox key */
 	bool			 bearer;	/* Bearer token required */
 	bool			 hash_passwords;/* call auth_pw_init at start */
+	bool			 authorizer;	/* FastCGI AUTHORIZER role: any path
+						   and method, no body, no limits;
+						   the handler's 200 passes only
+						   its Variable-* headers */
 	/*
 	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
 	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is
