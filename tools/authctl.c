@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -20,6 +21,7 @@
 
 #include "authctl_user.h"
 #include "config.h"
+#include "jwt.h"
 #include "keys.h"
 #include "seal.h"
 #include "token.h"
@@ -58,8 +60,11 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: authctl migrate [--dir DIR] [--status]\n"
-	    "       authctl keys generate [--dir DIR]\n"
+	    "       authctl keys generate [--alg ES256|RS256] [--dir DIR]\n"
+	    "       authctl keys list [--dir DIR]\n"
+	    "       authctl keys activate|retire KID [--dir DIR]\n"
 	    "       authctl keys seal-key [--file FILE]\n"
+	    "       authctl token verify TOKEN\n"
 	    "       authctl outbox list\n"
 	    "       authctl outbox link EMAIL [--template NAME]\n"
 	    "       authctl purge\n", f);
@@ -572,36 +577,137 @@ cmd_purge(int argc)
 
 /* ---- keys ------------------------------------------------------------ */
 
+/* The signing algorithm of the configuration, if it names one with keys. */
+static enum auth_jwt_alg
+config_key_alg(const struct auth_config *cfg)
+{
+	return cfg->jwt_alg == AUTH_JWT_ES256 || cfg->jwt_alg == AUTH_JWT_RS256 ?
+	    cfg->jwt_alg : AUTH_JWT_ALG__MAX;
+}
+
+/* Prints the keys of dir; 1 if a private key is readable by others. */
+static int
+keys_list(const char *dir)
+{
+	struct auth_key_info	 info[2 * AUTH_KEYS_MAX + 8];
+	char			 err[512], when[32];
+	struct tm		 tm;
+	time_t			 t;
+	long			 n, i;
+	int			 rc = 0;
+
+	if ((n = auth_keys_list(dir, info, sizeof(info) / sizeof(info[0]),
+	    err, sizeof(err))) < 0) {
+		fail("keys list: %s", err);
+		return 1;
+	}
+	printf("kid\talg\tbits\tstatus\tcreated\n");
+	for (i = 0; i < n; i++) {
+		t = (time_t)info[i].created;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(when, sizeof(when), "-");
+		printf("%s\t%s\t%u\t%s\t%s\n", info[i].kid,
+		    auth_jwt_alg_name(info[i].alg), info[i].bits,
+		    info[i].active ? "active" : info[i].retired ? "retired" :
+		    info[i].has_private ? "verifies" : "verifies (no .key)",
+		    when);
+		if (info[i].private_loose) {
+			fail("%s/%s.key is readable by group or others: chmod "
+			    "600 it (the endpoints refuse to sign with it)", dir,
+			    info[i].kid);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+/*
+ * authctl keys generate [--alg ES256|RS256] [--dir DIR] | list [--dir DIR]
+ * | activate KID [--dir DIR] | retire KID [--dir DIR] | seal-key [--file F]
+ */
 static int
 cmd_keys(int argc, char **argv)
 {
 	struct auth_config	 cfg;
 	struct stat		 st;
+	enum auth_jwt_alg	 alg = AUTH_JWT_ALG__MAX, want;
 	char			 kid[AUTH_KID_MAX + 1], err[512];
-	const char		*path = NULL, *opt;
-	bool			 gen;
+	const char		*sub, *dir = NULL, *file = NULL, *name = NULL;
+	const char		*algname = NULL;
+	bool			 have_cfg = false;
+	int			 i;
 
-	if (argc < 1 || (strcmp(argv[0], "generate") != 0 &&
-	    strcmp(argv[0], "seal-key") != 0))
+	if (argc < 1)
 		goto bad;
-	gen = strcmp(argv[0], "generate") == 0;
-	opt = gen ? "--dir" : "--file";
-	if (argc == 3 && strcmp(argv[1], opt) == 0)
-		path = argv[2];
-	else if (argc != 1)
+	sub = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "--alg") == 0 && i + 1 < argc)
+			algname = argv[++i];
+		else if (argv[i][0] != '-' && name == NULL)
+			name = argv[i];
+		else
+			goto bad;
+	}
+	if (strcmp(sub, "seal-key") == 0) {
+		if (dir != NULL || algname != NULL || name != NULL)
+			goto bad;
+		if (file == NULL) {
+			if (load_config(&cfg) == -1)
+				return 1;
+			file = cfg.outbox_key_file;
+		}
+		if (file[0] == '\0') {
+			fail("no outbox key file given or configured");
+			return 1;
+		}
+		if (stat(file, &st) == 0) {
+			printf("%s exists; kept\n", file);
+			return 0;
+		}
+		if (auth_seal_key_generate(file, err, sizeof(err)) == -1) {
+			fail("keys seal-key: %s", err);
+			return 1;
+		}
+		printf("wrote %s\n", file);
+		return 0;
+	}
+	if (file != NULL || (algname != NULL && strcmp(sub, "generate") != 0) ||
+	    ((strcmp(sub, "activate") == 0 || strcmp(sub, "retire") == 0) !=
+	    (name != NULL)))
 		goto bad;
-	if (path == NULL) {
+	if (algname != NULL) {
+		if (strcmp(algname, "ES256") == 0)
+			alg = AUTH_JWT_ES256;
+		else if (strcmp(algname, "RS256") == 0)
+			alg = AUTH_JWT_RS256;
+		else {
+			fail("keys generate: --alg is ES256 or RS256");
+			return 2;
+		}
+	}
+	/* The configuration names the directory and the signing algorithm;
+	 * with --dir it is optional. */
+	if (dir == NULL) {
 		if (load_config(&cfg) == -1)
 			return 1;
-		path = gen ? cfg.keys_dir : cfg.outbox_key_file;
-	}
-	if (path[0] == '\0') {
-		fail("no %s given or configured", gen ? "key directory" :
-		    "outbox key file");
+		have_cfg = true;
+		dir = cfg.keys_dir;
+	} else if (auth_config_load(&cfg, NULL, err, sizeof(err)) == 0)
+		have_cfg = true;
+	if (dir[0] == '\0') {
+		fail("no key directory given or configured");
 		return 1;
 	}
-	if (gen) {
-		if (auth_keys_generate(path, kid, sizeof(kid), err,
+	want = have_cfg ? config_key_alg(&cfg) : AUTH_JWT_ALG__MAX;
+	if (strcmp(sub, "generate") == 0) {
+		if (alg == AUTH_JWT_ALG__MAX)
+			alg = want != AUTH_JWT_ALG__MAX ? want : AUTH_JWT_ES256;
+		if (auth_keys_generate_alg(dir, alg, kid, sizeof(kid), err,
 		    sizeof(err)) == -1) {
 			fail("keys generate: %s", err);
 			return 1;
@@ -609,19 +715,104 @@ cmd_keys(int argc, char **argv)
 		printf("%s\n", kid);
 		return 0;
 	}
-	if (stat(path, &st) == 0) {
-		printf("%s exists; kept\n", path);
+	if (strcmp(sub, "list") == 0)
+		return keys_list(dir);
+	if (strcmp(sub, "activate") == 0) {
+		if (auth_keys_activate(dir, name, want, err, sizeof(err)) == -1) {
+			fail("keys activate: %s", err);
+			return 1;
+		}
+		printf("%s signs new tokens; the endpoints pick it up within "
+		    "%d s\n", name, AUTH_KEYS_RECHECK + 1);
 		return 0;
 	}
-	if (auth_seal_key_generate(path, err, sizeof(err)) == -1) {
-		fail("keys seal-key: %s", err);
-		return 1;
+	if (strcmp(sub, "retire") == 0) {
+		if (auth_keys_retire(dir, name, err, sizeof(err)) == -1) {
+			fail("keys retire: %s", err);
+			return 1;
+		}
+		printf("%s retired: tokens it signed are no longer accepted\n",
+		    name);
+		return 0;
 	}
-	printf("wrote %s\n", path);
-	return 0;
 bad:
 	usage(stderr);
 	return 2;
+}
+
+/* ---- token ----------------------------------------------------------- */
+
+/* Prints segment seg (len) of a token, base64url JSON, indented; 0 or -1. */
+static int
+print_segment(const char *what, const char *seg, size_t len)
+{
+	json_object	*obj;
+	char		*buf;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((buf = malloc(len + 1)) == NULL)
+		return -1;
+	n = auth_b64url_decode(seg, len, buf, len + 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		if ((obj = json_tokener_parse(buf)) != NULL) {
+			printf("%s: %s\n", what, json_object_to_json_string_ext(obj,
+			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(obj);
+			rc = 0;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* authctl token verify TOKEN: the header and claims of a token that
+ * verifies with the configured keys, now. */
+static int
+cmd_token(int argc, char **argv)
+{
+	struct auth_config	 cfg;
+	struct auth_keyring	*kr;
+	struct auth_jwt_claims	 c;
+	const char		*tok, *d1, *d2;
+	char			 err[512];
+	size_t			 len;
+	enum auth_err		 e;
+
+	if (argc != 2 || strcmp(argv[0], "verify") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	tok = argv[1];
+	len = strnlen(tok, AUTH_JWT_MAX + 1);
+	if (load_config(&cfg) == -1)
+		return 1;
+	if ((kr = auth_keyring_load(&cfg, false, err, sizeof(err))) == NULL) {
+		fail("keys: %s", err);
+		return 1;
+	}
+	e = auth_jwt_verify(kr, &cfg, tok, len, (long long)time(NULL), &c);
+	auth_keyring_free(kr);
+	if (e != AUTH_OK) {
+		fail("token verify: not a valid access token here (shape, "
+		    "algorithm, kid, signature, iss, aud, exp or nbf)");
+		if ((d1 = memchr(tok, '.', len)) != NULL)
+			(void)print_segment("header (unverified)", tok,
+			    (size_t)(d1 - tok));
+		return 1;
+	}
+	d1 = strchr(tok, '.');
+	d2 = strchr(d1 + 1, '.');
+	if (print_segment("header", tok, (size_t)(d1 - tok)) == -1 ||
+	    print_segment("claims", d1 + 1, (size_t)(d2 - d1 - 1)) == -1) {
+		fail("token verify: cannot print the token");
+		return 1;
+	}
+	printf("verified: sub %s, expires in %lld s\n", c.sub,
+	    c.exp - (long long)time(NULL));
+	return 0;
 }
 
 /* ---- outbox ---------------------------------------------------------- */
@@ -769,6 +960,8 @@ main(int argc, char **argv)
 		return cmd_migrate(argc - 2, argv + 2);
 	if (strcmp(argv[1], "keys") == 0)
 		return cmd_keys(argc - 2, argv + 2);
+	if (strcmp(argv[1], "token") == 0)
+		return cmd_token(argc - 2, argv + 2);
 	if (strcmp(argv[1], "outbox") == 0 && argc > 2)
 		return cmd_outbox(argc - 2, argv + 2);
 	if (strcmp(argv[1], "purge") == 0)
