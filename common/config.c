@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "config.h"
+#include "mail.h"
 #include "ratelimit.h"
 #include "redis.h"
 
 #ifndef AUTH_CRACKLIB_DICT
 #define AUTH_CRACKLIB_DICT	"/var/cache/cracklib/cracklib_dict"
+#endif
+#ifndef AUTH_TEMPLATES_DIR
+#define AUTH_TEMPLATES_DIR	"/usr/local/share/authd/templates"
 #endif
 
 #define CFG_LINE_MAX	4096	/* bytes per line, newline excluded */
@@ -56,6 +60,15 @@ static const char *const jwt_alg_names[] = { "ES256", "HS256", "RS256",
     NULL };
 static const char *const signup_names[] = { "conceal", "reveal", NULL };
 static const char *const log_level_names[] = { "info", "debug", NULL };
+static const char *const transport_names[] = { "file", "smtp", NULL };
+static const char *const smtp_tls_names[] = { "starttls", "none", NULL };
+
+_Static_assert(sizeof(transport_names) / sizeof(transport_names[0]) ==
+    AUTH_MAIL_TRANSPORT__MAX + 1, "mail_transport names match the enum");
+_Static_assert(sizeof(smtp_tls_names) / sizeof(smtp_tls_names[0]) ==
+    AUTH_SMTP_TLS__MAX + 1, "smtp_tls names match the enum");
+_Static_assert(sizeof(enum auth_mail_transport) == sizeof(int) &&
+    sizeof(enum auth_smtp_tls) == sizeof(int), "mail enums stored as int");
 
 _Static_assert(sizeof(jwt_alg_names) / sizeof(jwt_alg_names[0]) ==
     AUTH_JWT_ALG__MAX + 1, "jwt_alg names match the enum");
@@ -69,6 +82,8 @@ static const char *check_public_url(char *);
 static const char *check_redis_url(char *);
 static const char *check_proxies(char *);
 static const char *check_rate_limits(char *);
+static const char *check_smtp_url(char *);
+static const char *check_mail_from(char *);
 
 #define F(f)	offsetof(struct auth_config, f)
 #define SZ(f)	sizeof(((struct auth_config *)0)->f)
@@ -107,6 +122,20 @@ static const struct cfg_key cfg_keys[] = {
 	STR(rate_limits, check_rate_limits, ""),
 	NUM(login_lockout_threshold, CFG_UINT, 1, 1000, "5"),
 	NUM(login_lockout_max, CFG_UINT, 1, 86400, "900"),
+	ENUM(mail_transport, transport_names, "file"),
+	STR(mail_file_dir, NULL, "/var/lib/authd/mail"),
+	STR(mail_templates_dir, NULL, AUTH_TEMPLATES_DIR),
+	STR(mail_from, check_mail_from, "authd <noreply@localhost>"),
+	STR(smtp_url, check_smtp_url, "smtp://127.0.0.1:25"),
+	ENUM(smtp_tls, smtp_tls_names, "starttls"),
+	STR(smtp_user, NULL, ""),
+	STR(smtp_password_file, NULL, ""),
+	NUM(smtp_timeout, CFG_LONG, 5, 600, "60"),
+	NUM(mail_max_attempts, CFG_UINT, 1, 100, "10"),
+	NUM(mail_retry_base, CFG_LONG, 1, 86400, "60"),
+	NUM(mail_retry_max, CFG_LONG, 1, 604800, "3600"),
+	NUM(mail_poll_interval, CFG_LONG, 1, 3600, "30"),
+	NUM(mail_claim_timeout, CFG_LONG, 60, 86400, "600"),
 };
 
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -190,6 +219,31 @@ check_redis_url(char *s)
 	if (auth_redis_parse_url(s, &addr) == -1)
 		return "must be redis://host[:port][/db] or unix:/path";
 	return NULL;
+}
+
+static const char *
+check_smtp_url(char *s)
+{
+	const char	*rest;
+
+	if (has_prefix(s, "smtps://"))
+		rest = s + 8;
+	else if (has_prefix(s, "smtp://"))
+		rest = s + 7;
+	else
+		return "must start with smtp:// or smtps://";
+	if (*rest == '\0' || *rest == '/' || *rest == ':')
+		return "has no host";
+	if (strpbrk(s, " \t\"'<>\\`@") != NULL)
+		return "must not contain spaces, quotes, <> or @ (credentials "
+		    "go in smtp_user and smtp_password_file)";
+	return NULL;
+}
+
+static const char *
+check_mail_from(char *s)
+{
+	return auth_mail_from_parse(s, NULL, 0);
 }
 
 static const char *
@@ -501,6 +555,25 @@ auth_config_load(struct auth_config *cfg, const char *path,
 		cfg_find("jwt_alg", &idx);
 		cfg_error(err, errlen, &srcs[idx],
 		    "jwt_alg HS256 requires hs256_secret_file");
+		goto out;
+	}
+	if (c.mail_retry_base > c.mail_retry_max) {
+		cfg_find("mail_retry_base", &idx);
+		cfg_error(err, errlen, &srcs[idx],
+		    "mail_retry_base must not exceed mail_retry_max");
+		goto out;
+	}
+	/* A lease shorter than a send could let two mailers send one message. */
+	if (c.mail_claim_timeout < c.smtp_timeout + 30) {
+		cfg_find("mail_claim_timeout", &idx);
+		cfg_error(err, errlen, &srcs[idx],
+		    "mail_claim_timeout must be at least smtp_timeout + 30");
+		goto out;
+	}
+	if (c.smtp_user[0] != '\0' && c.smtp_password_file[0] == '\0') {
+		cfg_find("smtp_user", &idx);
+		cfg_error(err, errlen, &srcs[idx],
+		    "smtp_user requires smtp_password_file");
 		goto out;
 	}
 	*cfg = c;

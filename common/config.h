@@ -24,6 +24,18 @@ enum auth_signup_existing {
 	AUTH_SIGNUP_EXISTING__MAX
 };
 
+enum auth_mail_transport {
+	AUTH_MAIL_FILE = 0,		/* .eml files in mail_file_dir */
+	AUTH_MAIL_SMTP,			/* to smtp_url */
+	AUTH_MAIL_TRANSPORT__MAX
+};
+
+enum auth_smtp_tls {
+	AUTH_SMTP_STARTTLS = 0,		/* smtp://: STARTTLS required */
+	AUTH_SMTP_TLS_NONE,		/* plain text, for a local relay only */
+	AUTH_SMTP_TLS__MAX
+};
+
 struct auth_config {
 	char		database_url[1024];	/* libpq conninfo or URI */
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
@@ -51,6 +63,21 @@ struct auth_config {
 	char		rate_limits[1024];	/* "rule=limit/period, ..." (ratelimit.h) */
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
 	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
+	/* outgoing mail (tools/auth-mailer) */
+	enum auth_mail_transport mail_transport;/* file (default) or smtp */
+	char		mail_file_dir[AUTH_PATH_MAX];	/* where the file transport writes */
+	char		mail_templates_dir[AUTH_PATH_MAX];/* NAME.txt and NAME.html */
+	char		mail_from[256];		/* "a@b" or "Name <a@b>" */
+	char		smtp_url[256];		/* smtp://host[:port] or smtps://... */
+	enum auth_smtp_tls smtp_tls;		/* for smtp://: starttls (default) or none */
+	char		smtp_user[256];		/* AUTH user; empty: no AUTH */
+	char		smtp_password_file[AUTH_PATH_MAX];/* its password (first line) */
+	long		smtp_timeout;		/* seconds per message, default 60 */
+	unsigned	mail_max_attempts;	/* attempts before failed, default 10 */
+	long		mail_retry_base;	/* first retry delay, seconds, default 60 */
+	long		mail_retry_max;		/* longest retry delay, default 3600 */
+	long		mail_poll_interval;	/* seconds between polls, default 30 */
+	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
 };
 
 /* Fills cfg with the documented defaults. */

@@ -143,4 +143,14 @@ enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
 void	auth_flow_audit(const char *user_id, const char *event,
 	    const struct auth_client *cl, const char *detail);
 
+/* ---- verification email resend (common/verify_resend.c) ---- */
+
+/*
+ * Queues a new verification link (verify_ttl; older ones voided) when an
+ * enabled, unverified account has this email. AUTH_OK for every other
+ * address too, and every call takes about the same time.
+ */
+enum auth_err auth_flow_verify_resend(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len);
+
 #endif

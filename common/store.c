@@ -56,6 +56,13 @@ enum store_stmt {
 	ST_USER_IMPORT,
 	ST_USER_SET_DISABLED,
 	ST_AUDIT_LIST,
+	/* outbox delivery */
+	ST_OUTBOX_CLAIM,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_FAILED,
+	ST_OUTBOX_RELEASE,
+	ST_OUTBOX_RECLAIM,
+	ST_OUTBOX_NEXT_DUE,
 	ST__MAX
 };
 
@@ -90,9 +97,11 @@ const struct auth_stmt auth_store_stmts[ST__MAX] = {
 	    "WHERE token_hash = $1::bytea AND purpose = $2::text "
 	    "AND used_at IS NULL AND expires_at > now() "
 	    "RETURNING user_id" },
+	/* The mailers LISTEN; the notice goes out when the caller commits. */
 	[ST_OUTBOX_INSERT] = { "outbox_insert",
-	    "INSERT INTO outbox (recipient, template, payload) "
-	    "VALUES ($1::text, $2::text, $3::bytea)" },
+	    "WITH o AS (INSERT INTO outbox (recipient, template, payload) "
+	    "VALUES ($1::text, $2::text, $3::bytea) RETURNING id) "
+	    "SELECT pg_notify('" AUTH_OUTBOX_CHANNEL "', '') FROM o" },
 	[ST_SESSION_CREATE] = { "session_create",
 	    "INSERT INTO sessions (user_id, expires_at, ip, user_agent) "
 	    "VALUES ($1::uuid, now() + $2::bigint * interval '1 second',"
@@ -203,6 +212,42 @@ const struct auth_stmt auth_store_stmts[ST__MAX] = {
 	    " AND ($2::timestamptz IS NULL OR e.at >= $2::timestamptz)"
 	    " ORDER BY e.id DESC LIMIT $3::bigint) a "
 	    "LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id" },
+	/* outbox delivery: a claim is a lease held in next_attempt_at */
+	[ST_OUTBOX_CLAIM] = { "outbox_claim",
+	    "UPDATE outbox o SET status = 'sending',"
+	    " attempts = o.attempts + 1,"
+	    " next_attempt_at = now() + $1::bigint * interval '1 second' "
+	    "FROM (SELECT id FROM outbox"
+	    " WHERE status = 'pending' AND next_attempt_at <= now()"
+	    " ORDER BY next_attempt_at, id LIMIT 1"
+	    " FOR UPDATE SKIP LOCKED) c "
+	    "WHERE o.id = c.id "
+	    "RETURNING o.id, o.attempts, o.recipient, o.template, o.payload" },
+	[ST_OUTBOX_SENT] = { "outbox_sent",
+	    "UPDATE outbox SET status = 'sent', sent_at = now(),"
+	    " payload = ''::bytea, last_error = NULL "
+	    "WHERE id = $1::bigint AND status = 'sending'"
+	    " AND attempts = $2::integer" },
+	[ST_OUTBOX_FAILED] = { "outbox_failed",
+	    "UPDATE outbox SET"
+	    " status = CASE WHEN $3::boolean THEN 'failed' ELSE 'pending' END,"
+	    " next_attempt_at = now() + $4::bigint * interval '1 second',"
+	    " last_error = $5::text "
+	    "WHERE id = $1::bigint AND status = 'sending'"
+	    " AND attempts = $2::integer" },
+	[ST_OUTBOX_RELEASE] = { "outbox_release",
+	    "WITH r AS (UPDATE outbox SET status = 'pending',"
+	    " attempts = greatest(attempts - 1, 0), next_attempt_at = now()"
+	    " WHERE id = $1::bigint AND status = 'sending'"
+	    " AND attempts = $2::integer RETURNING id) "
+	    "SELECT pg_notify('" AUTH_OUTBOX_CHANNEL "', '') FROM r" },
+	[ST_OUTBOX_RECLAIM] = { "outbox_reclaim",
+	    "UPDATE outbox SET status = 'pending', next_attempt_at = now() "
+	    "WHERE status = 'sending' AND next_attempt_at <= now()" },
+	[ST_OUTBOX_NEXT_DUE] = { "outbox_next_due",
+	    "SELECT greatest(0, extract(epoch FROM"
+	    " min(next_attempt_at) - now()))::float8 "
+	    "FROM outbox WHERE status = 'pending'" },
 };
 const size_t auth_store_nstmts = ST__MAX;
 
@@ -1056,5 +1101,164 @@ auth_store_audit_list(const char *email, const char *since, long limit,
 out:
 	PQclear(r);
 	free(row);
+	return rc;
+}
+
+/* ---- outbox delivery ------------------------------------------------- */
+
+void
+auth_store_outbox_msg_clear(struct auth_outbox_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->payload != NULL) {
+		auth_wipe(m->payload, m->payload_len);
+		free(m->payload);
+	}
+	auth_wipe(m, sizeof(*m));
+}
+
+enum auth_err
+auth_store_outbox_claim(long lease_seconds, struct auth_outbox_msg *m)
+{
+	char		 lease[24];
+	const char *const vals[1] = { lease };
+	PGresult	*r = NULL;
+	unsigned char	*raw = NULL;
+	size_t		 rawlen = 0;
+	long long	 v;
+	enum auth_err	 rc;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(lease, sizeof(lease), "%ld", lease_seconds);
+	if ((rc = store_exec(ST_OUTBOX_CLAIM, 1, vals, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) == 0) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	rc = AUTH_ERR_INTERNAL;
+	if (PQntuples(r) != 1 || PQnfields(r) != 5 ||
+	    (m->id = store_llong(r, 0, 0)) < 0 ||
+	    (v = store_llong(r, 0, 1)) < 0 || v > INT32_MAX ||
+	    store_copy(r, 0, 2, m->recipient, sizeof(m->recipient),
+	    false) == -1 ||
+	    store_copy(r, 0, 3, m->template, sizeof(m->template),
+	    false) == -1 || PQgetisnull(r, 0, 4)) {
+		auth_log_error(NULL, "store: unexpected outbox_claim row");
+		goto out;
+	}
+	m->attempts = (int)v;
+	raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 4),
+	    &rawlen);
+	if (raw == NULL)
+		goto out;
+	if ((m->payload = malloc(rawlen > 0 ? rawlen : 1)) == NULL)
+		goto out;
+	memcpy(m->payload, raw, rawlen);
+	m->payload_len = rawlen;
+	rc = AUTH_OK;
+out:
+	if (raw != NULL) {
+		auth_wipe(raw, rawlen);
+		PQfreemem(raw);
+	}
+	PQclear(r);
+	if (rc != AUTH_OK && rc != AUTH_ERR_NOT_FOUND)
+		auth_store_outbox_msg_clear(m);
+	return rc;
+}
+
+/* Runs an UPDATE of a claimed row; NOT_FOUND if the claim is gone. */
+static enum auth_err
+store_outbox_update(enum store_stmt st, int n, const char *const *vals,
+    bool counts_rows)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if ((rc = store_exec(st, n, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (counts_rows ? store_affected(r) == 0 : PQntuples(r) == 0)
+		rc = AUTH_ERR_NOT_FOUND;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_outbox_sent(const struct auth_outbox_msg *m)
+{
+	char		 id[24], att[16];
+	const char *const vals[2] = { id, att };
+
+	snprintf(id, sizeof(id), "%lld", m->id);
+	snprintf(att, sizeof(att), "%d", m->attempts);
+	return store_outbox_update(ST_OUTBOX_SENT, 2, vals, true);
+}
+
+enum auth_err
+auth_store_outbox_failed(const struct auth_outbox_msg *m, long delay,
+    bool give_up, const char *error)
+{
+	char		 id[24], att[16], d[24], why[AUTH_OUTBOX_ERROR_MAX + 1];
+	const char *const vals[5] = { id, att, give_up ? "true" : "false", d,
+	    why };
+
+	snprintf(id, sizeof(id), "%lld", m->id);
+	snprintf(att, sizeof(att), "%d", m->attempts);
+	snprintf(d, sizeof(d), "%ld", delay > 0 ? delay : 0);
+	store_clean_text(error != NULL ? error : "unknown error", why,
+	    sizeof(why));
+	return store_outbox_update(ST_OUTBOX_FAILED, 5, vals, true);
+}
+
+enum auth_err
+auth_store_outbox_release(const struct auth_outbox_msg *m)
+{
+	char		 id[24], att[16];
+	const char *const vals[2] = { id, att };
+
+	snprintf(id, sizeof(id), "%lld", m->id);
+	snprintf(att, sizeof(att), "%d", m->attempts);
+	return store_outbox_update(ST_OUTBOX_RELEASE, 2, vals, false);
+}
+
+enum auth_err
+auth_store_outbox_reclaim(long *count)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (count != NULL)
+		*count = 0;
+	rc = store_exec(ST_OUTBOX_RECLAIM, 0, NULL, NULL, NULL, &r);
+	if (rc == AUTH_OK && count != NULL)
+		*count = (long)store_affected(r);
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_outbox_next_due(double *seconds)
+{
+	PGresult	*r = NULL;
+	char		*end;
+	enum auth_err	 rc;
+
+	*seconds = 0;
+	if ((rc = store_exec(ST_OUTBOX_NEXT_DUE, 0, NULL, NULL, NULL, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	*seconds = strtod(PQgetvalue(r, 0, 0), &end);
+	if (*end != '\0' || *seconds < 0)
+		*seconds = 0;
+out:
+	PQclear(r);
 	return rc;
 }

@@ -179,4 +179,44 @@ enum auth_err auth_store_audit_list(const char *email, const char *since,
 	    long limit, int (*fn)(void *arg, const struct auth_audit_row *row),
 	    void *arg);
 
+/* ---- outbox delivery (tools/auth-mailer) ---- */
+
+#define AUTH_OUTBOX_CHANNEL	"authd_outbox"	/* NOTIFY on every insert */
+#define AUTH_OUTBOX_ERROR_MAX	512		/* bytes of last_error kept */
+#define AUTH_OUTBOX_TEMPLATE_MAX 64
+
+/* A claimed outbox row; auth_store_outbox_msg_clear wipes and frees it. */
+struct auth_outbox_msg {
+	long long	 id;
+	int		 attempts;	/* including this one */
+	char		 recipient[AUTH_EMAIL_MAX + 1];
+	char		 template[AUTH_OUTBOX_TEMPLATE_MAX + 1];
+	unsigned char	*payload;	/* sealed (seal.h); malloc'd */
+	size_t		 payload_len;
+};
+void	auth_store_outbox_msg_clear(struct auth_outbox_msg *m);
+
+/*
+ * Claims the longest-due pending row (FOR UPDATE SKIP LOCKED: concurrent
+ * mailers never claim one row twice): status sending, attempts + 1, and a
+ * lease of lease_seconds after which another mailer may reclaim it.
+ * AUTH_ERR_NOT_FOUND if nothing is due.
+ */
+enum auth_err auth_store_outbox_claim(long lease_seconds,
+	    struct auth_outbox_msg *m);
+/* Marks a claimed row sent and empties its payload. AUTH_ERR_NOT_FOUND if
+ * the claim was lost (its lease ran out and the row was reclaimed). */
+enum auth_err auth_store_outbox_sent(const struct auth_outbox_msg *m);
+/* Records a failed attempt: pending again in delay seconds, or failed for
+ * good with give_up; error is stored cleaned and truncated. */
+enum auth_err auth_store_outbox_failed(const struct auth_outbox_msg *m,
+	    long delay, bool give_up, const char *error);
+/* Hands a claimed row back as it was before the claim. */
+enum auth_err auth_store_outbox_release(const struct auth_outbox_msg *m);
+/* Makes rows whose lease ran out pending again; *count may be NULL. */
+enum auth_err auth_store_outbox_reclaim(long *count);
+/* Seconds until the next pending row is due (0: now); AUTH_ERR_NOT_FOUND
+ * if none is pending. */
+enum auth_err auth_store_outbox_next_due(double *seconds);
+
 #endif

@@ -24,6 +24,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "seal.h"
+#include "store.h"
 #include "token.h"
 
 #ifndef AUTH_SCHEMA_DIR
@@ -67,6 +68,8 @@ usage(FILE *f)
 	    "       authctl token verify TOKEN\n"
 	    "       authctl outbox list\n"
 	    "       authctl outbox link EMAIL [--template NAME]\n"
+	    "       authctl outbox retry ID\n"
+	    "       authctl outbox purge [--days N] [--failed]\n"
 	    "       authctl purge\n", f);
 	authctl_user_usage(f);
 	fputs("       authctl help\n", f);
@@ -824,18 +827,21 @@ outbox_list(PGconn *conn)
 	int		 i, rc = 1;
 
 	r = PQexec(conn, "SELECT id, " TS("created_at") ", recipient, "
-	    "template, status, attempts FROM (SELECT * FROM outbox "
+	    "template, status, attempts, coalesce(" TS("next_attempt_at")
+	    " || ' ' || left(regexp_replace(coalesce(last_error, ''),"
+	    " '[[:cntrl:]]', ' ', 'g'), 200), '') FROM (SELECT * FROM outbox "
 	    "ORDER BY id DESC LIMIT " OUTBOX_LIST_MAX ") o ORDER BY id");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_fail("outbox list", conn, r);
 		goto out;
 	}
-	printf("id\tcreated_at\trecipient\ttemplate\tstatus\tattempts\n");
+	printf("id\tcreated_at\trecipient\ttemplate\tstatus\tattempts\t"
+	    "next_attempt_at last_error\n");
 	for (i = 0; i < PQntuples(r); i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0),
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0),
 		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-		    PQgetvalue(r, i, 5));
+		    PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
 	rc = 0;
 out:
 	PQclear(r);
@@ -872,6 +878,11 @@ outbox_link(PGconn *conn, const struct auth_config *cfg, const char *email,
 	}
 	if (PQntuples(r) != 1) {
 		fail("no outbox message for %s", email);
+		goto out;
+	}
+	if (PQgetlength(r, 0, 2) == 0) {
+		fail("the newest message for %s was sent and its link is no "
+		    "longer stored; read it from the email", email);
 		goto out;
 	}
 	rcpt = PQgetvalue(r, 0, 0);
@@ -916,6 +927,119 @@ out:
 	return rc;
 }
 
+/* A whole decimal number in 0..max; -1 for anything else. */
+static long long
+parse_count(const char *s, long long max)
+{
+	long long	v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* Makes failed message id pending again with its attempts reset. */
+static int
+outbox_retry(PGconn *conn, const char *id)
+{
+	const char	*vals[1] = { id };
+	PGresult	*r;
+	int		 rc = 1;
+
+	if (parse_count(id, 9223372036854775807LL) < 0) {
+		fail("outbox retry: ID must be a message id (outbox list)");
+		return 2;
+	}
+	r = PQexecParams(conn, "WITH u AS (UPDATE outbox SET status = "
+	    "'pending', attempts = 0, next_attempt_at = now(), last_error = "
+	    "NULL WHERE id = $1::bigint AND status = 'failed' RETURNING id) "
+	    "SELECT pg_notify('" AUTH_OUTBOX_CHANNEL "', '') FROM u",
+	    1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		pg_fail("outbox retry", conn, r);
+	else if (PQntuples(r) != 1)
+		fail("no failed outbox message with id %s", id);
+	else {
+		printf("outbox message %s is pending again\n", id);
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Deletes sent messages sent more than days ago and, with failed, failed
+ * ones created more than days ago.
+ */
+static int
+outbox_purge(PGconn *conn, const char *days, bool failed)
+{
+	const char	*vals[1] = { days };
+	PGresult	*r;
+	int		 rc = 0;
+
+	r = PQexecParams(conn, "DELETE FROM outbox WHERE status = 'sent' AND "
+	    "sent_at < now() - $1::bigint * interval '1 day'", 1, NULL, vals,
+	    NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_fail("outbox purge", conn, r);
+		rc = 1;
+	} else
+		printf("sent messages: %s deleted\n", PQcmdTuples(r));
+	PQclear(r);
+	if (!failed || rc != 0)
+		return rc;
+	r = PQexecParams(conn, "DELETE FROM outbox WHERE status = 'failed' AND "
+	    "created_at < now() - $1::bigint * interval '1 day'", 1, NULL,
+	    vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_fail("outbox purge", conn, r);
+		rc = 1;
+	} else
+		printf("failed messages: %s deleted\n", PQcmdTuples(r));
+	PQclear(r);
+	return rc;
+}
+
+/* outbox retry ID | outbox purge [--days N] [--failed] */
+static int
+outbox_admin(int argc, char **argv)
+{
+	struct auth_config	 cfg;
+	const char		*days = "7";
+	PGconn			*conn;
+	bool			 failed = false, retry;
+	int			 i, rc;
+
+	retry = strcmp(argv[0], "retry") == 0;
+	if (retry && argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 1; !retry && i < argc; i++) {
+		if (strcmp(argv[i], "--failed") == 0)
+			failed = true;
+		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
+		    parse_count(argv[i + 1], 36500) >= 0)
+			days = argv[++i];
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
+		return 1;
+	rc = retry ? outbox_retry(conn, argv[1]) :
+	    outbox_purge(conn, days, failed);
+	PQfinish(conn);
+	return rc;
+}
+
 static int
 cmd_outbox(int argc, char **argv)
 {
@@ -925,6 +1049,8 @@ cmd_outbox(int argc, char **argv)
 	bool			 list;
 	int			 rc;
 
+	if (strcmp(argv[0], "retry") == 0 || strcmp(argv[0], "purge") == 0)
+		return outbox_admin(argc, argv);
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		list = true;
 	else if (strcmp(argv[0], "link") == 0 && (argc == 2 ||

@@ -1,0 +1,755 @@
+/*
+ * Email templates and the messages built from them: headers checked or
+ * RFC 2047-encoded, bodies CRLF-normalised and sent as 7bit when they are
+ * plain short-lined ASCII, else quoted-printable.
+ */
+#include "mail.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "token.h"
+
+#define MAIL_LINE_MAX		998	/* RFC 5322 hard limit, CRLF excluded */
+#define MAIL_QP_LINE		75	/* encoded chars before a soft break */
+#define MAIL_WORD_BYTES		45	/* raw bytes per encoded-word (60 base64) */
+#define MAIL_BOUNDARY_PREFIX	"=_authd_"
+
+/* A growing buffer capped at AUTH_MAIL_MSG_MAX; wiped when freed. */
+struct mbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	bool	 failed;
+};
+
+enum esc {
+	ESC_RAW = 0,
+	ESC_HTML,
+	ESC__MAX
+};
+
+static void __attribute__((format(printf, 3, 4)))
+mail_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void
+mbuf_free(struct mbuf *b)
+{
+	if (b->p != NULL) {
+		auth_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+mbuf_add(struct mbuf *b, const char *s, size_t len)
+{
+	size_t	 ncap;
+	char	*np;
+
+	if (b->failed)
+		return;
+	if (len > AUTH_MAIL_MSG_MAX - b->len) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + len + 1 > b->cap) {
+		ncap = b->cap ? b->cap : 1024;
+		while (ncap < b->len + len + 1)
+			ncap *= 2;
+		if ((np = malloc(ncap)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		if (b->p != NULL) {
+			memcpy(np, b->p, b->len);
+			auth_wipe(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void
+mbuf_str(struct mbuf *b, const char *s)
+{
+	mbuf_add(b, s, strlen(s));
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t		len, i;
+	uint32_t	cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* True if s is valid UTF-8; with no_ctl, also free of control characters. */
+static bool
+utf8_ok(const char *s, size_t n, bool no_ctl)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, l;
+
+	while (i < n) {
+		if ((l = utf8_len(p + i, n - i)) == 0)
+			return false;
+		if (l == 1 && (p[i] == 0 || (no_ctl && (p[i] < 0x20 ||
+		    p[i] == 0x7f))))
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+bool
+auth_mail_template_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] < 'a' || name[0] > 'z')
+		return false;
+	for (i = 1; name[i] != '\0'; i++) {
+		if (i >= AUTH_MAIL_NAME_MAX)
+			return false;
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '_' || name[i] == '-' || name[i] == '.'))
+			return false;
+		if (name[i] == '.' && name[i - 1] == '.')
+			return false;
+	}
+	return true;
+}
+
+bool
+auth_mail_addr_ok(const char *addr)
+{
+	const char	*at;
+	size_t		 len, i;
+
+	if (addr == NULL)
+		return false;
+	len = strnlen(addr, AUTH_MAIL_ADDR_MAX + 1);
+	if (len < 3 || len > AUTH_MAIL_ADDR_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)addr[i] <= 0x20 ||
+		    (unsigned char)addr[i] >= 0x7f ||
+		    strchr("<>()[],;:\\\"", addr[i]) != NULL)
+			return false;
+	at = strchr(addr, '@');
+	return at != NULL && at != addr && at[1] != '\0' &&
+	    strchr(at + 1, '@') == NULL && (size_t)(at - addr) <= 64;
+}
+
+const char *
+auth_mail_from_parse(const char *from, char *addr, size_t addrsz)
+{
+	const char	*lt, *p;
+	char		 a[AUTH_MAIL_ADDR_MAX + 1];
+	size_t		 len, alen;
+
+	if (from == NULL)
+		return "is missing";
+	len = strnlen(from, 512);
+	if (len == 0 || len >= 512)
+		return "must be an address or \"Name <address>\"";
+	if ((lt = strchr(from, '<')) == NULL) {
+		if (len > AUTH_MAIL_ADDR_MAX)
+			return "is not a valid address";
+		memcpy(a, from, len + 1);
+	} else {
+		if (from[len - 1] != '>' || strchr(lt + 1, '<') != NULL)
+			return "must be an address or \"Name <address>\"";
+		for (p = from; p < lt; p++)
+			if (*p < 0x20 || *p > 0x7e || *p == '"' ||
+			    *p == '\\' || *p == '>')
+				return "has a display name that is not plain "
+				    "printable ASCII without quotes";
+		alen = (size_t)(from + len - 1 - (lt + 1));
+		if (alen > AUTH_MAIL_ADDR_MAX)
+			return "is not a valid address";
+		memcpy(a, lt + 1, alen);
+		a[alen] = '\0';
+	}
+	if (!auth_mail_addr_ok(a))
+		return "is not a valid address";
+	if (addr != NULL) {
+		if (strlen(a) >= addrsz)
+			return "is too long";
+		memcpy(addr, a, strlen(a) + 1);
+	}
+	return NULL;
+}
+
+/* Reads dir/name+suffix whole into a malloc'd string; NULL with a reason. */
+static char *
+read_template(const char *dir, const char *name, const char *suffix,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 path[4096];
+	char		*buf = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd = -1, len;
+
+	len = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		mail_err(err, errlen, "template %s%s: path too long", name,
+		    suffix);
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		mail_err(err, errlen, "template %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		mail_err(err, errlen, "template %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > AUTH_MAIL_TEMPLATE_MAX) {
+		mail_err(err, errlen, "template %s: larger than %d bytes", path,
+		    AUTH_MAIL_TEMPLATE_MAX);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		mail_err(err, errlen, "template %s: out of memory", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (off != (size_t)st.st_size || !utf8_ok(buf, off, false)) {
+		mail_err(err, errlen, "template %s: %s", path,
+		    off != (size_t)st.st_size ? "short read" :
+		    "not UTF-8 text (or holds a NUL byte)");
+		free(buf);
+		buf = NULL;
+	}
+out:
+	close(fd);
+	return buf;
+}
+
+struct auth_mail_template *
+auth_mail_template_load(const char *dir, const char *name, char *err,
+    size_t errlen)
+{
+	struct auth_mail_template	*t = NULL;
+	char				*txt = NULL, *body, *eol;
+	const char			*s;
+	size_t				 slen;
+
+	if (!auth_mail_template_name_ok(name)) {
+		mail_err(err, errlen, "invalid template name");
+		return NULL;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		mail_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((txt = read_template(dir, name, ".txt", err, errlen)) == NULL ||
+	    (t->html = read_template(dir, name, ".html", err, errlen)) == NULL)
+		goto fail;
+	if (strncmp(txt, "Subject:", 8) != 0 ||
+	    (eol = strchr(txt, '\n')) == NULL) {
+		mail_err(err, errlen, "template %s.txt: the first line must be "
+		    "\"Subject: ...\"", name);
+		goto fail;
+	}
+	body = eol + 1;
+	if (eol > txt && eol[-1] == '\r')
+		eol--;
+	s = txt + 8;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	slen = (size_t)(eol - s);
+	while (slen > 0 && (s[slen - 1] == ' ' || s[slen - 1] == '\t'))
+		slen--;
+	if (slen == 0 || slen > AUTH_MAIL_SUBJECT_MAX ||
+	    !utf8_ok(s, slen, true)) {
+		mail_err(err, errlen, "template %s.txt: the subject must be 1-%d "
+		    "bytes of text", name, AUTH_MAIL_SUBJECT_MAX);
+		goto fail;
+	}
+	memcpy(t->subject, s, slen);
+	t->subject[slen] = '\0';
+	if (body[0] == '\r')
+		body++;
+	if (body[0] != '\n') {
+		mail_err(err, errlen, "template %s.txt: an empty line must "
+		    "follow the subject", name);
+		goto fail;
+	}
+	body++;
+	if ((t->text = strdup(body)) == NULL) {
+		mail_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	free(txt);
+	return t;
+fail:
+	free(txt);
+	auth_mail_template_free(t);
+	return NULL;
+}
+
+void
+auth_mail_template_free(struct auth_mail_template *t)
+{
+	if (t == NULL)
+		return;
+	free(t->text);
+	free(t->html);
+	free(t);
+}
+
+/* Appends v escaped for the part being rendered. */
+static void
+put_value(struct mbuf *b, const char *v, enum esc esc)
+{
+	const char	*rep;
+
+	if (esc == ESC_RAW) {
+		mbuf_str(b, v);
+		return;
+	}
+	for (; *v != '\0'; v++) {
+		switch (*v) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: rep = NULL; break;
+		}
+		if (rep != NULL)
+			mbuf_str(b, rep);
+		else
+			mbuf_add(b, v, 1);
+	}
+}
+
+/*
+ * Replaces each {{name}} (spaces allowed inside the braces) of tmpl by its
+ * value. An unknown name or an unterminated placeholder is an error.
+ */
+static int
+render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
+    enum esc esc, struct mbuf *b, char *err, size_t errlen)
+{
+	const char	*p = tmpl, *open, *n, *ne, *close;
+	size_t		 i, nlen;
+
+	while ((open = strstr(p, "{{")) != NULL) {
+		mbuf_add(b, p, (size_t)(open - p));
+		n = open + 2;
+		while (*n == ' ')
+			n++;
+		for (ne = n; (*ne >= 'a' && *ne <= 'z') ||
+		    (*ne >= '0' && *ne <= '9') || *ne == '_'; ne++)
+			;
+		nlen = (size_t)(ne - n);
+		close = ne;
+		while (*close == ' ')
+			close++;
+		if (nlen == 0 || nlen > AUTH_MAIL_NAME_MAX ||
+		    strncmp(close, "}}", 2) != 0) {
+			mail_err(err, errlen, "a \"{{\" that does not start a "
+			    "{{name}} placeholder");
+			return -1;
+		}
+		for (i = 0; i < nvars; i++)
+			if (strlen(vars[i].name) == nlen &&
+			    memcmp(vars[i].name, n, nlen) == 0)
+				break;
+		if (i == nvars) {
+			mail_err(err, errlen, "unknown placeholder {{%.*s}}",
+			    (int)nlen, n);
+			return -1;
+		}
+		put_value(b, vars[i].value, esc);
+		p = close + 2;
+	}
+	mbuf_str(b, p);
+	return 0;
+}
+
+/* Copies s with every line ending (LF, CR or CRLF) made CRLF, ending in one. */
+static void
+crlf(const char *s, struct mbuf *b)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\r') {
+			if (s[1] == '\n')
+				s++;
+			mbuf_add(b, "\r\n", 2);
+		} else if (*s == '\n')
+			mbuf_add(b, "\r\n", 2);
+		else
+			mbuf_add(b, s, 1);
+	}
+	if (b->len < 2 || b->p[b->len - 2] != '\r' || b->p[b->len - 1] != '\n')
+		mbuf_add(b, "\r\n", 2);
+}
+
+/* True if a CRLF-normalised body may go as 7bit: ASCII, lines <= 998. */
+static bool
+body_7bit(const char *s, size_t len)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			col = 0;
+			i++;
+			continue;
+		}
+		if (++col > MAIL_LINE_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* Quoted-printable (RFC 2045 6.7) of a CRLF-normalised body. */
+static void
+qp_encode(const char *s, size_t len, struct mbuf *b)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			 tok[3];
+	size_t			 i, col = 0, tlen;
+	unsigned char		 c;
+	bool			 eol;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			mbuf_add(b, "\r\n", 2);
+			col = 0;
+			i++;
+			continue;
+		}
+		eol = i + 1 >= len || (s[i + 1] == '\r' && i + 2 < len &&
+		    s[i + 2] == '\n');
+		if ((c >= 33 && c <= 126 && c != '=') ||
+		    ((c == ' ' || c == '\t') && !eol)) {
+			tok[0] = (char)c;
+			tlen = 1;
+		} else {
+			tok[0] = '=';
+			tok[1] = hex[c >> 4];
+			tok[2] = hex[c & 15];
+			tlen = 3;
+		}
+		if (col + tlen > MAIL_QP_LINE) {
+			mbuf_add(b, "=\r\n", 3);
+			col = 0;
+		}
+		mbuf_add(b, tok, tlen);
+		col += tlen;
+	}
+}
+
+/* Appends one encoded-word =?UTF-8?B?...?= of len (<= 45) bytes. */
+static void
+encoded_word(const char *s, size_t len, struct mbuf *b)
+{
+	unsigned char	out[4 * ((MAIL_WORD_BYTES + 2) / 3) + 1];
+	int		n;
+
+	n = EVP_EncodeBlock(out, (const unsigned char *)s, (int)len);
+	mbuf_str(b, "=?UTF-8?B?");
+	mbuf_add(b, (const char *)out, (size_t)n);
+	mbuf_str(b, "?=");
+}
+
+/*
+ * The Subject header of a rendered subject: as is when it is printable
+ * ASCII that cannot be read as an encoded-word, else RFC 2047 B-encoded
+ * words of whole characters, folded.
+ */
+static void
+subject_header(const char *s, struct mbuf *b)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 len = strlen(s), i, start, l;
+	bool			 plain = strstr(s, "=?") == NULL;
+
+	for (i = 0; i < len && plain; i++)
+		if (u[i] < 0x20 || u[i] > 0x7e)
+			plain = false;
+	mbuf_str(b, "Subject: ");
+	if (plain) {
+		mbuf_add(b, s, len);
+		mbuf_str(b, "\r\n");
+		return;
+	}
+	start = 0;
+	for (i = 0; i < len; i += l) {
+		l = utf8_len(u + i, len - i);
+		if (l == 0)
+			l = 1;	/* checked before; never reached */
+		if (i + l - start > MAIL_WORD_BYTES) {
+			encoded_word(s + start, i - start, b);
+			mbuf_str(b, "\r\n ");
+			start = i;
+		}
+	}
+	encoded_word(s + start, len - start, b);
+	mbuf_str(b, "\r\n");
+}
+
+int
+auth_mail_date(long long t, char *buf, size_t bufsz)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+	int		n;
+
+	if (t < 0 || gmtime_r(&tt, &tm) == NULL || tm.tm_wday < 0 ||
+	    tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
+		return -1;
+	n = snprintf(buf, bufsz, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
+}
+
+long
+auth_mail_backoff(int attempts, long base, long max)
+{
+	long	d = base;
+	int	i;
+
+	if (base <= 0)
+		return 0;
+	for (i = 1; i < attempts; i++) {
+		if (d >= max / 2)
+			return max;
+		d *= 2;
+	}
+	return d < max ? d : max;
+}
+
+static bool
+unique_ok(const char *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return false;
+	for (i = 0; u[i] != '\0'; i++)
+		if (i >= AUTH_MAIL_UNIQUE_MAX ||
+		    !((u[i] >= 'a' && u[i] <= 'z') ||
+		    (u[i] >= 'A' && u[i] <= 'Z') ||
+		    (u[i] >= '0' && u[i] <= '9')))
+			return false;
+	return i >= AUTH_MAIL_UNIQUE_MIN;
+}
+
+/* Appends one MIME part: its headers and the body, encoded. */
+static int
+add_part(struct mbuf *m, const char *boundary, const char *type,
+    const struct mbuf *body, char *err, size_t errlen)
+{
+	bool seven = body_7bit(body->p, body->len);
+
+	if (seven && strstr(body->p, boundary) != NULL) {
+		mail_err(err, errlen, "a body holds the MIME boundary");
+		return -1;
+	}
+	mbuf_str(m, "--");
+	mbuf_str(m, boundary);
+	mbuf_str(m, "\r\nContent-Type: ");
+	mbuf_str(m, type);
+	mbuf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
+	mbuf_str(m, seven ? "7bit" : "quoted-printable");
+	mbuf_str(m, "\r\n\r\n");
+	if (seven)
+		mbuf_add(m, body->p, body->len);
+	else {
+		qp_encode(body->p, body->len, m);
+		mbuf_str(m, "\r\n");
+	}
+	return 0;
+}
+
+int
+auth_mail_build(const struct auth_mail_template *t,
+    const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct mbuf	 subj = { 0 }, raw = { 0 }, text = { 0 }, html = { 0 };
+	struct mbuf	 m = { 0 };
+	char		 from[AUTH_MAIL_ADDR_MAX + 1], date[64], boundary[96];
+	const char	*why, *lt, *domain;
+	size_t		 i, vlen;
+	int		 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (nvars > AUTH_MAIL_VARS_MAX) {
+		mail_err(err, errlen, "too many values");
+		goto out;
+	}
+	for (i = 0; i < nvars; i++) {
+		vlen = strnlen(vars[i].value, AUTH_MAIL_VAR_MAX + 1);
+		if (vlen > AUTH_MAIL_VAR_MAX ||
+		    !utf8_ok(vars[i].value, vlen, true)) {
+			mail_err(err, errlen, "value of {{%.64s}} is too long, "
+			    "not UTF-8 or holds a control character",
+			    vars[i].name);
+			goto out;
+		}
+	}
+	if (!auth_mail_addr_ok(h->to)) {
+		mail_err(err, errlen, "recipient is not a plain ASCII address");
+		goto out;
+	}
+	if ((why = auth_mail_from_parse(h->from, from, sizeof(from))) != NULL) {
+		mail_err(err, errlen, "mail_from %s", why);
+		goto out;
+	}
+	if (!unique_ok(h->unique) || auth_mail_date(h->date, date,
+	    sizeof(date)) == -1) {
+		mail_err(err, errlen, "bad message id or date");
+		goto out;
+	}
+	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
+	    h->unique);
+	if (render(t->subject, vars, nvars, ESC_RAW, &subj, err, errlen) ||
+	    render(t->text, vars, nvars, ESC_RAW, &raw, err, errlen))
+		goto out;
+	crlf(raw.p != NULL ? raw.p : "", &text);
+	mbuf_free(&raw);
+	if (render(t->html, vars, nvars, ESC_HTML, &raw, err, errlen))
+		goto out;
+	crlf(raw.p != NULL ? raw.p : "", &html);
+	if (subj.failed || text.failed || html.failed) {
+		mail_err(err, errlen, "message too large or out of memory");
+		goto out;
+	}
+	if (subj.len == 0 || subj.len > AUTH_MAIL_SUBJECT_MAX ||
+	    !utf8_ok(subj.p, subj.len, true)) {
+		mail_err(err, errlen, "the rendered subject is empty, longer "
+		    "than %d bytes or holds a control character",
+		    AUTH_MAIL_SUBJECT_MAX);
+		goto out;
+	}
+
+	domain = strchr(from, '@') + 1;
+	lt = strchr(h->from, '<');
+	mbuf_str(&m, "From: ");
+	if (lt != NULL && lt > h->from) {
+		mbuf_str(&m, "\"");
+		vlen = (size_t)(lt - h->from);
+		while (vlen > 0 && h->from[vlen - 1] == ' ')
+			vlen--;
+		mbuf_add(&m, h->from, vlen);
+		mbuf_str(&m, "\" ");
+	}
+	mbuf_str(&m, "<");
+	mbuf_str(&m, from);
+	mbuf_str(&m, ">\r\nTo: <");
+	mbuf_str(&m, h->to);
+	mbuf_str(&m, ">\r\n");
+	subject_header(subj.p, &m);
+	mbuf_str(&m, "Date: ");
+	mbuf_str(&m, date);
+	mbuf_str(&m, "\r\nMessage-ID: <");
+	mbuf_str(&m, h->unique);
+	mbuf_str(&m, "@");
+	mbuf_str(&m, domain);
+	mbuf_str(&m, ">\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"");
+	mbuf_str(&m, boundary);
+	mbuf_str(&m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	    "This is a MIME message with a text and an HTML part.\r\n");
+	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
+	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
+		goto out;
+	mbuf_str(&m, "--");
+	mbuf_str(&m, boundary);
+	mbuf_str(&m, "--\r\n");
+	if (m.failed) {
+		mail_err(err, errlen, "message too large or out of memory");
+		goto out;
+	}
+	*out = m.p;
+	*outlen = m.len;
+	m.p = NULL;
+	rc = 0;
+out:
+	mbuf_free(&subj);
+	mbuf_free(&raw);
+	mbuf_free(&text);
+	mbuf_free(&html);
+	mbuf_free(&m);
+	return rc;
+}

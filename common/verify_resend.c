@@ -1,0 +1,119 @@
+/*
+ * POST /auth/verify-email/resend: a new verification link for an account
+ * that still needs one, and the same answer, in about the same time, for
+ * every other address.
+ */
+#include "flows.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "token.h"
+
+#define TEMPLATE_VERIFY		"verify_email"
+#define VERIFY_PAGE		"/verify-email"
+/*
+ * Every call takes at least this long, so that the inserts and the commit
+ * of an eligible account do not tell it apart from an unknown address.
+ */
+#define RESEND_FLOOR_NS		(60LL * 1000 * 1000)
+
+/* Sleeps until RESEND_FLOOR_NS after t0 (CLOCK_MONOTONIC). */
+static void
+resend_pad(const struct timespec *t0)
+{
+	struct timespec	until;
+
+	until.tv_sec = t0->tv_sec + (time_t)(RESEND_FLOOR_NS / 1000000000LL);
+	until.tv_nsec = t0->tv_nsec + (long)(RESEND_FLOOR_NS % 1000000000LL);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
+	    NULL) == EINTR)
+		;
+}
+
+/* The work of a resend for a trimmed address; AUTH_OK when nothing is due. */
+static enum auth_err
+resend(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email)
+{
+	struct auth_user u;
+	char token[AUTH_TOKEN_LEN + 1];
+	unsigned char th[AUTH_HASH_LEN];
+	char payload[sizeof(ctx->cfg->public_url) + 128];
+	bool in_tx = false;
+	int plen;
+	enum auth_err e;
+
+	memset(token, 0, sizeof(token));
+	memset(th, 0, sizeof(th));
+	memset(payload, 0, sizeof(payload));
+	if ((e = auth_db_begin()) != AUTH_OK)
+		goto out;
+	in_tx = true;
+	e = auth_store_user_by_email(email, &u);
+	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK &&
+	    (u.email_verified || u.disabled))) {
+		e = AUTH_OK;
+		goto out;
+	}
+	if (e != AUTH_OK)
+		goto out;
+	if (auth_token_new(token) != 0) {
+		e = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	auth_sha256(token, AUTH_TOKEN_LEN, th);
+	/* The insert voids every older verification token of the account. */
+	if ((e = auth_store_email_token_insert(u.id, th, "verify",
+	    ctx->cfg->verify_ttl)) != AUTH_OK)
+		goto out;
+	if ((plen = auth_flow_link_payload(ctx, VERIFY_PAGE, token, payload,
+	    sizeof(payload))) < 0) {
+		e = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	/* Mail goes to the stored address, not the typed one. */
+	if ((e = auth_flow_queue_mail(ctx, u.email, TEMPLATE_VERIFY, payload,
+	    (size_t)plen)) != AUTH_OK)
+		goto out;
+	if (auth_store_audit(u.id, "verify_email_resent", cl, NULL) != AUTH_OK)
+		auth_log_error(cl ? cl->request_id : NULL,
+		    "audit event verify_email_resent not written");
+	e = auth_db_commit();
+	in_tx = false;
+out:
+	if (in_tx)
+		auth_db_rollback();
+	auth_wipe(&u, sizeof(u));
+	auth_wipe(token, sizeof(token));
+	auth_wipe(th, sizeof(th));
+	auth_wipe(payload, sizeof(payload));
+	return e;
+}
+
+enum auth_err
+auth_flow_verify_resend(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *email_in, size_t email_len)
+{
+	struct timespec	t0;
+	char		email[AUTH_EMAIL_MAX + 1];
+	enum auth_err	e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	auth_email_trim(&email_in, &email_len);
+	if (email_len == 0 || email_len > AUTH_EMAIL_MAX ||
+	    memchr(email_in, '\0', email_len) != NULL)
+		return AUTH_ERR_VALIDATION;
+	memcpy(email, email_in, email_len);
+	email[email_len] = '\0';
+	e = resend(ctx, cl, email);
+	resend_pad(&t0);
+	return e;
+}
