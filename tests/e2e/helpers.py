@@ -7,6 +7,8 @@ touched only through psql/pg_dump for setup and inspection.
 """
 
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import html.parser
@@ -28,7 +30,8 @@ import uuid
 
 REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
                 "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",
-                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
+                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR",
+                "AUTH_MAIL_DIR")
 
 
 def missing_env():
@@ -50,6 +53,10 @@ CONFIG = os.environ["AUTH_CONFIG"]
 AUTHCTL = shlex.split(os.environ["AUTHCTL"])
 TEST_CTL = shlex.split(os.environ["AUTH_TEST_CTL"])
 STACK_DIR = os.environ["AUTH_STACK_DIR"]
+# Where the stack's SMTP sink stores what auth-mailer sent: one directory
+# per recipient (scripts/smtp-sink).
+MAIL_DIR = os.environ["AUTH_MAIL_DIR"]
+MAIL_TIMEOUT = 30
 
 # What the instances are configured with (see tests/run-e2e).
 MAIN_ACCESS_TTL = 300
@@ -307,19 +314,88 @@ def pg_dump():
     return p.stdout.decode("utf-8", "replace")
 
 # ---------------------------------------------------------------------------
-# Tools: authctl outbox and the stack control
+# Mail: what the SMTP sink received, and the stack control
+
+LINK_RE = re.compile(r"https?://[^\s<>\"']+")
 
 
-def outbox_link(email):
-    """The newest emailed link for email: (link, token)."""
-    p = subprocess.run(AUTHCTL + ["outbox", "link", email],
-                       capture_output=True, text=True, timeout=60,
-                       env=dict(os.environ, AUTH_CONFIG=CONFIG))
-    if p.returncode != 0:
-        raise AssertionError("authctl outbox link %s failed (%d): %s"
-                             % (email, p.returncode, p.stderr.strip()))
-    link = p.stdout.strip().splitlines()[-1].strip() if p.stdout.strip() \
-        else ""
+def mailbox(addr):
+    """The sink's directory name for a recipient (as scripts/smtp-sink)."""
+    name = re.sub(r"[^a-z0-9._@+-]", "_", addr.strip().lower())[:200]
+    return name if name.strip(".") else "_"
+
+
+def mails(addr):
+    """The messages the sink received for addr, oldest first, parsed
+    (email.message.EmailMessage)."""
+    d = os.path.join(MAIL_DIR, mailbox(addr))
+    try:
+        names = sorted(n for n in os.listdir(d)
+                       if n.endswith(".eml") and not n.startswith("."))
+    except FileNotFoundError:
+        return []
+    out = []
+    for n in names:
+        with open(os.path.join(d, n), "rb") as f:
+            out.append(email.message_from_binary_file(
+                f, policy=email.policy.default))
+    return out
+
+
+def outbox_state(addr):
+    """{status: count} of the outbox rows to addr."""
+    return {r[0]: int(r[1]) for r in sql(
+        "SELECT status, count(*) FROM outbox WHERE lower(recipient) = "
+        "lower(:'e') GROUP BY status;", e=addr.strip())}
+
+
+def wait_mails(addr, n, timeout=MAIL_TIMEOUT):
+    """Waits until at least n messages for addr have arrived; returns all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = mails(addr)
+        if len(got) >= n:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError("%d of %d messages for %s arrived within "
+                                 "%ds; outbox: %r" % (len(got), n, addr,
+                                                      timeout,
+                                                      outbox_state(addr)))
+        time.sleep(0.1)
+
+
+def mail_link(msg):
+    """The one link of a message: the same in its text and HTML parts."""
+    text = msg.get_body(("plain",)).get_content()
+    page = msg.get_body(("html",)).get_content()
+    links = set(LINK_RE.findall(text))
+    if len(links) != 1:
+        raise AssertionError("expected one link in the text part: %r"
+                             % text)
+    link = links.pop()
+    if 'href="%s"' % html.escape(link) not in page:
+        raise AssertionError("the HTML part does not link to %s" % link)
+    return link
+
+
+def outbox_link(addr):
+    """The newest emailed link for addr: (link, token), read from the
+    newest message the sink received, once every queued message to addr
+    has been delivered."""
+    deadline = time.monotonic() + MAIL_TIMEOUT
+    while True:
+        st = outbox_state(addr)
+        got = mails(addr)
+        sent = st.get("sent", 0)
+        if not st.get("pending") and not st.get("sending") and sent \
+                and len(got) >= sent:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("no delivered message for %s within %ds; "
+                                 "outbox: %r, received: %d"
+                                 % (addr, MAIL_TIMEOUT, st, len(got)))
+        time.sleep(0.1)
+    link = mail_link(got[-1])
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
     tok = q.get("token", [""])[0]
     if not TOKEN_RE.match(tok):

@@ -18,7 +18,8 @@ LAST = ["test_at_rest", "test_ratelimit.RedisOutageTest", "test_outage"]
 
 REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
                 "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",
-                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR")
+                "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR",
+                "AUTH_MAIL_DIR")
 
 
 def ordered_modules():
