@@ -1,5 +1,7 @@
--- POST /auth/login with a verified account (env AUTH_BENCH_EMAIL,
--- AUTH_BENCH_PASSWORD). Set AUTH_BENCH_WRONG=1 to send a wrong password.
+-- POST /auth/login with a verified account (AUTH_BENCH_EMAIL,
+-- AUTH_BENCH_PASSWORD); a static request. AUTH_BENCH_WRONG=1 sends a wrong
+-- password instead (every answer then is a 401).
+local common = dofile(os.getenv("AUTH_BENCH_LUA") .. "/common.lua")
 local email = os.getenv("AUTH_BENCH_EMAIL")
 local password = os.getenv("AUTH_BENCH_PASSWORD")
 assert(email and password, "set AUTH_BENCH_EMAIL and AUTH_BENCH_PASSWORD")
@@ -7,7 +9,5 @@ if os.getenv("AUTH_BENCH_WRONG") == "1" then password = password .. "-wrong" end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = string.format('{"email":"%s","password":"%s"}', email, password)
-
-function done(summary, latency, requests)
-  io.write(string.format("non-2xx: %d\n", summary.errors.status))
-end
+setup = common.setup
+done = common.done

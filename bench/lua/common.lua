@@ -1,0 +1,47 @@
+-- Shared by the scenario scripts of bench/run (each loads it with dofile):
+-- thread ids, token pools read from a file, and the one report line that
+-- bench/run parses. Environment:
+--   AUTH_BENCH_THREADS  wrk's -t (default 2)
+local common = {}
+local threads = {}
+
+common.nthreads = tonumber(os.getenv("AUTH_BENCH_THREADS") or "2")
+
+-- wrk calls setup once per thread, in the main Lua state.
+function common.setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+-- This thread's share of the lines of file (line n goes to thread
+-- n mod nthreads), as a queue.
+function common.pool(file)
+  assert(file, "no token file given")
+  local queue, n, id = {}, 0, wrk.thread:get("id")
+  for line in io.lines(file) do
+    if n % common.nthreads == id then table.insert(queue, line) end
+    n = n + 1
+  end
+  return queue
+end
+
+-- Counters a thread keeps as globals, summed over the threads at the end:
+-- bad (an answer the scenario did not expect), exhausted (a request sent
+-- after the token pool ran dry).
+local function sum(name)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + (tonumber(t:get(name)) or 0) end
+  return total
+end
+
+function common.done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d " ..
+    "status=%d connect=%d read=%d write=%d timeout=%d bad=%d exhausted=%d\n",
+    summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), latency.max, e.status, e.connect, e.read,
+    e.write, e.timeout, sum("bad"), sum("exhausted")))
+end
+
+return common
