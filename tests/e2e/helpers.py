@@ -378,10 +378,10 @@ def mail_link(msg):
     return link
 
 
-def outbox_link(addr):
-    """The newest emailed link for addr: (link, token), read from the
-    newest message the sink received, once every queued message to addr
-    has been delivered."""
+def outbox_link(addr, template=None):
+    """The newest emailed link for addr (of that template, if given):
+    (link, token), read from the message the sink received, once every
+    queued message to addr has been delivered."""
     deadline = time.monotonic() + MAIL_TIMEOUT
     while True:
         st = outbox_state(addr)
@@ -395,7 +395,17 @@ def outbox_link(addr):
                                  "outbox: %r, received: %d"
                                  % (addr, MAIL_TIMEOUT, st, len(got)))
         time.sleep(0.1)
-    link = mail_link(got[-1])
+    msg = got[-1]
+    if template is not None:
+        # One mailer sends one recipient's messages in order.
+        kinds = [r[0] for r in sql(
+            "SELECT template FROM outbox WHERE lower(recipient) = lower(:'e')"
+            " AND status = 'sent' ORDER BY sent_at, id;", e=addr.strip())]
+        mine = [m for m, k in zip(got[-len(kinds):], kinds) if k == template]
+        if not mine:
+            raise AssertionError("no %s message for %s" % (template, addr))
+        msg = mine[-1]
+    link = mail_link(msg)
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
     tok = q.get("token", [""])[0]
     if not TOKEN_RE.match(tok):

@@ -143,11 +143,11 @@ START_TEST(test_shipped_templates)
 {
 	struct auth_mail_template	*t;
 	const char			*names[] = { "verify_email",
-	    "account_exists" };
+	    "account_exists", "password_reset" };
 	char				 err[256], cte[32], *m, *text, *html;
 	size_t				 i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		t = auth_mail_template_load(AUTH_TEST_SRCDIR "/templates",
 		    names[i], err, sizeof(err));
 		ck_assert_msg(t != NULL, "%s: %s", names[i], err);
