@@ -39,6 +39,7 @@
 #include "token.h"
 
 #define MAILER_DB_RETRY		2	/* seconds between reconnects */
+#define MAILER_MARK_TRIES	5	/* reconnects to record a sent message */
 #define MAILER_PASSWORD_MAX	512
 #define MAILER_CONNECT_TIMEOUT	10	/* seconds */
 #define MAILER_PAYLOAD_MAX	8192	/* bytes of an unsealed payload */
@@ -389,6 +390,16 @@ out:
 	return rc;
 }
 
+/* Sleeps up to seconds, waking early on a signal. */
+static void
+nap(long seconds)
+{
+	struct timespec ts = { (time_t)seconds, 0 };
+
+	if (!stopping)
+		nanosleep(&ts, NULL);
+}
+
 /* Records the outcome of one attempt on the claimed row. */
 static void
 record(const struct mailer *mr, const struct auth_outbox_msg *m,
@@ -397,9 +408,13 @@ record(const struct mailer *mr, const struct auth_outbox_msg *m,
 	enum auth_err	e;
 	bool		give_up;
 	long		delay = 0;
+	int		i;
 
 	if (res == SEND_OK) {
-		e = auth_store_outbox_sent(m);
+		/* Sent: a lost connection must not leave it to be sent again. */
+		for (i = 0; (e = auth_store_outbox_sent(m)) ==
+		    AUTH_ERR_UNAVAILABLE && i < MAILER_MARK_TRIES; i++)
+			nap(MAILER_DB_RETRY);
 		if (e == AUTH_OK)
 			auth_log_info(NULL, "outbox %lld sent (attempt %d)",
 			    m->id, m->attempts);
@@ -497,16 +512,6 @@ wait_notify(PGconn *conn, int ms)
 		return -1;
 	notifies_drain(conn);
 	return 0;
-}
-
-/* Sleeps up to seconds, waking early on a signal. */
-static void
-nap(long seconds)
-{
-	struct timespec ts = { (time_t)seconds, 0 };
-
-	if (!stopping)
-		nanosleep(&ts, NULL);
 }
 
 /* LISTEN on the outbox channel (again after every reconnect). 0 or -1. */
