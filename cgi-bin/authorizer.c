@@ -86,7 +86,7 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 		goto out;
 	}
 	roles[0] = '\0';
-	for (i = 0; i < c->nroles; i++) {
+	for (i = 0; i < c->nroles && o < sizeof(roles); i++) {
 		if (!role_plain(c->roles[i]))
 			continue;
 		o += (size_t)snprintf(roles + o, sizeof(roles) - o, "%s%s",

@@ -515,7 +515,6 @@ END_TEST
 START_TEST(test_weak_rsa_key_refused)
 {
 	EVP_PKEY	*pkey;
-	struct auth_key	 k;
 	char		 err[256], kdir[128], path[256];
 	struct auth_config c;
 	FILE		*f;
@@ -531,7 +530,6 @@ START_TEST(test_weak_rsa_key_refused)
 	snprintf(c.keys_dir, sizeof(c.keys_dir), "%s", kdir);
 	ck_assert_ptr_null(auth_keyring_load(&c, false, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "1024 bits") != NULL, "%s", err);
-	memset(&k, 0, sizeof(k));
 	EVP_PKEY_free(pkey);
 }
 END_TEST
