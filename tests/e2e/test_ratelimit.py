@@ -1,5 +1,5 @@
 """Rate limits and brute-force protection, against the RL and RL2 instances:
-short periods (login_ip=5/10, signup_ip=3/10, refresh_ip=10/10,
+short periods (login_ip=5/30, signup_ip=3/10, refresh_ip=10/10,
 verify_ip=10/10, logout_ip=30/10, login_account=20/60), the default login
 lockout (from the 5th failure on), one process per endpoint, one shared Redis,
 and only 127.0.0.1 as a trusted proxy: requests sent from another loopback
@@ -19,7 +19,7 @@ from helpers import (E2ETestCase, MAIN, RL, RL2, create_user, login,
                      stack_ctl, strong_password)
 
 # What RL and RL2 are configured with (scripts/dev RL_SETTINGS).
-LOGIN_IP = (5, 10)
+LOGIN_IP = (5, 30)
 LOGIN_ACCOUNT = (20, 60)
 SIGNUP_IP = (3, 10)
 REFRESH_IP = (10, 10)
