@@ -651,7 +651,7 @@ cmd_keys(int argc, char **argv)
 			file = argv[++i];
 		else if (strcmp(argv[i], "--alg") == 0 && i + 1 < argc)
 			algname = argv[++i];
-		else if (argv[i][0] != '-' && name == NULL)
+		else if (name == NULL)	/* a kid may begin with "-" */
 			name = argv[i];
 		else
 			goto bad;
