@@ -22,29 +22,11 @@ static const struct auth_field_spec fields[] = {
 	{ NULL, false, 0, NULL }
 };
 
-static const char page_head[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-    "<title>Verify your email</title></head><body><main>";
-static const char page_tail[] = "</main></body></html>\n";
-
-/* Writes a page: head, body (already safe HTML), tail. */
+/* Every page of this endpoint: its title, a body of safe HTML. */
 static enum auth_err
 page(struct auth_resp *rs, int status, const char *body)
 {
-	char html[2048];
-	int n;
-
-	n = snprintf(html, sizeof(html), "%s%s%s", page_head, body, page_tail);
-	if (n < 0 || (size_t)n >= sizeof(html) ||
-	    auth_resp_html(rs, status, html, (size_t)n) != 0)
-		return AUTH_ERR_INTERNAL;
-	/* The token is in the URL: keep it out of Referer and frames. */
-	auth_resp_header(rs, "Content-Security-Policy", "default-src 'none'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	auth_resp_header(rs, "Referrer-Policy", "no-referrer");
-	auth_resp_header(rs, "X-Frame-Options", "DENY");
-	return AUTH_OK;
+	return auth_resp_page(rs, status, "Verify your email", body);
 }
 
 /* GET of the emailed link: show the button, consume nothing. */

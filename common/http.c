@@ -420,6 +420,27 @@ auth_resp_html(struct auth_resp *rs, int status, const char *html, size_t len)
 	return 0;
 }
 
+enum auth_err
+auth_resp_page(struct auth_resp *rs, int status, const char *title,
+    const char *body)
+{
+	char html[4096];
+	int n;
+
+	n = snprintf(html, sizeof(html), "<!DOCTYPE html>\n<html lang=\"en\">"
+	    "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width,initial-scale=1\"><title>%s</title>"
+	    "</head><body><main>%s</main></body></html>\n", title, body);
+	if (n < 0 || (size_t)n >= sizeof(html) ||
+	    auth_resp_html(rs, status, html, (size_t)n) != 0)
+		return AUTH_ERR_INTERNAL;
+	auth_resp_header(rs, "Content-Security-Policy", "default-src 'none'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	auth_resp_header(rs, "Referrer-Policy", "no-referrer");
+	auth_resp_header(rs, "X-Frame-Options", "DENY");
+	return AUTH_OK;
+}
+
 static bool
 header_safe(const char *s, size_t len)
 {

@@ -138,6 +138,15 @@ int	auth_resp_html(struct auth_resp *rs, int status, const char *html,
 int	auth_resp_header(struct auth_resp *rs, const char *name,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Sets a complete HTML page (title and body already safe HTML) with the
+ * headers every page of ours carries: a strict Content-Security-Policy,
+ * no Referer (links carry tokens) and no framing. AUTH_OK or
+ * AUTH_ERR_INTERNAL if it does not fit.
+ */
+enum auth_err auth_resp_page(struct auth_resp *rs, int status,
+	    const char *title, const char *body);
+
 /* Appends s to b escaped for HTML text or attribute context. */
 int	auth_html_escape(const char *s, size_t len, char *out, size_t outsz);
 
