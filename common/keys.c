@@ -54,8 +54,8 @@ kid_valid(const char *s, size_t len)
  * group or other permission bit is set on. The caller wipes and frees *out.
  * 0, or -1 with a reason in err.
  */
-static int
-read_small_file(const char *path, size_t max, bool secret,
+int
+auth_key_file_read(const char *path, size_t max, bool secret,
     unsigned char **out, size_t *outlen, char *err, size_t errlen)
 {
 	struct stat	 st;
@@ -435,7 +435,7 @@ load_pem(const char *path, bool priv, char *err, size_t errlen)
 	BIO		*b = NULL;
 	EVP_PKEY	*pkey = NULL;
 
-	if (read_small_file(path, KEY_FILE_MAX, priv, &buf, &len, err,
+	if (auth_key_file_read(path, KEY_FILE_MAX, priv, &buf, &len, err,
 	    errlen) == -1)
 		return NULL;
 	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL) {
@@ -532,7 +532,7 @@ read_active(const char *dir, char kid[AUTH_KID_MAX + 1], char *err,
 	int		 rc = -1;
 
 	snprintf(path, sizeof(path), "%s/active", dir);
-	if (read_small_file(path, 256, false, &buf, &len, err, errlen) == -1)
+	if (auth_key_file_read(path, 256, false, &buf, &len, err, errlen) == -1)
 		return -1;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
@@ -624,7 +624,7 @@ load_secret(struct auth_keyring *kr, const char *path, char *err,
 		seterr(err, errlen, "hs256_secret_file is not set");
 		return -1;
 	}
-	if (read_small_file(path, AUTH_HS256_SECRET_MAX, true, &buf, &len,
+	if (auth_key_file_read(path, AUTH_HS256_SECRET_MAX, true, &buf, &len,
 	    err, errlen) == -1)
 		return -1;
 	if (len < AUTH_HS256_SECRET_MIN) {

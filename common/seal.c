@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "seal.h"
+#include "keys.h"
 #include "token.h"
 
 #define SEAL_NONCE_LEN	12
@@ -34,46 +35,18 @@ int
 auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
     char *err, size_t errlen)
 {
-	struct stat	st;
-	unsigned char	buf[AUTH_SEAL_KEY_LEN + 1];
-	size_t		got = 0;
-	ssize_t		n;
-	int		fd, rc = -1;
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+	int		 rc = -1;
 
 	if (path == NULL || path[0] == '\0') {
 		seterr(err, errlen, "outbox_key_file is not set");
 		return -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+	if (auth_key_file_read(path, AUTH_SEAL_KEY_LEN, true, &buf, &len, err,
+	    errlen) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		seterr(err, errlen, "%s: accessible by group or others (mode "
-		    "%03o); chmod 600 it", path, (unsigned)(st.st_mode & 0777));
-		goto out;
-	}
-	while (got < sizeof(buf)) {
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != AUTH_SEAL_KEY_LEN) {
+	if (len != AUTH_SEAL_KEY_LEN) {
 		seterr(err, errlen, "%s: must hold exactly %d bytes", path,
 		    AUTH_SEAL_KEY_LEN);
 		goto out;
@@ -81,8 +54,8 @@ auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
 	memcpy(key, buf, AUTH_SEAL_KEY_LEN);
 	rc = 0;
 out:
-	auth_wipe(buf, sizeof(buf));
-	close(fd);
+	auth_wipe(buf, len);
+	free(buf);
 	return rc;
 }
 
