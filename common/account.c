@@ -156,13 +156,8 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
 	if (e != AUTH_OK)
 		goto out;
 	/* A weak password rolls back: the token stays usable. */
-	if ((*weak = auth_pw_policy(pw, pw_len, u.email, strlen(u.email),
-	    ctx->cfg->cracklib_dict)) != NULL) {
-		e = AUTH_ERR_VALIDATION;
-		goto out;
-	}
-	if ((e = auth_pw_hash(pw, pw_len, ctx->cfg->password_cost, hash)) !=
-	    AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
+	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
 	if ((e = auth_store_user_set_password(u.id, hash)) != AUTH_OK ||
 	    (e = auth_store_user_mark_verified(u.id)) != AUTH_OK ||
@@ -246,13 +241,8 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 		e = AUTH_ERR_INVALID_CREDENTIALS;
 		goto out;
 	}
-	if ((*weak = auth_pw_policy(pw, pw_len, u.email, strlen(u.email),
-	    ctx->cfg->cracklib_dict)) != NULL) {
-		e = AUTH_ERR_VALIDATION;
-		goto out;
-	}
-	if ((e = auth_pw_hash(pw, pw_len, ctx->cfg->password_cost, hash)) !=
-	    AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
+	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
 	if ((e = auth_db_begin()) != AUTH_OK)
 		goto out;

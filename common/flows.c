@@ -137,14 +137,9 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		e = AUTH_ERR_VALIDATION;
 		goto out;
 	}
-	if ((*weak = auth_pw_policy(pw, pw_len, email, strlen(email),
-	    ctx->cfg->cracklib_dict)) != NULL) {
-		e = AUTH_ERR_VALIDATION;
-		goto out;
-	}
 	/* Hash before looking: new and existing addresses cost the same. */
-	if ((e = auth_pw_hash(pw, pw_len, ctx->cfg->password_cost, hash)) !=
-	    AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, email, ctx->cfg->cracklib_dict,
+	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
 	if ((e = auth_db_begin()) != AUTH_OK)
 		goto out;

@@ -328,3 +328,13 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 	auth_wipe(buf, sizeof(buf));
 	return msg == NULL ? NULL : "too common or too simple";
 }
+
+enum auth_err
+auth_pw_new(const char *pw, size_t len, const char *email, const char *dict,
+    unsigned cost, char out[AUTH_PW_HASH_MAX], const char **weak)
+{
+	if ((*weak = auth_pw_policy(pw, len, email, email ? strlen(email) : 0,
+	    dict)) != NULL)
+		return AUTH_ERR_VALIDATION;
+	return auth_pw_hash(pw, len, cost, out);
+}

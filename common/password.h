@@ -48,4 +48,13 @@ void	auth_pw_burn(const char *pw, size_t len);
 const char *auth_pw_policy(const char *pw, size_t len, const char *email,
 	    size_t email_len, const char *dict);
 
+/*
+ * A new password for the account at email: the policy check, then the
+ * hash into out. AUTH_ERR_VALIDATION with the reason in *weak, or the
+ * result of auth_pw_hash.
+ */
+enum auth_err auth_pw_new(const char *pw, size_t len, const char *email,
+	    const char *dict, unsigned cost, char out[AUTH_PW_HASH_MAX],
+	    const char **weak);
+
 #endif

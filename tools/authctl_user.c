@@ -176,14 +176,12 @@ new_password_hash(const struct auth_config *cfg, const char *email,
 
 	if ((len = read_password(pw, sizeof(pw))) < 0)
 		goto out;
-	if ((weak = auth_pw_policy(pw, (size_t)len, email, strlen(email),
-	    cfg->cracklib_dict)) != NULL) {
-		fail("password: %s", weak);
-		goto out;
-	}
-	if (auth_pw_hash(pw, (size_t)len, cfg->password_cost, hash) !=
-	    AUTH_OK) {
-		fail("password hashing failed");
+	if (auth_pw_new(pw, (size_t)len, email, cfg->cracklib_dict,
+	    cfg->password_cost, hash, &weak) != AUTH_OK) {
+		if (weak != NULL)
+			fail("password: %s", weak);
+		else
+			fail("password hashing failed");
 		goto out;
 	}
 	rc = 0;
