@@ -487,18 +487,20 @@ auth_store_user_by_id(const char *id, struct auth_user *u)
 	return store_user_get(ST_USER_BY_ID, id, u);
 }
 
-enum auth_err
-auth_store_user_insert(const char *email, const char *pw_hash,
+/*
+ * Runs an INSERT ... ON CONFLICT DO NOTHING RETURNING a user; *inserted says
+ * whether a row came back (u filled).
+ */
+static enum auth_err
+store_user_insert_with(enum store_stmt st, int n, const char *const *vals,
     struct auth_user *u, bool *inserted)
 {
-	const char *const vals[2] = { email, pw_hash };
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	memset(u, 0, sizeof(*u));
 	*inserted = false;
-	if ((rc = store_exec(ST_USER_INSERT, 2, vals, NULL, NULL, &r)) !=
-	    AUTH_OK)
+	if ((rc = store_exec(st, n, vals, NULL, NULL, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) == 0)
 		goto out;
@@ -507,6 +509,15 @@ auth_store_user_insert(const char *email, const char *pw_hash,
 out:
 	PQclear(r);
 	return rc;
+}
+
+enum auth_err
+auth_store_user_insert(const char *email, const char *pw_hash,
+    struct auth_user *u, bool *inserted)
+{
+	const char *const vals[2] = { email, pw_hash };
+
+	return store_user_insert_with(ST_USER_INSERT, 2, vals, u, inserted);
 }
 
 /* Runs a one-row UPDATE keyed by a uuid; NOT_FOUND if no row matched. */
@@ -1030,21 +1041,8 @@ auth_store_user_import(const char *email, const char *pw_hash, bool verified,
 {
 	const char *const vals[4] = { email, pw_hash, verified ? "t" : "f",
 	    created_at };
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
 
-	memset(u, 0, sizeof(*u));
-	*inserted = false;
-	if ((rc = store_exec(ST_USER_IMPORT, 4, vals, NULL, NULL, &r)) !=
-	    AUTH_OK)
-		goto out;
-	if (PQntuples(r) == 0)
-		goto out;
-	if ((rc = store_user_fill(r, u)) == AUTH_OK)
-		*inserted = true;
-out:
-	PQclear(r);
-	return rc;
+	return store_user_insert_with(ST_USER_IMPORT, 4, vals, u, inserted);
 }
 
 enum auth_err
