@@ -704,6 +704,9 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 		auth_log_error(NULL, "rate limits: %s", err);
 		goto out;
 	}
+	if (auth_rl_off())
+		auth_log_error(NULL, "rate_limits = off: no request is rate "
+		    "limited and no login is delayed");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: accept() returns */

@@ -134,6 +134,7 @@ static struct {
 	unsigned	period[AUTH_RL_ID__MAX];
 	unsigned	threshold;
 	unsigned	lockout_max;			/* seconds */
+	bool		off;		/* rate_limits = off: no check at all */
 	char		sha[RL_SCRIPT__MAX][41];
 	unsigned char	secret[RL_SECRET_LEN];		/* in-process key salt */
 	bool		degraded;
@@ -221,10 +222,13 @@ parse_count(const char **pp, unsigned max, unsigned *out)
 	return 0;
 }
 
-/* Parses a rate_limits value into limit/period (0 where not given). */
+/*
+ * Parses a rate_limits value into limit/period (0 where not given), and
+ * *off (the value "off": nothing is limited).
+ */
 static const char *
 rl_parse(const char *spec, unsigned limit[AUTH_RL_ID__MAX],
-    unsigned period[AUTH_RL_ID__MAX])
+    unsigned period[AUTH_RL_ID__MAX], bool *off)
 {
 	char		 name[AUTH_RL_NAME_MAX + 1];
 	const char	*p = spec;
@@ -233,9 +237,14 @@ rl_parse(const char *spec, unsigned limit[AUTH_RL_ID__MAX],
 
 	memset(limit, 0, sizeof(unsigned) * AUTH_RL_ID__MAX);
 	memset(period, 0, sizeof(unsigned) * AUTH_RL_ID__MAX);
+	*off = false;
 	p = skip_spaces(p);
 	if (*p == '\0')
 		return NULL;
+	if (strncmp(p, "off", 3) == 0 && *skip_spaces(p + 3) == '\0') {
+		*off = true;
+		return NULL;
+	}
 	for (;;) {
 		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
 		if (n == 0)
@@ -274,8 +283,9 @@ const char *
 auth_rl_overrides_check(const char *spec)
 {
 	unsigned	limit[AUTH_RL_ID__MAX], period[AUTH_RL_ID__MAX];
+	bool		off;
 
-	return rl_parse(spec, limit, period);
+	return rl_parse(spec, limit, period, &off);
 }
 
 void
@@ -308,7 +318,8 @@ auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen)
 	const char	*why;
 	size_t		 i;
 
-	if ((why = rl_parse(cfg->rate_limits, rl.limit, rl.period)) != NULL) {
+	if ((why = rl_parse(cfg->rate_limits, rl.limit, rl.period, &rl.off))
+	    != NULL) {
 		snprintf(err, errlen, "rate_limits %s", why);
 		return -1;
 	}
@@ -641,6 +652,12 @@ auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
 	unsigned	 limit, period;
 	int64_t		 T, tau;
 
+	if (rl.off) {
+		/* No rule: allowed, and no name, so no RateLimit headers. */
+		memset(v, 0, sizeof(*v));
+		v->allowed = true;
+		return AUTH_OK;
+	}
 	auth_rl_effective(r, &limit, &period);
 	T = ((int64_t)period * 1000000 + limit - 1) / limit;
 	tau = T * limit;
@@ -676,6 +693,12 @@ auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
 	if (reply != NULL)
 		freeReplyObject(reply);
 	return AUTH_OK;
+}
+
+bool
+auth_rl_off(void)
+{
+	return rl.off;
 }
 
 bool
@@ -731,6 +754,8 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 
 	*retry_after = 0;
 	*known = false;
+	if (rl.off)
+		return AUTH_OK;
 	has_ip = bf_keys(account, len, ip, fkey, okey);
 	args[0] = fkey;
 	args[1] = okey;
@@ -779,6 +804,8 @@ auth_rl_login_failed(const char *account, size_t len, const char *ip)
 	int64_t		 now, delay;
 	bool		 locked;
 
+	if (rl.off)
+		return false;
 	bf_keys(account, len, ip, fkey, okey);
 	snprintf(thr, sizeof(thr), "%u", rl.threshold);
 	snprintf(cap, sizeof(cap), "%llu", (unsigned long long)rl.lockout_max *
@@ -817,6 +844,8 @@ auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
 	int64_t		 now = mono_us();
 	bool		 has_ip;
 
+	if (rl.off)
+		return;
 	has_ip = bf_keys(account, len, ip, fkey, okey);
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_RL_KNOWN_IP_TTL);
 	args[0] = fkey;

@@ -81,8 +81,10 @@ struct auth_rl_verdict {
 /*
  * Validates a `rate_limits` value: "name=limit/period" entries separated
  * by commas, spaces allowed around them, every name known and given once;
- * "" means no overrides. Returns NULL, or a static one-line reason that
- * never contains the value.
+ * "" means no overrides, and "off" means no limits at all (no rule, no
+ * login delay, no Redis call: for measuring the limiter, never for a
+ * deployment). Returns NULL, or a static one-line reason that never
+ * contains the value.
  */
 const char *auth_rl_overrides_check(const char *spec);
 
@@ -104,6 +106,9 @@ void	auth_rl_effective(const struct auth_rl_rule *r, unsigned *limit,
  */
 enum auth_err auth_rl_check(const struct auth_rl_rule *r, const char *subject,
 	    size_t len, struct auth_rl_verdict *v);
+
+/* True when `rate_limits = off`: every check allows, nothing is counted. */
+bool	auth_rl_off(void);
 
 /* True while limits are kept in process because Redis failed. */
 bool	auth_rl_degraded(void);

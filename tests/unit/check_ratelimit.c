@@ -489,6 +489,12 @@ static const char *const bad_overrides[] = {
 	"login_ip=5/60, login_ip=6/60",
 	"login=5/60",
 	"login_ip_and_a_name_that_is_far_too_long=5/60",
+	"OFF",
+	"offf",
+	"off,",
+	"off, login_ip=5/60",
+	"login_ip=5/60, off",
+	"of f",
 };
 
 START_TEST(test_bad_override)
@@ -523,6 +529,8 @@ START_TEST(test_good_overrides)
 	ck_assert_ptr_null(auth_rl_overrides_check("login_ip=1/1"));
 	ck_assert_ptr_null(auth_rl_overrides_check(
 	    " login_ip = 1000000 / 86400 ,\tlogout_ip=1/1 "));
+	ck_assert_ptr_null(auth_rl_overrides_check("off"));
+	ck_assert_ptr_null(auth_rl_overrides_check(" off\t"));
 }
 END_TEST
 
@@ -611,6 +619,48 @@ lockout_sequence(void)
 	ck_assert_int_eq(bf_gate("other@example.com", "203.0.113.5", &ra),
 	    AUTH_OK);
 }
+
+/*
+ * rate_limits = off: every check allows without a rule name (so no
+ * RateLimit headers), no login is delayed, and Redis is not touched.
+ */
+START_TEST(test_off)
+{
+	struct auth_rl_verdict	 v;
+	struct auth_resp	 rs;
+	redisReply		*keys;
+	unsigned		 ra;
+	int			 i;
+
+	rl_setup("off");
+	ck_assert(auth_rl_off());
+	for (i = 0; i < 50; i++) {
+		v = check_str(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.40");
+		ck_assert(v.allowed);
+		ck_assert_ptr_null(v.name);
+		ck_assert_uint_eq(v.retry_after, 0);
+		ck_assert(!bf_fail("off@example.com", "192.0.2.40"));
+	}
+	ck_assert_int_eq(bf_gate("off@example.com", "192.0.2.41", &ra), AUTH_OK);
+	ck_assert_uint_eq(ra, 0);
+	auth_rl_login_succeeded("off@example.com", 15, "192.0.2.40");
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	ck_assert_uint_eq(rs.headers_len, 0);
+	auth_resp_free(&rs);
+	keys = spy_keys("authd:*");
+	ck_assert_uint_eq(keys->elements, 0);
+	freeReplyObject(keys);
+	ck_assert(!auth_rl_degraded());
+
+	/* Back on: the same subject is limited from its first request. */
+	rl_setup("");
+	ck_assert(!auth_rl_off());
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.40"));
+	ck_assert(!allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.40"));
+}
+END_TEST
 
 START_TEST(test_lockout_grows_capped)
 {
@@ -989,6 +1039,7 @@ ratelimit_suite(void)
 	tcase_add_loop_test(tc, test_bad_override, 0,
 	    sizeof(bad_overrides) / sizeof(bad_overrides[0]));
 	tcase_add_test(tc, test_good_overrides);
+	tcase_add_test(tc, test_off);
 	tcase_add_test(tc, test_headers);
 	suite_add_tcase(s, tc);
 
