@@ -34,6 +34,26 @@ local function sum(name)
   return total
 end
 
+-- Scenarios that expect more than one status (AUTH_BENCH_EXPECT, e.g.
+-- "401,429") count each answer with common.tally: per status as the
+-- globals st_<code>, reported on a second line "BENCHSTATUS 401=n 429=m";
+-- any other status is "bad".
+common.expect = {}
+for code in (os.getenv("AUTH_BENCH_EXPECT") or ""):gmatch("%d+") do
+  table.insert(common.expect, tonumber(code))
+end
+
+function common.tally(status)
+  for _, code in ipairs(common.expect) do
+    if status == code then
+      local name = "st_" .. code
+      _G[name] = (_G[name] or 0) + 1
+      return
+    end
+  end
+  bad = bad + 1
+end
+
 function common.done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -42,6 +62,13 @@ function common.done(summary, latency, requests)
     summary.requests, summary.duration, latency:percentile(50),
     latency:percentile(99), latency.max, e.status, e.connect, e.read,
     e.write, e.timeout, sum("bad"), sum("exhausted")))
+  if #common.expect > 0 then
+    local words = {}
+    for _, code in ipairs(common.expect) do
+      table.insert(words, string.format("%d=%d", code, sum("st_" .. code)))
+    end
+    io.write("BENCHSTATUS " .. table.concat(words, " ") .. "\n")
+  end
 end
 
 return common
