@@ -46,6 +46,7 @@ form_page(struct auth_resp *rs, int status, const struct auth_str *tok,
     const char *reason)
 {
 	char body[2048], esc[AUTH_TOKEN_LEN * 6 + 1], why[512];
+	enum auth_err e;
 	int n;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len) ||
@@ -65,9 +66,11 @@ form_page(struct auth_resp *rs, int status, const struct auth_str *tok,
 	    "<button type=\"submit\">Set my new password</button>"
 	    "</form>", why[0] ? "<p role=\"alert\">New password: " : "", why,
 	    why[0] ? ".</p>" : "", esc);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return AUTH_ERR_INTERNAL;
-	return page(rs, status, body);
+	e = n < 0 || (size_t)n >= sizeof(body) ? AUTH_ERR_INTERNAL :
+	    page(rs, status, body);
+	auth_wipe(body, sizeof(body));
+	auth_wipe(esc, sizeof(esc));
+	return e;
 }
 
 /* 422 naming each missing field. */

@@ -34,6 +34,7 @@ static enum auth_err
 confirm_page(struct auth_resp *rs, const struct auth_str *tok)
 {
 	char body[1024], esc[AUTH_TOKEN_LEN * 6 + 1];
+	enum auth_err e;
 	int n;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len) ||
@@ -45,9 +46,11 @@ confirm_page(struct auth_resp *rs, const struct auth_str *tok)
 	    "<input type=\"hidden\" name=\"token\" value=\"%s\">"
 	    "<button type=\"submit\">Verify my email address</button>"
 	    "</form>", esc);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return AUTH_ERR_INTERNAL;
-	return page(rs, 200, body);
+	e = n < 0 || (size_t)n >= sizeof(body) ? AUTH_ERR_INTERNAL :
+	    page(rs, 200, body);
+	auth_wipe(body, sizeof(body));
+	auth_wipe(esc, sizeof(esc));
+	return e;
 }
 
 static enum auth_err

@@ -419,6 +419,9 @@ write_response(FCGX_Request *fr, const struct auth_req *req,
 	FCGX_PutS("\r\n", fr->out);
 	if (body != NULL && body_len > 0)
 		FCGX_PutStr(body, (int)body_len, fr->out);
+	/* json-c keeps the text in the object and frees it unwiped. */
+	if (rs->json != NULL && body != NULL)
+		auth_wipe((char *)body, body_len);
 }
 
 static long long
@@ -553,6 +556,7 @@ done:
 	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
 	    monotonic_us() - t0, req.user_id);
 	json_object_put(x.errors);
+	auth_json_burn(req.json);
 	json_object_put(req.json);
 	if (req.body != NULL)
 		auth_wipe(req.body, req.body_len);

@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 
 #include <fcgiapp.h>
+#include <json-c/printbuf.h>
+
+#include "token.h"
 
 #define AUTH_JSON_DEPTH	16
 
@@ -221,6 +224,48 @@ json_numbers_finite(json_object *j, int depth)
 	}
 }
 
+/*
+ * The tokener decodes each string into its own buffer before copying it
+ * into the object; that buffer keeps the last, longest, strings. json-c
+ * 0.16 has no call that clears it, so this reaches into the struct that
+ * json_tokener.h still declares.
+ */
+static void
+tokener_free(struct json_tokener *tok)
+{
+	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+		auth_wipe(tok->pb->buf, (size_t)tok->pb->size);
+	json_tokener_free(tok);
+}
+
+void
+auth_json_burn(json_object *j)
+{
+	size_t	i, n;
+
+	switch (json_object_get_type(j)) {
+	case json_type_string:
+		/* The object's own buffer: writable, only its getter is const. */
+		auth_wipe((char *)json_object_get_string(j),
+		    (size_t)json_object_get_string_len(j));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(j, key, val) {
+			(void)key;
+			auth_json_burn(val);
+		}
+		break;
+	}
+	case json_type_array:
+		n = json_object_array_length(j);
+		for (i = 0; i < n; i++)
+			auth_json_burn(json_object_array_get_idx(j, i));
+		break;
+	default:
+		break;
+	}
+}
+
 json_object *
 auth_json_parse(const char *body, size_t len)
 {
@@ -242,11 +287,12 @@ auth_json_parse(const char *body, size_t len)
 	if (!json_object_is_type(j, json_type_object) ||
 	    !json_numbers_finite(j, 0))
 		goto bad;
-	json_tokener_free(tok);
+	tokener_free(tok);
 	return j;
 bad:
+	auth_json_burn(j);
 	json_object_put(j);
-	json_tokener_free(tok);
+	tokener_free(tok);
 	return NULL;
 }
 
@@ -356,23 +402,34 @@ auth_resp_init(struct auth_resp *rs)
 	rs->status = 500;
 }
 
+/* Frees the body, wiped first: it may carry tokens (a login's answer, a
+ * page with a one-time token in its form). */
+static void
+auth_resp_drop_body(struct auth_resp *rs)
+{
+	auth_json_burn(rs->json);
+	json_object_put(rs->json);
+	rs->json = NULL;
+	if (rs->raw != NULL)
+		auth_wipe(rs->raw, rs->raw_len);
+	free(rs->raw);
+	rs->raw = NULL;
+	rs->raw_len = 0;
+}
+
 void
 auth_resp_free(struct auth_resp *rs)
 {
 	if (rs == NULL)
 		return;
-	json_object_put(rs->json);
-	free(rs->raw);
-	auth_resp_init(rs);
+	auth_resp_drop_body(rs);
+	auth_resp_init(rs);		/* zeroes the extra headers too */
 }
 
 void
 auth_resp_json(struct auth_resp *rs, int status, json_object *j)
 {
-	json_object_put(rs->json);
-	free(rs->raw);
-	rs->raw = NULL;
-	rs->raw_len = 0;
+	auth_resp_drop_body(rs);
 	rs->json = j;
 	rs->status = status;
 	rs->content_type = "application/json";
@@ -410,9 +467,7 @@ auth_resp_html(struct auth_resp *rs, int status, const char *html, size_t len)
 		return -1;
 	memcpy(copy, html, len);
 	copy[len] = '\0';
-	json_object_put(rs->json);
-	rs->json = NULL;
-	free(rs->raw);
+	auth_resp_drop_body(rs);
 	rs->raw = copy;
 	rs->raw_len = len;
 	rs->status = status;
@@ -425,14 +480,17 @@ auth_resp_page(struct auth_resp *rs, int status, const char *title,
     const char *body)
 {
 	char html[4096];
-	int n;
+	int n, rc;
 
 	n = snprintf(html, sizeof(html), "<!DOCTYPE html>\n<html lang=\"en\">"
 	    "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width,initial-scale=1\"><title>%s</title>"
 	    "</head><body><main>%s</main></body></html>\n", title, body);
-	if (n < 0 || (size_t)n >= sizeof(html) ||
-	    auth_resp_html(rs, status, html, (size_t)n) != 0)
+	rc = n < 0 || (size_t)n >= sizeof(html) ? -1 :
+	    auth_resp_html(rs, status, html, (size_t)n);
+	/* A page's form may carry a one-time token. */
+	auth_wipe(html, sizeof(html));
+	if (rc != 0)
 		return AUTH_ERR_INTERNAL;
 	auth_resp_header(rs, "Content-Security-Policy", "default-src 'none'; "
 	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");

@@ -118,8 +118,18 @@ int	auth_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 int	auth_form_parse(const char *body, size_t len, char **buf,
 	    int (*fn)(void *arg, const char *k, size_t klen, const char *v,
 	    size_t vlen), void *arg);
-/* Parses a JSON object body; NULL if malformed or not an object. */
+/*
+ * Parses a JSON object body; NULL if malformed or not an object. The
+ * tokener's copies of the strings it decoded are wiped before it is freed.
+ */
 json_object *auth_json_parse(const char *body, size_t len);
+
+/*
+ * Zeroes the bytes of every string value in j, recursively (not the keys):
+ * call it before the last json_object_put of an object that held passwords
+ * or tokens, since json-c frees without clearing. NULL is allowed.
+ */
+void	auth_json_burn(json_object *j);
 
 /* Response helpers. */
 void	auth_resp_init(struct auth_resp *rs);

@@ -99,6 +99,40 @@ START_TEST(test_json_parse)
 }
 END_TEST
 
+/* Every string value, nested ones too, is zeroed in place; keys and
+ * other types are left alone. */
+START_TEST(test_json_burn)
+{
+	const char *in = "{\"password\":\"correct horse battery\","
+	    "\"n\":7,\"deep\":{\"list\":[\"tok-1\",{\"t\":\"tok-2\"},true]},"
+	    "\"empty\":\"\"}";
+	json_object *j, *deep, *list;
+	const char *pw, *t1, *t2;
+	size_t i;
+
+	j = auth_json_parse(in, strlen(in));
+	ck_assert_ptr_nonnull(j);
+	ck_assert(json_object_object_get_ex(j, "deep", &deep));
+	ck_assert(json_object_object_get_ex(deep, "list", &list));
+	pw = json_object_get_string(json_object_object_get(j, "password"));
+	t1 = json_object_get_string(json_object_array_get_idx(list, 0));
+	t2 = json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(list, 1), "t"));
+	ck_assert_str_eq(pw, "correct horse battery");
+	auth_json_burn(j);
+	for (i = 0; i < strlen("correct horse battery"); i++)
+		ck_assert_int_eq(pw[i], 0);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(t1[i], 0);
+		ck_assert_int_eq(t2[i], 0);
+	}
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(j, "n")), 7);
+	ck_assert(json_object_object_get_ex(j, "password", NULL));
+	json_object_put(j);
+	auth_json_burn(NULL);
+}
+END_TEST
+
 START_TEST(test_utf8)
 {
 	ck_assert(auth_utf8_valid("plain", 5));
@@ -314,6 +348,7 @@ http_suite(void)
 
 	tcase_add_test(tc, test_form_basic);
 	tcase_add_test(tc, test_json_parse);
+	tcase_add_test(tc, test_json_burn);
 	tcase_add_test(tc, test_cookie_bearer_query);
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
