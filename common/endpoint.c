@@ -262,9 +262,8 @@ read_fields(FCGX_Request *fr, struct exchange *x)
 		return AUTH_OK;
 
 	if (req->method == AUTH_GET || req->method == AUTH_HEAD) {
-		req->form_buf_len = strlen(req->query) + 2;
 		if (auth_form_parse(req->query, strlen(req->query),
-		    &req->form_buf, form_field, x) != 0)
+		    &req->form_buf, &req->form_buf_len, form_field, x) != 0)
 			return AUTH_ERR_MALFORMED_BODY;
 		return AUTH_OK;
 	}
@@ -282,11 +281,11 @@ read_fields(FCGX_Request *fr, struct exchange *x)
 		return AUTH_ERR_UNSUPPORTED_MEDIA_TYPE;
 	if ((req->body = malloc(n + 1)) == NULL)
 		return AUTH_ERR_INTERNAL;
+	req->body_len = n;	/* wiped at the end, even if the read falls short */
 	got = FCGX_GetStr(req->body, (int)n, fr->in);
 	if (got < 0 || (unsigned long)got != n)
 		return AUTH_ERR_MALFORMED_BODY;
 	req->body[n] = '\0';
-	req->body_len = n;
 	if (!auth_utf8_valid(req->body, req->body_len))
 		return AUTH_ERR_MALFORMED_BODY;
 	if (type == 1) {
@@ -296,9 +295,8 @@ read_fields(FCGX_Request *fr, struct exchange *x)
 		json_fields(x);
 	} else {
 		req->form = true;
-		req->form_buf_len = req->body_len + 2;
 		if (auth_form_parse(req->body, req->body_len, &req->form_buf,
-		    form_field, x) != 0)
+		    &req->form_buf_len, form_field, x) != 0)
 			return AUTH_ERR_MALFORMED_BODY;
 	}
 	return x->malformed ? AUTH_ERR_MALFORMED_BODY : AUTH_OK;

@@ -99,7 +99,8 @@ auth_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	for (p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return -1;
-		if (v > (max - (unsigned long)(*p - '0')) / 10)
+		if ((unsigned long)(*p - '0') > max ||
+		    v > (max - (unsigned long)(*p - '0')) / 10)
 			return -1;
 		v = v * 10 + (unsigned long)(*p - '0');
 	}
@@ -146,16 +147,23 @@ form_decode(const char *src, size_t len, char *dst)
 }
 
 int
-auth_form_parse(const char *body, size_t len, char **bufp,
+auth_form_parse(const char *body, size_t len, char **bufp, size_t *bufszp,
     int (*fn)(void *, const char *, size_t, const char *, size_t), void *arg)
 {
 	char *buf = NULL;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, bufsz;
 	int rc = -1;
 
 	*bufp = NULL;
-	/* Every decoded pair fits in its encoded size plus two NULs. */
-	if ((buf = malloc(len + 2)) == NULL)
+	*bufszp = 0;
+	/*
+	 * A pair decodes to at most its encoded size plus two NULs, and there
+	 * are at most (len + 1) / 2 non-empty pairs: "k&k&k" needs 2 * len + 1.
+	 */
+	if (len > (SIZE_MAX - 2) / 2)
+		return -1;
+	bufsz = 2 * len + 2;
+	if ((buf = malloc(bufsz)) == NULL)
 		goto out;
 	while (i < len) {
 		const char *pair = body + i, *amp, *eq;
@@ -186,10 +194,14 @@ auth_form_parse(const char *body, size_t len, char **bufp,
 	}
 	rc = 0;
 out:
-	if (rc == 0)
+	if (rc == 0) {
 		*bufp = buf;
-	else
+		*bufszp = bufsz;
+	} else if (buf != NULL) {
+		/* The pairs decoded so far may hold a password. */
+		auth_wipe(buf, bufsz);
 		free(buf);
+	}
 	return rc;
 }
 
@@ -226,15 +238,21 @@ json_numbers_finite(json_object *j, int depth)
 
 /*
  * The tokener decodes each string into its own buffer before copying it
- * into the object; that buffer keeps the last, longest, strings. json-c
- * 0.16 has no call that clears it, so this reaches into the struct that
+ * into the object; that buffer keeps the last, longest, strings, and after
+ * an error its stack holds the objects it was building. json-c 0.16 has no
+ * call that clears them, so this reaches into the struct that
  * json_tokener.h still declares.
  */
 static void
 tokener_free(struct json_tokener *tok)
 {
+	int i;
+
 	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
 		auth_wipe(tok->pb->buf, (size_t)tok->pb->size);
+	/* A body cut short leaves half-built objects for the tokener to free. */
+	for (i = 0; i <= tok->depth && i < tok->max_depth; i++)
+		auth_json_burn(tok->stack[i].current);
 	json_tokener_free(tok);
 }
 
@@ -325,12 +343,15 @@ auth_req_query(const struct auth_req *r, const char *name, char *buf,
 {
 	struct query_find q = { name, buf, bufsz, -1 };
 	char *tmp = NULL;
+	size_t tmpsz;
 
 	if (r->query == NULL || bufsz == 0)
 		return -1;
-	if (auth_form_parse(r->query, strlen(r->query), &tmp, query_match,
-	    &q) != 0)
+	if (auth_form_parse(r->query, strlen(r->query), &tmp, &tmpsz,
+	    query_match, &q) != 0)
 		q.found = -1;
+	if (tmp != NULL)
+		auth_wipe(tmp, tmpsz);
 	free(tmp);
 	return q.found;
 }

@@ -112,12 +112,13 @@ bool	auth_utf8_valid(const char *s, size_t len);
 int	auth_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 /*
  * Decodes application/x-www-form-urlencoded body into NUL-separated
- * name/value pairs in *buf (owned by caller); calls fn for each pair.
- * Returns 0, or -1 if malformed (bad %-escape, NUL, invalid UTF-8).
+ * name/value pairs in *buf, of *bufsz bytes (owned by the caller, who wipes
+ * and frees it); calls fn for each pair. Returns 0, or -1 if malformed (bad
+ * %-escape, NUL, invalid UTF-8; *buf is then NULL).
  */
 int	auth_form_parse(const char *body, size_t len, char **buf,
-	    int (*fn)(void *arg, const char *k, size_t klen, const char *v,
-	    size_t vlen), void *arg);
+	    size_t *bufsz, int (*fn)(void *arg, const char *k, size_t klen,
+	    const char *v, size_t vlen), void *arg);
 /*
  * Parses a JSON object body; NULL if malformed or not an object. The
  * tokener's copies of the strings it decoded are wiped before it is freed.

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy, *buf = NULL;
 	json_object *j;
 	unsigned long v;
-	size_t n = 0;
+	size_t n = 0, bufsz = 0;
 
 	if (size < 1)
 		return 0;
@@ -40,8 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy[size - 1] = '\0';
 	switch (data[0] % 4) {
 	case 0:
-		if (auth_form_parse(copy, size - 1, &buf, sink, &n) == 0 &&
-		    buf == NULL)
+		if (auth_form_parse(copy, size - 1, &buf, &bufsz, sink, &n) == 0 &&
+		    (buf == NULL || bufsz < size + 1))
 			abort();
 		free(buf);
 		break;
