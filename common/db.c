@@ -12,7 +12,13 @@
 
 static char	 db_conninfo[DB_CONNINFO_MAX];
 static PGconn	*db_conn;
-static bool	 db_unique;
+/*
+ * Between a BEGIN that succeeded and its COMMIT or ROLLBACK. If the
+ * connection is lost meanwhile, the transaction is gone with it: statements
+ * must not run on a new connection (each would commit by itself), and the
+ * COMMIT must not report success.
+ */
+static bool	 db_in_tx;
 
 void
 auth_db_init(const char *conninfo)
@@ -156,12 +162,6 @@ auth_db_conn(void)
 	return db_conn;
 }
 
-bool
-auth_db_last_unique_violation(void)
-{
-	return db_unique;
-}
-
 /* True if the error in r (or on the connection) means the link is gone. */
 static bool
 db_conn_lost(const PGresult *r)
@@ -187,7 +187,12 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 	enum auth_err	 rc = AUTH_ERR_INTERNAL;
 
 	*res = NULL;
-	db_unique = false;
+	if (db_in_tx && (db_conn == NULL || PQstatus(db_conn) !=
+	    CONNECTION_OK)) {
+		auth_db_reset();
+		rc = AUTH_ERR_UNAVAILABLE;
+		goto out;
+	}
 	if (auth_db_conn() == NULL) {
 		rc = AUTH_ERR_UNAVAILABLE;
 		goto out;
@@ -210,10 +215,8 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 		goto out;
 	}
 	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	if (state != NULL && strcmp(state, "23505") == 0) {
-		db_unique = true;
+	if (state != NULL && strcmp(state, "23505") == 0)
 		goto out;
-	}
 	constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
 	auth_log_error(NULL, "db: %s failed: SQLSTATE %s%s%s", name,
 	    state != NULL ? state : "none",
@@ -266,6 +269,7 @@ auth_db_begin(void)
 	enum auth_err	rc = AUTH_ERR_UNAVAILABLE;
 	int		attempt;
 
+	db_in_tx = false;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (auth_db_conn() == NULL)
 			return AUTH_ERR_UNAVAILABLE;
@@ -276,6 +280,7 @@ auth_db_begin(void)
 			continue;
 		}
 		rc = db_command("BEGIN", "BEGIN");
+		db_in_tx = rc == AUTH_OK;
 		if (rc != AUTH_ERR_UNAVAILABLE)
 			return rc;
 	}
@@ -287,9 +292,16 @@ enum auth_err
 auth_db_commit(void)
 {
 	enum auth_err rc;
+	bool in_tx = db_in_tx;
 
-	if (db_conn == NULL)
+	db_in_tx = false;
+	/* The connection the transaction ran on is gone, or never began one. */
+	if (db_conn == NULL || !in_tx ||
+	    PQtransactionStatus(db_conn) == PQTRANS_IDLE) {
+		auth_log_error(NULL, "db: COMMIT without its transaction");
+		auth_db_rollback();
 		return AUTH_ERR_UNAVAILABLE;
+	}
 	rc = db_command("COMMIT", "COMMIT");
 	if (rc == AUTH_ERR_INTERNAL)
 		auth_db_rollback();
@@ -299,6 +311,7 @@ auth_db_commit(void)
 void
 auth_db_rollback(void)
 {
+	db_in_tx = false;
 	if (db_conn == NULL)
 		return;
 	if (PQstatus(db_conn) != CONNECTION_OK) {

@@ -31,8 +31,10 @@ void	auth_db_close(void);
  * NULL; lengths ignored for text, used for binary params flagged in
  * formats). On success *res holds the result (the caller PQclear()s it).
  * Returns AUTH_OK, AUTH_ERR_UNAVAILABLE if the connection is lost (it is
- * then reset), or AUTH_ERR_INTERNAL for any other failure (logged, without
- * parameters). *unique_violation (may be NULL) is set on SQLSTATE 23505.
+ * then reset, and inside a transaction every further statement and the
+ * COMMIT fail the same way until the ROLLBACK), or AUTH_ERR_INTERNAL for any
+ * other failure (logged, without parameters; a unique violation, SQLSTATE
+ * 23505, is not logged).
  */
 enum auth_err auth_db_exec(const char *name, int nparams,
 	    const char *const *values, const int *lengths, const int *formats,
@@ -42,8 +44,5 @@ enum auth_err auth_db_exec(const char *name, int nparams,
 enum auth_err auth_db_begin(void);
 enum auth_err auth_db_commit(void);
 void	auth_db_rollback(void);
-
-/* True if the last failed exec was a unique violation (SQLSTATE 23505). */
-bool	auth_db_last_unique_violation(void);
 
 #endif
