@@ -133,6 +133,7 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 	*weak = NULL;
 	memset(hash, 0, sizeof(hash));
 	memset(token, 0, sizeof(token));
+	memset(&existing, 0, sizeof(existing));
 	if (email_copy(email_in, email_len, email) != 0) {
 		e = AUTH_ERR_VALIDATION;
 		goto out;
@@ -183,13 +184,15 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		    TEMPLATE_EXISTS, payload, (size_t)plen)) != AUTH_OK)
 			goto out;
 		audit(existing.id, "signup_existing_email", cl, NULL);
-		auth_wipe(&existing, sizeof(existing));
 	}
 	e = auth_db_commit();
 	in_tx = false;
 out:
 	if (in_tx)
 		auth_db_rollback();
+	/* The caller gets the account, not its password hash. */
+	auth_wipe(u->password_hash, sizeof(u->password_hash));
+	auth_wipe(&existing, sizeof(existing));
 	auth_wipe(payload, sizeof(payload));
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(token, sizeof(token));
@@ -359,13 +362,12 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		goto out;
 	if ((e = issue_refresh(ctx, sid, out)) != AUTH_OK)
 		goto out;
-	audit(u.id, "login_succeeded", cl, NULL);
-	if ((e = auth_db_commit()) != AUTH_OK) {
-		in_tx = false;
+	/* Signed first: a signing failure must not leave a live session. */
+	if ((e = issue_access(ctx, &u, sid, out)) != AUTH_OK)
 		goto out;
-	}
+	audit(u.id, "login_succeeded", cl, NULL);
+	e = auth_db_commit();
 	in_tx = false;
-	e = issue_access(ctx, &u, sid, out);
 out:
 	if (in_tx)
 		auth_db_rollback();
@@ -436,12 +438,11 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 		goto out;
 	if ((e = auth_store_user_by_id(row.user_id, &u)) != AUTH_OK)
 		goto out;
-	if ((e = auth_db_commit()) != AUTH_OK) {
-		in_tx = false;
+	/* Signed first: a signing failure must not burn the old token. */
+	if ((e = issue_access(ctx, &u, row.session_id, out)) != AUTH_OK)
 		goto out;
-	}
+	e = auth_db_commit();
 	in_tx = false;
-	e = issue_access(ctx, &u, row.session_id, out);
 out:
 	if (in_tx)
 		auth_db_rollback();
