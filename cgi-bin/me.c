@@ -3,6 +3,7 @@
 
 #include "endpoint.h"
 #include "store.h"
+#include "token.h"
 
 static enum auth_err
 me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
@@ -13,13 +14,12 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	size_t i;
 
 	(void)req;
-	e = auth_store_user_by_id(ctx->bearer.sub, &u);
-	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK && u.disabled)) {
-		/* A deleted or disabled account's tokens are dead. */
+	/* A deleted or disabled account's tokens are dead, and so are those
+	 * of a revoked session. */
+	e = auth_flow_bearer_user(ctx, &u);
+	if (e == AUTH_ERR_UNAUTHORIZED)
 		auth_resp_header(rs, "WWW-Authenticate",
 		    "Bearer realm=\"auth\", error=\"invalid_token\"");
-		return AUTH_ERR_UNAUTHORIZED;
-	}
 	if (e != AUTH_OK)
 		return e;
 	j = json_object_new_object();
@@ -33,6 +33,7 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	json_object_object_add(j, "created_at",
 	    json_object_new_string(u.created_at));
 	json_object_object_add(j, "roles", roles);
+	auth_wipe(&u, sizeof(u));
 	auth_resp_json(rs, 200, j);
 	return AUTH_OK;
 }

@@ -483,6 +483,11 @@ class LogoutAllTest(AccountCase):
         for p in pairs:
             self.assertProblem(refresh(p["refresh_token"]), 401,
                                "invalid_refresh_token")
+            # The access tokens of the revoked sessions are dead too.
+            r = self.bearer_req("GET", "/auth/me", p["access_token"])
+            self.assertProblem(r, 401, "unauthorized")
+            self.assertIn('error="invalid_token"',
+                          r.header("WWW-Authenticate") or "")
         self.assertEqual(sql_value(
             "SELECT count(*) FROM sessions WHERE user_id = :'u' AND "
             "revoked_at IS NULL;", u=self.user.id), "0")
