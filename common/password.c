@@ -170,14 +170,20 @@ auth_pw_verify(const char *pw, size_t len, const char *stored,
 	slen = strnlen(stored, AUTH_PW_HASH_MAX);
 	if (slen == AUTH_PW_HASH_MAX)
 		return -1;
-	/* "*..." and "!..." mark locked or unusable accounts: never a match. */
-	if (slen == 0 || stored[0] == '*' || stored[0] == '!')
-		return 0;
+	/*
+	 * "*..." and "!..." mark locked or unusable accounts: never a match.
+	 * Nor is an over-long, NUL-carrying password, or one too long for a
+	 * legacy scheme: nothing we ever hashed. Either way one hash is spent,
+	 * so that the answer takes as long as a wrong password's (a fixed
+	 * phrase: the dummy hash is yescrypt and takes it).
+	 */
 	yescrypt = pw_yescrypt_prefix(stored) != 0;
-	/* Over-long, NUL-carrying, or too long for a legacy scheme: nothing
-	 * we ever hashed, so a mismatch rather than an error. */
-	if (pw_phrase(pw, len, yescrypt, phrase) == -1)
+	if (slen == 0 || stored[0] == '*' || stored[0] == '!' ||
+	    pw_phrase(pw, len, yescrypt, phrase) == -1) {
+		auth_wipe(phrase, sizeof(phrase));
+		auth_pw_burn("x", 1);
 		return 0;
+	}
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		goto out;
 	h = crypt_rn(phrase, stored, cd, sizeof(*cd));

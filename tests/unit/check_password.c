@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "password.h"
 
@@ -191,6 +192,41 @@ START_TEST(test_burn)
 }
 END_TEST
 
+static double
+secs_of_verify(const char *pw, size_t len, const char *stored)
+{
+	struct timespec	a, b;
+	bool		rehash;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(auth_pw_verify(pw, len, stored, COST, &rehash), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/*
+ * A locked account's hash ("*", "!...") and a password no scheme takes
+ * spend a hash like a wrong password: the time of a login must not tell
+ * that the account exists. The margin is wide: a hash here is tens of
+ * milliseconds, an early return microseconds.
+ */
+START_TEST(test_mismatch_costs_a_hash)
+{
+	char	h[AUTH_PW_HASH_MAX];
+	double	wrong, t;
+
+	ck_assert_int_eq(auth_pw_init(COST), 0);
+	ck_assert_int_eq(auth_pw_hash("right password", 14, COST, h), AUTH_OK);
+	wrong = secs_of_verify("wrong password", 14, h);
+	t = secs_of_verify("wrong password", 14, "*");
+	ck_assert_msg(t > wrong / 4, "'*': %.4f s against %.4f s", t, wrong);
+	t = secs_of_verify("wrong password", 14, "!$y$j9T$abc$def");
+	ck_assert_msg(t > wrong / 4, "'!': %.4f s against %.4f s", t, wrong);
+	t = secs_of_verify("wrong\0password", 14, h);
+	ck_assert_msg(t > wrong / 4, "NUL: %.4f s against %.4f s", t, wrong);
+}
+END_TEST
+
 START_TEST(test_bad_cost)
 {
 	char	h[AUTH_PW_HASH_MAX];
@@ -269,6 +305,7 @@ password_suite(void)
 	tcase_add_test(lim, test_long_password_not_truncated);
 	tcase_add_test(lim, test_prehash_domain_separated);
 	tcase_add_test(lim, test_embedded_nul);
+	tcase_add_test(lim, test_mismatch_costs_a_hash);
 	tcase_add_test(lim, test_bad_cost);
 	tcase_add_test(lim, test_policy_no_dict);
 	suite_add_tcase(s, tc);
