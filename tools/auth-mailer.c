@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "http.h"
 #include "log.h"
 #include "mail.h"
 #include "seal.h"
@@ -323,7 +324,6 @@ deliver(const struct mailer *mr, const struct auth_outbox_msg *m, char *err,
 	struct auth_mail_template	*t = NULL;
 	struct auth_mail_var		 vars[AUTH_MAIL_VARS_MAX];
 	struct auth_mail_head		 h;
-	struct json_tokener		*tok = NULL;
 	json_object			*obj = NULL;
 	unsigned char			 rnd[16];
 	char				 aad[AUTH_EMAIL_MAX + 80], unique[33];
@@ -340,13 +340,12 @@ deliver(const struct mailer *mr, const struct auth_outbox_msg *m, char *err,
 		    "outbox_key_file");
 		goto out;
 	}
-	if (ptlen > MAILER_PAYLOAD_MAX || (tok = json_tokener_new()) == NULL) {
+	if (ptlen > MAILER_PAYLOAD_MAX) {
 		snprintf(err, errlen, "payload too large");
 		goto out;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, pt, (int)ptlen);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
+	/* The parser that wipes its copies: the payload holds a link. */
+	if ((obj = auth_json_parse(pt, ptlen)) == NULL ||
 	    (nvars = payload_vars(obj, vars, AUTH_MAIL_VARS_MAX)) < 0) {
 		snprintf(err, errlen, "payload is not a JSON object of strings");
 		goto out;
@@ -379,9 +378,8 @@ out:
 		auth_wipe(msg, msglen);
 		free(msg);
 	}
+	auth_json_burn(obj);
 	json_object_put(obj);
-	if (tok != NULL)
-		json_tokener_free(tok);
 	if (pt != NULL) {
 		auth_wipe(pt, ptlen);
 		free(pt);

@@ -21,6 +21,7 @@
 
 #include "authctl_user.h"
 #include "config.h"
+#include "http.h"
 #include "jwt.h"
 #include "keys.h"
 #include "seal.h"
@@ -856,7 +857,7 @@ outbox_link(PGconn *conn, const struct auth_config *cfg, const char *email,
 	unsigned char	 key[AUTH_SEAL_KEY_LEN];
 	char		 err[512], *aad = NULL, *pt = NULL;
 	const char	*vals[2] = { email, template };
-	const char	*rcpt, *tmpl, *link;
+	const char	*rcpt, *tmpl;
 	json_object	*obj = NULL, *jlink;
 	PGresult	*r = NULL;
 	size_t		 ptlen = 0, aadlen;
@@ -902,20 +903,19 @@ outbox_link(PGconn *conn, const struct auth_config *cfg, const char *email,
 		    email, cfg->outbox_key_file);
 		goto out;
 	}
-	obj = json_tokener_parse(pt);
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	obj = auth_json_parse(pt, ptlen);
+	if (obj == NULL ||
 	    !json_object_object_get_ex(obj, "link", &jlink) ||
 	    !json_object_is_type(jlink, json_type_string)) {
 		fail("the newest message for %s (template %.*s) has no link",
 		    email, PQgetlength(r, 0, 1), tmpl);
 		goto out;
 	}
-	link = json_object_get_string(jlink);
-	printf("%s\n", link);
+	printf("%s\n", json_object_get_string(jlink));
 	fflush(stdout);
-	auth_wipe((void *)link, (size_t)json_object_get_string_len(jlink));
 	rc = 0;
 out:
+	auth_json_burn(obj);
 	json_object_put(obj);
 	if (pt != NULL) {
 		auth_wipe(pt, ptlen);

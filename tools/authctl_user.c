@@ -130,6 +130,8 @@ read_password(char *buf, size_t bufsz)
 	size_t len = 0;
 	int c;
 
+	/* No stdio buffer: it would keep a copy nobody wipes. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	if (tty) {
 		fputs("New password: ", stderr);
 		if (tcgetattr(STDIN_FILENO, &old) == 0) {
@@ -200,6 +202,7 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 	int rc = 1;
 
 	memset(hash, 0, sizeof(hash));
+	memset(&u, 0, sizeof(u));
 	if (new_password_hash(cfg, email, hash) == -1)
 		goto out;
 	if ((e = auth_db_begin()) != AUTH_OK)
@@ -229,6 +232,7 @@ fail:
 	fail("create %s: %s", email, err_text(e));
 out:
 	auth_wipe(hash, sizeof(hash));
+	auth_wipe(&u, sizeof(u));
 	return rc;
 }
 
@@ -548,6 +552,7 @@ import_record(unsigned long lineno, char **f, int n,
 		fprintf(stderr, "authctl: line %lu: %s exists; skipped\n",
 		    lineno, email);
 		st->existing++;
+		auth_wipe(&u, sizeof(u));
 		return AUTH_OK;
 	}
 	auth_flow_audit(u.id, "signup", &operator_client,
@@ -781,6 +786,7 @@ cmd_audit(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	auth_wipe(&u, sizeof(u));
 	auth_db_close();
 	return rc;
 usage:
