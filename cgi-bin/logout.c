@@ -3,7 +3,7 @@
 #include "token.h"
 
 static const struct auth_field_spec fields[] = {
-	{ "refresh_token", false, 512, NULL },
+	{ "refresh_token", false, AUTH_REFRESH_TOKEN_MAX, NULL },
 	{ NULL, false, 0, NULL }
 };
 
@@ -11,7 +11,7 @@ static enum auth_err
 logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
 	struct auth_client cl = auth_req_client(req);
-	char buf[AUTH_TOKEN_LEN + 2];
+	char buf[AUTH_REFRESH_TOKEN_MAX + 1];
 	const char *tok;
 	long len;
 	enum auth_err e;

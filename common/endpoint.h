@@ -78,6 +78,8 @@ void	auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
 long	auth_req_refresh_token(const struct auth_req *req, char *buf,
 	    size_t bufsz, const char **tok);
 #define AUTH_REFRESH_COOKIE	"refresh_token"
+/* Longest refresh_token accepted, from the body or the cookie. */
+#define AUTH_REFRESH_TOKEN_MAX	512
 
 /* Sets a 422 naming field as required; returns AUTH_ERR_VALIDATION. */
 enum auth_err auth_resp_missing(struct auth_resp *rs, const char *field);

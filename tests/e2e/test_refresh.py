@@ -162,6 +162,21 @@ class RefreshTest(E2ETestCase):
                                         {"refresh_token": 42}),
                               ["refresh_token"])
 
+    def test_refresh_token_cookie(self):
+        # No body: the refresh_token cookie carries the token.
+        r = self.req("POST", "/auth/refresh",
+                     headers={"Cookie": "theme=dark; refresh_token=" + self.r1})
+        self.assertTokenPair(r, full=False)
+        # A cookie longer than a token of ours is an unknown token (401),
+        # not a missing one (422).
+        for junk in ("A" * 100, "A" * 512):
+            r = self.req("POST", "/auth/refresh",
+                         headers={"Cookie": "refresh_token=" + junk})
+            self.assertRefreshRejected(r)
+        r = self.req("POST", "/auth/refresh",
+                     headers={"Cookie": "refresh_token=" + "A" * 513})
+        self.assertValidation(r, ["refresh_token"])
+
     def test_form_encoded_refresh(self):
         r = self.req("POST", "/auth/refresh",
                      form={"refresh_token": self.r1})
