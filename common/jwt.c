@@ -236,7 +236,7 @@ enum auth_err
 auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
     long long now, struct auth_jwt_claims *c, char **out)
 {
-	json_object	*pl = NULL, *roles = NULL;
+	json_object	*pl = NULL, *roles = NULL, *role;
 	unsigned char	 jti[16], sig[AUTH_JWS_SIG_MAX];
 	char		 header[160], hb64[256];
 	const char	*kid, *payload;
@@ -283,10 +283,14 @@ auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
 		goto out;
 	if (!jadd(pl, "roles", roles))
 		goto out;
-	for (i = 0; i < c->nroles; i++)
-		if (json_object_array_add(roles,
-		    json_object_new_string(c->roles[i])) != 0)
+	for (i = 0; i < c->nroles; i++) {
+		if ((role = json_object_new_string(c->roles[i])) == NULL)
 			goto out;
+		if (json_object_array_add(roles, role) != 0) {
+			json_object_put(role);
+			goto out;
+		}
+	}
 	if (c->sid[0] != '\0' &&
 	    !jadd(pl, "sid", json_object_new_string(c->sid)))
 		goto out;
