@@ -73,11 +73,8 @@ auth_flow_password_forgot(const struct auth_ctx *ctx,
 	memset(token, 0, sizeof(token));
 	memset(payload, 0, sizeof(payload));
 	memset(th, 0, sizeof(th));
-	auth_email_trim(&email_in, &email_len);
-	if (email_len == 0 || email_len > AUTH_EMAIL_MAX)
+	if (auth_email_copy(email_in, email_len, email) != 0)
 		return AUTH_OK;
-	memcpy(email, email_in, email_len);
-	email[email_len] = '\0';
 	e = auth_store_user_by_email(email, &u);
 	if (e != AUTH_OK && e != AUTH_ERR_NOT_FOUND)
 		goto out;

@@ -41,26 +41,15 @@ auth_email_trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* Copies a trimmed address into out; -1 if it does not fit. */
-static int
-email_copy(const char *s, size_t len, char out[AUTH_EMAIL_MAX + 1])
+int
+auth_email_copy(const char *s, size_t len, char out[AUTH_EMAIL_MAX + 1])
 {
 	auth_email_trim(&s, &len);
-	if (len == 0 || len > AUTH_EMAIL_MAX)
+	if (len == 0 || len > AUTH_EMAIL_MAX || memchr(s, '\0', len) != NULL)
 		return -1;
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return 0;
-}
-
-/* Audit failures are logged and never fail the flow that wrote them. */
-static void
-audit(const char *user_id, const char *event, const struct auth_client *cl,
-    const char *detail)
-{
-	if (auth_store_audit(user_id, event, cl, detail) != AUTH_OK)
-		auth_log_error(cl ? cl->request_id : NULL,
-		    "audit event %s not written", event);
 }
 
 /*
@@ -134,7 +123,7 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 	memset(hash, 0, sizeof(hash));
 	memset(token, 0, sizeof(token));
 	memset(&existing, 0, sizeof(existing));
-	if (email_copy(email_in, email_len, email) != 0) {
+	if (auth_email_copy(email_in, email_len, email) != 0) {
 		e = AUTH_ERR_VALIDATION;
 		goto out;
 	}
@@ -165,7 +154,7 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		if ((e = auth_flow_queue_mail(ctx, u->email, TEMPLATE_VERIFY,
 		    payload, (size_t)plen)) != AUTH_OK)
 			goto out;
-		audit(u->id, "signup", cl, NULL);
+		auth_flow_audit(u->id, "signup", cl, NULL);
 	} else {
 		if (ctx->cfg->signup_existing == AUTH_SIGNUP_REVEAL) {
 			e = AUTH_ERR_EMAIL_TAKEN;
@@ -183,7 +172,7 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		if ((e = auth_flow_queue_mail(ctx, existing.email,
 		    TEMPLATE_EXISTS, payload, (size_t)plen)) != AUTH_OK)
 			goto out;
-		audit(existing.id, "signup_existing_email", cl, NULL);
+		auth_flow_audit(existing.id, "signup_existing_email", cl, NULL);
 	}
 	e = auth_db_commit();
 	in_tx = false;
@@ -223,7 +212,7 @@ auth_flow_verify_email(const struct auth_ctx *ctx,
 		goto out;
 	if ((e = auth_store_user_mark_verified(user_id)) != AUTH_OK)
 		goto out;
-	audit(user_id, "email_verified", cl, NULL);
+	auth_flow_audit(user_id, "email_verified", cl, NULL);
 	e = auth_db_commit();
 	in_tx = false;
 out:
@@ -291,7 +280,7 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	memset(out, 0, sizeof(*out));
 	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
-	if (email_copy(email_in, email_len, email) != 0) {
+	if (auth_email_copy(email_in, email_len, email) != 0) {
 		auth_pw_burn(pw, pw_len);
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
@@ -333,16 +322,16 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		goto out;
 	}
 	if (ok == 0) {
-		audit(u.id, "login_failed", cl, "{\"reason\":\"password\"}");
+		auth_flow_audit(u.id, "login_failed", cl, "{\"reason\":\"password\"}");
 		if (auth_rl_login_failed(email, strlen(email), cl->ip))
-			audit(u.id, "login_lockout", cl, NULL);
+			auth_flow_audit(u.id, "login_lockout", cl, NULL);
 		e = AUTH_ERR_INVALID_CREDENTIALS;
 		goto out;
 	}
 	auth_rl_login_succeeded(email, strlen(email), cl->ip);
 	/* Account state is told only to someone who knows the password. */
 	if (u.disabled) {
-		audit(u.id, "login_failed", cl, "{\"reason\":\"disabled\"}");
+		auth_flow_audit(u.id, "login_failed", cl, "{\"reason\":\"disabled\"}");
 		e = AUTH_ERR_ACCOUNT_DISABLED;
 		goto out;
 	}
@@ -365,7 +354,7 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	/* Signed first: a signing failure must not leave a live session. */
 	if ((e = issue_access(ctx, &u, sid, out)) != AUTH_OK)
 		goto out;
-	audit(u.id, "login_succeeded", cl, NULL);
+	auth_flow_audit(u.id, "login_succeeded", cl, NULL);
 	e = auth_db_commit();
 	in_tx = false;
 out:
@@ -422,7 +411,7 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 		if ((e = auth_store_session_revoke(row.session_id,
 		    "refresh_token_reuse")) != AUTH_OK)
 			goto out;
-		audit(row.user_id, "refresh_token_reuse", cl, NULL);
+		auth_flow_audit(row.user_id, "refresh_token_reuse", cl, NULL);
 		reuse = true;
 		e = auth_db_commit();
 		in_tx = false;
@@ -475,6 +464,6 @@ auth_flow_logout(const struct auth_ctx *ctx, const struct auth_client *cl,
 		return e;
 	if ((e = auth_store_session_revoke(sid, "logout")) != AUTH_OK)
 		return e;
-	audit(uid, "logout", cl, NULL);
+	auth_flow_audit(uid, "logout", cl, NULL);
 	return AUTH_OK;
 }

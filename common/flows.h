@@ -41,6 +41,11 @@ void	auth_tokens_clear(struct auth_tokens *t);
 /* Trims ASCII whitespace at both ends of an email address. */
 void	auth_email_trim(const char **s, size_t *len);
 
+/* Copies the trimmed address into out; -1 if empty, too long or holding
+ * a NUL. */
+int	auth_email_copy(const char *s, size_t len,
+	    char out[AUTH_EMAIL_MAX + 1]);
+
 /*
  * Signs up email/pw. *created says whether a new account was made (u filled);
  * an existing address queues a notice to its owner instead (AUTH_OK,

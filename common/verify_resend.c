@@ -83,9 +83,7 @@ resend(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if ((e = auth_flow_queue_mail(ctx, u.email, TEMPLATE_VERIFY, payload,
 	    (size_t)plen)) != AUTH_OK)
 		goto out;
-	if (auth_store_audit(u.id, "verify_email_resent", cl, NULL) != AUTH_OK)
-		auth_log_error(cl ? cl->request_id : NULL,
-		    "audit event verify_email_resent not written");
+	auth_flow_audit(u.id, "verify_email_resent", cl, NULL);
 	e = auth_db_commit();
 	in_tx = false;
 out:
@@ -107,12 +105,8 @@ auth_flow_verify_resend(const struct auth_ctx *ctx,
 	enum auth_err	e;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	auth_email_trim(&email_in, &email_len);
-	if (email_len == 0 || email_len > AUTH_EMAIL_MAX ||
-	    memchr(email_in, '\0', email_len) != NULL)
+	if (auth_email_copy(email_in, email_len, email) != 0)
 		return AUTH_ERR_VALIDATION;
-	memcpy(email, email_in, email_len);
-	email[email_len] = '\0';
 	e = resend(ctx, cl, email);
 	resend_pad(&t0);
 	return e;
