@@ -8,9 +8,6 @@ logout_all(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	enum auth_err e;
 
 	e = auth_flow_logout_all(ctx, &cl);
-	if (e == AUTH_ERR_UNAUTHORIZED)
-		auth_resp_header(rs, "WWW-Authenticate",
-		    "Bearer realm=\"auth\", error=\"invalid_token\"");
 	if (e != AUTH_OK)
 		return e;
 	rs->status = 204;

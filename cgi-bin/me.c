@@ -17,9 +17,6 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	/* A deleted or disabled account's tokens are dead, and so are those
 	 * of a revoked session. */
 	e = auth_flow_bearer_user(ctx, &u);
-	if (e == AUTH_ERR_UNAUTHORIZED)
-		auth_resp_header(rs, "WWW-Authenticate",
-		    "Bearer realm=\"auth\", error=\"invalid_token\"");
 	if (e != AUTH_OK)
 		return e;
 	j = json_object_new_object();

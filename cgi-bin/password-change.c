@@ -20,21 +20,12 @@ change(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	const struct auth_str *pw = auth_req_field(req, "new_password");
 	struct auth_client cl = auth_req_client(req);
 	const char *weak = NULL;
-	json_object *errors;
 	enum auth_err e;
 
 	e = auth_flow_password_change(ctx, &cl, cur->p, cur->len, pw->p,
 	    pw->len, &weak);
-	if (e == AUTH_ERR_VALIDATION && weak != NULL) {
-		errors = json_object_new_object();
-		json_object_object_add(errors, "new_password",
-		    json_object_new_string(weak));
-		auth_resp_problem(rs, e, errors);
-		return e;
-	}
-	if (e == AUTH_ERR_UNAUTHORIZED)
-		auth_resp_header(rs, "WWW-Authenticate",
-		    "Bearer realm=\"auth\", error=\"invalid_token\"");
+	if (e == AUTH_ERR_VALIDATION && weak != NULL)
+		return auth_resp_field_error(rs, "new_password", weak);
 	if (e != AUTH_OK)
 		return e;
 	rs->status = 204;

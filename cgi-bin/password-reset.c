@@ -98,7 +98,6 @@ reset(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	struct auth_client cl = auth_req_client(req);
 	bool is_page = strcmp(req->path, PAGE_PATH) == 0;
 	const char *weak = NULL;
-	json_object *errors;
 	enum auth_err e;
 
 	if (!is_page && req->method != AUTH_POST) {
@@ -128,13 +127,8 @@ reset(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 			return form_page(rs, 422, tok, weak);
 		return e;
 	}
-	if (e == AUTH_ERR_VALIDATION && weak != NULL) {
-		errors = json_object_new_object();
-		json_object_object_add(errors, "password",
-		    json_object_new_string(weak));
-		auth_resp_problem(rs, e, errors);
-		return e;
-	}
+	if (e == AUTH_ERR_VALIDATION && weak != NULL)
+		return auth_resp_field_error(rs, "password", weak);
 	if (e != AUTH_OK)
 		return e;
 	rs->status = 204;

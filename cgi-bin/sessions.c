@@ -52,12 +52,8 @@ list(struct auth_ctx *ctx, struct auth_resp *rs)
 	struct listing l;
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK) {
-		if (e == AUTH_ERR_UNAUTHORIZED)
-			auth_resp_header(rs, "WWW-Authenticate",
-			    "Bearer realm=\"auth\", error=\"invalid_token\"");
+	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
 		return e;
-	}
 	l.current = ctx->bearer.sid;
 	if ((l.array = json_object_new_array()) == NULL)
 		return AUTH_ERR_INTERNAL;
@@ -98,9 +94,6 @@ sessions(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	if (id == NULL)
 		return list(ctx, rs);
 	e = auth_flow_session_revoke(ctx, &cl, id);
-	if (e == AUTH_ERR_UNAUTHORIZED)
-		auth_resp_header(rs, "WWW-Authenticate",
-		    "Bearer realm=\"auth\", error=\"invalid_token\"");
 	if (e != AUTH_OK)
 		return e;
 	rs->status = 204;

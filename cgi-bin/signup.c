@@ -23,18 +23,15 @@ signup(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	size_t addr_len = email->len;
 	bool created;
 	enum auth_err e;
-	json_object *j, *errors;
+	json_object *j;
 
 	e = auth_flow_signup(ctx, &cl, email->p, email->len, pw->p, pw->len,
 	    &u, &created, &weak);
-	if (e == AUTH_ERR_VALIDATION) {
-		errors = json_object_new_object();
-		json_object_object_add(errors, weak ? "password" : "email",
-		    json_object_new_string(weak ? weak :
-		    "is not a valid email address"));
-		auth_resp_problem(rs, e, errors);
-		return e;
-	}
+	if (e == AUTH_ERR_VALIDATION)
+		return weak != NULL ?
+		    auth_resp_field_error(rs, "password", weak) :
+		    auth_resp_field_error(rs, "email",
+		    "is not a valid email address");
 	if (e != AUTH_OK)
 		return e;
 	j = json_object_new_object();

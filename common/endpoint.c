@@ -367,6 +367,9 @@ check_limits(const struct auth_endpoint *ep, const struct auth_req *req,
 	return AUTH_OK;
 }
 
+/* RFC 6750: the answer to a token that does not do. */
+#define BEARER_INVALID	"Bearer realm=\"auth\", error=\"invalid_token\""
+
 static enum auth_err
 check_bearer(struct auth_ctx *ctx, struct auth_req *req,
     struct auth_resp *rs)
@@ -380,8 +383,7 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	}
 	if (ctx->keys == NULL || auth_jwt_verify(ctx->keys, ctx->cfg, tok,
 	    (size_t)len, ctx->now, &ctx->bearer) != AUTH_OK) {
-		auth_resp_header(rs, "WWW-Authenticate",
-		    "Bearer realm=\"auth\", error=\"invalid_token\"");
+		auth_resp_header(rs, "WWW-Authenticate", BEARER_INVALID);
 		return AUTH_ERR_UNAUTHORIZED;
 	}
 	snprintf(req->user_id, sizeof(req->user_id), "%s", ctx->bearer.sub);
@@ -535,6 +537,9 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	if (ep->bearer && (e = check_bearer(ctx, &req, &rs)) != AUTH_OK)
 		goto done;
 	e = run_handler(ep, ctx, &req, &rs);
+	/* A valid token refused later (revoked session, disabled account). */
+	if (e == AUTH_ERR_UNAUTHORIZED && ep->bearer)
+		auth_resp_header(&rs, "WWW-Authenticate", BEARER_INVALID);
 	if (e == AUTH_ERR_RATE_LIMITED) {
 		tight = flow_rl;
 		limited = true;
@@ -795,15 +800,22 @@ auth_req_refresh_token(const struct auth_req *req, char *buf, size_t bufsz,
 }
 
 enum auth_err
-auth_resp_missing(struct auth_resp *rs, const char *field)
+auth_resp_field_error(struct auth_resp *rs, const char *field,
+    const char *reason)
 {
 	json_object *errors = json_object_new_object();
 
 	if (errors != NULL)
 		json_object_object_add(errors, field,
-		    json_object_new_string("is required"));
+		    json_object_new_string(reason));
 	auth_resp_problem(rs, AUTH_ERR_VALIDATION, errors);
 	return AUTH_ERR_VALIDATION;
+}
+
+enum auth_err
+auth_resp_missing(struct auth_resp *rs, const char *field)
+{
+	return auth_resp_field_error(rs, field, "is required");
 }
 
 /* Email syntax: a practical subset of RFC 5321 addresses, ASCII only. */
@@ -851,10 +863,4 @@ auth_valid_email(const char *s, size_t len)
 	if (label == 0 || labels < 2 || d[dlen - 1] == '-')
 		return "is not a valid email address";
 	return NULL;
-}
-
-const char *
-auth_valid_token(const char *s, size_t len)
-{
-	return auth_token_wellformed(s, len) ? NULL : "is not a valid token";
 }

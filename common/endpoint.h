@@ -81,11 +81,13 @@ long	auth_req_refresh_token(const struct auth_req *req, char *buf,
 /* Longest refresh_token accepted, from the body or the cookie. */
 #define AUTH_REFRESH_TOKEN_MAX	512
 
-/* Sets a 422 naming field as required; returns AUTH_ERR_VALIDATION. */
+/* Sets a 422 naming field with reason; returns AUTH_ERR_VALIDATION. */
+enum auth_err auth_resp_field_error(struct auth_resp *rs, const char *field,
+	    const char *reason);
+/* The same with "is required". */
 enum auth_err auth_resp_missing(struct auth_resp *rs, const char *field);
 
 /* Common validators. */
 const char *auth_valid_email(const char *s, size_t len);
-const char *auth_valid_token(const char *s, size_t len);
 
 #endif
