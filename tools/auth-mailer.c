@@ -33,6 +33,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "keys.h"
 #include "log.h"
 #include "mail.h"
 #include "seal.h"
@@ -87,46 +88,32 @@ die_start(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Reads the first line of path (not world-readable) into buf. 0 or -1. */
+/*
+ * Reads the first line of path into buf: a regular file, no symlink, that
+ * neither group nor others may access (the keys' rule). 0 or -1.
+ */
 static int
 read_password(const char *path, char *buf, size_t bufsz)
 {
-	struct stat	 st;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd, rc = -1;
+	unsigned char	*data = NULL;
+	char		 err[256];
+	size_t		 len = 0, line;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		die_start("smtp_password_file %s: %s", path, strerror(errno));
+	if (auth_key_file_read(path, bufsz - 1, true, &data, &len, err,
+	    sizeof(err)) == -1) {
+		die_start("smtp_password_file %s", err);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		die_start("smtp_password_file %s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 007) != 0) {
-		die_start("smtp_password_file %s: readable by others; "
-		    "chmod o-rwx it", path);
-		goto out;
-	}
-	while (off < bufsz - 1) {
-		n = read(fd, buf + off, bufsz - 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
+	line = strcspn((const char *)data, "\r\n");
+	memcpy(buf, data, line);
+	buf[line] = '\0';
+	auth_wipe(data, len);
+	free(data);
+	if (line == 0) {
 		die_start("smtp_password_file %s: empty first line", path);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return 0;
 }
 
 /* Checks what a mailer needs before it claims anything. 0 or -1. */

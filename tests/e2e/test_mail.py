@@ -9,6 +9,7 @@ import email.policy
 import email.utils
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -292,6 +293,30 @@ class MailDeliveryTest(E2ETestCase):
                          "each message sent by exactly one mailer")
         self.assertIn("stopped", open(log.name).read())
         os.unlink(log.name)
+
+    def test_smtp_password_file_must_be_private(self):
+        d = tempfile.mkdtemp(prefix="authd-pw.")
+        pw = os.path.join(d, "smtp.pw")
+        with open(pw, "w") as f:
+            f.write("sink-password\n")
+        link = os.path.join(d, "link.pw")
+        os.symlink(pw, link)
+        env = dict(os.environ, AUTH_CONFIG=CONFIG, AUTH_MAIL_TRANSPORT="smtp",
+                   AUTH_SMTP_USER="mailer")
+        try:
+            for path, mode, why in ((pw, 0o640, "group or others"),
+                                    (pw, 0o604, "group or others"),
+                                    (link, 0o600, "symbolic links")):
+                os.chmod(pw, mode)
+                p = subprocess.run([MAILER, "--once"], capture_output=True,
+                                   text=True, timeout=60,
+                                   env=dict(env, AUTH_SMTP_PASSWORD_FILE=path))
+                self.assertNotEqual(p.returncode, 0, (path, oct(mode)))
+                self.assertIn("smtp_password_file", p.stderr)
+                self.assertIn(why, p.stderr)
+                self.assertNotIn("sink-password", p.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     def test_file_transport_once_and_notify(self):
         out = tempfile.mkdtemp(prefix="authd-mail.")
