@@ -203,7 +203,6 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 {
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
-	unsigned retry = 0;
 	bool rehash, in_tx = false, known;
 	long n = 0;
 	int ok;
@@ -215,15 +214,8 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 	if ((e = auth_flow_bearer_user(ctx, &u)) != AUTH_OK)
 		goto out;
 	/* Guesses of the current password count as failed logins. */
-	if (auth_rl_login_gate(u.email, strlen(u.email), cl->ip, &retry,
-	    &known) != AUTH_OK) {
-		if (ctx->rl != NULL) {
-			memset(ctx->rl, 0, sizeof(*ctx->rl));
-			ctx->rl->retry_after = retry;
-		}
-		e = AUTH_ERR_RATE_LIMITED;
+	if ((e = auth_flow_login_gate(ctx, cl, u.email, &known)) != AUTH_OK)
 		goto out;
-	}
 	ok = auth_pw_verify(cur, cur_len, u.password_hash,
 	    ctx->cfg->password_cost, &rehash);
 	if (ok < 0) {

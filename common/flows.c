@@ -263,6 +263,22 @@ issue_refresh(const struct auth_ctx *ctx, const char *sid,
 }
 
 enum auth_err
+auth_flow_login_gate(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *email, bool *known)
+{
+	unsigned retry = 0;
+
+	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry, known) ==
+	    AUTH_OK)
+		return AUTH_OK;
+	if (ctx->rl != NULL) {
+		memset(ctx->rl, 0, sizeof(*ctx->rl));
+		ctx->rl->retry_after = retry;
+	}
+	return AUTH_ERR_RATE_LIMITED;
+}
+
+enum auth_err
 auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *email_in, size_t email_len, const char *pw, size_t pw_len,
     struct auth_tokens *out)
@@ -274,7 +290,6 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	struct auth_rl_verdict v;
 	bool rehash = false, in_tx = false, known = false;
 	enum auth_err e;
-	unsigned retry = 0;
 	int ok;
 
 	memset(out, 0, sizeof(*out));
@@ -288,14 +303,8 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	 * Existing or not, an address under attack waits before any hashing;
 	 * the owner's own known-good address is exempt from account limits.
 	 */
-	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry,
-	    &known) != AUTH_OK) {
-		if (ctx->rl != NULL) {
-			memset(ctx->rl, 0, sizeof(*ctx->rl));
-			ctx->rl->retry_after = retry;
-		}
-		return AUTH_ERR_RATE_LIMITED;
-	}
+	if ((e = auth_flow_login_gate(ctx, cl, email, &known)) != AUTH_OK)
+		return e;
 	if (!known) {
 		auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), email,
 		    strlen(email), &v);

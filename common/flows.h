@@ -144,6 +144,14 @@ enum auth_err auth_flow_user_set_disabled(const struct auth_client *cl,
 enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
 	    const char *user_id, const char *pw_hash);
 
+/*
+ * The per-account login delay of email for cl (ratelimit.h): AUTH_OK, with
+ * *known set for a known-good address, or AUTH_ERR_RATE_LIMITED with
+ * ctx->rl's Retry-After filled in.
+ */
+enum auth_err auth_flow_login_gate(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, bool *known);
+
 /* Writes an audit event; a failure is logged, never returned. */
 void	auth_flow_audit(const char *user_id, const char *event,
 	    const struct auth_client *cl, const char *detail);
