@@ -54,12 +54,22 @@ conninfo() {
 	echo "host=${ST[run_main]} port=${PORTS[pg_port]} dbname=auth user=authd password=$pw"
 }
 
+# Prints port $1 (a stack's earlier one) if it is free and not in the words
+# of $2, else a free port not in them.
+keep_port() {
+	if [[ -n $1 && $2 != *" $1 "* ]] && port_free "$1"; then
+		echo "$1"
+	else
+		pick_port "$2"
+	fi
+}
+
 # stack_create DIR BUILD SERVER HTTP_PORT [dev|test] [san]
 # Lays out (or refreshes) a stack directory and writes every config file.
 # A test stack has the instances of TEST_INSTANCES, a dev stack only main.
 stack_create() {
 	local s=$1 build=$2 server=$3 http=$4 kind=${5:-dev} want_san=${6:-}
-	local prefix pg redis inst d taken p
+	local prefix pg redis smtp inst d taken p
 	local -A old=()
 	prefix=$(prefix_of "$build")
 	[[ -x $prefix/bin/authctl ]] || die "$prefix/bin/authctl missing: build $build first"
@@ -67,14 +77,11 @@ stack_create() {
 	chmod 0755 "$s"
 	read_kv "$s/ports" old || true
 	taken=" $http "
-	pg=${old[pg_port]:-}
-	[[ -n $pg ]] && port_free "$pg" && [[ $taken != *" $pg "* ]] || pg=$(pick_port "$taken")
+	pg=$(keep_port "${old[pg_port]:-}" "$taken")
 	taken+="$pg "
-	redis=${old[redis_port]:-}
-	[[ -n $redis ]] && port_free "$redis" && [[ $taken != *" $redis "* ]] || redis=$(pick_port "$taken")
+	redis=$(keep_port "${old[redis_port]:-}" "$taken")
 	taken+="$redis "
-	smtp=${old[smtp_port]:-}
-	[[ -n $smtp ]] && port_free "$smtp" && [[ $taken != *" $smtp "* ]] || smtp=$(pick_port "$taken")
+	smtp=$(keep_port "${old[smtp_port]:-}" "$taken")
 	taken+="$smtp "
 	local instances=main extra_ports=()
 	[[ $kind == test ]] && instances=$TEST_INSTANCES
@@ -304,113 +311,4 @@ app_setup() {
 	"${ctl[@]}" migrate
 	[[ -s $s/keys/active ]] || "${ctl[@]}" keys generate --dir "$s/keys"
 	[[ -s $s/keys/outbox.seal ]] || "${ctl[@]}" keys seal-key --file "$s/keys/outbox.seal"
-}
-
-# ---- the stack commands of scripts/dev ---------------------------------------
-
-# stack_up PORT DETACH SERVER BUILD: the stack of var/dev on SERVER at PORT,
-# after building and installing the normal build if BUILD is 1. Unless
-# DETACH is 1, follows its logs until Ctrl-C, then stops it.
-stack_up() {
-	local port=$1 detach=$2 server=$3 build=$4 s
-	ensure_packages
-	init_layout
-	((build)) && build_install normal
-	s=$(place dev)
-	stack_stop "$s"
-	port_free "$port" || die "port $port is in use; choose another with --port N"
-	stack_create "$s" normal "$server" "$port"
-	trap 'stack_stop "$s"' EXIT
-	stack_start "$s"
-	cat <<-EOF
-
-		authd is up: http://127.0.0.1:$port/auth/  (health: $HEALTH_PATH)
-		  state   $s  (auth.conf, ports, keys/, pg/, redis/)
-		  logs    $s/log/  (endpoints.log: one JSON line per request)
-		  env     eval "\$(scripts/dev env)"
-		  stop    scripts/dev down
-
-	EOF
-	if ((detach)); then
-		trap - EXIT
-		return 0
-	fi
-	stack_follow "$s"
-}
-
-# Follows the logs of the running stack $1 until Ctrl-C, then stops it.
-stack_follow() {
-	local s=$1 files=() f
-	say "following the logs; Ctrl-C stops the stack"
-	for f in $(stack_logs "$s"); do files+=("$f"); done
-	tail -n 0 -F "${files[@]}" 2>/dev/null &
-	local tail_pid=$!
-	trap 'kill "$tail_pid" 2>/dev/null || true; stack_stop "$s"; trap - EXIT; exit 0' INT TERM
-	trap 'kill "$tail_pid" 2>/dev/null || true; stack_stop "$s"' EXIT
-	wait "$tail_pid" || true
-}
-
-# Stops the stack of var/dev, if there is one.
-stack_down() {
-	local s=$VAR/dev
-	if [[ ! -f $s/stack ]]; then
-		say "no stack in var/dev"
-		return 0
-	fi
-	stack_stop "$(cd -P "$s" && pwd)"
-	say "stack stopped"
-}
-
-# Export lines for the stack in $1 (default var/dev).
-stack_env() {
-	local s=${1:-$VAR/dev}
-	[[ -f $s/stack ]] || die "no stack in $s (run scripts/dev up)"
-	s=$(cd -P "$s" && pwd)
-	load_stack "$s"
-	printf 'export AUTH_BASE_URL=%q\n' "http://127.0.0.1:${PORTS[http_port]}"
-	[[ -n ${PORTS[alt_port]:-} ]] &&
-		printf 'export AUTH_BASE_URL_ALT=%q\n' "http://127.0.0.1:${PORTS[alt_port]}"
-	[[ -n ${PORTS[rl_port]:-} ]] &&
-		printf 'export AUTH_BASE_URL_RL=%q\n' "http://127.0.0.1:${PORTS[rl_port]}"
-	[[ -n ${PORTS[rl2_port]:-} ]] &&
-		printf 'export AUTH_BASE_URL_RL2=%q\n' "http://127.0.0.1:${PORTS[rl2_port]}"
-	printf 'export AUTH_DATABASE_URL=%q\n' "$(conninfo "$s")"
-	printf 'export AUTH_REDIS_URL=%q\n' "redis://127.0.0.1:${PORTS[redis_port]}"
-	printf 'export AUTH_MAIL_DIR=%q\n' "$s/mail"
-	printf 'export AUTH_CONFIG=%q\n' "$s/auth.conf"
-	printf 'export AUTHCTL=%q\n' "${ST[prefix]}/bin/authctl"
-	printf 'export AUTH_TEST_AUTHCTL=%q\n' "$ROOT/scripts/dev authctl $s"
-}
-
-# stack_ctl DIR ACTION: stops or starts a service of the running stack in DIR.
-stack_ctl() {
-	local s action=$2
-	[[ -f $1/stack ]] || die "ctl: $1 is not a stack directory"
-	s=$(cd -P "$1" && pwd)
-	load_stack "$s"
-	case $action in
-	pg-stop) svc_pg_stop "$s" ;;
-	pg-start) svc_pg_start "$s" ;;
-	pg-restart) svc_pg_stop "$s" && svc_pg_start "$s" ;;
-	redis-stop) svc_redis_stop "$s" ;;
-	redis-start) svc_redis_start "$s" ;;
-	smtp-stop) svc_smtp_stop "$s" ;;
-	smtp-start) svc_smtp_start "$s" ;;
-	mailer-stop) svc_mailer_stop "$s" ;;
-	mailer-start) svc_mailer_start "$s" ;;
-	*) die "ctl: unknown action $action" ;;
-	esac
-}
-
-# authctl of the stack in $1 with the remaining arguments, run as the service
-# user with the stack's configuration (key files it writes stay the
-# service's; the black-box suite rotates keys with it).
-stack_authctl() {
-	local s extra=()
-	[[ -f $1/stack ]] || die "authctl: $1 is not a stack directory"
-	s=$(cd -P "$1" && pwd)
-	shift
-	load_stack "$s"
-	mapfile -t extra < <(endpoint_env)
-	as_svc "AUTH_CONFIG=$s/auth.conf" "${extra[@]}" "${ST[prefix]}/bin/authctl" "$@"
 }
