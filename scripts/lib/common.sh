@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Common ground of scripts/dev and bench/run: the layout constants, messages,
-# process and port helpers, key=value files, and the var/ layout.
+# processes and ports, key=value files, and the var/ layout.
 # Sourced (bash); defines, runs nothing but the assignments below.
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -17,7 +17,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 die() { printf 'scripts/dev: %s\n' "$*" >&2; exit 1; }
 
-# ---- helpers ---------------------------------------------------------------
+# ---- processes, ports, files -----------------------------------------------
 
 # Runs a command as the service user with a clean environment (a stray AUTH_*
 # variable would override auth.conf). Extra NAME=VALUE words may precede it.
