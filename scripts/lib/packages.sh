@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# Debian packages a stack and the builds need.
+
+PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
+	libcurl4-openssl-dev python3-aiosmtpd
+	libpq-dev libcrypt-dev libjwt-dev libjson-c-dev libhiredis-dev check
+	libsubunit-dev libcrack2-dev cracklib-runtime libssl-dev postgresql
+	redis-server lighttpd curl jq python3 wrk spawn-fcgi
+	apache2 nodejs)
+
+ensure_packages() {
+	local missing=() p created=0
+	for p in "${PACKAGES[@]}"; do
+		[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] ||
+			missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	if ((EUID != 0)); then
+		die "missing Debian packages: ${missing[*]}
+  install them with: sudo apt-get install ${missing[*]}"
+	fi
+	say "installing ${missing[*]}"
+	# Our stacks run their own servers: keep the packages' system services
+	# from starting during the install.
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		created=1
+	fi
+	try apt_install "${missing[@]}"
+	((created)) && rm -f /usr/sbin/policy-rc.d
+	((TRY_RC == 0)) || die "apt-get install failed"
+}
+
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "$@"
+}

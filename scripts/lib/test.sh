@@ -1,0 +1,189 @@
+# shellcheck shell=bash
+# scripts/dev test: the stages, the black-box runs and the summary.
+
+# Black-box runs of `scripts/dev test`: stack name, build, web server.
+E2E_STACKS=(
+	"normal normal lighttpd"
+	"asan asan lighttpd"
+	"apache normal apache"
+)
+# Black-box runs that go in the background, beside the others (their output
+# is shown when they end), e.g. AUTH_TEST_BACKGROUND=apache: a few minutes
+# less, but on two busy cores the rate-limit tests' timing checks flake when
+# two runs overlap, so none by default.
+read -ra E2E_BACKGROUND <<<"${AUTH_TEST_BACKGROUND:-}"
+
+STAGES=()
+declare -A STAGE_RESULT=() STAGE_NOTE=()
+
+# stage NAME NEEDS FUNCTION ARGS...: runs FUNCTION unless a stage it needs
+# (comma-separated names, or -) did not pass.
+stage() {
+	local name=$1 needs=$2 t0=$SECONDS n
+	shift 2
+	STAGES+=("$name")
+	if [[ $needs != - ]]; then
+		for n in ${needs//,/ }; do
+			if [[ ${STAGE_RESULT[$n]:-} != PASS ]]; then
+				STAGE_RESULT[$name]="SKIP ($n did not pass)"
+				say "stage $name: skipped ($n did not pass)"
+				return 0
+			fi
+		done
+	fi
+	say "stage $name"
+	try "$@"
+	if ((TRY_RC == 130 || TRY_RC == 143)); then
+		die "interrupted during stage $name"
+	fi
+	if ((TRY_RC == 0)); then
+		STAGE_RESULT[$name]=PASS
+	else
+		STAGE_RESULT[$name]=FAIL
+	fi
+	say "stage $name: ${STAGE_RESULT[$name]} ($((SECONDS - t0))s)"
+}
+
+unit_tests() {
+	local bdir=$VAR/${BUILD_DIR[$1]}
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		make -C "$bdir" -j2 check VERBOSE=1
+}
+
+# Reports sanitizer logs of stack $1; fails if there are any.
+check_sanitizer_logs() {
+	local san=$1 f found=0
+	[[ -d $san ]] || return 0
+	for f in "$san"/asan.* "$san"/ubsan.*; do
+		[[ -e $f ]] || continue
+		found=1
+		printf -- '--- sanitizer report %s\n' "$f" >&2
+		head -n 200 "$f" >&2
+	done
+	((found == 0))
+}
+
+# Throwaway stack NAME of BUILD on SERVER, the black-box suite against it.
+e2e_stack() {
+	local name=$1 build=$2 server=$3 s http rc
+	s=$(place test)/$name
+	stack_remove "$s"
+	http=$(pick_port)
+	stack_create "$s" "$build" "$server" "$http" test \
+		"$([[ $build == asan ]] && echo san)"
+	try e2e_run "$s"
+	rc=$TRY_RC
+	check_sanitizer_logs "$s/san" || rc=1
+	return "$rc"
+}
+
+e2e_run() {
+	local s=$1 san
+	trap 'stack_stop "$s"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	stack_start "$s"
+	san=${ST[san]:-}
+	env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+		AUTH_BASE_URL="http://127.0.0.1:${PORTS[http_port]}" \
+		AUTH_BASE_URL_ALT="http://127.0.0.1:${PORTS[alt_port]}" \
+		AUTH_BASE_URL_RL="http://127.0.0.1:${PORTS[rl_port]}" \
+		AUTH_BASE_URL_RL2="http://127.0.0.1:${PORTS[rl2_port]}" \
+		AUTH_DATABASE_URL="$(conninfo "$s")" \
+		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
+		AUTH_MAIL_DIR="$s/mail" \
+		AUTH_CONFIG="$s/auth.conf" \
+		AUTHCTL="${ST[prefix]}/bin/authctl" \
+		AUTH_STACK_DIR="$s" \
+		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
+		AUTH_WEB_SERVER="${ST[server]}" \
+		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s" \
+		AUTH_TEST_PGHOST=127.0.0.1 \
+		AUTH_TEST_PGPORT="${PORTS[pg_port]}" \
+		AUTH_TEST_PGUSER=postgres \
+		AUTH_TEST_PGPASSWORD="$(<"$s/pg/superuser.password")" \
+		${san:+"ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"} \
+		${san:+"UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"} \
+		"$ROOT/tests/run-e2e"
+}
+
+declare -A BG_PID=() BG_T0=()
+
+# Starts the black-box run NAME (BUILD on SERVER) in the background once its
+# build passed, and returns when its stack is up (so the next stack picks
+# other ports) or the run ended. Output goes to var/test/NAME.out.
+e2e_background() {
+	local name=$1 build=$2 server=$3 out i
+	STAGES+=("e2e-$name")
+	if [[ ${STAGE_RESULT[build-$build]:-} != PASS ]]; then
+		STAGE_RESULT[e2e-$name]="SKIP (build-$build did not pass)"
+		say "stage e2e-$name: skipped (build-$build did not pass)"
+		return 0
+	fi
+	out=$(place test)/$name.out
+	say "stage e2e-$name: in the background (output: var/test/$name.out)"
+	BG_T0[$name]=$SECONDS
+	(e2e_stack "$name" "$build" "$server") >"$out" 2>&1 &
+	BG_PID[$name]=$!
+	for ((i = 0; i < 1500; i++)); do
+		grep -q '^== e2e: ' "$out" 2>/dev/null && return 0
+		alive "${BG_PID[$name]}" || return 0
+		sleep 0.2
+	done
+}
+
+# Waits for the background runs and records their results.
+e2e_background_wait() {
+	local name rc
+	for name in "${!BG_PID[@]}"; do
+		rc=0
+		wait "${BG_PID[$name]}" || rc=$?
+		say "stage e2e-$name (background), its output:"
+		cat "$(place test)/$name.out"
+		STAGE_RESULT[e2e-$name]=$( ((rc == 0)) && echo PASS || echo FAIL)
+		STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
+		say "stage e2e-$name: ${STAGE_RESULT[e2e-$name]} ($((SECONDS - BG_T0[$name]))s)"
+	done
+}
+
+# test_run QUICK: every stage, then the summary; QUICK 1: the normal build,
+# its unit tests and its lighttpd run only. Fails if a stage did not pass.
+test_run() {
+	local quick=$1 t0=$SECONDS entry name build server
+	((quick)) && E2E_STACKS=("${E2E_STACKS[0]}")
+	ensure_packages
+	init_layout
+	stage build-normal - build_install normal
+	((quick)) || stage build-asan - build_install asan
+	stage unit-normal build-normal unit_tests normal
+	((quick)) || stage unit-asan build-asan unit_tests asan
+	for entry in "${E2E_STACKS[@]}"; do
+		read -r name build server <<<"$entry"
+		[[ " ${E2E_BACKGROUND[*]} " == *" $name "* ]] || continue
+		e2e_background "$name" "$build" "$server"
+	done
+	for entry in "${E2E_STACKS[@]}"; do
+		read -r name build server <<<"$entry"
+		[[ " ${E2E_BACKGROUND[*]} " == *" $name "* ]] && continue
+		stage "e2e-$name" "build-$build" e2e_stack "$name" "$build" "$server"
+		STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
+	done
+	e2e_background_wait
+	test_summary "$t0"
+}
+
+# Prints each stage's result and the counts (the run began at SECONDS $1);
+# fails unless every stage passed.
+test_summary() {
+	local t0=$1 name st pass=0 fail=0
+	echo
+	echo "== summary ($((SECONDS - t0))s)"
+	for name in "${STAGES[@]}"; do
+		st=${STAGE_RESULT[$name]}
+		[[ $st == SKIP* ]] && STAGE_NOTE[$name]=
+		printf '  %-14s %s\n' "$name" "$st${STAGE_NOTE[$name]:+  ${STAGE_NOTE[$name]}}"
+		if [[ $st == PASS ]]; then ((++pass)); else ((++fail)); fi
+	done
+	echo "$pass passed, $fail failed"
+	((fail == 0))
+}
