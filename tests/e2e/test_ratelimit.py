@@ -18,7 +18,7 @@ from helpers import (E2ETestCase, MAIN, RL, RL2, create_user, login,
                      login_pair, new_email, new_ip, post, refresh, sql_value,
                      stack_ctl, strong_password)
 
-# What RL and RL2 are configured with (scripts/dev RL_SETTINGS).
+# What RL and RL2 are configured with (tests/e2e/stack/rl.conf).
 LOGIN_IP = (5, 30)
 LOGIN_ACCOUNT = (20, 60)
 SIGNUP_IP = (3, 10)
