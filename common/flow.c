@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "db.h"
+
 static bool
 is_space(char c)
 {
@@ -57,5 +59,16 @@ auth_flow_login_failed(const struct auth_client *cl,
 {
 	auth_flow_audit_event(AUTH_AUDIT_LOGIN_FAILED, u->id, cl, detail);
 	if (auth_rl_login_failed(u->email, strlen(u->email), cl->ip))
-		auth_flow_audit_event(AUTH_AUDIT_LOGIN_LOCKOUT, u->id, cl, NULL);
+		auth_flow_audit_event(AUTH_AUDIT_LOGIN_LOCKOUT, u->id, cl,
+		    NULL);
+}
+
+enum auth_err
+auth_flow_tx_end(enum auth_err e)
+{
+	if (e != AUTH_OK) {
+		auth_db_rollback();
+		return e;
+	}
+	return auth_db_commit();
 }

@@ -60,6 +60,12 @@ enum auth_err auth_flow_login_gate(const struct auth_ctx *ctx,
 void	auth_flow_login_failed(const struct auth_client *cl,
 	    const struct auth_user *u, const char *detail);
 
+/*
+ * Ends the transaction the caller began: commits it when e is AUTH_OK and
+ * returns the commit's outcome, else rolls it back and returns e.
+ */
+enum auth_err auth_flow_tx_end(enum auth_err e);
+
 /* ---- shared: the audit trail (flow_audit.c) ---- */
 
 /* The events of audit_events.event; auth_audit_names[] holds their text. */
@@ -116,8 +122,8 @@ extern const char *const auth_revoke_names[AUTH_REVOKE__MAX];
 
 /* email_tokens.purpose; auth_email_token_names[] holds their text. */
 enum auth_email_token_purpose {
-	AUTH_EMAIL_TOKEN_VERIFY = 0,	/* "verify": /verify-email, verify_ttl */
-	AUTH_EMAIL_TOKEN_RESET,		/* "reset": /reset-password, reset_ttl */
+	AUTH_EMAIL_TOKEN_VERIFY = 0,	/* /verify-email, verify_ttl */
+	AUTH_EMAIL_TOKEN_RESET,		/* /reset-password, reset_ttl */
 	AUTH_EMAIL_TOKEN__MAX
 };
 extern const char *const auth_email_token_names[AUTH_EMAIL_TOKEN__MAX];
@@ -132,7 +138,8 @@ enum auth_mail_template {
 extern const char *const auth_mail_template_names[AUTH_MAIL_TEMPLATE__MAX];
 
 /* {"link":"<public_url><page>[?token=...]"}: a mail's sealed payload. */
-#define AUTH_MAIL_PAYLOAD_MAX	(sizeof(((struct auth_config *)0)->public_url) + 128)
+#define AUTH_MAIL_PAYLOAD_MAX \
+	(sizeof(((struct auth_config *)0)->public_url) + 128)
 
 /* An email token made but not yet stored; wiped by
  * auth_flow_email_token_clear. */
@@ -162,6 +169,15 @@ void	auth_flow_email_token_burn(const struct auth_ctx *ctx,
 	    const struct auth_email_token *t);
 
 void	auth_flow_email_token_clear(struct auth_email_token *t);
+
+/*
+ * Marks the token of purpose hashed as hash used, filling user_id; inside
+ * the caller's transaction (the row stays locked until its end).
+ * AUTH_ERR_INVALID_TOKEN for unknown, expired and used tokens alike.
+ */
+enum auth_err auth_flow_email_token_use(enum auth_email_token_purpose purpose,
+	    const unsigned char hash[AUTH_HASH_LEN],
+	    char user_id[AUTH_UUID_LEN + 1]);
 
 /* make, send and clear in one: the token step of signup and resend. */
 enum auth_err auth_flow_email_token(const struct auth_ctx *ctx,

@@ -9,33 +9,33 @@
 #include "log.h"
 
 const char *const auth_audit_names[AUTH_AUDIT__MAX] = {
-	"signup",			/* AUTH_AUDIT_SIGNUP */
-	"signup_existing_email",	/* AUTH_AUDIT_SIGNUP_EXISTING_EMAIL */
-	"email_verified",		/* AUTH_AUDIT_EMAIL_VERIFIED */
-	"verify_email_resent",		/* AUTH_AUDIT_VERIFY_EMAIL_RESENT */
-	"login_succeeded",		/* AUTH_AUDIT_LOGIN_SUCCEEDED */
-	"login_failed",			/* AUTH_AUDIT_LOGIN_FAILED */
-	"login_lockout",		/* AUTH_AUDIT_LOGIN_LOCKOUT */
-	"refresh_token_reuse",		/* AUTH_AUDIT_REFRESH_TOKEN_REUSE */
-	"logout",			/* AUTH_AUDIT_LOGOUT */
-	"logout_all",			/* AUTH_AUDIT_LOGOUT_ALL */
-	"session_revoked",		/* AUTH_AUDIT_SESSION_REVOKED */
-	"password_reset_requested",	/* AUTH_AUDIT_PASSWORD_RESET_REQUESTED */
-	"password_reset",		/* AUTH_AUDIT_PASSWORD_RESET */
-	"password_changed",		/* AUTH_AUDIT_PASSWORD_CHANGED */
-	"account_disabled",		/* AUTH_AUDIT_ACCOUNT_DISABLED */
-	"account_enabled",		/* AUTH_AUDIT_ACCOUNT_ENABLED */
+	[AUTH_AUDIT_SIGNUP] = "signup",
+	[AUTH_AUDIT_SIGNUP_EXISTING_EMAIL] = "signup_existing_email",
+	[AUTH_AUDIT_EMAIL_VERIFIED] = "email_verified",
+	[AUTH_AUDIT_VERIFY_EMAIL_RESENT] = "verify_email_resent",
+	[AUTH_AUDIT_LOGIN_SUCCEEDED] = "login_succeeded",
+	[AUTH_AUDIT_LOGIN_FAILED] = "login_failed",
+	[AUTH_AUDIT_LOGIN_LOCKOUT] = "login_lockout",
+	[AUTH_AUDIT_REFRESH_TOKEN_REUSE] = "refresh_token_reuse",
+	[AUTH_AUDIT_LOGOUT] = "logout",
+	[AUTH_AUDIT_LOGOUT_ALL] = "logout_all",
+	[AUTH_AUDIT_SESSION_REVOKED] = "session_revoked",
+	[AUTH_AUDIT_PASSWORD_RESET_REQUESTED] = "password_reset_requested",
+	[AUTH_AUDIT_PASSWORD_RESET] = "password_reset",
+	[AUTH_AUDIT_PASSWORD_CHANGED] = "password_changed",
+	[AUTH_AUDIT_ACCOUNT_DISABLED] = "account_disabled",
+	[AUTH_AUDIT_ACCOUNT_ENABLED] = "account_enabled",
 };
 
 const char *const auth_revoke_names[AUTH_REVOKE__MAX] = {
-	"refresh_token_reuse",		/* AUTH_REVOKE_REFRESH_TOKEN_REUSE */
-	"logout",			/* AUTH_REVOKE_LOGOUT */
-	"logout_all",			/* AUTH_REVOKE_LOGOUT_ALL */
-	"session_revoked",		/* AUTH_REVOKE_SESSION_REVOKED */
-	"password_reset",		/* AUTH_REVOKE_PASSWORD_RESET */
-	"password_changed",		/* AUTH_REVOKE_PASSWORD_CHANGED */
-	"account_disabled",		/* AUTH_REVOKE_ACCOUNT_DISABLED */
-	"password_set_by_operator",	/* AUTH_REVOKE_PASSWORD_SET_BY_OPERATOR */
+	[AUTH_REVOKE_REFRESH_TOKEN_REUSE] = "refresh_token_reuse",
+	[AUTH_REVOKE_LOGOUT] = "logout",
+	[AUTH_REVOKE_LOGOUT_ALL] = "logout_all",
+	[AUTH_REVOKE_SESSION_REVOKED] = "session_revoked",
+	[AUTH_REVOKE_PASSWORD_RESET] = "password_reset",
+	[AUTH_REVOKE_PASSWORD_CHANGED] = "password_changed",
+	[AUTH_REVOKE_ACCOUNT_DISABLED] = "account_disabled",
+	[AUTH_REVOKE_PASSWORD_SET_BY_OPERATOR] = "password_set_by_operator",
 };
 
 void

@@ -13,23 +13,25 @@
 #include "token.h"
 
 const char *const auth_email_token_names[AUTH_EMAIL_TOKEN__MAX] = {
-	"verify",		/* AUTH_EMAIL_TOKEN_VERIFY */
-	"reset",		/* AUTH_EMAIL_TOKEN_RESET */
+	[AUTH_EMAIL_TOKEN_VERIFY] = "verify",
+	[AUTH_EMAIL_TOKEN_RESET] = "reset",
 };
 
 const char *const auth_mail_template_names[AUTH_MAIL_TEMPLATE__MAX] = {
-	"verify_email",		/* AUTH_MAIL_VERIFY_EMAIL */
-	"account_exists",	/* AUTH_MAIL_ACCOUNT_EXISTS */
-	"password_reset",	/* AUTH_MAIL_PASSWORD_RESET */
+	[AUTH_MAIL_VERIFY_EMAIL] = "verify_email",
+	[AUTH_MAIL_ACCOUNT_EXISTS] = "account_exists",
+	[AUTH_MAIL_PASSWORD_RESET] = "password_reset",
 };
 
-/* What each purpose mails, where its link points, how long it lives. */
+/* What each purpose mails and where its link points. */
 static const struct {
 	enum auth_mail_template	 template;
 	const char		*page;
 } purposes[AUTH_EMAIL_TOKEN__MAX] = {
-	{ AUTH_MAIL_VERIFY_EMAIL, "/verify-email" },	/* AUTH_EMAIL_TOKEN_VERIFY */
-	{ AUTH_MAIL_PASSWORD_RESET, "/reset-password" },/* AUTH_EMAIL_TOKEN_RESET */
+	[AUTH_EMAIL_TOKEN_VERIFY] =
+	    { AUTH_MAIL_VERIFY_EMAIL, "/verify-email" },
+	[AUTH_EMAIL_TOKEN_RESET] =
+	    { AUTH_MAIL_PASSWORD_RESET, "/reset-password" },
 };
 
 static long
@@ -165,6 +167,17 @@ void
 auth_flow_email_token_clear(struct auth_email_token *t)
 {
 	auth_wipe(t, sizeof(*t));
+}
+
+enum auth_err
+auth_flow_email_token_use(enum auth_email_token_purpose purpose,
+    const unsigned char hash[AUTH_HASH_LEN], char user_id[AUTH_UUID_LEN + 1])
+{
+	enum auth_err e;
+
+	e = auth_store_email_token_consume(hash,
+	    auth_email_token_names[purpose], user_id);
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_INVALID_TOKEN : e;
 }
 
 enum auth_err

@@ -129,21 +129,18 @@ login_check(const struct auth_ctx *ctx, const struct auth_client *cl,
 	return AUTH_OK;
 }
 
-/* Starts a session of u with its first token pair, in one transaction. */
+/* Starts a session of u with its first token pair, inside the
+ * transaction. */
 static enum auth_err
-login_start(const struct auth_ctx *ctx, const struct auth_client *cl,
+login_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
     const struct auth_user *u, const char *pw, size_t pw_len, bool rehash,
     struct auth_tokens *out)
 {
 	char sid[AUTH_UUID_LEN + 1];
 	char hash[AUTH_PW_HASH_MAX];
-	bool in_tx = false;
 	enum auth_err e;
 
 	memset(hash, 0, sizeof(hash));
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
 	if (rehash && auth_pw_hash(pw, pw_len, ctx->cfg->password_cost,
 	    hash) == AUTH_OK &&
 	    (e = auth_store_user_set_password(u->id, hash)) != AUTH_OK)
@@ -157,11 +154,7 @@ login_start(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if ((e = issue_access(ctx, u, sid, out)) != AUTH_OK)
 		goto out;
 	auth_flow_audit_event(AUTH_AUDIT_LOGIN_SUCCEEDED, u->id, cl, NULL);
-	e = auth_db_commit();
-	in_tx = false;
 out:
-	if (in_tx)
-		auth_db_rollback();
 	auth_wipe(hash, sizeof(hash));
 	return e;
 }
@@ -183,22 +176,18 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
 	if ((e = login_check(ctx, cl, email, pw, pw_len, &u, &rehash)) ==
-	    AUTH_OK)
-		e = login_start(ctx, cl, &u, pw, pw_len, rehash, out);
+	    AUTH_OK && (e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(login_tx(ctx, cl, &u, pw, pw_len, rehash,
+		    out));
 	if (e != AUTH_OK)
 		auth_tokens_clear(out);
 	auth_wipe(&u, sizeof(u));
 	return e;
 }
 
-/*
- * A rotated token presented again after the leeway: the family is burnt
- * and the transaction committed. AUTH_ERR_INVALID_REFRESH_TOKEN, or the
- * store's error (the caller then rolls back).
- */
+/* A rotated token presented again after the leeway: the family is burnt. */
 static enum auth_err
-refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row,
-    bool *in_tx)
+refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row)
 {
 	enum auth_err e;
 
@@ -207,9 +196,7 @@ refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row,
 		return e;
 	auth_flow_audit_event(AUTH_AUDIT_REFRESH_TOKEN_REUSE, row->user_id, cl,
 	    NULL);
-	e = auth_db_commit();
-	*in_tx = false;
-	return e == AUTH_OK ? AUTH_ERR_INVALID_REFRESH_TOKEN : e;
+	return AUTH_OK;
 }
 
 /* A fresh pair in the session of the locked token th (row). */
@@ -238,52 +225,56 @@ out:
 	return e;
 }
 
+/*
+ * The rotation rules for the token hashed as th, inside the transaction.
+ * *reuse says the family was burnt: AUTH_OK then means the revocation is
+ * to be committed, and the caller answers 401.
+ */
+static enum auth_err
+refresh_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const unsigned char *th, struct auth_tokens *out, bool *reuse)
+{
+	struct auth_refresh_row row;
+	struct auth_rl_verdict v;
+	long leeway = ctx->cfg->refresh_reuse_leeway;
+	enum auth_err e;
+
+	/* The row lock serialises concurrent refreshes of one token. */
+	e = auth_store_refresh_lock(th, &row);
+	if (e == AUTH_ERR_NOT_FOUND)
+		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	if (e != AUTH_OK)
+		return e;
+	/* Revoked, expired, or the account disabled: the same 401. */
+	if (!row.usable)
+		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	auth_rl_check(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), row.session_id,
+	    strlen(row.session_id), &v);
+	if (!v.allowed)
+		return refused(ctx, &v);
+	if (row.rotated && !(leeway > 0 && row.rotated_age < leeway)) {
+		*reuse = true;
+		return refresh_reuse(cl, &row);
+	}
+	return refresh_rotate(ctx, th, &row, out);
+}
+
 enum auth_err
 auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *token, size_t len, struct auth_tokens *out)
 {
 	unsigned char th[AUTH_HASH_LEN];
-	struct auth_refresh_row row;
-	struct auth_rl_verdict v;
-	long leeway = ctx->cfg->refresh_reuse_leeway;
-	bool in_tx = false;
+	bool reuse = false;
 	enum auth_err e;
 
 	memset(out, 0, sizeof(*out));
 	if (!auth_token_wellformed(token, len))
 		return AUTH_ERR_INVALID_REFRESH_TOKEN;
 	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
-	/* The row lock serialises concurrent refreshes of one token. */
-	e = auth_store_refresh_lock(th, &row);
-	if (e == AUTH_ERR_NOT_FOUND)
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(refresh_tx(ctx, cl, th, out, &reuse));
+	if (reuse && e == AUTH_OK)
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
-	if (e != AUTH_OK)
-		goto out;
-	/* Revoked, expired, or the account disabled: the same 401. */
-	if (!row.usable) {
-		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
-		goto out;
-	}
-	auth_rl_check(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), row.session_id,
-	    strlen(row.session_id), &v);
-	if (!v.allowed) {
-		e = refused(ctx, &v);
-		goto out;
-	}
-	if (row.rotated && !(leeway > 0 && row.rotated_age < leeway)) {
-		e = refresh_reuse(cl, &row, &in_tx);
-		goto out;
-	}
-	if ((e = refresh_rotate(ctx, th, &row, out)) != AUTH_OK)
-		goto out;
-	e = auth_db_commit();
-	in_tx = false;
-out:
-	if (in_tx)
-		auth_db_rollback();
 	if (e != AUTH_OK)
 		auth_tokens_clear(out);
 	auth_wipe(th, sizeof(th));

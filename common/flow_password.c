@@ -22,8 +22,8 @@ forgot_send(const struct auth_ctx *ctx, const struct auth_client *cl,
 		/* Mail goes to the stored address, not the typed one. */
 		if ((e = auth_flow_email_token_send(ctx, t, u)) != AUTH_OK)
 			return e;
-		auth_flow_audit_event(AUTH_AUDIT_PASSWORD_RESET_REQUESTED, u->id,
-		    cl, NULL);
+		auth_flow_audit_event(AUTH_AUDIT_PASSWORD_RESET_REQUESTED,
+		    u->id, cl, NULL);
 		return AUTH_OK;
 	}
 	auth_flow_email_token_burn(ctx, t);
@@ -41,7 +41,7 @@ auth_flow_password_forgot(const struct auth_ctx *ctx,
 	char email[AUTH_EMAIL_MAX + 1];
 	struct auth_email_token t;
 	struct auth_user u;
-	bool exists, in_tx = false;
+	bool exists;
 	enum auth_err e;
 
 	memset(&t, 0, sizeof(t));
@@ -58,16 +58,9 @@ auth_flow_password_forgot(const struct auth_ctx *ctx,
 		e = AUTH_ERR_INTERNAL;
 		goto out;
 	}
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
-	if ((e = forgot_send(ctx, cl, &t, &u, exists)) != AUTH_OK)
-		goto out;
-	e = auth_db_commit();
-	in_tx = false;
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(forgot_send(ctx, cl, &t, &u, exists));
 out:
-	if (in_tx)
-		auth_db_rollback();
 	auth_flow_email_token_clear(&t);
 	auth_wipe(&u, sizeof(u));
 	return e;
@@ -93,30 +86,21 @@ reset_apply(const struct auth_client *cl, const struct auth_user *u,
 	return AUTH_OK;
 }
 
-enum auth_err
-auth_flow_password_reset(const struct auth_ctx *ctx,
-    const struct auth_client *cl, const char *token, size_t len,
-    const char *pw, size_t pw_len, const char **weak)
+/* The reset by the token hashed as th, inside the transaction. */
+static enum auth_err
+reset_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const unsigned char *th, const char *pw, size_t pw_len,
+    const char **weak)
 {
-	unsigned char th[AUTH_HASH_LEN];
 	char user_id[AUTH_UUID_LEN + 1];
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
-	bool in_tx = false;
 	enum auth_err e;
 
-	*weak = NULL;
 	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
-	if (!auth_token_wellformed(token, len))
-		return AUTH_ERR_INVALID_TOKEN;
-	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
 	/* The row stays locked: a concurrent use of the token waits here. */
-	e = auth_store_email_token_consume(th,
-	    auth_email_token_names[AUTH_EMAIL_TOKEN_RESET], user_id);
+	e = auth_flow_email_token_use(AUTH_EMAIL_TOKEN_RESET, th, user_id);
 	if (e == AUTH_OK)
 		e = auth_store_user_by_id(user_id, &u);
 	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK && u.disabled))
@@ -127,16 +111,28 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
 	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
 	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
-	if ((e = reset_apply(cl, &u, hash)) != AUTH_OK)
-		goto out;
-	e = auth_db_commit();
-	in_tx = false;
+	e = reset_apply(cl, &u, hash);
 out:
-	if (in_tx)
-		auth_db_rollback();
-	auth_wipe(th, sizeof(th));
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));
+	return e;
+}
+
+enum auth_err
+auth_flow_password_reset(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *token, size_t len,
+    const char *pw, size_t pw_len, const char **weak)
+{
+	unsigned char th[AUTH_HASH_LEN];
+	enum auth_err e;
+
+	*weak = NULL;
+	if (!auth_token_wellformed(token, len))
+		return AUTH_ERR_INVALID_TOKEN;
+	auth_sha256(token, len, th);
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(reset_tx(ctx, cl, th, pw, pw_len, weak));
+	auth_wipe(th, sizeof(th));
 	return e;
 }
 
@@ -164,6 +160,23 @@ change_check(const struct auth_ctx *ctx, const struct auth_client *cl,
 	return AUTH_OK;
 }
 
+/* Sets hash for the caller u and revokes its sessions but keep_sid, inside
+ * the transaction. */
+static enum auth_err
+change_tx(const struct auth_client *cl, const struct auth_user *u,
+    const char *hash, const char *keep_sid)
+{
+	long n = 0;
+	enum auth_err e;
+
+	if ((e = auth_store_user_set_password(u->id, hash)) != AUTH_OK ||
+	    (e = auth_store_sessions_revoke_user(u->id, keep_sid,
+	    auth_revoke_names[AUTH_REVOKE_PASSWORD_CHANGED], &n)) != AUTH_OK)
+		return e;
+	auth_flow_audit_revoked(AUTH_AUDIT_PASSWORD_CHANGED, u->id, cl, n);
+	return AUTH_OK;
+}
+
 enum auth_err
 auth_flow_password_change(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *cur, size_t cur_len,
@@ -171,8 +184,6 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 {
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
-	bool in_tx = false;
-	long n = 0;
 	enum auth_err e;
 
 	*weak = NULL;
@@ -185,19 +196,10 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
 	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
-	if ((e = auth_store_user_set_password(u.id, hash)) != AUTH_OK ||
-	    (e = auth_store_sessions_revoke_user(u.id, ctx->bearer.sid,
-	    auth_revoke_names[AUTH_REVOKE_PASSWORD_CHANGED], &n)) != AUTH_OK)
-		goto out;
-	auth_flow_audit_revoked(AUTH_AUDIT_PASSWORD_CHANGED, u.id, cl, n);
-	e = auth_db_commit();
-	in_tx = false;
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(change_tx(cl, &u, hash,
+		    ctx->bearer.sid));
 out:
-	if (in_tx)
-		auth_db_rollback();
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));
 	return e;

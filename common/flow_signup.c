@@ -56,6 +56,19 @@ out:
 	return e;
 }
 
+/* The account of a signup and its mail, inside the transaction. */
+static enum auth_err
+signup_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email, const char *hash, struct auth_user *u, bool *created)
+{
+	enum auth_err e;
+
+	if ((e = auth_store_user_insert(email, hash, u, created)) != AUTH_OK)
+		return e;
+	return *created ? signup_new(ctx, cl, u) :
+	    signup_existing(ctx, cl, email);
+}
+
 enum auth_err
 auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *email_in, size_t email_len, const char *pw, size_t pw_len,
@@ -63,7 +76,6 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 {
 	char email[AUTH_EMAIL_MAX + 1];
 	char hash[AUTH_PW_HASH_MAX];
-	bool in_tx = false;
 	enum auth_err e;
 
 	*created = false;
@@ -77,24 +89,30 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if ((e = auth_pw_new(pw, pw_len, email, ctx->cfg->cracklib_dict,
 	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
-	if ((e = auth_store_user_insert(email, hash, u, created)) != AUTH_OK)
-		goto out;
-	e = *created ? signup_new(ctx, cl, u) :
-	    signup_existing(ctx, cl, email);
-	if (e != AUTH_OK)
-		goto out;
-	e = auth_db_commit();
-	in_tx = false;
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(signup_tx(ctx, cl, email, hash, u,
+		    created));
 out:
-	if (in_tx)
-		auth_db_rollback();
 	/* The caller gets the account, not its password hash. */
 	auth_wipe(u->password_hash, sizeof(u->password_hash));
 	auth_wipe(hash, sizeof(hash));
 	return e;
+}
+
+/* A verification token hashed as th marks its account verified. */
+static enum auth_err
+verify_tx(const struct auth_client *cl, const unsigned char *th)
+{
+	char user_id[AUTH_UUID_LEN + 1];
+	enum auth_err e;
+
+	if ((e = auth_flow_email_token_use(AUTH_EMAIL_TOKEN_VERIFY, th,
+	    user_id)) != AUTH_OK)
+		return e;
+	if ((e = auth_store_user_mark_verified(user_id)) != AUTH_OK)
+		return e;
+	auth_flow_audit_event(AUTH_AUDIT_EMAIL_VERIFIED, user_id, cl, NULL);
+	return AUTH_OK;
 }
 
 enum auth_err
@@ -102,31 +120,14 @@ auth_flow_verify_email(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *token, size_t len)
 {
 	unsigned char th[AUTH_HASH_LEN];
-	char user_id[AUTH_UUID_LEN + 1];
-	bool in_tx = false;
 	enum auth_err e;
 
 	(void)ctx;
 	if (!auth_token_wellformed(token, len))
 		return AUTH_ERR_INVALID_TOKEN;
 	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
-	e = auth_store_email_token_consume(th,
-	    auth_email_token_names[AUTH_EMAIL_TOKEN_VERIFY], user_id);
-	if (e == AUTH_ERR_NOT_FOUND)
-		e = AUTH_ERR_INVALID_TOKEN;
-	if (e != AUTH_OK)
-		goto out;
-	if ((e = auth_store_user_mark_verified(user_id)) != AUTH_OK)
-		goto out;
-	auth_flow_audit_event(AUTH_AUDIT_EMAIL_VERIFIED, user_id, cl, NULL);
-	e = auth_db_commit();
-	in_tx = false;
-out:
-	if (in_tx)
-		auth_db_rollback();
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(verify_tx(cl, th));
 	auth_wipe(th, sizeof(th));
 	return e;
 }
@@ -148,19 +149,16 @@ resend_pad(const struct timespec *t0)
 		;
 }
 
-/* The work of a resend for a trimmed address; AUTH_OK when nothing is due. */
+/* The resend for a trimmed address inside the transaction; AUTH_OK when
+ * nothing is due. */
 static enum auth_err
-resend(const struct auth_ctx *ctx, const struct auth_client *cl,
+resend_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *email)
 {
 	struct auth_user u;
-	bool in_tx = false;
 	enum auth_err e;
 
 	memset(&u, 0, sizeof(u));
-	if ((e = auth_db_begin()) != AUTH_OK)
-		goto out;
-	in_tx = true;
 	e = auth_store_user_by_email(email, &u);
 	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK &&
 	    (u.email_verified || u.disabled))) {
@@ -174,11 +172,7 @@ resend(const struct auth_ctx *ctx, const struct auth_client *cl,
 	    AUTH_OK)
 		goto out;
 	auth_flow_audit_event(AUTH_AUDIT_VERIFY_EMAIL_RESENT, u.id, cl, NULL);
-	e = auth_db_commit();
-	in_tx = false;
 out:
-	if (in_tx)
-		auth_db_rollback();
 	auth_wipe(&u, sizeof(u));
 	return e;
 }
@@ -194,7 +188,8 @@ auth_flow_verify_resend(const struct auth_ctx *ctx,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (auth_email_copy(email_in, email_len, email) != 0)
 		return AUTH_ERR_VALIDATION;
-	e = resend(ctx, cl, email);
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(resend_tx(ctx, cl, email));
 	resend_pad(&t0);
 	return e;
 }
