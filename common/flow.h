@@ -284,6 +284,15 @@ enum auth_err auth_flow_password_change(const struct auth_ctx *ctx,
 enum auth_err auth_flow_bearer_user(const struct auth_ctx *ctx,
 	    struct auth_user *u);
 
+/*
+ * Calls fn for each live session of the caller, newest first
+ * (auth_store_sessions_list); AUTH_ERR_UNAUTHORIZED as
+ * auth_flow_bearer_user.
+ */
+enum auth_err auth_flow_sessions_list(const struct auth_ctx *ctx,
+	    int (*fn)(void *arg, const struct auth_session_row *row),
+	    void *arg);
+
 /* Revokes every session of the caller. */
 enum auth_err auth_flow_logout_all(const struct auth_ctx *ctx,
 	    const struct auth_client *cl);

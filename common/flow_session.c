@@ -30,6 +30,17 @@ auth_flow_bearer_user(const struct auth_ctx *ctx, struct auth_user *out)
 }
 
 enum auth_err
+auth_flow_sessions_list(const struct auth_ctx *ctx,
+    int (*fn)(void *arg, const struct auth_session_row *row), void *arg)
+{
+	enum auth_err e;
+
+	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+		return e;
+	return auth_store_sessions_list(ctx->bearer.sub, fn, arg);
+}
+
+enum auth_err
 auth_flow_logout_all(const struct auth_ctx *ctx, const struct auth_client *cl)
 {
 	long n = 0;

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "db.h"
 #include "flow.h"
+#include "jwt.h"
 #include "keys.h"
 #include "ratelimit.h"
 #include "redis.h"
@@ -223,6 +224,7 @@ START_TEST(test_refresh_rotates)
 	revoke_reason(c.refresh, why, sizeof(why));
 	ck_assert_str_eq(why, "");
 	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "rotate@example.test", NULL), 1);
+	auth_tokens_clear(&b);
 	/* Garbage and unknown tokens are the same 401. */
 	ck_assert_int_eq(refresh("not a token", &b),
 	    AUTH_ERR_INVALID_REFRESH_TOKEN);
@@ -251,6 +253,7 @@ START_TEST(test_refresh_retry_within_leeway)
 	ck_assert_int_eq(n_of(N_AUDIT, "leeway@example.test",
 	    "refresh_token_reuse"), 0);
 	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
 	auth_tokens_clear(&b2);
 	auth_tokens_clear(&c);
 }
@@ -531,6 +534,195 @@ START_TEST(test_login_lockout)
 }
 END_TEST
 
+/* ---- the Bearer caller, its sessions, the operator ----------------------- */
+
+/* Makes the access token of t the caller of ctx. */
+static void
+bearer(const struct auth_tokens *t)
+{
+	ck_assert_int_eq(auth_jwt_verify(keyring, &cfg, t->access,
+	    strlen(t->access), ctx.now, &ctx.bearer), AUTH_OK);
+}
+
+static int
+count_row(void *arg, const struct auth_session_row *row)
+{
+	ck_assert_int_eq(auth_uuid_valid(row->id, strlen(row->id)), 1);
+	(*(long *)arg)++;
+	return 0;
+}
+
+START_TEST(test_sessions_of_the_caller)
+{
+	const char		*email = "sessions@example.test";
+	struct auth_tokens	 a, b, c, o, x;
+	char			 sid_o[AUTH_UUID_LEN + 1];
+	long			 n = 0;
+
+	make_user(email, PW_GOOD);
+	make_user("other@example.test", PW_GOOD);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &b), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &c), AUTH_OK);
+	ck_assert_int_eq(login("other@example.test", PW_GOOD, &o), AUTH_OK);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_sessions_list(&ctx, count_row, &n),
+	    AUTH_OK);
+	ck_assert_int_eq(n, 3);
+	/* Someone else's session is not found, and stays live. */
+	bearer(&o);
+	snprintf(sid_o, sizeof(sid_o), "%s", ctx.bearer.sid);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, sid_o),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, "nope"),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "other@example.test", NULL), 1);
+	/* One's own: that one only. */
+	bearer(&o);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, sid_o),
+	    AUTH_OK);
+	ck_assert_int_eq(n_of(N_AUDIT, "other@example.test",
+	    "session_revoked"), 1);
+	ck_assert_int_eq(refresh(b.refresh, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	/* A revoked session's access token no longer names a caller. */
+	bearer(&o);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL),
+	    AUTH_ERR_UNAUTHORIZED);
+	/* Everywhere: every session of the caller, no one else's. */
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_logout_all(&ctx, &client), AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL),
+	    AUTH_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "logout_all"), 1);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+	auth_tokens_clear(&c);
+	auth_tokens_clear(&o);
+}
+END_TEST
+
+START_TEST(test_password_change_keeps_current)
+{
+	const char		*email = "change@example.test";
+	struct auth_tokens	 a, b, x;
+	const char		*weak;
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &b), AUTH_OK);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_OTHER,
+	    strlen(PW_OTHER), PW_OTHER, strlen(PW_OTHER), &weak),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "login_failed"), 1);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_GOOD,
+	    strlen(PW_GOOD), "password", 8, &weak), AUTH_ERR_VALIDATION);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 2);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_GOOD,
+	    strlen(PW_GOOD), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	/* The caller's session stays, the other one is gone. */
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 1);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL), AUTH_OK);
+	ck_assert_int_eq(refresh(b.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(login(email, PW_OTHER, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+}
+END_TEST
+
+START_TEST(test_operator_disable)
+{
+	const char		*email = "disable@example.test";
+	struct auth_tokens	 a, x;
+	struct auth_user	 u;
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(auth_store_user_by_email(email, &u), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client, u.id, true),
+	    AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(refresh(a.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(login(email, PW_GOOD, &x), AUTH_ERR_ACCOUNT_DISABLED);
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client, u.id, false),
+	    AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "account_disabled"), 1);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "account_enabled"), 1);
+	/* An unknown account changes nothing and says so. */
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client,
+	    "00000000-0000-4000-8000-000000000000", true), AUTH_ERR_NOT_FOUND);
+	auth_tokens_clear(&a);
+}
+END_TEST
+
+/* ---- the store directly ------------------------------------------------ */
+
+START_TEST(test_store_user_insert_any_case)
+{
+	struct auth_user	u, v;
+	bool			inserted;
+
+	ck_assert_int_eq(auth_store_user_insert("Case@Example.test", "$y$x",
+	    &u, &inserted), AUTH_OK);
+	ck_assert(inserted);
+	ck_assert_int_eq(auth_store_user_insert("case@EXAMPLE.test", "$y$z",
+	    &v, &inserted), AUTH_OK);
+	ck_assert(!inserted);
+	ck_assert_int_eq(auth_store_user_by_email("CASE@example.TEST", &v),
+	    AUTH_OK);
+	ck_assert_str_eq(v.id, u.id);
+	ck_assert_str_eq(v.email, "Case@Example.test");
+	ck_assert_str_eq(v.password_hash, "$y$x");
+	ck_assert(!v.email_verified);
+	ck_assert_int_eq(auth_store_user_by_email("nobody@example.test", &v),
+	    AUTH_ERR_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_store_email_token_rules)
+{
+	unsigned char		h1[AUTH_HASH_LEN], h2[AUTH_HASH_LEN];
+	unsigned char		h3[AUTH_HASH_LEN];
+	char			uid[AUTH_UUID_LEN + 1];
+	struct auth_user	u;
+	bool			inserted;
+
+	memset(h1, 1, sizeof(h1));
+	memset(h2, 2, sizeof(h2));
+	memset(h3, 3, sizeof(h3));
+	ck_assert_int_eq(auth_store_user_insert("tok@example.test", "$y$x",
+	    &u, &inserted), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h1, "reset",
+	    3600), AUTH_OK);
+	/* Wrong purpose: not found, and the token is still there. */
+	ck_assert_int_eq(auth_store_email_token_consume(h1, "verify", uid),
+	    AUTH_ERR_NOT_FOUND);
+	/* A newer token of the purpose voids the older one. */
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h2, "reset",
+	    3600), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_consume(h1, "reset", uid),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(auth_store_email_token_consume(h2, "reset", uid),
+	    AUTH_OK);
+	ck_assert_str_eq(uid, u.id);
+	ck_assert_int_eq(auth_store_email_token_consume(h2, "reset", uid),
+	    AUTH_ERR_NOT_FOUND);
+	/* An expired token is no token. */
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h3, "verify",
+	    -1), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_consume(h3, "verify", uid),
+	    AUTH_ERR_NOT_FOUND);
+}
+END_TEST
+
 /* ---- main ---------------------------------------------------------------- */
 
 /* Loads the test's configuration, HS256 key and outbox key. */
@@ -580,11 +772,15 @@ flow_suite(void)
 	TCase	*sig = tcase_create("signup");
 	TCase	*pw = tcase_create("reset");
 	TCase	*sec = tcase_create("security");
+	TCase	*ses = tcase_create("sessions");
+	TCase	*st = tcase_create("store");
 
 	tcase_add_checked_fixture(rot, setup, teardown);
 	tcase_add_checked_fixture(sig, setup, teardown);
 	tcase_add_checked_fixture(pw, setup, teardown);
 	tcase_add_checked_fixture(sec, setup, teardown);
+	tcase_add_checked_fixture(ses, setup, teardown);
+	tcase_add_checked_fixture(st, setup, teardown);
 	tcase_add_test(rot, test_refresh_rotates);
 	tcase_add_test(rot, test_refresh_retry_within_leeway);
 	tcase_add_test(rot, test_refresh_reuse_revokes_family);
@@ -595,10 +791,17 @@ flow_suite(void)
 	tcase_add_test(pw, test_reset_single_use_revokes_sessions);
 	tcase_add_test(pw, test_forgot_unknown_and_newer_token);
 	tcase_add_test(sec, test_login_lockout);
+	tcase_add_test(ses, test_sessions_of_the_caller);
+	tcase_add_test(ses, test_password_change_keeps_current);
+	tcase_add_test(ses, test_operator_disable);
+	tcase_add_test(st, test_store_user_insert_any_case);
+	tcase_add_test(st, test_store_email_token_rules);
 	suite_add_tcase(s, rot);
 	suite_add_tcase(s, sig);
 	suite_add_tcase(s, pw);
 	suite_add_tcase(s, sec);
+	suite_add_tcase(s, ses);
+	suite_add_tcase(s, st);
 	return s;
 }
 
