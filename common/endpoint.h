@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "flows.h"
+#include "flow.h"
 #include "http.h"
 #include "ratelimit.h"
 

@@ -21,7 +21,7 @@
 #include "config.h"
 #include "db.h"
 #include "endpoint.h"
-#include "flows.h"
+#include "flow.h"
 #include "log.h"
 #include "password.h"
 #include "store.h"

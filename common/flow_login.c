@@ -1,0 +1,307 @@
+/*
+ * Login, refresh rotation and logout: the rules of API.md, each change in
+ * one transaction with its audit event.
+ */
+#include "flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "password.h"
+#include "token.h"
+
+void
+auth_tokens_clear(struct auth_tokens *t)
+{
+	if (t == NULL)
+		return;
+	if (t->access != NULL) {
+		auth_wipe(t->access, strlen(t->access));
+		free(t->access);
+	}
+	auth_wipe(t, sizeof(*t));
+}
+
+/* Copies a refusal verdict to ctx->rl; AUTH_ERR_RATE_LIMITED. */
+static enum auth_err
+refused(const struct auth_ctx *ctx, const struct auth_rl_verdict *v)
+{
+	if (ctx->rl != NULL)
+		*ctx->rl = *v;
+	return AUTH_ERR_RATE_LIMITED;
+}
+
+/* Signs the access token of a pair for u within session sid. */
+static enum auth_err
+issue_access(const struct auth_ctx *ctx, const struct auth_user *u,
+    const char *sid, struct auth_tokens *out)
+{
+	struct auth_jwt_claims c;
+	enum auth_err e;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.sub, sizeof(c.sub), "%s", u->id);
+	snprintf(c.sid, sizeof(c.sid), "%s", sid);
+	snprintf(c.email, sizeof(c.email), "%s", u->email);
+	c.email_verified = u->email_verified;
+	for (i = 0; i < u->nroles && i < AUTH_ROLES_MAX; i++)
+		snprintf(c.roles[i], sizeof(c.roles[i]), "%s", u->roles[i]);
+	c.nroles = i;
+	e = auth_jwt_issue(ctx->keys, ctx->cfg, ctx->now, &c, &out->access);
+	out->expires_in = ctx->cfg->access_ttl;
+	snprintf(out->user_id, sizeof(out->user_id), "%s", u->id);
+	return e;
+}
+
+/* A new refresh token in session sid; the caller holds the transaction. */
+static enum auth_err
+issue_refresh(const struct auth_ctx *ctx, const char *sid,
+    struct auth_tokens *out)
+{
+	unsigned char th[AUTH_HASH_LEN];
+	enum auth_err e;
+
+	if (auth_token_new(out->refresh) != 0)
+		return AUTH_ERR_INTERNAL;
+	auth_sha256(out->refresh, AUTH_TOKEN_LEN, th);
+	e = auth_store_refresh_insert(th, sid, ctx->cfg->refresh_ttl);
+	out->refresh_expires_in = ctx->cfg->refresh_ttl;
+	auth_wipe(th, sizeof(th));
+	return e;
+}
+
+/*
+ * The checks of a login before any change: the delays and limits, the
+ * password, the account's state. u is filled from the store; *rehash says
+ * whether the stored hash wants upgrading.
+ */
+static enum auth_err
+login_check(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email, const char *pw, size_t pw_len, struct auth_user *u,
+    bool *rehash)
+{
+	struct auth_rl_verdict v;
+	bool known = false;
+	enum auth_err e;
+	int ok;
+
+	/*
+	 * Existing or not, an address under attack waits before any hashing;
+	 * the owner's own known-good address is exempt from account limits.
+	 */
+	if ((e = auth_flow_login_gate(ctx, cl, email, &known)) != AUTH_OK)
+		return e;
+	if (!known) {
+		auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), email,
+		    strlen(email), &v);
+		if (!v.allowed)
+			return refused(ctx, &v);
+	}
+	e = auth_store_user_by_email(email, u);
+	if (e == AUTH_ERR_NOT_FOUND) {
+		/* The same hashing work as a wrong password. */
+		auth_pw_burn(pw, pw_len);
+		auth_rl_login_failed(email, strlen(email), cl->ip);
+		return AUTH_ERR_INVALID_CREDENTIALS;
+	}
+	if (e != AUTH_OK)
+		return e;
+	ok = auth_pw_verify(pw, pw_len, u->password_hash,
+	    ctx->cfg->password_cost, rehash);
+	if (ok < 0)
+		return AUTH_ERR_INTERNAL;
+	if (ok == 0) {
+		auth_flow_login_failed(cl, u, "{\"reason\":\"password\"}");
+		return AUTH_ERR_INVALID_CREDENTIALS;
+	}
+	auth_rl_login_succeeded(email, strlen(email), cl->ip);
+	/* Account state is told only to someone who knows the password. */
+	if (u->disabled) {
+		auth_flow_audit_event(AUTH_AUDIT_LOGIN_FAILED, u->id, cl,
+		    "{\"reason\":\"disabled\"}");
+		return AUTH_ERR_ACCOUNT_DISABLED;
+	}
+	if (!u->email_verified)
+		return AUTH_ERR_EMAIL_NOT_VERIFIED;
+	return AUTH_OK;
+}
+
+/* Starts a session of u with its first token pair, inside the
+ * transaction. */
+static enum auth_err
+login_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const struct auth_user *u, const char *pw, size_t pw_len, bool rehash,
+    struct auth_tokens *out)
+{
+	char sid[AUTH_UUID_LEN + 1];
+	char hash[AUTH_PW_HASH_MAX];
+	enum auth_err e;
+
+	memset(hash, 0, sizeof(hash));
+	if (rehash && auth_pw_hash(pw, pw_len, ctx->cfg->password_cost,
+	    hash) == AUTH_OK &&
+	    (e = auth_store_user_set_password(u->id, hash)) != AUTH_OK)
+		goto out;
+	if ((e = auth_store_session_create(u->id, cl,
+	    ctx->cfg->session_max_lifetime, sid)) != AUTH_OK)
+		goto out;
+	if ((e = issue_refresh(ctx, sid, out)) != AUTH_OK)
+		goto out;
+	/* Signed first: a signing failure must not leave a live session. */
+	if ((e = issue_access(ctx, u, sid, out)) != AUTH_OK)
+		goto out;
+	auth_flow_audit_event(AUTH_AUDIT_LOGIN_SUCCEEDED, u->id, cl, NULL);
+out:
+	auth_wipe(hash, sizeof(hash));
+	return e;
+}
+
+enum auth_err
+auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email_in, size_t email_len, const char *pw, size_t pw_len,
+    struct auth_tokens *out)
+{
+	char email[AUTH_EMAIL_MAX + 1];
+	struct auth_user u;
+	bool rehash = false;
+	enum auth_err e;
+
+	memset(out, 0, sizeof(*out));
+	memset(&u, 0, sizeof(u));
+	if (auth_email_copy(email_in, email_len, email) != 0) {
+		auth_pw_burn(pw, pw_len);
+		return AUTH_ERR_INVALID_CREDENTIALS;
+	}
+	if ((e = login_check(ctx, cl, email, pw, pw_len, &u, &rehash)) ==
+	    AUTH_OK && (e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(login_tx(ctx, cl, &u, pw, pw_len, rehash,
+		    out));
+	if (e != AUTH_OK)
+		auth_tokens_clear(out);
+	auth_wipe(&u, sizeof(u));
+	return e;
+}
+
+/* A rotated token presented again after the leeway: the family is burnt. */
+static enum auth_err
+refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row)
+{
+	enum auth_err e;
+
+	if ((e = auth_store_session_revoke(row->session_id,
+	    auth_revoke_names[AUTH_REVOKE_REFRESH_TOKEN_REUSE])) != AUTH_OK)
+		return e;
+	auth_flow_audit_event(AUTH_AUDIT_REFRESH_TOKEN_REUSE, row->user_id, cl,
+	    NULL);
+	return AUTH_OK;
+}
+
+/* A fresh pair in the session of the locked token th (row). */
+static enum auth_err
+refresh_rotate(const struct auth_ctx *ctx, const unsigned char *th,
+    const struct auth_refresh_row *row, struct auth_tokens *out)
+{
+	struct auth_user u;
+	enum auth_err e;
+
+	memset(&u, 0, sizeof(u));
+	/* Within the leeway a retry gets a fresh pair; nothing is revoked. */
+	if (!row->rotated &&
+	    (e = auth_store_refresh_mark_rotated(th)) != AUTH_OK)
+		goto out;
+	if ((e = issue_refresh(ctx, row->session_id, out)) != AUTH_OK)
+		goto out;
+	if ((e = auth_store_session_touch(row->session_id)) != AUTH_OK)
+		goto out;
+	if ((e = auth_store_user_by_id(row->user_id, &u)) != AUTH_OK)
+		goto out;
+	/* Signed first: a signing failure must not burn the old token. */
+	e = issue_access(ctx, &u, row->session_id, out);
+out:
+	auth_wipe(&u, sizeof(u));
+	return e;
+}
+
+/*
+ * The rotation rules for the token hashed as th, inside the transaction.
+ * *reuse says the family was burnt: AUTH_OK then means the revocation is
+ * to be committed, and the caller answers 401.
+ */
+static enum auth_err
+refresh_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const unsigned char *th, struct auth_tokens *out, bool *reuse)
+{
+	struct auth_refresh_row row;
+	struct auth_rl_verdict v;
+	long leeway = ctx->cfg->refresh_reuse_leeway;
+	enum auth_err e;
+
+	/* The row lock serialises concurrent refreshes of one token. */
+	e = auth_store_refresh_lock(th, &row);
+	if (e == AUTH_ERR_NOT_FOUND)
+		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	if (e != AUTH_OK)
+		return e;
+	/* Revoked, expired, or the account disabled: the same 401. */
+	if (!row.usable)
+		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	auth_rl_check(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), row.session_id,
+	    strlen(row.session_id), &v);
+	if (!v.allowed)
+		return refused(ctx, &v);
+	if (row.rotated && !(leeway > 0 && row.rotated_age < leeway)) {
+		*reuse = true;
+		return refresh_reuse(cl, &row);
+	}
+	return refresh_rotate(ctx, th, &row, out);
+}
+
+enum auth_err
+auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *token, size_t len, struct auth_tokens *out)
+{
+	unsigned char th[AUTH_HASH_LEN];
+	bool reuse = false;
+	enum auth_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!auth_token_wellformed(token, len))
+		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	auth_sha256(token, len, th);
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(refresh_tx(ctx, cl, th, out, &reuse));
+	if (reuse && e == AUTH_OK)
+		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
+	if (e != AUTH_OK)
+		auth_tokens_clear(out);
+	auth_wipe(th, sizeof(th));
+	return e;
+}
+
+enum auth_err
+auth_flow_logout(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *token, size_t len)
+{
+	unsigned char th[AUTH_HASH_LEN];
+	char sid[AUTH_UUID_LEN + 1], uid[AUTH_UUID_LEN + 1];
+	enum auth_err e;
+
+	(void)ctx;
+	if (!auth_token_wellformed(token, len))
+		return AUTH_OK;
+	auth_sha256(token, len, th);
+	e = auth_store_refresh_session(th, sid, uid);
+	auth_wipe(th, sizeof(th));
+	if (e == AUTH_ERR_NOT_FOUND)
+		return AUTH_OK;
+	if (e != AUTH_OK)
+		return e;
+	if ((e = auth_store_session_revoke(sid,
+	    auth_revoke_names[AUTH_REVOKE_LOGOUT])) != AUTH_OK)
+		return e;
+	auth_flow_audit_event(AUTH_AUDIT_LOGOUT, uid, cl, NULL);
+	return AUTH_OK;
+}

@@ -1,0 +1,77 @@
+/*
+ * The caller of a Bearer request and its sessions: who is calling,
+ * logging out everywhere, revoking one session.
+ */
+#include "flow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "token.h"
+
+enum auth_err
+auth_flow_bearer_user(const struct auth_ctx *ctx, struct auth_user *out)
+{
+	struct auth_user u;
+	enum auth_err e;
+
+	e = auth_store_user_by_id(ctx->bearer.sub, &u);
+	if (e == AUTH_OK && u.disabled)
+		e = AUTH_ERR_UNAUTHORIZED;
+	/* An access token outlives its session by at most access_ttl. */
+	if (e == AUTH_OK)
+		e = auth_store_session_live(ctx->bearer.sid, u.id);
+	if (e == AUTH_ERR_NOT_FOUND)
+		e = AUTH_ERR_UNAUTHORIZED;
+	if (e == AUTH_OK && out != NULL)
+		*out = u;
+	auth_wipe(&u, sizeof(u));
+	return e;
+}
+
+enum auth_err
+auth_flow_sessions_list(const struct auth_ctx *ctx,
+    int (*fn)(void *arg, const struct auth_session_row *row), void *arg)
+{
+	enum auth_err e;
+
+	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+		return e;
+	return auth_store_sessions_list(ctx->bearer.sub, fn, arg);
+}
+
+enum auth_err
+auth_flow_logout_all(const struct auth_ctx *ctx, const struct auth_client *cl)
+{
+	long n = 0;
+	enum auth_err e;
+
+	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+		return e;
+	if ((e = auth_store_sessions_revoke_user(ctx->bearer.sub, NULL,
+	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL], &n)) != AUTH_OK)
+		return e;
+	auth_flow_audit_revoked(AUTH_AUDIT_LOGOUT_ALL, ctx->bearer.sub, cl, n);
+	return AUTH_OK;
+}
+
+enum auth_err
+auth_flow_session_revoke(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *session_id)
+{
+	char detail[96];
+	enum auth_err e;
+
+	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+		return e;
+	if (!auth_uuid_valid(session_id, strlen(session_id)))
+		return AUTH_ERR_NOT_FOUND;
+	if ((e = auth_store_session_revoke_owned(session_id, ctx->bearer.sub,
+	    auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED])) != AUTH_OK)
+		return e;
+	snprintf(detail, sizeof(detail), "{\"session_id\":\"%s\"}",
+	    session_id);
+	auth_flow_audit_event(AUTH_AUDIT_SESSION_REVOKED, ctx->bearer.sub, cl,
+	    detail);
+	return AUTH_OK;
+}

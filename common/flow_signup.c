@@ -1,0 +1,195 @@
+/*
+ * Signup, email verification and the verification email resend: the rules
+ * of API.md, each change in one transaction with its audit event.
+ */
+#include "flow.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "password.h"
+#include "token.h"
+
+/*
+ * Every resend takes at least this long, so that the inserts and the commit
+ * of an eligible account do not tell it apart from an unknown address.
+ */
+#define RESEND_FLOOR_NS		(60LL * 1000 * 1000)
+
+/* A new account u: its verification token and mail. */
+static enum auth_err
+signup_new(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const struct auth_user *u)
+{
+	enum auth_err e;
+
+	if ((e = auth_flow_email_token(ctx, AUTH_EMAIL_TOKEN_VERIFY, u)) !=
+	    AUTH_OK)
+		return e;
+	auth_flow_audit_event(AUTH_AUDIT_SIGNUP, u->id, cl, NULL);
+	return AUTH_OK;
+}
+
+/* An address that has an account: a notice to its owner, or 409. */
+static enum auth_err
+signup_existing(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email)
+{
+	struct auth_user existing;
+	enum auth_err e;
+
+	if (ctx->cfg->signup_existing == AUTH_SIGNUP_REVEAL)
+		return AUTH_ERR_EMAIL_TAKEN;
+	memset(&existing, 0, sizeof(existing));
+	/* Mail goes to the stored address, not the typed one. */
+	if ((e = auth_store_user_by_email(email, &existing)) != AUTH_OK)
+		goto out;
+	if ((e = auth_flow_mail_link(ctx, existing.email,
+	    AUTH_MAIL_ACCOUNT_EXISTS, "/")) != AUTH_OK)
+		goto out;
+	auth_flow_audit_event(AUTH_AUDIT_SIGNUP_EXISTING_EMAIL, existing.id,
+	    cl, NULL);
+out:
+	auth_wipe(&existing, sizeof(existing));
+	return e;
+}
+
+/* The account of a signup and its mail, inside the transaction. */
+static enum auth_err
+signup_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email, const char *hash, struct auth_user *u, bool *created)
+{
+	enum auth_err e;
+
+	if ((e = auth_store_user_insert(email, hash, u, created)) != AUTH_OK)
+		return e;
+	return *created ? signup_new(ctx, cl, u) :
+	    signup_existing(ctx, cl, email);
+}
+
+enum auth_err
+auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email_in, size_t email_len, const char *pw, size_t pw_len,
+    struct auth_user *u, bool *created, const char **weak)
+{
+	char email[AUTH_EMAIL_MAX + 1];
+	char hash[AUTH_PW_HASH_MAX];
+	enum auth_err e;
+
+	*created = false;
+	*weak = NULL;
+	memset(hash, 0, sizeof(hash));
+	if (auth_email_copy(email_in, email_len, email) != 0) {
+		e = AUTH_ERR_VALIDATION;
+		goto out;
+	}
+	/* Hash before looking: new and existing addresses cost the same. */
+	if ((e = auth_pw_new(pw, pw_len, email, ctx->cfg->cracklib_dict,
+	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
+		goto out;
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(signup_tx(ctx, cl, email, hash, u,
+		    created));
+out:
+	/* The caller gets the account, not its password hash. */
+	auth_wipe(u->password_hash, sizeof(u->password_hash));
+	auth_wipe(hash, sizeof(hash));
+	return e;
+}
+
+/* A verification token hashed as th marks its account verified. */
+static enum auth_err
+verify_tx(const struct auth_client *cl, const unsigned char *th)
+{
+	char user_id[AUTH_UUID_LEN + 1];
+	enum auth_err e;
+
+	if ((e = auth_flow_email_token_use(AUTH_EMAIL_TOKEN_VERIFY, th,
+	    user_id)) != AUTH_OK)
+		return e;
+	if ((e = auth_store_user_mark_verified(user_id)) != AUTH_OK)
+		return e;
+	auth_flow_audit_event(AUTH_AUDIT_EMAIL_VERIFIED, user_id, cl, NULL);
+	return AUTH_OK;
+}
+
+enum auth_err
+auth_flow_verify_email(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *token, size_t len)
+{
+	unsigned char th[AUTH_HASH_LEN];
+	enum auth_err e;
+
+	(void)ctx;
+	if (!auth_token_wellformed(token, len))
+		return AUTH_ERR_INVALID_TOKEN;
+	auth_sha256(token, len, th);
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(verify_tx(cl, th));
+	auth_wipe(th, sizeof(th));
+	return e;
+}
+
+/* Sleeps until RESEND_FLOOR_NS after t0 (CLOCK_MONOTONIC). */
+static void
+resend_pad(const struct timespec *t0)
+{
+	struct timespec	until;
+
+	until.tv_sec = t0->tv_sec + (time_t)(RESEND_FLOOR_NS / 1000000000LL);
+	until.tv_nsec = t0->tv_nsec + (long)(RESEND_FLOOR_NS % 1000000000LL);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
+	    NULL) == EINTR)
+		;
+}
+
+/* The resend for a trimmed address inside the transaction; AUTH_OK when
+ * nothing is due. */
+static enum auth_err
+resend_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *email)
+{
+	struct auth_user u;
+	enum auth_err e;
+
+	memset(&u, 0, sizeof(u));
+	e = auth_store_user_by_email(email, &u);
+	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK &&
+	    (u.email_verified || u.disabled))) {
+		e = AUTH_OK;
+		goto out;
+	}
+	if (e != AUTH_OK)
+		goto out;
+	/* The insert voids every older verification token of the account. */
+	if ((e = auth_flow_email_token(ctx, AUTH_EMAIL_TOKEN_VERIFY, &u)) !=
+	    AUTH_OK)
+		goto out;
+	auth_flow_audit_event(AUTH_AUDIT_VERIFY_EMAIL_RESENT, u.id, cl, NULL);
+out:
+	auth_wipe(&u, sizeof(u));
+	return e;
+}
+
+enum auth_err
+auth_flow_verify_resend(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const char *email_in, size_t email_len)
+{
+	struct timespec	t0;
+	char		email[AUTH_EMAIL_MAX + 1];
+	enum auth_err	e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (auth_email_copy(email_in, email_len, email) != 0)
+		return AUTH_ERR_VALIDATION;
+	if ((e = auth_db_begin()) == AUTH_OK)
+		e = auth_flow_tx_end(resend_tx(ctx, cl, email));
+	resend_pad(&t0);
+	return e;
+}

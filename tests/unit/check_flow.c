@@ -1,0 +1,835 @@
+/*
+ * Unit tests for the flows (common/flow_*.c) and the store under them,
+ * against a throwaway PostgreSQL cluster: main() runs itself again under
+ * tests/unit/with-pg, which creates the cluster, applies the schema files and
+ * removes it afterwards. Redis is pointed at a closed port, so the limits
+ * and the login delay run on their in-process fallback.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "db.h"
+#include "flow.h"
+#include "jwt.h"
+#include "keys.h"
+#include "ratelimit.h"
+#include "redis.h"
+#include "seal.h"
+#include "token.h"
+
+#define PW_GOOD		"Tq7#vLp2!xWz9mRb"
+#define PW_OTHER	"Kd4$hNs8@yUe3wQc"
+
+static struct auth_config	 cfg;
+static struct auth_keyring	*keyring;
+static unsigned char		 seal_key[AUTH_SEAL_KEY_LEN];
+static char			 tmpdir[64];
+static struct auth_rl_verdict	 verdict;
+static struct auth_ctx		 ctx;
+static PGconn			*spy;	/* the test's own connection */
+
+static const struct auth_client	 client = {
+	"192.0.2.10", "check_flow", "check-flow-request"
+};
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static void
+setup(void)
+{
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = &cfg;
+	ctx.keys = keyring;
+	ctx.seal_key = seal_key;
+	ctx.now = (long long)time(NULL);
+	ctx.rl = &verdict;
+	spy = PQconnectdb(getenv("AUTH_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(spy) == CONNECTION_OK, "spy: %s",
+	    PQerrorMessage(spy));
+}
+
+static void
+teardown(void)
+{
+	PQfinish(spy);
+	auth_db_close();
+}
+
+/* ---- inspection through the spy connection ------------------------------- */
+
+/* The integer in the first cell of sql run with up to two parameters. */
+static long
+q_long(const char *sql, const char *p1, const char *p2)
+{
+	const char	*params[2] = { p1, p2 };
+	PGresult	*r;
+	long		 n;
+
+	r = PQexecParams(spy, sql, p2 != NULL ? 2 : p1 != NULL ? 1 : 0, NULL,
+	    params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQerrorMessage(spy));
+	ck_assert_int_eq(PQntuples(r), 1);
+	ck_assert_int_eq(sscanf(PQgetvalue(r, 0, 0), "%ld", &n), 1);
+	PQclear(r);
+	return n;
+}
+
+static void
+q_exec(const char *sql, const char *p1)
+{
+	const char	*params[1] = { p1 };
+	PGresult	*r;
+
+	r = PQexecParams(spy, sql, p1 != NULL ? 1 : 0, NULL, params, NULL,
+	    NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQerrorMessage(spy));
+	PQclear(r);
+}
+
+/* What the tests count, each of one account's email (and a second value). */
+enum count {
+	N_USERS = 0,		/* users with the email */
+	N_TOKENS,		/* its email tokens of a purpose */
+	N_MAIL,			/* outbox rows to the email of a template */
+	N_AUDIT,		/* its audit events of a name */
+	N_LIVE_SESSIONS,	/* its unrevoked sessions */
+	N__MAX
+};
+
+static const char *const count_sql[N__MAX] = {
+	"SELECT count(*) FROM users WHERE lower(email) = lower($1)",
+	"SELECT count(*) FROM email_tokens t JOIN users u ON u.id = t.user_id "
+	    "WHERE lower(u.email) = lower($1) AND t.purpose = $2",
+	"SELECT count(*) FROM outbox WHERE recipient = $1 AND template = $2",
+	"SELECT count(*) FROM audit_events a JOIN users u ON u.id = a.user_id "
+	    "WHERE lower(u.email) = lower($1) AND a.event = $2",
+	"SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE lower(u.email) = lower($1) AND s.revoked_at IS NULL",
+};
+
+static long
+n_of(enum count what, const char *email, const char *value)
+{
+	return q_long(count_sql[what], email, value);
+}
+
+/* The revoke reason of the session holding refresh token tok ("" if live). */
+static void
+revoke_reason(const char *tok, char *out, size_t outsz)
+{
+	unsigned char	 th[AUTH_HASH_LEN];
+	const char	*params[1] = { (const char *)th };
+	int		 lens[1] = { AUTH_HASH_LEN }, fmts[1] = { 1 };
+	PGresult	*r;
+
+	auth_sha256(tok, strlen(tok), th);
+	r = PQexecParams(spy, "SELECT coalesce(s.revoke_reason, '') FROM "
+	    "refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE "
+	    "t.token_hash = $1", 1, NULL, params, lens, fmts, 0);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	ck_assert_int_eq(PQntuples(r), 1);
+	snprintf(out, outsz, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
+/*
+ * The token in the newest mail of template to email: the payload is
+ * unsealed with the outbox key, as the mailer does.
+ */
+static void
+mail_token(const char *email, const char *template,
+    char token[AUTH_TOKEN_LEN + 1])
+{
+	const char	*params[2] = { email, template };
+	char		 aad[AUTH_EMAIL_MAX + 80], *pt = NULL;
+	const char	*p;
+	size_t		 ptlen;
+	PGresult	*r;
+
+	r = PQexecParams(spy, "SELECT payload FROM outbox WHERE recipient = $1 "
+	    "AND template = $2 ORDER BY id DESC LIMIT 1", 2, NULL, params,
+	    NULL, NULL, 1);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	ck_assert_int_eq(PQntuples(r), 1);
+	snprintf(aad, sizeof(aad), "%s\n%s", email, template);
+	ck_assert_int_eq(auth_unseal(seal_key, aad, strlen(aad),
+	    (const unsigned char *)PQgetvalue(r, 0, 0),
+	    (size_t)PQgetlength(r, 0, 0), &pt, &ptlen), 0);
+	PQclear(r);
+	ck_assert_ptr_nonnull(p = strstr(pt, "?token="));
+	p += strlen("?token=");
+	ck_assert_msg(strlen(p) == AUTH_TOKEN_LEN + 2 && p[AUTH_TOKEN_LEN] ==
+	    '"', "payload %s", pt);
+	memcpy(token, p, AUTH_TOKEN_LEN);
+	token[AUTH_TOKEN_LEN] = '\0';
+	auth_wipe(pt, ptlen);
+	free(pt);
+}
+
+/* ---- flows used as steps ------------------------------------------------- */
+
+/* A new, verified account email with password pw. */
+static void
+make_user(const char *email, const char *pw)
+{
+	struct auth_user	 u;
+	const char		*weak;
+	bool			 created;
+
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    pw, strlen(pw), &u, &created, &weak), AUTH_OK);
+	ck_assert(created);
+	ck_assert_int_eq(auth_store_user_mark_verified(u.id), AUTH_OK);
+}
+
+static enum auth_err
+login(const char *email, const char *pw, struct auth_tokens *t)
+{
+	return auth_flow_login(&ctx, &client, email, strlen(email), pw,
+	    strlen(pw), t);
+}
+
+static enum auth_err
+refresh(const char *tok, struct auth_tokens *t)
+{
+	return auth_flow_refresh(&ctx, &client, tok, strlen(tok), t);
+}
+
+/* ---- refresh rotation ---------------------------------------------------- */
+
+START_TEST(test_refresh_rotates)
+{
+	struct auth_tokens	a, b, c;
+	char			why[64];
+
+	make_user("rotate@example.test", PW_GOOD);
+	ck_assert_int_eq(login("rotate@example.test", PW_GOOD, &a), AUTH_OK);
+	ck_assert_ptr_nonnull(a.access);
+	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
+	ck_assert_str_ne(a.refresh, b.refresh);
+	ck_assert_ptr_nonnull(b.access);
+	/* The new token rotates in turn; the session stays one and live. */
+	ck_assert_int_eq(refresh(b.refresh, &c), AUTH_OK);
+	revoke_reason(c.refresh, why, sizeof(why));
+	ck_assert_str_eq(why, "");
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "rotate@example.test", NULL), 1);
+	auth_tokens_clear(&b);
+	/* Garbage and unknown tokens are the same 401. */
+	ck_assert_int_eq(refresh("not a token", &b),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(refresh("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    &b), AUTH_ERR_INVALID_REFRESH_TOKEN);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&c);
+}
+END_TEST
+
+START_TEST(test_refresh_retry_within_leeway)
+{
+	struct auth_tokens	a, b, b2, c;
+	char			why[64];
+
+	ck_assert_int_gt(cfg.refresh_reuse_leeway, 0);
+	make_user("leeway@example.test", PW_GOOD);
+	ck_assert_int_eq(login("leeway@example.test", PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
+	/* A retry of the rotated token at once: a fresh pair, no revocation. */
+	ck_assert_int_eq(refresh(a.refresh, &b2), AUTH_OK);
+	ck_assert_str_ne(b.refresh, b2.refresh);
+	revoke_reason(a.refresh, why, sizeof(why));
+	ck_assert_str_eq(why, "");
+	ck_assert_int_eq(refresh(b.refresh, &c), AUTH_OK);
+	ck_assert_int_eq(n_of(N_AUDIT, "leeway@example.test",
+	    "refresh_token_reuse"), 0);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+	auth_tokens_clear(&b2);
+	auth_tokens_clear(&c);
+}
+END_TEST
+
+START_TEST(test_refresh_reuse_revokes_family)
+{
+	struct auth_tokens	a, b, x;
+	char			why[64];
+
+	make_user("reuse@example.test", PW_GOOD);
+	ck_assert_int_eq(login("reuse@example.test", PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
+	/* The leeway is over for a token rotated an hour ago. */
+	q_exec("UPDATE refresh_tokens SET rotated_at = now() - interval "
+	    "'1 hour' WHERE rotated_at IS NOT NULL AND session_id IN (SELECT "
+	    "s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+	    "u.email = $1)", "reuse@example.test");
+	ck_assert_int_eq(refresh(a.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_ptr_null(x.access);
+	/* The whole family is burnt: the newest token is refused too. */
+	ck_assert_int_eq(refresh(b.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	revoke_reason(b.refresh, why, sizeof(why));
+	ck_assert_str_eq(why, "refresh_token_reuse");
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "reuse@example.test", NULL), 0);
+	ck_assert_int_eq(n_of(N_AUDIT, "reuse@example.test",
+	    "refresh_token_reuse"), 1);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+}
+END_TEST
+
+START_TEST(test_logout_revokes)
+{
+	struct auth_tokens	a, b, x;
+	char			why[64];
+	const char		*unknown =
+	    "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+	make_user("logout@example.test", PW_GOOD);
+	ck_assert_int_eq(login("logout@example.test", PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login("logout@example.test", PW_GOOD, &b), AUTH_OK);
+	ck_assert_int_eq(auth_flow_logout(&ctx, &client, a.refresh,
+	    strlen(a.refresh)), AUTH_OK);
+	ck_assert_int_eq(refresh(a.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	revoke_reason(a.refresh, why, sizeof(why));
+	ck_assert_str_eq(why, "logout");
+	/* Only that session: the other login still refreshes. */
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "logout@example.test", NULL), 1);
+	ck_assert_int_eq(refresh(b.refresh, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	ck_assert_int_eq(n_of(N_AUDIT, "logout@example.test", "logout"), 1);
+	/* Unknown and malformed tokens log out nothing, and say OK. */
+	ck_assert_int_eq(auth_flow_logout(&ctx, &client, unknown,
+	    strlen(unknown)), AUTH_OK);
+	ck_assert_int_eq(auth_flow_logout(&ctx, &client, "x", 1), AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "logout@example.test", NULL), 1);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+}
+END_TEST
+
+/* ---- signup atomicity ---------------------------------------------------- */
+
+START_TEST(test_signup_writes_all_three)
+{
+	const char		*email = "new@example.test";
+	char			 token[AUTH_TOKEN_LEN + 1];
+	struct auth_user	 u, s;
+	const char		*weak;
+	bool			 created;
+
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &u, &created, &weak), AUTH_OK);
+	ck_assert(created);
+	ck_assert_str_eq(u.email, email);
+	ck_assert_str_eq(u.password_hash, "");	/* not handed out */
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 1);
+	ck_assert_int_eq(n_of(N_TOKENS, email, "verify"), 1);
+	ck_assert_int_eq(n_of(N_MAIL, email, "verify_email"), 1);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "signup"), 1);
+	/* The mailed link verifies the address, once. */
+	mail_token(email, "verify_email", token);
+	ck_assert_int_eq(auth_flow_verify_email(&ctx, &client, token,
+	    strlen(token)), AUTH_OK);
+	ck_assert_int_eq(auth_store_user_by_email(email, &s), AUTH_OK);
+	ck_assert(s.email_verified);
+	ck_assert_int_eq(auth_flow_verify_email(&ctx, &client, token,
+	    strlen(token)), AUTH_ERR_INVALID_TOKEN);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "email_verified"), 1);
+}
+END_TEST
+
+START_TEST(test_signup_duplicate_writes_nothing)
+{
+	const char		*email = "dup@example.test";
+	const char		*again = "  DUP@example.test ";
+	struct auth_user	 u;
+	const char		*weak;
+	bool			 created;
+
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &u, &created, &weak), AUTH_OK);
+	cfg.signup_existing = AUTH_SIGNUP_REVEAL;
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, again, strlen(again),
+	    PW_OTHER, strlen(PW_OTHER), &u, &created, &weak),
+	    AUTH_ERR_EMAIL_TAKEN);
+	ck_assert(!created);
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 1);
+	ck_assert_int_eq(n_of(N_TOKENS, email, "verify"), 1);
+	ck_assert_int_eq(n_of(N_MAIL, email, "verify_email"), 1);
+	ck_assert_int_eq(n_of(N_MAIL, email, "account_exists"), 0);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "signup_existing_email"), 0);
+	/* Concealed: a notice to the stored address, still no second row. */
+	cfg.signup_existing = AUTH_SIGNUP_CONCEAL;
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, again, strlen(again),
+	    PW_OTHER, strlen(PW_OTHER), &u, &created, &weak), AUTH_OK);
+	ck_assert(!created);
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 1);
+	ck_assert_int_eq(n_of(N_TOKENS, email, "verify"), 1);
+	ck_assert_int_eq(n_of(N_MAIL, email, "account_exists"), 1);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "signup_existing_email"), 1);
+}
+END_TEST
+
+START_TEST(test_signup_failure_writes_nothing)
+{
+	const char		*email = "half@example.test";
+	struct auth_user	 u;
+	const char		*weak;
+	bool			 created;
+
+	/* The mail cannot be sealed: user and token roll back with it. */
+	ctx.seal_key = NULL;
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &u, &created, &weak), AUTH_ERR_INTERNAL);
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 0);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM outbox WHERE recipient "
+	    "= $1", email, NULL), 0);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM email_tokens t WHERE NOT "
+	    "EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)", NULL,
+	    NULL), 0);
+	/* A weak password writes nothing either. */
+	ctx.seal_key = seal_key;
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    "password", 8, &u, &created, &weak), AUTH_ERR_VALIDATION);
+	ck_assert_ptr_nonnull(weak);
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 0);
+	/* And once the key is back, the same signup goes through. */
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &u, &created, &weak), AUTH_OK);
+	ck_assert(created);
+	ck_assert_int_eq(n_of(N_TOKENS, email, "verify"), 1);
+	ck_assert_int_eq(n_of(N_MAIL, email, "verify_email"), 1);
+}
+END_TEST
+
+/* ---- password reset ------------------------------------------------------ */
+
+START_TEST(test_reset_single_use_revokes_sessions)
+{
+	const char		*email = "reset@example.test";
+	char			 token[AUTH_TOKEN_LEN + 1];
+	struct auth_tokens	 a, b, x;
+	const char		*weak;
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &b), AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 2);
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	ck_assert_int_eq(n_of(N_TOKENS, email, "reset"), 1);
+	mail_token(email, "password_reset", token);
+	/* A weak password is refused and the token stays usable. */
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), "password", 8, &weak), AUTH_ERR_VALIDATION);
+	ck_assert_ptr_nonnull(weak);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 2);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	/* Every session is gone, the token is spent. */
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(refresh(a.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(refresh(b.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), PW_GOOD, strlen(PW_GOOD), &weak),
+	    AUTH_ERR_INVALID_TOKEN);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "password_reset"), 1);
+	/* The new password logs in, the old one does not. */
+	ck_assert_int_eq(login(email, PW_GOOD, &x),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(login(email, PW_OTHER, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+}
+END_TEST
+
+START_TEST(test_forgot_unknown_and_newer_token)
+{
+	const char	*email = "forgot@example.test";
+	const char	*nobody = "nobody@example.test";
+	char		 first[AUTH_TOKEN_LEN + 1], second[AUTH_TOKEN_LEN + 1];
+	char		 third[AUTH_TOKEN_LEN + 1];
+	const char	*weak;
+
+	make_user(email, PW_GOOD);
+	/* Unknown addresses: AUTH_OK, no mail, one audit row without a user. */
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, nobody,
+	    strlen(nobody)), AUTH_OK);
+	ck_assert_int_eq(n_of(N_MAIL, nobody, "password_reset"), 0);
+	ck_assert_int_ge(q_long("SELECT count(*) FROM audit_events WHERE "
+	    "user_id IS NULL AND event = 'password_reset_requested'", NULL,
+	    NULL), 1);
+	/* A second request voids the first link. */
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	mail_token(email, "password_reset", first);
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	mail_token(email, "password_reset", second);
+	ck_assert_str_ne(first, second);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, first,
+	    strlen(first), PW_OTHER, strlen(PW_OTHER), &weak),
+	    AUTH_ERR_INVALID_TOKEN);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, second,
+	    strlen(second), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	/* A reset token verifies no address, and stays a reset token. */
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	mail_token(email, "password_reset", third);
+	ck_assert_int_eq(auth_flow_verify_email(&ctx, &client, third,
+	    strlen(third)), AUTH_ERR_INVALID_TOKEN);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, third,
+	    strlen(third), PW_GOOD, strlen(PW_GOOD), &weak), AUTH_OK);
+}
+END_TEST
+
+/* ---- login lockout (the in-process fallback) ---------------------------- */
+
+START_TEST(test_login_lockout)
+{
+	const char		*email = "lock@example.test";
+	struct auth_client	 home = { "198.51.100.7", "check_flow", NULL };
+	struct auth_tokens	 t;
+	unsigned		 i;
+
+	make_user(email, PW_GOOD);
+	/* A success from home makes that address known good. */
+	ck_assert_int_eq(auth_flow_login(&ctx, &home, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_OK);
+	auth_tokens_clear(&t);
+	for (i = 0; i < cfg.login_lockout_threshold; i++)
+		ck_assert_int_eq(login(email, PW_OTHER, &t),
+		    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert(auth_rl_degraded());
+	ck_assert_int_eq(n_of(N_AUDIT, email, "login_failed"),
+	    cfg.login_lockout_threshold);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "login_lockout"), 1);
+	/* Locked: even the right password waits, with a Retry-After. */
+	memset(&verdict, 0, sizeof(verdict));
+	ck_assert_int_eq(login(email, PW_GOOD, &t), AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_ge(verdict.retry_after, 1);
+	ck_assert_ptr_null(t.access);
+	/* The owner's known-good address is exempt. */
+	ck_assert_int_eq(auth_flow_login(&ctx, &home, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_OK);
+	auth_tokens_clear(&t);
+	/* An address without an account answers as a wrong password does. */
+	ck_assert_int_eq(login("ghost@example.test", PW_OTHER, &t),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+}
+END_TEST
+
+/* ---- the Bearer caller, its sessions, the operator ----------------------- */
+
+/* Makes the access token of t the caller of ctx. */
+static void
+bearer(const struct auth_tokens *t)
+{
+	ck_assert_int_eq(auth_jwt_verify(keyring, &cfg, t->access,
+	    strlen(t->access), ctx.now, &ctx.bearer), AUTH_OK);
+}
+
+static int
+count_row(void *arg, const struct auth_session_row *row)
+{
+	ck_assert_int_eq(auth_uuid_valid(row->id, strlen(row->id)), 1);
+	(*(long *)arg)++;
+	return 0;
+}
+
+START_TEST(test_sessions_of_the_caller)
+{
+	const char		*email = "sessions@example.test";
+	struct auth_tokens	 a, b, c, o, x;
+	char			 sid_o[AUTH_UUID_LEN + 1];
+	long			 n = 0;
+
+	make_user(email, PW_GOOD);
+	make_user("other@example.test", PW_GOOD);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &b), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &c), AUTH_OK);
+	ck_assert_int_eq(login("other@example.test", PW_GOOD, &o), AUTH_OK);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_sessions_list(&ctx, count_row, &n),
+	    AUTH_OK);
+	ck_assert_int_eq(n, 3);
+	/* Someone else's session is not found, and stays live. */
+	bearer(&o);
+	snprintf(sid_o, sizeof(sid_o), "%s", ctx.bearer.sid);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, sid_o),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, "nope"),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, "other@example.test", NULL), 1);
+	/* One's own: that one only. */
+	bearer(&o);
+	ck_assert_int_eq(auth_flow_session_revoke(&ctx, &client, sid_o),
+	    AUTH_OK);
+	ck_assert_int_eq(n_of(N_AUDIT, "other@example.test",
+	    "session_revoked"), 1);
+	ck_assert_int_eq(refresh(b.refresh, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	/* A revoked session's access token no longer names a caller. */
+	bearer(&o);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL),
+	    AUTH_ERR_UNAUTHORIZED);
+	/* Everywhere: every session of the caller, no one else's. */
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_logout_all(&ctx, &client), AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL),
+	    AUTH_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "logout_all"), 1);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+	auth_tokens_clear(&c);
+	auth_tokens_clear(&o);
+}
+END_TEST
+
+START_TEST(test_password_change_keeps_current)
+{
+	const char		*email = "change@example.test";
+	struct auth_tokens	 a, b, x;
+	const char		*weak;
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &b), AUTH_OK);
+	bearer(&a);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_OTHER,
+	    strlen(PW_OTHER), PW_OTHER, strlen(PW_OTHER), &weak),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "login_failed"), 1);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_GOOD,
+	    strlen(PW_GOOD), "password", 8, &weak), AUTH_ERR_VALIDATION);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 2);
+	ck_assert_int_eq(auth_flow_password_change(&ctx, &client, PW_GOOD,
+	    strlen(PW_GOOD), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	/* The caller's session stays, the other one is gone. */
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 1);
+	ck_assert_int_eq(auth_flow_bearer_user(&ctx, NULL), AUTH_OK);
+	ck_assert_int_eq(refresh(b.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(login(email, PW_OTHER, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+}
+END_TEST
+
+START_TEST(test_operator_disable)
+{
+	const char		*email = "disable@example.test";
+	struct auth_tokens	 a, x;
+	struct auth_user	 u;
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(auth_store_user_by_email(email, &u), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client, u.id, true),
+	    AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(refresh(a.refresh, &x),
+	    AUTH_ERR_INVALID_REFRESH_TOKEN);
+	ck_assert_int_eq(login(email, PW_GOOD, &x), AUTH_ERR_ACCOUNT_DISABLED);
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client, u.id, false),
+	    AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &x), AUTH_OK);
+	auth_tokens_clear(&x);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "account_disabled"), 1);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "account_enabled"), 1);
+	/* An unknown account changes nothing and says so. */
+	ck_assert_int_eq(auth_flow_user_set_disabled(&client,
+	    "00000000-0000-4000-8000-000000000000", true), AUTH_ERR_NOT_FOUND);
+	auth_tokens_clear(&a);
+}
+END_TEST
+
+/* ---- the store directly ------------------------------------------------ */
+
+START_TEST(test_store_user_insert_any_case)
+{
+	struct auth_user	u, v;
+	bool			inserted;
+
+	ck_assert_int_eq(auth_store_user_insert("Case@Example.test", "$y$x",
+	    &u, &inserted), AUTH_OK);
+	ck_assert(inserted);
+	ck_assert_int_eq(auth_store_user_insert("case@EXAMPLE.test", "$y$z",
+	    &v, &inserted), AUTH_OK);
+	ck_assert(!inserted);
+	ck_assert_int_eq(auth_store_user_by_email("CASE@example.TEST", &v),
+	    AUTH_OK);
+	ck_assert_str_eq(v.id, u.id);
+	ck_assert_str_eq(v.email, "Case@Example.test");
+	ck_assert_str_eq(v.password_hash, "$y$x");
+	ck_assert(!v.email_verified);
+	ck_assert_int_eq(auth_store_user_by_email("nobody@example.test", &v),
+	    AUTH_ERR_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_store_email_token_rules)
+{
+	unsigned char		h1[AUTH_HASH_LEN], h2[AUTH_HASH_LEN];
+	unsigned char		h3[AUTH_HASH_LEN];
+	char			uid[AUTH_UUID_LEN + 1];
+	struct auth_user	u;
+	bool			inserted;
+
+	memset(h1, 1, sizeof(h1));
+	memset(h2, 2, sizeof(h2));
+	memset(h3, 3, sizeof(h3));
+	ck_assert_int_eq(auth_store_user_insert("tok@example.test", "$y$x",
+	    &u, &inserted), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h1, "reset",
+	    3600), AUTH_OK);
+	/* Wrong purpose: not found, and the token is still there. */
+	ck_assert_int_eq(auth_store_email_token_consume(h1, "verify", uid),
+	    AUTH_ERR_NOT_FOUND);
+	/* A newer token of the purpose voids the older one. */
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h2, "reset",
+	    3600), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_consume(h1, "reset", uid),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(auth_store_email_token_consume(h2, "reset", uid),
+	    AUTH_OK);
+	ck_assert_str_eq(uid, u.id);
+	ck_assert_int_eq(auth_store_email_token_consume(h2, "reset", uid),
+	    AUTH_ERR_NOT_FOUND);
+	/* An expired token is no token. */
+	ck_assert_int_eq(auth_store_email_token_insert(u.id, h3, "verify",
+	    -1), AUTH_OK);
+	ck_assert_int_eq(auth_store_email_token_consume(h3, "verify", uid),
+	    AUTH_ERR_NOT_FOUND);
+}
+END_TEST
+
+/* ---- main ---------------------------------------------------------------- */
+
+/* Loads the test's configuration, HS256 key and outbox key. */
+static void
+init(void)
+{
+	char	 path[128], secret[48], err[256];
+	int	 fd;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_flow.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/hs256.secret", tmpdir);
+	memset(secret, 'k', sizeof(secret));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    write(fd, secret, sizeof(secret)) != (ssize_t)sizeof(secret) ||
+	    close(fd) != 0)
+		abort();
+	auth_config_defaults(&cfg);
+	cfg.jwt_alg = AUTH_JWT_HS256;
+	snprintf(cfg.hs256_secret_file, sizeof(cfg.hs256_secret_file), "%s",
+	    path);
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "https://auth.test");
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url), "redis://127.0.0.1:1");
+	cfg.redis_timeout_ms = 100;
+	cfg.password_cost = 1;
+	cfg.login_lockout_threshold = 3;
+	if ((keyring = auth_keyring_load(&cfg, true, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "check_flow: keys: %s\n", err);
+		exit(1);
+	}
+	memset(seal_key, 0x5a, sizeof(seal_key));
+	auth_redis_init(&cfg);
+	if (auth_rl_init(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "check_flow: limits: %s\n", err);
+		exit(1);
+	}
+	auth_db_init(getenv("AUTH_TEST_DATABASE_URL"));
+}
+
+static Suite *
+flow_suite(void)
+{
+	Suite	*s = suite_create("flow");
+	TCase	*rot = tcase_create("refresh");
+	TCase	*sig = tcase_create("signup");
+	TCase	*pw = tcase_create("reset");
+	TCase	*sec = tcase_create("security");
+	TCase	*ses = tcase_create("sessions");
+	TCase	*st = tcase_create("store");
+
+	tcase_add_checked_fixture(rot, setup, teardown);
+	tcase_add_checked_fixture(sig, setup, teardown);
+	tcase_add_checked_fixture(pw, setup, teardown);
+	tcase_add_checked_fixture(sec, setup, teardown);
+	tcase_add_checked_fixture(ses, setup, teardown);
+	tcase_add_checked_fixture(st, setup, teardown);
+	tcase_add_test(rot, test_refresh_rotates);
+	tcase_add_test(rot, test_refresh_retry_within_leeway);
+	tcase_add_test(rot, test_refresh_reuse_revokes_family);
+	tcase_add_test(rot, test_logout_revokes);
+	tcase_add_test(sig, test_signup_writes_all_three);
+	tcase_add_test(sig, test_signup_duplicate_writes_nothing);
+	tcase_add_test(sig, test_signup_failure_writes_nothing);
+	tcase_add_test(pw, test_reset_single_use_revokes_sessions);
+	tcase_add_test(pw, test_forgot_unknown_and_newer_token);
+	tcase_add_test(sec, test_login_lockout);
+	tcase_add_test(ses, test_sessions_of_the_caller);
+	tcase_add_test(ses, test_password_change_keeps_current);
+	tcase_add_test(ses, test_operator_disable);
+	tcase_add_test(st, test_store_user_insert_any_case);
+	tcase_add_test(st, test_store_email_token_rules);
+	suite_add_tcase(s, rot);
+	suite_add_tcase(s, sig);
+	suite_add_tcase(s, pw);
+	suite_add_tcase(s, sec);
+	suite_add_tcase(s, ses);
+	suite_add_tcase(s, st);
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	char		 wrapper[1024], path[160];
+	SRunner		*sr;
+	int		 failed;
+
+	(void)argc;
+	/* First the cluster: run again under tests/unit/with-pg. */
+	if (getenv("AUTH_TEST_DATABASE_URL") == NULL) {
+		snprintf(wrapper, sizeof(wrapper), "%s/tests/unit/with-pg",
+		    AUTH_TEST_SRCDIR);
+		execl(wrapper, wrapper, argv[0], (char *)NULL);
+		fprintf(stderr, "check_flow: %s: %s\n", wrapper,
+		    strerror(errno));
+		return 1;
+	}
+	init();
+	sr = srunner_create(flow_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	auth_keyring_free(keyring);
+	snprintf(path, sizeof(path), "%s/hs256.secret", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
