@@ -84,7 +84,7 @@ db_prepare(const struct auth_stmt_group *g)
 	PGresult		*r;
 	size_t			 i;
 
-	for (i = 0; i < *g->nstmts; i++) {
+	for (i = 0; i < g->nstmts; i++) {
 		st = &g->stmts[i];
 		r = PQprepare(db_conn, st->name, st->sql, 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -121,7 +121,7 @@ db_open(void)
 	}
 	PQsetNoticeReceiver(db_conn, db_notice, NULL);
 	for (i = 0; i < auth_store_ngroups; i++)
-		if (!db_prepare(&auth_store_groups[i]))
+		if (!db_prepare(auth_store_groups[i]))
 			goto fail;
 	return true;
 fail:

@@ -31,7 +31,7 @@ enum {
 	C_AL__MAX
 };
 
-const struct auth_stmt auth_store_audit_stmts[ST_AUDIT__MAX] = {
+static const struct auth_stmt audit_stmts[ST_AUDIT__MAX] = {
 	[ST_AUDIT] = { "audit",
 	    "INSERT INTO audit_events"
 	    " (user_id, event, ip, user_agent, request_id, detail) "
@@ -48,9 +48,11 @@ const struct auth_stmt auth_store_audit_stmts[ST_AUDIT__MAX] = {
 	    " ORDER BY e.id DESC LIMIT $3::bigint) a "
 	    "LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id" },
 };
-const size_t auth_store_audit_nstmts = ST_AUDIT__MAX;
+const struct auth_stmt_group auth_store_audit_group = {
+	audit_stmts, ST_AUDIT__MAX
+};
 
-#define STMT(st)	(&auth_store_audit_stmts[(st)])
+#define STMT(st)	(&audit_stmts[(st)])
 
 /* True if event matches the schema's CHECK: ^[a-z][a-z0-9_.:-]{0,63}$. */
 static bool

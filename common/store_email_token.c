@@ -9,7 +9,7 @@ enum {
 	ST_EMAIL_TOKEN__MAX
 };
 
-const struct auth_stmt auth_store_email_token_stmts[ST_EMAIL_TOKEN__MAX] = {
+static const struct auth_stmt email_token_stmts[ST_EMAIL_TOKEN__MAX] = {
 	[ST_EMAIL_TOKEN_INSERT] = { "email_token_insert",
 	    "WITH voided AS ("
 	    " UPDATE email_tokens SET used_at = now()"
@@ -24,9 +24,11 @@ const struct auth_stmt auth_store_email_token_stmts[ST_EMAIL_TOKEN__MAX] = {
 	    "AND used_at IS NULL AND expires_at > now() "
 	    "RETURNING user_id" },
 };
-const size_t auth_store_email_token_nstmts = ST_EMAIL_TOKEN__MAX;
+const struct auth_stmt_group auth_store_email_token_group = {
+	email_token_stmts, ST_EMAIL_TOKEN__MAX
+};
 
-#define STMT(st)	(&auth_store_email_token_stmts[(st)])
+#define STMT(st)	(&email_token_stmts[(st)])
 
 enum auth_err
 auth_store_email_token_insert(const char *user_id,

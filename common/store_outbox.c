@@ -51,7 +51,7 @@ enum {
 	ST_OUTBOX__MAX
 };
 
-const struct auth_stmt auth_store_outbox_stmts[ST_OUTBOX__MAX] = {
+static const struct auth_stmt outbox_stmts[ST_OUTBOX__MAX] = {
 	/* The mailers LISTEN; the notice goes out when the caller commits. */
 	[ST_OUTBOX_INSERT] = { "outbox_insert",
 	    "WITH o AS (INSERT INTO outbox (recipient, template, payload) "
@@ -118,9 +118,11 @@ const struct auth_stmt auth_store_outbox_stmts[ST_OUTBOX__MAX] = {
 	    "DELETE FROM outbox WHERE status = 'failed'"
 	    " AND created_at < now() - $1::bigint * interval '1 day'" },
 };
-const size_t auth_store_outbox_nstmts = ST_OUTBOX__MAX;
+const struct auth_stmt_group auth_store_outbox_group = {
+	outbox_stmts, ST_OUTBOX__MAX
+};
 
-#define STMT(st)	(&auth_store_outbox_stmts[(st)])
+#define STMT(st)	(&outbox_stmts[(st)])
 
 enum auth_err
 auth_store_outbox_insert(const char *recipient, const char *template,
@@ -238,15 +240,23 @@ out:
 	return rc;
 }
 
-enum auth_err
-auth_store_outbox_sent(const struct auth_outbox_msg *m)
+/* Runs st with the claim of m (id, attempts) as its parameters. */
+static enum auth_err
+outbox_claimed_update(int st, const struct auth_outbox_msg *m,
+    bool counts_rows)
 {
 	char		 id[24], att[16];
 	const char *const vals[2] = { id, att };
 
 	snprintf(id, sizeof(id), "%lld", m->id);
 	snprintf(att, sizeof(att), "%d", m->attempts);
-	return store_outbox_update(ST_OUTBOX_SENT, 2, vals, true);
+	return store_outbox_update(st, 2, vals, counts_rows);
+}
+
+enum auth_err
+auth_store_outbox_sent(const struct auth_outbox_msg *m)
+{
+	return outbox_claimed_update(ST_OUTBOX_SENT, m, true);
 }
 
 enum auth_err
@@ -268,12 +278,7 @@ auth_store_outbox_failed(const struct auth_outbox_msg *m, long delay,
 enum auth_err
 auth_store_outbox_release(const struct auth_outbox_msg *m)
 {
-	char		 id[24], att[16];
-	const char *const vals[2] = { id, att };
-
-	snprintf(id, sizeof(id), "%lld", m->id);
-	snprintf(att, sizeof(att), "%d", m->attempts);
-	return store_outbox_update(ST_OUTBOX_RELEASE, 2, vals, false);
+	return outbox_claimed_update(ST_OUTBOX_RELEASE, m, false);
 }
 
 enum auth_err

@@ -1,7 +1,7 @@
 /* authctl purge: one DELETE per kind of dead row. */
 #include "store_purge.h"
 
-const struct auth_stmt auth_store_purge_stmts[AUTH_PURGE__MAX] = {
+static const struct auth_stmt purge_stmts[AUTH_PURGE__MAX] = {
 	[AUTH_PURGE_REFRESH] = { "purge_refresh",
 	    "DELETE FROM refresh_tokens"
 	    " WHERE expires_at < now() - interval '1 day'" },
@@ -17,7 +17,9 @@ const struct auth_stmt auth_store_purge_stmts[AUTH_PURGE__MAX] = {
 	    " AND sent_at < now() - interval '7 days') OR (status = 'failed'"
 	    " AND created_at < now() - interval '30 days')" },
 };
-const size_t auth_store_purge_nstmts = AUTH_PURGE__MAX;
+const struct auth_stmt_group auth_store_purge_group = {
+	purge_stmts, AUTH_PURGE__MAX
+};
 
 static const char *const purge_names[AUTH_PURGE__MAX] = {
 	[AUTH_PURGE_REFRESH] = "expired refresh tokens",
@@ -38,5 +40,5 @@ auth_store_purge(enum auth_purge p, long *count)
 	*count = 0;
 	if (p >= AUTH_PURGE__MAX)
 		return AUTH_ERR_INTERNAL;
-	return store_run(&auth_store_purge_stmts[p], 0, NULL, count);
+	return store_run(&purge_stmts[p], 0, NULL, count);
 }

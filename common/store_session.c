@@ -51,7 +51,7 @@ enum {
 	C_SL__MAX
 };
 
-const struct auth_stmt auth_store_session_stmts[ST_SESSION__MAX] = {
+static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	[ST_SESSION_CREATE] = { "session_create",
 	    "INSERT INTO sessions (user_id, expires_at, ip, user_agent) "
 	    "VALUES ($1::uuid, now() + $2::bigint * interval '1 second',"
@@ -136,9 +136,11 @@ const struct auth_stmt auth_store_session_stmts[ST_SESSION__MAX] = {
 	    "SELECT count(*) FROM sessions WHERE user_id = $1::uuid"
 	    " AND revoked_at IS NULL AND expires_at > now()" },
 };
-const size_t auth_store_session_nstmts = ST_SESSION__MAX;
+const struct auth_stmt_group auth_store_session_group = {
+	session_stmts, ST_SESSION__MAX
+};
 
-#define STMT(st)	(&auth_store_session_stmts[(st)])
+#define STMT(st)	(&session_stmts[(st)])
 
 enum auth_err
 auth_store_session_create(const char *user_id, const struct auth_client *cl,
@@ -176,9 +178,7 @@ out:
 enum auth_err
 auth_store_session_touch(const char *session_id)
 {
-	const char *const vals[1] = { session_id };
-
-	return store_update(STMT(ST_SESSION_TOUCH), 1, vals);
+	return store_update_id(STMT(ST_SESSION_TOUCH), session_id);
 }
 
 enum auth_err
@@ -215,35 +215,22 @@ auth_store_refresh_insert(const unsigned char hash[AUTH_HASH_LEN],
 	const char *const vals[3] = { (const char *)hash, session_id, ttl };
 	const int	 lens[3] = { AUTH_HASH_LEN, 0, 0 };
 	const int	 fmts[3] = { 1, 0, 0 };
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
 
 	if (!store_uuid_ok(session_id))
 		return AUTH_ERR_NOT_FOUND;
 	snprintf(ttl, sizeof(ttl), "%ld", ttl_seconds);
-	if ((rc = store_exec(STMT(ST_REFRESH_INSERT), 3, vals, lens, fmts,
-	    &r)) != AUTH_OK)
-		goto out;
-	if (store_affected(r) == 0)
-		rc = AUTH_ERR_NOT_FOUND;
-out:
-	PQclear(r);
-	return rc;
+	return store_change(STMT(ST_REFRESH_INSERT), 3, vals, lens, fmts);
 }
 
 enum auth_err
 auth_store_refresh_lock(const unsigned char hash[AUTH_HASH_LEN],
     struct auth_refresh_row *row)
 {
-	const char *const vals[1] = { (const char *)hash };
-	const int	 lens[1] = { AUTH_HASH_LEN };
-	const int	 fmts[1] = { 1 };
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	memset(row, 0, sizeof(*row));
-	if ((rc = store_exec(STMT(ST_REFRESH_LOCK), 1, vals, lens, fmts,
-	    &r)) != AUTH_OK)
+	if ((rc = store_exec_hash(STMT(ST_REFRESH_LOCK), hash, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
 		rc = AUTH_ERR_NOT_FOUND;
@@ -271,18 +258,12 @@ out:
 enum auth_err
 auth_store_refresh_mark_rotated(const unsigned char hash[AUTH_HASH_LEN])
 {
-	const char *const vals[1] = { (const char *)hash };
-	const int	 lens[1] = { AUTH_HASH_LEN };
-	const int	 fmts[1] = { 1 };
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
-	if ((rc = store_exec(STMT(ST_REFRESH_MARK_ROTATED), 1, vals, lens, fmts,
-	    &r)) != AUTH_OK)
-		goto out;
-	if (store_affected(r) == 0)
+	if ((rc = store_exec_hash(STMT(ST_REFRESH_MARK_ROTATED), hash,
+	    &r)) == AUTH_OK && store_affected(r) == 0)
 		rc = AUTH_ERR_NOT_FOUND;
-out:
 	PQclear(r);
 	return rc;
 }
@@ -291,16 +272,13 @@ enum auth_err
 auth_store_refresh_session(const unsigned char hash[AUTH_HASH_LEN],
     char session_id[AUTH_UUID_LEN + 1], char user_id[AUTH_UUID_LEN + 1])
 {
-	const char *const vals[1] = { (const char *)hash };
-	const int	 lens[1] = { AUTH_HASH_LEN };
-	const int	 fmts[1] = { 1 };
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	session_id[0] = '\0';
 	user_id[0] = '\0';
-	if ((rc = store_exec(STMT(ST_REFRESH_SESSION), 1, vals, lens, fmts,
-	    &r)) != AUTH_OK)
+	if ((rc = store_exec_hash(STMT(ST_REFRESH_SESSION), hash, &r)) !=
+	    AUTH_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
 		rc = AUTH_ERR_NOT_FOUND;

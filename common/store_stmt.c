@@ -18,16 +18,16 @@
 #define STORE_IP_MAX		64
 
 static const struct auth_stmt stmt_ping = { "ping", "SELECT 1" };
-static const size_t stmt_nping = 1;
+static const struct auth_stmt_group ping_group = { &stmt_ping, 1 };
 
-const struct auth_stmt_group auth_store_groups[] = {
-	{ &stmt_ping, &stmt_nping },
-	{ auth_store_user_stmts, &auth_store_user_nstmts },
-	{ auth_store_session_stmts, &auth_store_session_nstmts },
-	{ auth_store_email_token_stmts, &auth_store_email_token_nstmts },
-	{ auth_store_outbox_stmts, &auth_store_outbox_nstmts },
-	{ auth_store_audit_stmts, &auth_store_audit_nstmts },
-	{ auth_store_purge_stmts, &auth_store_purge_nstmts },
+const struct auth_stmt_group *const auth_store_groups[] = {
+	&ping_group,
+	&auth_store_user_group,
+	&auth_store_session_group,
+	&auth_store_email_token_group,
+	&auth_store_outbox_group,
+	&auth_store_audit_group,
+	&auth_store_purge_group,
 };
 const size_t auth_store_ngroups =
     sizeof(auth_store_groups) / sizeof(auth_store_groups[0]);
@@ -163,22 +163,45 @@ store_inet(const char *ip)
 	return NULL;
 }
 
-/* Runs a one-row UPDATE keyed by a uuid; NOT_FOUND if no row matched. */
 enum auth_err
-store_update(const struct auth_stmt *st, int n, const char *const *vals)
+store_change(const struct auth_stmt *st, int n, const char *const *vals,
+    const int *lens, const int *fmts)
 {
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
-	if (!store_uuid_ok(vals[0]))
-		return AUTH_ERR_NOT_FOUND;
-	if ((rc = store_exec(st, n, vals, NULL, NULL, &r)) != AUTH_OK)
-		goto out;
-	if (store_affected(r) == 0)
+	if ((rc = store_exec(st, n, vals, lens, fmts, &r)) == AUTH_OK &&
+	    store_affected(r) == 0)
 		rc = AUTH_ERR_NOT_FOUND;
-out:
 	PQclear(r);
 	return rc;
+}
+
+enum auth_err
+store_update(const struct auth_stmt *st, int n, const char *const *vals)
+{
+	if (!store_uuid_ok(vals[0]))
+		return AUTH_ERR_NOT_FOUND;
+	return store_change(st, n, vals, NULL, NULL);
+}
+
+enum auth_err
+store_update_id(const struct auth_stmt *st, const char *id)
+{
+	const char *const vals[1] = { id };
+
+	return store_update(st, 1, vals);
+}
+
+enum auth_err
+store_exec_hash(const struct auth_stmt *st, const unsigned char *hash,
+    PGresult **res)
+{
+	const char *const vals[1] = { (const char *)hash };
+	const int	 lens[1] = { AUTH_HASH_LEN };
+	const int	 fmts[1] = { 1 };
+
+	return store_exec(st, 1, vals, lens, fmts, res);
 }
 
 /* Runs a statement answering one count(*) into *count. */

@@ -43,25 +43,20 @@ struct auth_stmt {
 /* The statements of one store file. */
 struct auth_stmt_group {
 	const struct auth_stmt	*stmts;
-	const size_t		*nstmts;
+	size_t			 nstmts;
 };
 
 /* Every group of the process connection, for db.c to prepare. */
-extern const struct auth_stmt_group auth_store_groups[];
+extern const struct auth_stmt_group *const auth_store_groups[];
 extern const size_t auth_store_ngroups;
 
-extern const struct auth_stmt auth_store_user_stmts[];
-extern const size_t auth_store_user_nstmts;
-extern const struct auth_stmt auth_store_session_stmts[];
-extern const size_t auth_store_session_nstmts;
-extern const struct auth_stmt auth_store_email_token_stmts[];
-extern const size_t auth_store_email_token_nstmts;
-extern const struct auth_stmt auth_store_outbox_stmts[];
-extern const size_t auth_store_outbox_nstmts;
-extern const struct auth_stmt auth_store_audit_stmts[];
-extern const size_t auth_store_audit_nstmts;
-extern const struct auth_stmt auth_store_purge_stmts[];
-extern const size_t auth_store_purge_nstmts;
+/* Each store file's group (store_<file>.c). */
+extern const struct auth_stmt_group auth_store_user_group;
+extern const struct auth_stmt_group auth_store_session_group;
+extern const struct auth_stmt_group auth_store_email_token_group;
+extern const struct auth_stmt_group auth_store_outbox_group;
+extern const struct auth_stmt_group auth_store_audit_group;
+extern const struct auth_stmt_group auth_store_purge_group;
 
 /* health: SELECT 1. */
 enum auth_err auth_store_ping(void);
@@ -90,9 +85,17 @@ const char *store_inet(const char *ip);
 /* Runs a statement answering one count(*) into *count (may be NULL). */
 enum auth_err store_count(const struct auth_stmt *st, int n,
 	    const char *const *vals, long *count);
+/* Runs st; NOT_FOUND if it touched no row. */
+enum auth_err store_change(const struct auth_stmt *st, int n,
+	    const char *const *vals, const int *lens, const int *fmts);
 /* Runs a one-row UPDATE keyed by a uuid; NOT_FOUND if no row matched. */
 enum auth_err store_update(const struct auth_stmt *st, int n,
 	    const char *const *vals);
+/* store_update of a statement whose one parameter is the uuid id. */
+enum auth_err store_update_id(const struct auth_stmt *st, const char *id);
+/* Runs st with a token hash ($1::bytea) as its one parameter. */
+enum auth_err store_exec_hash(const struct auth_stmt *st,
+	    const unsigned char *hash, PGresult **res);
 /* Runs a statement, wanting no rows back; *count (may be NULL) gets the
  * number of rows it touched. */
 enum auth_err store_run(const struct auth_stmt *st, int n,

@@ -34,7 +34,7 @@ enum {
 	ST_USER__MAX
 };
 
-const struct auth_stmt auth_store_user_stmts[ST_USER__MAX] = {
+static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	[ST_USER_BY_EMAIL] = { "user_by_email",
 	    "SELECT " USER_COLS " FROM users u "
 	    "WHERE lower(u.email) = lower($1::text)" },
@@ -65,9 +65,11 @@ const struct auth_stmt auth_store_user_stmts[ST_USER__MAX] = {
 	    " WHEN $2::boolean THEN coalesce(disabled_at, now()) END "
 	    "WHERE id = $1::uuid" },
 };
-const size_t auth_store_user_nstmts = ST_USER__MAX;
+const struct auth_stmt_group auth_store_user_group = {
+	user_stmts, ST_USER__MAX
+};
 
-#define STMT(st)	(&auth_store_user_stmts[(st)])
+#define STMT(st)	(&user_stmts[(st)])
 
 /* Splits the comma-joined, ordered role list; keeps at most AUTH_ROLES_MAX. */
 static int
@@ -200,9 +202,7 @@ auth_store_user_insert(const char *email, const char *pw_hash,
 enum auth_err
 auth_store_user_mark_verified(const char *user_id)
 {
-	const char *const vals[1] = { user_id };
-
-	return store_update(STMT(ST_USER_MARK_VERIFIED), 1, vals);
+	return store_update_id(STMT(ST_USER_MARK_VERIFIED), user_id);
 }
 
 enum auth_err

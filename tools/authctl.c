@@ -23,34 +23,38 @@
 
 /* Every command, in the order the usage text lists them. */
 static const struct authctl_cmd cmds[] = {
-	{ "migrate", NULL, "d:s", 0, authctl_migrate,
+	{ "migrate", NULL, "d:s", 0, authctl_migrate, VERB_NONE,
 	    "[--dir DIR] [--status]" },
-	{ "keys", "generate", "a:d:", 0, authctl_keys_generate,
+	{ "keys", "generate", "a:d:", 0, authctl_keys_generate, VERB_NONE,
 	    "[--alg ES256|RS256] [--dir DIR]" },
-	{ "keys", "list", "d:", 0, authctl_keys_list, "[--dir DIR]" },
-	{ "keys", "activate", "d:", 1, authctl_keys_activate,
+	{ "keys", "list", "d:", 0, authctl_keys_list, VERB_NONE,
+	    "[--dir DIR]" },
+	{ "keys", "activate", "d:", 1, authctl_keys_state, VERB_KEYS_ACTIVATE,
 	    "KID [--dir DIR]" },
-	{ "keys", "retire", "d:", 1, authctl_keys_retire, "KID [--dir DIR]" },
-	{ "keys", "seal-key", "f:", 0, authctl_keys_seal_key,
+	{ "keys", "retire", "d:", 1, authctl_keys_state, VERB_KEYS_RETIRE,
+	    "KID [--dir DIR]" },
+	{ "keys", "seal-key", "f:", 0, authctl_keys_seal_key, VERB_NONE,
 	    "[--file FILE]" },
-	{ "token", "verify", "", 1, authctl_token_verify, "TOKEN" },
-	{ "outbox", "list", "", 0, authctl_outbox_list, "" },
-	{ "outbox", "link", "t:", 1, authctl_outbox_link,
+	{ "token", "verify", "", 1, authctl_token_verify, VERB_NONE,
+	    "TOKEN" },
+	{ "outbox", "list", "", 0, authctl_outbox_list, VERB_NONE, "" },
+	{ "outbox", "link", "t:", 1, authctl_outbox_link, VERB_NONE,
 	    "EMAIL [--template NAME]" },
-	{ "outbox", "retry", "", 1, authctl_outbox_retry, "ID" },
-	{ "outbox", "purge", "n:F", 0, authctl_outbox_purge,
+	{ "outbox", "retry", "", 1, authctl_outbox_retry, VERB_NONE, "ID" },
+	{ "outbox", "purge", "n:F", 0, authctl_outbox_purge, VERB_NONE,
 	    "[--days N] [--failed]" },
-	{ "purge", NULL, "", 0, authctl_purge, "" },
-	{ "user", "create", "v", 1, authctl_user_create,
+	{ "purge", NULL, "", 0, authctl_purge, VERB_NONE, "" },
+	{ "user", "create", "v", 1, authctl_user, VERB_USER_CREATE,
 	    "EMAIL [--verified]   (password on stdin)" },
-	{ "user", "show", "", 1, authctl_user_show, "EMAIL" },
-	{ "user", "disable", "", 1, authctl_user_disable, "EMAIL" },
-	{ "user", "enable", "", 1, authctl_user_enable, "EMAIL" },
-	{ "user", "verify-email", "", 1, authctl_user_verify_email, "EMAIL" },
-	{ "user", "set-password", "", 1, authctl_user_set_password,
+	{ "user", "show", "", 1, authctl_user, VERB_USER_SHOW, "EMAIL" },
+	{ "user", "disable", "", 1, authctl_user, VERB_USER_DISABLE, "EMAIL" },
+	{ "user", "enable", "", 1, authctl_user, VERB_USER_ENABLE, "EMAIL" },
+	{ "user", "verify-email", "", 1, authctl_user, VERB_USER_VERIFY_EMAIL,
+	    "EMAIL" },
+	{ "user", "set-password", "", 1, authctl_user, VERB_USER_SET_PASSWORD,
 	    "EMAIL   (password on stdin)" },
-	{ "user", "import", "", 1, authctl_user_import, "FILE|-" },
-	{ "audit", NULL, "u:S:l:", 0, authctl_audit,
+	{ "user", "import", "", 1, authctl_user_import, VERB_NONE, "FILE|-" },
+	{ "audit", NULL, "u:S:l:", 0, authctl_audit, VERB_NONE,
 	    "[--user EMAIL] [--since TIME|Nd|Nh|Nm|Ns] [--limit N]" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -136,6 +140,7 @@ cmd_parse(const struct authctl_cmd *c, int argc, char **argv,
 	int	ch, nargs = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->verb = c->verb;
 	opterr = 0;
 	optind = 1;
 	for (;;) {

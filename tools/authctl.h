@@ -19,8 +19,23 @@
 #define AUTHCTL_FAIL	1	/* failed, or needs attention: see stderr */
 #define AUTHCTL_USAGE	2	/* bad usage */
 
+/* Which command a handler shared by several runs. */
+enum authctl_verb {
+	VERB_NONE = 0,
+	VERB_KEYS_ACTIVATE,
+	VERB_KEYS_RETIRE,
+	VERB_USER_CREATE,
+	VERB_USER_SHOW,
+	VERB_USER_DISABLE,
+	VERB_USER_ENABLE,
+	VERB_USER_VERIFY_EMAIL,
+	VERB_USER_SET_PASSWORD,
+	VERB__MAX
+};
+
 /* The parsed command line: the operand and the options that were given. */
 struct authctl_opts {
+	enum authctl_verb verb;		/* from the command table */
 	const char	*arg;		/* EMAIL, KID, ID, TOKEN or FILE */
 	const char	*dir;		/* --dir */
 	const char	*file;		/* --file */
@@ -42,6 +57,7 @@ struct authctl_cmd {
 	const char	*opts;		/* getopt letters of its options */
 	int		 nargs;		/* operands it takes: 0 or 1 */
 	int		(*fn)(const struct authctl_opts *o);
+	enum authctl_verb verb;		/* passed on in authctl_opts */
 	const char	*usage;		/* what follows "authctl NAME SUB" */
 };
 
@@ -70,20 +86,14 @@ int	authctl_migrate(const struct authctl_opts *o);
 int	authctl_purge(const struct authctl_opts *o);
 int	authctl_keys_generate(const struct authctl_opts *o);
 int	authctl_keys_list(const struct authctl_opts *o);
-int	authctl_keys_activate(const struct authctl_opts *o);
-int	authctl_keys_retire(const struct authctl_opts *o);
+int	authctl_keys_state(const struct authctl_opts *o);
 int	authctl_keys_seal_key(const struct authctl_opts *o);
 int	authctl_token_verify(const struct authctl_opts *o);
 int	authctl_outbox_list(const struct authctl_opts *o);
 int	authctl_outbox_link(const struct authctl_opts *o);
 int	authctl_outbox_retry(const struct authctl_opts *o);
 int	authctl_outbox_purge(const struct authctl_opts *o);
-int	authctl_user_create(const struct authctl_opts *o);
-int	authctl_user_show(const struct authctl_opts *o);
-int	authctl_user_disable(const struct authctl_opts *o);
-int	authctl_user_enable(const struct authctl_opts *o);
-int	authctl_user_verify_email(const struct authctl_opts *o);
-int	authctl_user_set_password(const struct authctl_opts *o);
+int	authctl_user(const struct authctl_opts *o);
 int	authctl_user_import(const struct authctl_opts *o);
 int	authctl_audit(const struct authctl_opts *o);
 

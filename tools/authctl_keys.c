@@ -121,43 +121,35 @@ authctl_keys_list(const struct authctl_opts *o)
 	return rc;
 }
 
+/* keys activate KID, keys retire KID. */
 int
-authctl_keys_activate(const struct authctl_opts *o)
+authctl_keys_state(const struct authctl_opts *o)
 {
+	const bool		 activate = o->verb == VERB_KEYS_ACTIVATE;
 	struct auth_config	 cfg;
 	enum auth_jwt_alg	 want;
 	char			 err[512];
 	const char		*dir;
+	int			 rc;
 
 	if (keys_dir(o, &cfg, &dir, &want) == -1)
 		return AUTHCTL_FAIL;
-	if (auth_keys_activate(dir, o->arg, want, err, sizeof(err)) == -1) {
-		authctl_fail("keys activate: %s", err);
+	rc = activate ? auth_keys_activate(dir, o->arg, want, err,
+	    sizeof(err)) : auth_keys_retire(dir, o->arg, err, sizeof(err));
+	if (rc == -1) {
+		authctl_fail("keys %s: %s", activate ? "activate" : "retire",
+		    err);
 		return AUTHCTL_FAIL;
 	}
-	printf("%s signs new tokens; the endpoints pick it up within %d s\n",
-	    o->arg, AUTH_KEYS_RECHECK + 1);
+	if (activate)
+		printf("%s signs new tokens; the endpoints pick it up within "
+		    "%d s\n", o->arg, AUTH_KEYS_RECHECK + 1);
+	else
+		printf("%s retired: tokens it signed are no longer accepted\n",
+		    o->arg);
 	return AUTHCTL_OK;
 }
 
-int
-authctl_keys_retire(const struct authctl_opts *o)
-{
-	struct auth_config	 cfg;
-	enum auth_jwt_alg	 want;
-	char			 err[512];
-	const char		*dir;
-
-	if (keys_dir(o, &cfg, &dir, &want) == -1)
-		return AUTHCTL_FAIL;
-	if (auth_keys_retire(dir, o->arg, err, sizeof(err)) == -1) {
-		authctl_fail("keys retire: %s", err);
-		return AUTHCTL_FAIL;
-	}
-	printf("%s retired: tokens it signed are no longer accepted\n",
-	    o->arg);
-	return AUTHCTL_OK;
-}
 
 /* Writes a new outbox sealing key unless the file exists. */
 int

@@ -92,6 +92,18 @@ out:
 	return rc;
 }
 
+/* Says why a store call for command cmd failed with e; missing says
+ * what NOT_FOUND means, followed by arg. */
+static void
+outbox_fail(enum auth_err e, const char *cmd, const char *missing,
+    const char *arg)
+{
+	if (e == AUTH_ERR_NOT_FOUND)
+		authctl_fail("%s %s", missing, arg);
+	else
+		authctl_fail("%s: %s", cmd, authctl_err_text(e));
+}
+
 /* Prints the "link" of the newest sealed payload sent to EMAIL. */
 int
 authctl_outbox_link(const struct authctl_opts *o)
@@ -104,10 +116,8 @@ authctl_outbox_link(const struct authctl_opts *o)
 	if (authctl_connect(&cfg) == -1)
 		return AUTHCTL_FAIL;
 	e = auth_store_outbox_newest(o->arg, o->template, &m);
-	if (e == AUTH_ERR_NOT_FOUND)
-		authctl_fail("no outbox message for %s", o->arg);
-	else if (e != AUTH_OK)
-		authctl_fail("outbox link: %s", authctl_err_text(e));
+	if (e != AUTH_OK)
+		outbox_fail(e, "outbox link", "no outbox message for", o->arg);
 	else if (m.payload_len == 0)
 		authctl_fail("the newest message for %s was sent and its link "
 		    "is no longer stored; read it from the email", o->arg);
@@ -132,16 +142,13 @@ authctl_outbox_retry(const struct authctl_opts *o)
 	}
 	if (authctl_connect(&cfg) == -1)
 		return AUTHCTL_FAIL;
-	e = auth_store_outbox_retry((long long)id);
-	if (e == AUTH_ERR_NOT_FOUND)
-		authctl_fail("no failed outbox message with id %s", o->arg);
-	else if (e != AUTH_OK)
-		authctl_fail("outbox retry: %s", authctl_err_text(e));
-	else {
-		printf("outbox message %s is pending again\n", o->arg);
-		return AUTHCTL_OK;
+	if ((e = auth_store_outbox_retry((long long)id)) != AUTH_OK) {
+		outbox_fail(e, "outbox retry", "no failed outbox message with id",
+		    o->arg);
+		return AUTHCTL_FAIL;
 	}
-	return AUTHCTL_FAIL;
+	printf("outbox message %s is pending again\n", o->arg);
+	return AUTHCTL_OK;
 }
 
 /*

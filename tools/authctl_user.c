@@ -495,81 +495,33 @@ out:
 	return rc;
 }
 
-/* The account commands: EMAIL checked, then the process connection. */
-static int
-user_setup(const struct authctl_opts *o, struct auth_config *cfg,
-    char email[AUTH_EMAIL_MAX + 1])
+/* The account commands: EMAIL checked, the process connection opened,
+ * then the command. */
+int
+authctl_user(const struct authctl_opts *o)
 {
+	struct auth_config	cfg;
+	char			email[AUTH_EMAIL_MAX + 1];
+
 	if (authctl_email_arg(o->arg, email) == -1 ||
-	    authctl_connect(cfg) == -1)
-		return -1;
-	return 0;
-}
-
-int
-authctl_user_create(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
+	    authctl_connect(&cfg) == -1)
 		return AUTHCTL_FAIL;
-	return user_create(&cfg, email, o->verified);
-}
-
-int
-authctl_user_show(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
-		return AUTHCTL_FAIL;
-	return user_show(email);
-}
-
-int
-authctl_user_disable(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
-		return AUTHCTL_FAIL;
-	return user_set_disabled(email, true);
-}
-
-int
-authctl_user_enable(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
-		return AUTHCTL_FAIL;
-	return user_set_disabled(email, false);
-}
-
-int
-authctl_user_verify_email(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
-		return AUTHCTL_FAIL;
-	return user_verify_email(email);
-}
-
-int
-authctl_user_set_password(const struct authctl_opts *o)
-{
-	struct auth_config	cfg;
-	char			email[AUTH_EMAIL_MAX + 1];
-
-	if (user_setup(o, &cfg, email) == -1)
-		return AUTHCTL_FAIL;
-	return user_set_password(&cfg, email);
+	switch (o->verb) {
+	case VERB_USER_CREATE:
+		return user_create(&cfg, email, o->verified);
+	case VERB_USER_SHOW:
+		return user_show(email);
+	case VERB_USER_DISABLE:
+		return user_set_disabled(email, true);
+	case VERB_USER_ENABLE:
+		return user_set_disabled(email, false);
+	case VERB_USER_VERIFY_EMAIL:
+		return user_verify_email(email);
+	case VERB_USER_SET_PASSWORD:
+		return user_set_password(&cfg, email);
+	default:
+		return AUTHCTL_USAGE;
+	}
 }
 
 int
