@@ -143,60 +143,39 @@ auth_store_audit(const char *user_id, const char *event,
 	return rc;
 }
 
-/* Fills row from row i of an audit_list result; -1 if it does not fit. */
-static int
-audit_row_fill(const PGresult *r, int i, struct auth_audit_row *row)
-{
-	if (store_copy(r, i, C_AL_AT, row->at, sizeof(row->at), false) == -1 ||
-	    store_copy(r, i, C_AL_EVENT, row->event, sizeof(row->event),
-	    false) == -1 ||
-	    store_copy(r, i, C_AL_EMAIL, row->email, sizeof(row->email),
-	    false) == -1 ||
-	    store_copy(r, i, C_AL_IP, row->ip, sizeof(row->ip), false) == -1 ||
-	    store_copy(r, i, C_AL_USER_AGENT, row->user_agent,
-	    sizeof(row->user_agent), false) == -1 ||
-	    store_copy(r, i, C_AL_REQUEST_ID, row->request_id,
-	    sizeof(row->request_id), false) == -1 ||
-	    store_copy(r, i, C_AL_DETAIL, row->detail, sizeof(row->detail),
-	    false) == -1)
-		return -1;
-	return 0;
-}
+static const struct store_col al_cols[C_AL__MAX] = {
+	STORE_COL(C_AL_AT, struct auth_audit_row, at),
+	STORE_COL(C_AL_EVENT, struct auth_audit_row, event),
+	STORE_COL(C_AL_EMAIL, struct auth_audit_row, email),
+	STORE_COL(C_AL_IP, struct auth_audit_row, ip),
+	STORE_COL(C_AL_USER_AGENT, struct auth_audit_row, user_agent),
+	STORE_COL(C_AL_REQUEST_ID, struct auth_audit_row, request_id),
+	STORE_COL(C_AL_DETAIL, struct auth_audit_row, detail),
+};
 
 enum auth_err
 auth_store_audit_list(const char *email, const char *since, long limit,
     int (*fn)(void *arg, const struct auth_audit_row *row), void *arg)
 {
-	char		 lim[24];
-	const char *const vals[3] = { email, since, lim };
-	struct auth_audit_row *row = NULL;
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
-	int		 i;
+	char			 lim[24];
+	const char *const	 vals[3] = { email, since, lim };
+	struct auth_audit_row	*row = NULL;
+	struct store_rows	 it;
+	enum auth_err		 rc;
+	int			 more;
 
 	snprintf(lim, sizeof(lim), "%ld", limit > 0 ? limit : 1);
 	if ((row = calloc(1, sizeof(*row))) == NULL)
 		return AUTH_ERR_INTERNAL;
-	if ((rc = store_exec(STMT(ST_AUDIT_LIST), 3, vals, NULL, NULL,
-	    &r)) != AUTH_OK)
+	if ((rc = store_rows_open(&it, STMT(ST_AUDIT_LIST), 3, vals, al_cols,
+	    C_AL__MAX)) != AUTH_OK)
 		goto out;
-	if (PQnfields(r) != C_AL__MAX) {
+	while ((more = store_rows_next(&it, row)) == 1 && fn(arg, row) == 0)
+		continue;
+	if (more != 0)
 		rc = AUTH_ERR_INTERNAL;
-		goto out;
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		if (audit_row_fill(r, i, row) == -1) {
-			auth_log_error(NULL, "store: unexpected audit row");
-			rc = AUTH_ERR_INTERNAL;
-			goto out;
-		}
-		if (fn(arg, row) != 0) {
-			rc = AUTH_ERR_INTERNAL;
-			goto out;
-		}
-	}
 out:
-	PQclear(r);
+	store_rows_close(&it);
 	free(row);
 	return rc;
 }

@@ -358,59 +358,37 @@ lost:
 
 /* ---- operator commands ------------------------------------------------ */
 
-/* Fills row from row i of an outbox_list result; -1 if it does not fit. */
-static int
-outbox_row_fill(const PGresult *r, int i, struct auth_outbox_row *row)
-{
-	if (store_copy(r, i, C_OL_ID, row->id, sizeof(row->id), false) == -1 ||
-	    store_copy(r, i, C_OL_CREATED_AT, row->created_at,
-	    sizeof(row->created_at), false) == -1 ||
-	    store_copy(r, i, C_OL_RECIPIENT, row->recipient,
-	    sizeof(row->recipient), false) == -1 ||
-	    store_copy(r, i, C_OL_TEMPLATE, row->template,
-	    sizeof(row->template), false) == -1 ||
-	    store_copy(r, i, C_OL_STATUS, row->status, sizeof(row->status),
-	    false) == -1 ||
-	    store_copy(r, i, C_OL_ATTEMPTS, row->attempts,
-	    sizeof(row->attempts), false) == -1 ||
-	    store_copy(r, i, C_OL_NOTE, row->note, sizeof(row->note),
-	    false) == -1)
-		return -1;
-	return 0;
-}
+static const struct store_col ol_cols[C_OL__MAX] = {
+	STORE_COL(C_OL_ID, struct auth_outbox_row, id),
+	STORE_COL(C_OL_CREATED_AT, struct auth_outbox_row, created_at),
+	STORE_COL(C_OL_RECIPIENT, struct auth_outbox_row, recipient),
+	STORE_COL(C_OL_TEMPLATE, struct auth_outbox_row, template),
+	STORE_COL(C_OL_STATUS, struct auth_outbox_row, status),
+	STORE_COL(C_OL_ATTEMPTS, struct auth_outbox_row, attempts),
+	STORE_COL(C_OL_NOTE, struct auth_outbox_row, note),
+};
 
 enum auth_err
 auth_store_outbox_list(int (*fn)(void *arg, const struct auth_outbox_row *row),
     void *arg)
 {
-	char		 max[24];
-	const char *const vals[1] = { max };
-	struct auth_outbox_row *row = NULL;
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
-	int		 i;
+	char			 max[24];
+	const char *const	 vals[1] = { max };
+	struct auth_outbox_row	 row;
+	struct store_rows	 it;
+	enum auth_err		 rc;
+	int			 more;
 
 	snprintf(max, sizeof(max), "%d", AUTH_OUTBOX_LIST_MAX);
-	if ((row = calloc(1, sizeof(*row))) == NULL)
-		return AUTH_ERR_INTERNAL;
-	if ((rc = store_exec(STMT(ST_OUTBOX_LIST), 1, vals, NULL, NULL,
-	    &r)) != AUTH_OK)
-		goto out;
-	rc = AUTH_ERR_INTERNAL;
-	if (PQnfields(r) != C_OL__MAX)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (outbox_row_fill(r, i, row) == -1) {
-			auth_log_error(NULL, "store: unexpected outbox row");
-			goto out;
-		}
-		if (fn(arg, row) != 0)
-			goto out;
+	if ((rc = store_rows_open(&it, STMT(ST_OUTBOX_LIST), 1, vals, ol_cols,
+	    C_OL__MAX)) == AUTH_OK) {
+		while ((more = store_rows_next(&it, &row)) == 1 &&
+		    fn(arg, &row) == 0)
+			continue;
+		if (more != 0)
+			rc = AUTH_ERR_INTERNAL;
 	}
-	rc = AUTH_OK;
-out:
-	PQclear(r);
-	free(row);
+	store_rows_close(&it);
 	return rc;
 }
 

@@ -358,51 +358,38 @@ auth_store_session_live(const char *session_id, const char *user_id)
 	return rc;
 }
 
+static const struct store_col sl_cols[C_SL__MAX] = {
+	STORE_COL(C_SL_ID, struct auth_session_row, id),
+	STORE_COL(C_SL_CREATED_AT, struct auth_session_row, created_at),
+	STORE_COL(C_SL_LAST_USED_AT, struct auth_session_row, last_used_at),
+	STORE_COL(C_SL_EXPIRES_AT, struct auth_session_row, expires_at),
+	STORE_COL(C_SL_IP, struct auth_session_row, ip),
+	STORE_COL(C_SL_USER_AGENT, struct auth_session_row, user_agent),
+};
+
 enum auth_err
 auth_store_sessions_list(const char *user_id,
     int (*fn)(void *arg, const struct auth_session_row *row), void *arg)
 {
-	char		 max[24];
-	const char *const vals[2] = { user_id, max };
-	struct auth_session_row row;
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
-	int		 i;
+	char			 max[24];
+	const char *const	 vals[2] = { user_id, max };
+	struct auth_session_row	 row;
+	struct store_rows	 it;
+	enum auth_err		 rc;
+	int			 more;
 
 	if (!store_uuid_ok(user_id))
 		return AUTH_ERR_NOT_FOUND;
 	snprintf(max, sizeof(max), "%d", AUTH_SESSIONS_LIST_MAX);
-	if ((rc = store_exec(STMT(ST_SESSIONS_LIST), 2, vals, NULL, NULL,
-	    &r)) != AUTH_OK)
+	if ((rc = store_rows_open(&it, STMT(ST_SESSIONS_LIST), 2, vals,
+	    sl_cols, C_SL__MAX)) != AUTH_OK)
 		goto out;
-	if (PQnfields(r) != C_SL__MAX) {
+	while ((more = store_rows_next(&it, &row)) == 1 && fn(arg, &row) == 0)
+		continue;
+	if (more != 0)
 		rc = AUTH_ERR_INTERNAL;
-		goto out;
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		if (store_copy(r, i, C_SL_ID, row.id, sizeof(row.id),
-		    false) == -1 ||
-		    store_copy(r, i, C_SL_CREATED_AT, row.created_at,
-		    sizeof(row.created_at), false) == -1 ||
-		    store_copy(r, i, C_SL_LAST_USED_AT, row.last_used_at,
-		    sizeof(row.last_used_at), false) == -1 ||
-		    store_copy(r, i, C_SL_EXPIRES_AT, row.expires_at,
-		    sizeof(row.expires_at), false) == -1 ||
-		    store_copy(r, i, C_SL_IP, row.ip, sizeof(row.ip),
-		    false) == -1 ||
-		    store_copy(r, i, C_SL_USER_AGENT, row.user_agent,
-		    sizeof(row.user_agent), false) == -1) {
-			auth_log_error(NULL, "store: unexpected sessions row");
-			rc = AUTH_ERR_INTERNAL;
-			goto out;
-		}
-		if (fn(arg, &row) != 0) {
-			rc = AUTH_ERR_INTERNAL;
-			goto out;
-		}
-	}
 out:
-	PQclear(r);
+	store_rows_close(&it);
 	return rc;
 }
 

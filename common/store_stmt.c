@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "log.h"
 #include "http.h"
 #include "token.h"
 
@@ -253,4 +254,47 @@ store_run(const struct auth_stmt *st, int n, const char *const *vals,
 		*count = (long)store_affected(r);
 	PQclear(r);
 	return rc;
+}
+
+enum auth_err
+store_rows_open(struct store_rows *it, const struct auth_stmt *st, int n,
+    const char *const *vals, const struct store_col *cols, size_t ncols)
+{
+	enum auth_err rc;
+
+	memset(it, 0, sizeof(*it));
+	it->cols = cols;
+	it->ncols = ncols;
+	if ((rc = store_exec(st, n, vals, NULL, NULL, &it->r)) != AUTH_OK)
+		return rc;
+	if ((size_t)PQnfields(it->r) != ncols) {
+		auth_log_error(NULL, "store: %s: unexpected columns", st->name);
+		return AUTH_ERR_INTERNAL;
+	}
+	return AUTH_OK;
+}
+
+int
+store_rows_next(struct store_rows *it, void *row)
+{
+	size_t i;
+
+	if (it->r == NULL || it->i >= PQntuples(it->r))
+		return 0;
+	for (i = 0; i < it->ncols; i++)
+		if (store_copy(it->r, it->i, it->cols[i].col,
+		    (char *)row + it->cols[i].off, it->cols[i].size,
+		    false) == -1) {
+			auth_log_error(NULL, "store: unexpected row");
+			return -1;
+		}
+	it->i++;
+	return 1;
+}
+
+void
+store_rows_close(struct store_rows *it)
+{
+	PQclear(it->r);
+	it->r = NULL;
 }

@@ -96,6 +96,32 @@ enum auth_err store_update_id(const struct auth_stmt *st, const char *id);
 /* Runs st with a token hash ($1::bytea) as its one parameter. */
 enum auth_err store_exec_hash(const struct auth_stmt *st,
 	    const unsigned char *hash, PGresult **res);
+/* A text column of a result and the char array of a row struct it fills. */
+struct store_col {
+	int	col;
+	size_t	off;
+	size_t	size;
+};
+#define STORE_COL(c, type, field) \
+	{ (c), offsetof(type, field), sizeof(((type *)0)->field) }
+
+/* The rows of a result whose columns are all text, read one at a time. */
+struct store_rows {
+	PGresult		*r;
+	int			 i;
+	const struct store_col	*cols;
+	size_t			 ncols;
+};
+/* Runs st; its result must have exactly the ncols columns cols. Close
+ * it (also after a failure). */
+enum auth_err store_rows_open(struct store_rows *it, const struct auth_stmt *st,
+	    int n, const char *const *vals, const struct store_col *cols,
+	    size_t ncols);
+/* Fills row (the struct cols describe) with the next row: 1, 0 at the
+ * end, -1 (logged) if a value is NULL or does not fit. */
+int	store_rows_next(struct store_rows *it, void *row);
+void	store_rows_close(struct store_rows *it);
+
 /* Runs a statement, wanting no rows back; *count (may be NULL) gets the
  * number of rows it touched. */
 enum auth_err store_run(const struct auth_stmt *st, int n,

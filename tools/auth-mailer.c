@@ -16,8 +16,8 @@
  */
 #include <sys/stat.h>
 
+#include <err.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,18 +65,6 @@ on_stop(int sig)
 	stopping = 1;
 }
 
-static void __attribute__((format(printf, 1, 2)))
-die_start(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fputs("auth-mailer: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
  * Reads the first line of path into buf: a regular file, no symlink, that
  * neither group nor others may access (the keys' rule). 0 or -1.
@@ -90,7 +78,7 @@ read_password(const char *path, char *buf, size_t bufsz)
 
 	if (auth_key_file_read(path, bufsz - 1, true, &data, &len, err,
 	    sizeof(err)) == -1) {
-		die_start("smtp_password_file %s", err);
+		warnx("smtp_password_file %s", err);
 		return -1;
 	}
 	line = strcspn((const char *)data, "\r\n");
@@ -99,7 +87,7 @@ read_password(const char *path, char *buf, size_t bufsz)
 	auth_wipe(data, len);
 	free(data);
 	if (line == 0) {
-		die_start("smtp_password_file %s: empty first line", path);
+		warnx("smtp_password_file %s: empty first line", path);
 		return -1;
 	}
 	return 0;
@@ -114,29 +102,29 @@ mailer_init(struct mailer *mr)
 	const char	*why;
 
 	if (auth_config_load(&mr->cfg, NULL, err, sizeof(err)) == -1) {
-		die_start("config: %s", err);
+		warnx("config: %s", err);
 		return -1;
 	}
 	if (auth_seal_key_load(mr->cfg.outbox_key_file, mr->key, err,
 	    sizeof(err)) == -1) {
-		die_start("outbox key: %s", err);
+		warnx("outbox key: %s", err);
 		return -1;
 	}
 	if ((why = auth_mail_from_parse(mr->cfg.mail_from, mr->from_addr,
 	    sizeof(mr->from_addr))) != NULL) {
-		die_start("mail_from %s", why);
+		warnx("mail_from %s", why);
 		return -1;
 	}
 	if (stat(mr->cfg.mail_templates_dir, &st) == -1 ||
 	    !S_ISDIR(st.st_mode)) {
-		die_start("mail_templates_dir %s: not a directory",
+		warnx("mail_templates_dir %s: not a directory",
 		    mr->cfg.mail_templates_dir);
 		return -1;
 	}
 	if (mr->cfg.mail_transport == AUTH_MAIL_FILE &&
 	    (stat(mr->cfg.mail_file_dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    access(mr->cfg.mail_file_dir, W_OK | X_OK) == -1)) {
-		die_start("mail_file_dir %s: not a writable directory",
+		warnx("mail_file_dir %s: not a writable directory",
 		    mr->cfg.mail_file_dir);
 		return -1;
 	}
@@ -397,7 +385,7 @@ main(int argc, char **argv)
 	if (mailer_init(&mr) == -1)
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		die_start("curl_global_init failed");
+		warnx("curl_global_init failed");
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);

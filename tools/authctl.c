@@ -4,13 +4,13 @@
  * endpoints: AUTH_CONFIG file plus AUTH_* environment overrides. This file
  * holds the command table, the option parsing and what the commands share.
  */
+#include <ctype.h>
+#include <err.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <ctype.h>
 
 #include "authctl.h"
 #include "db.h"
@@ -221,7 +221,7 @@ main(int argc, char **argv)
 	}
 	if ((c = cmd_find(argc, argv, &skip)) == NULL) {
 		if (!cmd_known(argv[1])) {
-			authctl_fail("unknown command: %s", argv[1]);
+			warnx("unknown command: %s", argv[1]);
 			usage(stderr, NULL);
 			return AUTHCTL_USAGE;
 		}
@@ -241,18 +241,6 @@ main(int argc, char **argv)
 
 /* ---- shared by the commands --------------------------------------------- */
 
-void
-authctl_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("authctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 const char *
 authctl_err_text(enum auth_err e)
 {
@@ -267,7 +255,7 @@ authctl_config(struct auth_config *cfg)
 	char err[512];
 
 	if (auth_config_load(cfg, NULL, err, sizeof(err)) == -1) {
-		authctl_fail("config: %s", err);
+		warnx("config: %s", err);
 		return -1;
 	}
 	return 0;
@@ -281,7 +269,7 @@ authctl_connect(struct auth_config *cfg)
 		return -1;
 	auth_db_init(cfg->database_url);
 	if (auth_db_conn() == NULL) {
-		authctl_fail("cannot connect to the database");
+		warnx("cannot connect to the database");
 		return -1;
 	}
 	return 0;
@@ -295,7 +283,7 @@ authctl_email_arg(const char *s, char out[AUTH_EMAIL_MAX + 1])
 
 	auth_email_trim(&s, &len);
 	if ((why = auth_valid_email(s, len)) != NULL) {
-		authctl_fail("%.*s: %s", (int)(len > 300 ? 300 : len), s, why);
+		warnx("%.*s: %s", (int)(len > 300 ? 300 : len), s, why);
 		return -1;
 	}
 	memcpy(out, s, len);
@@ -310,9 +298,9 @@ authctl_user_find(const char *email, struct auth_user *u)
 
 	e = auth_store_user_by_email(email, u);
 	if (e == AUTH_ERR_NOT_FOUND)
-		authctl_fail("no user %s", email);
+		warnx("no user %s", email);
 	else if (e != AUTH_OK)
-		authctl_fail("looking up %s: %s", email, authctl_err_text(e));
+		warnx("looking up %s: %s", email, authctl_err_text(e));
 	return e == AUTH_OK ? 0 : -1;
 }
 

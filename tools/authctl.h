@@ -61,9 +61,6 @@ struct authctl_cmd {
 	const char	*usage;		/* what follows "authctl NAME SUB" */
 };
 
-/* Prints "authctl: " and the message to stderr. */
-void	authctl_fail(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2)));
 /* The operator's words for e. */
 const char *authctl_err_text(enum auth_err e);
 /* Loads the configuration. 0, or -1 after a message. */

@@ -1,6 +1,7 @@
 /* authctl audit [--user EMAIL] [--since TIME|Nd|Nh|Nm|Ns] [--limit N]:
  * the newest events of the audit trail, oldest first. */
 #include <ctype.h>
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,19 +59,21 @@ authctl_audit(const struct authctl_opts *o)
 	struct auth_config	 cfg;
 	struct auth_user	 u;
 	char			 email[AUTH_EMAIL_MAX + 1], since[64];
-	const char		*limit = o->limit != NULL ? o->limit : AUDIT_LIMIT;
+	const char		*limit = o->limit;
 	unsigned long		 lim;
 	enum auth_err		 e;
 	int			 rc = AUTHCTL_FAIL;
 
 	memset(&u, 0, sizeof(u));
+	if (limit == NULL)
+		limit = AUDIT_LIMIT;
 	if (auth_parse_ulong(limit, AUDIT_LIMIT_MAX, &lim) == -1 || lim == 0) {
-		authctl_fail("--limit: a number from 1 to %lu", AUDIT_LIMIT_MAX);
+		warnx("--limit: a number from 1 to %lu", AUDIT_LIMIT_MAX);
 		return AUTHCTL_USAGE;
 	}
 	if (o->since != NULL && since_arg(o->since, since, sizeof(since)) ==
 	    -1) {
-		authctl_fail("--since: a time like 2024-05-01T12:00:00Z or a "
+		warnx("--since: a time like 2024-05-01T12:00:00Z or a "
 		    "duration like 30m, 24h, 7d");
 		return AUTHCTL_USAGE;
 	}
@@ -84,7 +87,7 @@ authctl_audit(const struct authctl_opts *o)
 	e = auth_store_audit_list(o->user != NULL ? email : NULL,
 	    o->since != NULL ? since : NULL, (long)lim, print_event, NULL);
 	if (e != AUTH_OK) {
-		authctl_fail("audit: %s", authctl_err_text(e));
+		warnx("audit: %s", authctl_err_text(e));
 		goto out;
 	}
 	rc = AUTHCTL_OK;

@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <err.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -40,7 +41,7 @@ keys_dir(const struct authctl_opts *o, struct auth_config *cfg,
 	} else if (auth_config_load(cfg, NULL, err, sizeof(err)) == 0)
 		have_cfg = true;
 	if ((*dir)[0] == '\0') {
-		authctl_fail("no key directory given or configured");
+		warnx("no key directory given or configured");
 		return -1;
 	}
 	*want = have_cfg ? config_key_alg(cfg) : AUTH_JWT_ALG__MAX;
@@ -61,7 +62,7 @@ authctl_keys_generate(const struct authctl_opts *o)
 		else if (strcmp(o->alg, "RS256") == 0)
 			alg = AUTH_JWT_RS256;
 		else {
-			authctl_fail("keys generate: --alg is ES256 or RS256");
+			warnx("keys generate: --alg is ES256 or RS256");
 			return AUTHCTL_USAGE;
 		}
 	}
@@ -71,7 +72,7 @@ authctl_keys_generate(const struct authctl_opts *o)
 		alg = want != AUTH_JWT_ALG__MAX ? want : AUTH_JWT_ES256;
 	if (auth_keys_generate_alg(dir, alg, kid, sizeof(kid), err,
 	    sizeof(err)) == -1) {
-		authctl_fail("keys generate: %s", err);
+		warnx("keys generate: %s", err);
 		return AUTHCTL_FAIL;
 	}
 	printf("%s\n", kid);
@@ -97,7 +98,7 @@ authctl_keys_list(const struct authctl_opts *o)
 		return AUTHCTL_FAIL;
 	if ((n = auth_keys_list(dir, info, sizeof(info) / sizeof(info[0]),
 	    err, sizeof(err))) < 0) {
-		authctl_fail("keys list: %s", err);
+		warnx("keys list: %s", err);
 		return AUTHCTL_FAIL;
 	}
 	printf("kid\talg\tbits\tstatus\tcreated\n");
@@ -112,9 +113,9 @@ authctl_keys_list(const struct authctl_opts *o)
 		    info[i].has_private ? "verifies" : "verifies (no .key)",
 		    when);
 		if (info[i].private_loose) {
-			authctl_fail("%s/%s.key is readable by group or others: "
-			    "chmod 600 it (the endpoints refuse to sign with it)",
-			    dir, info[i].kid);
+			warnx("%s/%s.key is readable by group or others: "
+			    "chmod 600 it (the endpoints refuse to sign with "
+			    "it)", dir, info[i].kid);
 			rc = AUTHCTL_FAIL;
 		}
 	}
@@ -137,7 +138,7 @@ authctl_keys_state(const struct authctl_opts *o)
 	rc = activate ? auth_keys_activate(dir, o->arg, want, err,
 	    sizeof(err)) : auth_keys_retire(dir, o->arg, err, sizeof(err));
 	if (rc == -1) {
-		authctl_fail("keys %s: %s", activate ? "activate" : "retire",
+		warnx("keys %s: %s", activate ? "activate" : "retire",
 		    err);
 		return AUTHCTL_FAIL;
 	}
@@ -166,7 +167,7 @@ authctl_keys_seal_key(const struct authctl_opts *o)
 		file = cfg.outbox_key_file;
 	}
 	if (file[0] == '\0') {
-		authctl_fail("no outbox key file given or configured");
+		warnx("no outbox key file given or configured");
 		return AUTHCTL_FAIL;
 	}
 	if (stat(file, &st) == 0) {
@@ -174,7 +175,7 @@ authctl_keys_seal_key(const struct authctl_opts *o)
 		return AUTHCTL_OK;
 	}
 	if (auth_seal_key_generate(file, err, sizeof(err)) == -1) {
-		authctl_fail("keys seal-key: %s", err);
+		warnx("keys seal-key: %s", err);
 		return AUTHCTL_FAIL;
 	}
 	printf("wrote %s\n", file);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -89,19 +90,19 @@ read_file(const char *path)
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		authctl_fail("%s: %s", path, strerror(errno));
+		warnx("%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		authctl_fail("%s: not a regular file", path);
+		warnx("%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_size > MIG_FILE_MAX) {
-		authctl_fail("%s: larger than %d bytes", path, MIG_FILE_MAX);
+		warnx("%s: larger than %d bytes", path, MIG_FILE_MAX);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		authctl_fail("%s: out of memory", path);
+		warnx("%s: out of memory", path);
 		goto out;
 	}
 	while (off < (size_t)st.st_size) {
@@ -109,7 +110,7 @@ read_file(const char *path)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			authctl_fail("%s: short read", path);
+			warnx("%s: short read", path);
 			free(buf);
 			buf = NULL;
 			goto out;
@@ -118,7 +119,7 @@ read_file(const char *path)
 	}
 	buf[off] = '\0';
 	if (strlen(buf) != off) {
-		authctl_fail("%s: contains a NUL byte", path);
+		warnx("%s: contains a NUL byte", path);
 		free(buf);
 		buf = NULL;
 	}
@@ -139,31 +140,31 @@ migrations_scan(const char *dir, struct migration_set *set)
 	int		 v, rc = -1;
 
 	if ((d = opendir(dir)) == NULL) {
-		authctl_fail("%s: %s", dir, strerror(errno));
+		warnx("%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if ((v = migration_version(de->d_name)) == -1)
 			continue;
 		if (set->m[v] != NULL) {
-			authctl_fail("%s and %s share version %03d", set->m[v]->name,
+			warnx("%s and %s share version %03d", set->m[v]->name,
 			    de->d_name, v);
 			goto out;
 		}
 		if ((m = calloc(1, sizeof(*m))) == NULL) {
-			authctl_fail("out of memory");
+			warnx("out of memory");
 			goto out;
 		}
 		set->m[v] = m;
 		m->version = v;
 		if (strlen(de->d_name) >= sizeof(m->name)) {
-			authctl_fail("%s: file name too long", de->d_name);
+			warnx("%s: file name too long", de->d_name);
 			goto out;
 		}
 		memcpy(m->name, de->d_name, strlen(de->d_name) + 1);
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    de->d_name) >= sizeof(path)) {
-			authctl_fail("%s: path too long", de->d_name);
+			warnx("%s: path too long", de->d_name);
 			goto out;
 		}
 		if ((m->sql = read_file(path)) == NULL)
@@ -186,12 +187,12 @@ migration_applied_row(void *arg, const struct auth_migration_row *row)
 	int			 v = row->version;
 
 	if (v < 0 || v >= MIG_MAX) {
-		authctl_fail("schema_migrations: version %d out of range", v);
+		warnx("schema_migrations: version %d out of range", v);
 		return -1;
 	}
 	if ((m = set->m[v]) == NULL) {
 		if ((m = calloc(1, sizeof(*m))) == NULL) {
-			authctl_fail("out of memory");
+			warnx("out of memory");
 			return -1;
 		}
 		set->m[v] = m;
@@ -215,7 +216,7 @@ migrations_applied(struct migration_set *set)
 	if (auth_store_migrate_applied(migration_applied_row, set, err,
 	    sizeof(err)) != AUTH_OK) {
 		if (err[0] != '\0')
-			authctl_fail("%s", err);
+			warnx("%s", err);
 		return -1;
 	}
 	return 0;
@@ -271,19 +272,19 @@ migrations_verify(const struct migration_set *set, const char *dir)
 			continue;
 		state = migration_state(m);
 		if (strcmp(state, "MISSING") == 0) {
-			authctl_fail("%s was applied but is missing from %s; nothing "
+			warnx("%s was applied but is missing from %s; nothing "
 			    "applied", m->applied_name, dir);
 			return -1;
 		}
 		if (strcmp(state, "CHANGED") == 0) {
-			authctl_fail("%s changed after it was applied (applied as %s, "
+			warnx("%s changed after it was applied (applied as %s, "
 			    "checksum %.12s, now %.12s); nothing applied",
 			    m->name, m->applied_name, m->applied_sum,
 			    m->checksum);
 			return -1;
 		}
 		if (!m->applied && v < set->max_applied) {
-			authctl_fail("%s is older than the last applied version %03d; "
+			warnx("%s is older than the last applied version %03d; "
 			    "nothing applied", m->name, set->max_applied);
 			return -1;
 		}
@@ -304,7 +305,7 @@ migrations_apply(const struct migration_set *set)
 		if (auth_store_migrate_apply(v, set->m[v]->name,
 		    set->m[v]->checksum, set->m[v]->sql, err, sizeof(err)) !=
 		    AUTH_OK) {
-			authctl_fail("%s", err);
+			warnx("%s", err);
 			return -1;
 		}
 		printf("applied %s\n", set->m[v]->name);
@@ -328,14 +329,14 @@ authctl_migrate(const struct authctl_opts *o)
 	if (dir == NULL && (dir = getenv("AUTH_SCHEMA_DIR")) == NULL)
 		dir = AUTH_SCHEMA_DIR;
 	if (strlen(dir) >= AUTH_PATH_MAX) {
-		authctl_fail("--dir: path too long");
+		warnx("--dir: path too long");
 		return AUTHCTL_FAIL;
 	}
 	if (authctl_config(&cfg) == -1 || migrations_scan(dir, &set) == -1)
 		goto out;
 	if (auth_store_migrate_open(cfg.database_url, err, sizeof(err)) !=
 	    AUTH_OK) {
-		authctl_fail("%s", err);
+		warnx("%s", err);
 		goto out;
 	}
 	if (o->status) {
@@ -345,7 +346,7 @@ authctl_migrate(const struct authctl_opts *o)
 	}
 	/* Held until the connection closes: concurrent runs queue here. */
 	if (auth_store_migrate_lock(err, sizeof(err)) != AUTH_OK) {
-		authctl_fail("%s", err);
+		warnx("%s", err);
 		goto out;
 	}
 	if (migrations_applied(&set) == -1 ||

@@ -2,6 +2,7 @@
  * authctl outbox list|link|retry|purge: the operator's view of the mail
  * queue that auth-mailer delivers.
  */
+#include <err.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ authctl_outbox_list(const struct authctl_opts *o)
 	printf("id\tcreated_at\trecipient\ttemplate\tstatus\tattempts\t"
 	    "next_attempt_at last_error\n");
 	if ((e = auth_store_outbox_list(outbox_print_row, NULL)) != AUTH_OK) {
-		authctl_fail("outbox list: %s", authctl_err_text(e));
+		warnx("outbox list: %s", authctl_err_text(e));
 		return AUTHCTL_FAIL;
 	}
 	return AUTHCTL_OK;
@@ -52,7 +53,8 @@ outbox_print_link(const struct auth_config *cfg, const char *email,
     const struct auth_outbox_msg *m)
 {
 	unsigned char	 key[AUTH_SEAL_KEY_LEN];
-	char		 err[512], aad[AUTH_EMAIL_MAX + AUTH_OUTBOX_TEMPLATE_MAX + 2];
+	char		 err[512];
+	char		 aad[AUTH_EMAIL_MAX + AUTH_OUTBOX_TEMPLATE_MAX + 2];
 	char		*pt = NULL;
 	json_object	*obj = NULL, *jlink;
 	size_t		 ptlen = 0;
@@ -60,13 +62,13 @@ outbox_print_link(const struct auth_config *cfg, const char *email,
 
 	if (auth_seal_key_load(cfg->outbox_key_file, key, err,
 	    sizeof(err)) == -1) {
-		authctl_fail("outbox key: %s", err);
+		warnx("outbox key: %s", err);
 		return -1;
 	}
 	n = snprintf(aad, sizeof(aad), "%s\n%s", m->recipient, m->template);
 	if (n < 0 || (size_t)n >= sizeof(aad) || auth_unseal(key, aad,
 	    (size_t)n, m->payload, m->payload_len, &pt, &ptlen) == -1) {
-		authctl_fail("the newest message for %s does not unseal with %s",
+		warnx("the newest message for %s does not unseal with %s",
 		    email, cfg->outbox_key_file);
 		goto out;
 	}
@@ -74,7 +76,7 @@ outbox_print_link(const struct auth_config *cfg, const char *email,
 	if (obj == NULL ||
 	    !json_object_object_get_ex(obj, "link", &jlink) ||
 	    !json_object_is_type(jlink, json_type_string)) {
-		authctl_fail("the newest message for %s (template %s) has no "
+		warnx("the newest message for %s (template %s) has no "
 		    "link", email, m->template);
 		goto out;
 	}
@@ -99,9 +101,9 @@ outbox_fail(enum auth_err e, const char *cmd, const char *missing,
     const char *arg)
 {
 	if (e == AUTH_ERR_NOT_FOUND)
-		authctl_fail("%s %s", missing, arg);
+		warnx("%s %s", missing, arg);
 	else
-		authctl_fail("%s: %s", cmd, authctl_err_text(e));
+		warnx("%s: %s", cmd, authctl_err_text(e));
 }
 
 /* Prints the "link" of the newest sealed payload sent to EMAIL. */
@@ -119,7 +121,7 @@ authctl_outbox_link(const struct authctl_opts *o)
 	if (e != AUTH_OK)
 		outbox_fail(e, "outbox link", "no outbox message for", o->arg);
 	else if (m.payload_len == 0)
-		authctl_fail("the newest message for %s was sent and its link "
+		warnx("the newest message for %s was sent and its link "
 		    "is no longer stored; read it from the email", o->arg);
 	else if (outbox_print_link(&cfg, o->arg, &m) == 0)
 		rc = AUTHCTL_OK;
@@ -136,15 +138,15 @@ authctl_outbox_retry(const struct authctl_opts *o)
 	enum auth_err		e;
 
 	if (auth_parse_ulong(o->arg, LLONG_MAX, &id) == -1) {
-		authctl_fail("outbox retry: ID must be a message id (outbox "
+		warnx("outbox retry: ID must be a message id (outbox "
 		    "list)");
 		return AUTHCTL_USAGE;
 	}
 	if (authctl_connect(&cfg) == -1)
 		return AUTHCTL_FAIL;
 	if ((e = auth_store_outbox_retry((long long)id)) != AUTH_OK) {
-		outbox_fail(e, "outbox retry", "no failed outbox message with id",
-		    o->arg);
+		outbox_fail(e, "outbox retry",
+		    "no failed outbox message with id", o->arg);
 		return AUTHCTL_FAIL;
 	}
 	printf("outbox message %s is pending again\n", o->arg);
@@ -165,20 +167,20 @@ authctl_outbox_purge(const struct authctl_opts *o)
 
 	if (o->days != NULL &&
 	    auth_parse_ulong(o->days, OUTBOX_DAYS_MAX, &days) == -1) {
-		authctl_fail("--days: a number from 0 to %lu", OUTBOX_DAYS_MAX);
+		warnx("--days: a number from 0 to %lu", OUTBOX_DAYS_MAX);
 		return AUTHCTL_USAGE;
 	}
 	if (authctl_connect(&cfg) == -1)
 		return AUTHCTL_FAIL;
 	if ((e = auth_store_outbox_purge_sent((long)days, &n)) != AUTH_OK) {
-		authctl_fail("outbox purge: %s", authctl_err_text(e));
+		warnx("outbox purge: %s", authctl_err_text(e));
 		return AUTHCTL_FAIL;
 	}
 	printf("sent messages: %ld deleted\n", n);
 	if (!o->failed)
 		return AUTHCTL_OK;
 	if ((e = auth_store_outbox_purge_failed((long)days, &n)) != AUTH_OK) {
-		authctl_fail("outbox purge: %s", authctl_err_text(e));
+		warnx("outbox purge: %s", authctl_err_text(e));
 		return AUTHCTL_FAIL;
 	}
 	printf("failed messages: %ld deleted\n", n);

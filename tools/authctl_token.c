@@ -1,5 +1,6 @@
 /* authctl token verify TOKEN: the header and claims of a token that
  * verifies with the configured keys, now. */
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +55,13 @@ authctl_token_verify(const struct authctl_opts *o)
 	if (authctl_config(&cfg) == -1)
 		return 1;
 	if ((kr = auth_keyring_load(&cfg, false, err, sizeof(err))) == NULL) {
-		authctl_fail("keys: %s", err);
+		warnx("keys: %s", err);
 		return 1;
 	}
 	e = auth_jwt_verify(kr, &cfg, tok, len, (long long)time(NULL), &c);
 	auth_keyring_free(kr);
 	if (e != AUTH_OK) {
-		authctl_fail("token verify: not a valid access token here (shape, "
+		warnx("token verify: not a valid access token here (shape, "
 		    "algorithm, kid, signature, iss, aud, exp or nbf)");
 		if ((d1 = memchr(tok, '.', len)) != NULL)
 			(void)print_segment("header (unverified)", tok,
@@ -71,7 +72,7 @@ authctl_token_verify(const struct authctl_opts *o)
 	d2 = strchr(d1 + 1, '.');
 	if (print_segment("header", tok, (size_t)(d1 - tok)) == -1 ||
 	    print_segment("claims", d1 + 1, (size_t)(d2 - d1 - 1)) == -1) {
-		authctl_fail("token verify: cannot print the token");
+		warnx("token verify: cannot print the token");
 		return 1;
 	}
 	printf("verified: sub %s, expires in %lld s\n", c.sub,

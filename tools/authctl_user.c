@@ -5,6 +5,7 @@
  * same audit events as the endpoints do.
  */
 #include <crypt.h>
+#include <err.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,14 +64,14 @@ read_password(char *buf, size_t bufsz)
 		fputc('\n', stderr);
 	if (len == bufsz) {
 		auth_wipe(buf, bufsz);
-		authctl_fail("password longer than %d bytes", AUTH_PW_MAX_BYTES);
+		warnx("password longer than %d bytes", AUTH_PW_MAX_BYTES);
 		return -1;
 	}
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
 	buf[len] = '\0';
 	if (len == 0) {
-		authctl_fail("no password on standard input");
+		warnx("no password on standard input");
 		return -1;
 	}
 	return (long)len;
@@ -91,9 +92,9 @@ new_password_hash(const struct auth_config *cfg, const char *email,
 	if (auth_pw_new(pw, (size_t)len, email, cfg->cracklib_dict,
 	    cfg->password_cost, hash, &weak) != AUTH_OK) {
 		if (weak != NULL)
-			authctl_fail("password: %s", weak);
+			warnx("password: %s", weak);
 		else
-			authctl_fail("password hashing failed");
+			warnx("password hashing failed");
 		goto out;
 	}
 	rc = 0;
@@ -123,7 +124,7 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 	    AUTH_OK)) {
 		auth_db_rollback();
 		if (e == AUTH_OK) {
-			authctl_fail("%s exists", email);
+			warnx("%s exists", email);
 			goto out;
 		}
 		goto fail;
@@ -139,7 +140,7 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 	rc = 0;
 	goto out;
 fail:
-	authctl_fail("create %s: %s", email, authctl_err_text(e));
+	warnx("create %s: %s", email, authctl_err_text(e));
 out:
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));
@@ -182,7 +183,7 @@ user_show(const char *email)
 	putchar('\n');
 	print_scheme(u.password_hash);
 	if ((e = auth_store_sessions_count(u.id, &n)) != AUTH_OK) {
-		authctl_fail("counting sessions: %s", authctl_err_text(e));
+		warnx("counting sessions: %s", authctl_err_text(e));
 		auth_wipe(&u, sizeof(u));
 		return 1;
 	}
@@ -202,7 +203,7 @@ user_set_disabled(const char *email, bool disabled)
 	e = auth_flow_user_set_disabled(&operator_client, u.id, disabled);
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
-		authctl_fail("%s %s: %s", disabled ? "disable" : "enable", email,
+		warnx("%s %s: %s", disabled ? "disable" : "enable", email,
 		    authctl_err_text(e));
 		return 1;
 	}
@@ -226,7 +227,7 @@ user_set_password(const struct auth_config *cfg, const char *email)
 		goto out;
 	if ((e = auth_flow_user_set_password(&operator_client, u.id,
 	    hash)) != AUTH_OK) {
-		authctl_fail("set-password %s: %s", email, authctl_err_text(e));
+		warnx("set-password %s: %s", email, authctl_err_text(e));
 		goto out;
 	}
 	printf("password of %s set; its sessions are revoked\n", email);
@@ -256,7 +257,7 @@ user_verify_email(const char *email)
 		    "{\"by\":\"authctl\"}");
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
-		authctl_fail("verify-email %s: %s", email, authctl_err_text(e));
+		warnx("verify-email %s: %s", email, authctl_err_text(e));
 		return 1;
 	}
 	printf("verified %s\n", email);
@@ -359,31 +360,31 @@ import_record(unsigned long lineno, char **f, int n,
 	enum auth_err e;
 
 	if (n < 2 || n > CSV_FIELDS) {
-		authctl_fail("line %lu: expected email,password_hash[,email_verified"
+		warnx("line %lu: expected email,password_hash[,email_verified"
 		    "[,created_at]]", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (authctl_email_arg(f[0], email) == -1) {
-		authctl_fail("line %lu: invalid email", lineno);
+		warnx("line %lu: invalid email", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (!hash_ok(f[1])) {
-		authctl_fail("line %lu: password_hash is not a crypt(5) hash this "
+		warnx("line %lu: password_hash is not a crypt(5) hash this "
 		    "system can verify", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (n >= 3 && (verified = csv_bool(f[2])) == -1) {
-		authctl_fail("line %lu: email_verified must be true or false",
+		warnx("line %lu: email_verified must be true or false",
 		    lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (n == 4 && f[3][0] != '\0' && authctl_ts_arg(f[3], ts, sizeof(ts)) ==
 	    -1) {
-		authctl_fail("line %lu: created_at must look like "
+		warnx("line %lu: created_at must look like "
 		    "2024-05-01T12:00:00Z", lineno);
 		st->bad++;
 		return AUTH_OK;
@@ -394,7 +395,8 @@ import_record(unsigned long lineno, char **f, int n,
 	e = auth_store_user_import(email, f[1], verified == 1,
 	    n == 4 && f[3][0] != '\0' ? ts : NULL, &u, &inserted);
 	if (e != AUTH_OK) {
-		authctl_fail("line %lu: not inserted: %s", lineno, authctl_err_text(e));
+		warnx("line %lu: not inserted: %s", lineno,
+		    authctl_err_text(e));
 		return e;
 	}
 	if (!inserted) {
@@ -432,7 +434,7 @@ user_import(const char *path)
 	if (strcmp(path, "-") == 0)
 		in = stdin;
 	else if ((in = fopen(path, "r")) == NULL) {
-		authctl_fail("%s: %s", path, strerror(errno));
+		warnx("%s: %s", path, strerror(errno));
 		return 1;
 	}
 	if ((e = auth_db_begin()) != AUTH_OK)
@@ -442,8 +444,8 @@ user_import(const char *path)
 		lineno++;
 		len = (size_t)got;
 		if (len > CSV_LINE_MAX || strlen(line) != len) {
-			authctl_fail("line %lu: longer than %d bytes or has a NUL byte",
-			    lineno, CSV_LINE_MAX);
+			warnx("line %lu: longer than %d bytes or has a NUL "
+			    "byte", lineno, CSV_LINE_MAX);
 			st.bad++;
 			continue;
 		}
@@ -456,8 +458,8 @@ user_import(const char *path)
 		if (line[0] == '\0')
 			continue;
 		if ((n = csv_split(line, f, CSV_FIELDS + 1)) == -1) {
-			authctl_fail("line %lu: malformed CSV (quotes, or more than %d "
-			    "fields)", lineno, CSV_FIELDS);
+			warnx("line %lu: malformed CSV (quotes, or more than "
+			    "%d fields)", lineno, CSV_FIELDS);
 			st.bad++;
 			continue;
 		}
@@ -467,18 +469,18 @@ user_import(const char *path)
 			goto out;
 	}
 	if (ferror(in)) {
-		authctl_fail("%s: read error", path);
+		warnx("%s: read error", path);
 		goto out;
 	}
 	if (st.bad > 0) {
-		authctl_fail("%lu bad record%s; nothing imported", st.bad,
+		warnx("%lu bad record%s; nothing imported", st.bad,
 		    st.bad == 1 ? "" : "s");
 		goto out;
 	}
 	e = auth_db_commit();
 	in_tx = false;
 	if (e != AUTH_OK) {
-		authctl_fail("import: %s", authctl_err_text(e));
+		warnx("import: %s", authctl_err_text(e));
 		goto out;
 	}
 	printf("imported %lu, skipped %lu existing\n", st.imported,
