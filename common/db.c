@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_stmt.h"
 
 #define DB_CONNINFO_MAX		1024
 #define DB_CONNECT_TIMEOUT	"3"
@@ -75,8 +75,33 @@ db_notice(void *arg, const PGresult *r)
 	    sev != NULL ? sev : "notice", state != NULL ? state : "none");
 }
 
+/* Prepares the statements of one store file; false after a message. */
+static bool
+db_prepare(const struct auth_stmt_group *g)
+{
+	const struct auth_stmt	*st;
+	const char		*state;
+	PGresult		*r;
+	size_t			 i;
+
+	for (i = 0; i < g->nstmts; i++) {
+		st = &g->stmts[i];
+		r = PQprepare(db_conn, st->name, st->sql, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			state = r != NULL ? PQresultErrorField(r,
+			    PG_DIAG_SQLSTATE) : NULL;
+			auth_log_error(NULL, "db: prepare %s failed: SQLSTATE %s",
+			    st->name, state != NULL ? state : "none");
+			PQclear(r);
+			return false;
+		}
+		PQclear(r);
+	}
+	return true;
+}
+
 /*
- * Opens the connection and prepares every statement of store.c. The
+ * Opens the connection and prepares every statement of the store files. The
  * conninfo may be a URI or key=value string; connect_timeout comes first so
  * the conninfo can override it, client_encoding last so it cannot.
  */
@@ -87,7 +112,6 @@ db_open(void)
 	    "client_encoding", NULL };
 	const char *const vals[] = { DB_CONNECT_TIMEOUT, db_conninfo,
 	    "UTF8", NULL };
-	PGresult	*r;
 	size_t		 i;
 
 	db_conn = PQconnectdbParams(keys, vals, 1);
@@ -96,20 +120,9 @@ db_open(void)
 		goto fail;
 	}
 	PQsetNoticeReceiver(db_conn, db_notice, NULL);
-	for (i = 0; i < auth_store_nstmts; i++) {
-		r = PQprepare(db_conn, auth_store_stmts[i].name,
-		    auth_store_stmts[i].sql, 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			auth_log_error(NULL, "db: prepare %s failed: SQLSTATE %s",
-			    auth_store_stmts[i].name,
-			    r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE)
-			    != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) :
-			    "none");
-			PQclear(r);
+	for (i = 0; i < auth_store_ngroups; i++)
+		if (!db_prepare(auth_store_groups[i]))
 			goto fail;
-		}
-		PQclear(r);
-	}
 	return true;
 fail:
 	auth_db_reset();
@@ -320,4 +333,12 @@ auth_db_rollback(void)
 	}
 	if (PQtransactionStatus(db_conn) != PQTRANS_IDLE)
 		(void)db_command("ROLLBACK", "ROLLBACK");
+}
+
+enum auth_err
+auth_db_utility(const char *sql, const char *tag)
+{
+	if (auth_db_conn() == NULL)
+		return AUTH_ERR_UNAVAILABLE;
+	return db_command(sql, tag);
 }

@@ -1,6 +1,7 @@
 /*
  * The process's one PostgreSQL connection: opened lazily, every statement of
- * store.c prepared once per connection, re-opened after a failure.
+ * the store files (store_stmt.h) prepared once per connection, re-opened
+ * after a failure.
  */
 #ifndef AUTH_DB_H
 #define AUTH_DB_H
@@ -39,6 +40,12 @@ void	auth_db_close(void);
 enum auth_err auth_db_exec(const char *name, int nparams,
 	    const char *const *values, const int *lengths, const int *formats,
 	    PGresult **res);
+
+/*
+ * Runs a statement PostgreSQL cannot prepare (LISTEN) on the process
+ * connection, opening it if needed; AUTH_OK if its command tag is tag.
+ */
+enum auth_err auth_db_utility(const char *sql, const char *tag);
 
 /* Transactions: BEGIN / COMMIT / ROLLBACK on the process connection. */
 enum auth_err auth_db_begin(void);

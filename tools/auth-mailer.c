@@ -1,6 +1,6 @@
 /*
- * auth-mailer: delivers the outbox. Claims one due row at a time (FOR
- * UPDATE SKIP LOCKED, so any number of mailers can share one outbox),
+ * auth-mailer: delivers the outbox. Claims one due row at a time (row
+ * locks that skip locked rows, so any number of mailers share one outbox),
  * unseals its payload, renders its template and sends it over SMTP
  * (libcurl) or writes it as an .eml file. A failed attempt is retried
  * with exponential backoff up to mail_max_attempts; an SMTP 5xx to the
@@ -10,16 +10,14 @@
  * dies mid-send leaves a lease that another mailer reclaims after
  * mail_claim_timeout.
  *
- * usage: auth-mailer [--once]   (--once: deliver what is due, then exit)
+ * usage: auth-mailer [--once] | --version   (--once: deliver what is due,
+ * then exit)
  * Configuration as every process: AUTH_CONFIG plus AUTH_* overrides.
  */
 #include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <err.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +26,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <libpq-fe.h>
 
 #include "config.h"
 #include "db.h"
@@ -36,35 +33,27 @@
 #include "keys.h"
 #include "log.h"
 #include "mail.h"
+#include "mailer.h"
 #include "seal.h"
-#include "store.h"
+#include "store_outbox.h"
 #include "token.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
 
 #define MAILER_DB_RETRY		2	/* seconds between reconnects */
 #define MAILER_MARK_TRIES	5	/* reconnects to record a sent message */
-#define MAILER_PASSWORD_MAX	512
-#define MAILER_CONNECT_TIMEOUT	10	/* seconds */
 #define MAILER_PAYLOAD_MAX	8192	/* bytes of an unsealed payload */
 
-enum send_result {
-	SEND_OK = 0,
-	SEND_RETRY,		/* try again later */
-	SEND_PERMANENT,		/* the recipient or the message was refused */
-	SEND_RESULT__MAX
+/* The transports, by mail_transport. */
+static const mailer_send_fn transports[AUTH_MAIL_TRANSPORT__MAX] = {
+	[AUTH_MAIL_FILE] = mailer_file_send,
+	[AUTH_MAIL_SMTP] = mailer_smtp_send,
 };
-
-struct mailer {
-	struct auth_config	 cfg;
-	unsigned char		 key[AUTH_SEAL_KEY_LEN];
-	char			 from_addr[AUTH_MAIL_ADDR_MAX + 1];
-	char			 password[MAILER_PASSWORD_MAX + 1];
-	bool			 once;
-};
-
-/* The upload of one message through libcurl's read callback. */
-struct upload {
-	const char	*p;
-	size_t		 left;
+static const char *const transport_names[AUTH_MAIL_TRANSPORT__MAX] = {
+	[AUTH_MAIL_FILE] = "file",
+	[AUTH_MAIL_SMTP] = "smtp",
 };
 
 static volatile sig_atomic_t stopping;
@@ -74,18 +63,6 @@ on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static void __attribute__((format(printf, 1, 2)))
-die_start(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fputs("auth-mailer: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
@@ -101,7 +78,7 @@ read_password(const char *path, char *buf, size_t bufsz)
 
 	if (auth_key_file_read(path, bufsz - 1, true, &data, &len, err,
 	    sizeof(err)) == -1) {
-		die_start("smtp_password_file %s", err);
+		warnx("smtp_password_file %s", err);
 		return -1;
 	}
 	line = strcspn((const char *)data, "\r\n");
@@ -110,7 +87,7 @@ read_password(const char *path, char *buf, size_t bufsz)
 	auth_wipe(data, len);
 	free(data);
 	if (line == 0) {
-		die_start("smtp_password_file %s: empty first line", path);
+		warnx("smtp_password_file %s: empty first line", path);
 		return -1;
 	}
 	return 0;
@@ -125,29 +102,29 @@ mailer_init(struct mailer *mr)
 	const char	*why;
 
 	if (auth_config_load(&mr->cfg, NULL, err, sizeof(err)) == -1) {
-		die_start("config: %s", err);
+		warnx("config: %s", err);
 		return -1;
 	}
 	if (auth_seal_key_load(mr->cfg.outbox_key_file, mr->key, err,
 	    sizeof(err)) == -1) {
-		die_start("outbox key: %s", err);
+		warnx("outbox key: %s", err);
 		return -1;
 	}
 	if ((why = auth_mail_from_parse(mr->cfg.mail_from, mr->from_addr,
 	    sizeof(mr->from_addr))) != NULL) {
-		die_start("mail_from %s", why);
+		warnx("mail_from %s", why);
 		return -1;
 	}
 	if (stat(mr->cfg.mail_templates_dir, &st) == -1 ||
 	    !S_ISDIR(st.st_mode)) {
-		die_start("mail_templates_dir %s: not a directory",
+		warnx("mail_templates_dir %s: not a directory",
 		    mr->cfg.mail_templates_dir);
 		return -1;
 	}
 	if (mr->cfg.mail_transport == AUTH_MAIL_FILE &&
 	    (stat(mr->cfg.mail_file_dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    access(mr->cfg.mail_file_dir, W_OK | X_OK) == -1)) {
-		die_start("mail_file_dir %s: not a writable directory",
+		warnx("mail_file_dir %s: not a writable directory",
 		    mr->cfg.mail_file_dir);
 		return -1;
 	}
@@ -157,129 +134,6 @@ mailer_init(struct mailer *mr)
 	    sizeof(mr->password)) == -1)
 		return -1;
 	return 0;
-}
-
-static size_t
-upload_read(char *buf, size_t size, size_t n, void *arg)
-{
-	struct upload	*u = arg;
-	size_t		 want = size * n;
-
-	if (want > u->left)
-		want = u->left;
-	memcpy(buf, u->p, want);
-	u->p += want;
-	u->left -= want;
-	return want;
-}
-
-/*
- * Sends msg to rcpt over SMTP. A 5xx answer to RCPT TO or to the end of
- * the data is permanent; anything else (no connection, TLS, AUTH, 4xx, a
- * 5xx to the greeting or MAIL FROM: a server or configuration problem)
- * is retried.
- */
-static enum send_result
-smtp_send(const struct mailer *mr, const char *rcpt, const char *msg,
-    size_t len, char *err, size_t errlen)
-{
-	CURL			*c;
-	struct curl_slist	*rcpts = NULL;
-	struct upload		 up = { msg, len };
-	char			 from[AUTH_MAIL_ADDR_MAX + 3];
-	char			 to[AUTH_MAIL_ADDR_MAX + 3];
-	char			 ebuf[CURL_ERROR_SIZE];
-	enum send_result	 rc = SEND_RETRY;
-	CURLcode		 res;
-	long			 code = 0;
-
-	if ((c = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "smtp: curl_easy_init failed");
-		return SEND_RETRY;
-	}
-	snprintf(from, sizeof(from), "<%s>", mr->from_addr);
-	snprintf(to, sizeof(to), "<%s>", rcpt);
-	if ((rcpts = curl_slist_append(NULL, to)) == NULL) {
-		snprintf(err, errlen, "smtp: out of memory");
-		goto out;
-	}
-	ebuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, mr->cfg.smtp_url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &up);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
-	    (long)(mr->cfg.smtp_timeout < MAILER_CONNECT_TIMEOUT ?
-	    mr->cfg.smtp_timeout : MAILER_CONNECT_TIMEOUT));
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, mr->cfg.smtp_timeout);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	if (strncmp(mr->cfg.smtp_url, "smtp://", 7) == 0 &&
-	    mr->cfg.smtp_tls == AUTH_SMTP_STARTTLS)
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (mr->cfg.smtp_user[0] != '\0') {
-		curl_easy_setopt(c, CURLOPT_USERNAME, mr->cfg.smtp_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, mr->password);
-	}
-	res = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (res == CURLE_OK) {
-		rc = SEND_OK;
-		goto out;
-	}
-	snprintf(err, errlen, "smtp: %s", ebuf[0] != '\0' ? ebuf :
-	    curl_easy_strerror(res));
-	if (code >= 500 && code <= 599 && res != CURLE_LOGIN_DENIED &&
-	    (strncmp(ebuf, "RCPT failed", 11) == 0 || up.left == 0))
-		rc = SEND_PERMANENT;
-out:
-	curl_slist_free_all(rcpts);
-	curl_easy_cleanup(c);
-	return rc;
-}
-
-/* Writes msg as <mail_file_dir>/<time>-<id>-<attempt>.eml, atomically. */
-static enum send_result
-file_send(const struct mailer *mr, const struct auth_outbox_msg *m,
-    const char *msg, size_t len, char *err, size_t errlen)
-{
-	char		 path[AUTH_PATH_MAX + 96], tmp[AUTH_PATH_MAX + 96];
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
-	bool		 ok;
-
-	snprintf(path, sizeof(path), "%s/%lld-%lld-%d.eml",
-	    mr->cfg.mail_file_dir, (long long)time(NULL), m->id, m->attempts);
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%lld-%d-%ld",
-	    mr->cfg.mail_file_dir, m->id, m->attempts, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0640)) == -1) {
-		snprintf(err, errlen, "file: %.300s: %s", tmp, strerror(errno));
-		return SEND_RETRY;
-	}
-	while (off < len) {
-		n = write(fd, msg + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	ok = off == len && fsync(fd) == 0;
-	if (close(fd) == -1)
-		ok = false;
-	if (!ok || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "file: %.300s: %s", path,
-		    off != len ? "short write" : strerror(errno));
-		unlink(tmp);
-		return SEND_RETRY;
-	}
-	return SEND_OK;
 }
 
 /*
@@ -356,10 +210,8 @@ deliver(const struct mailer *mr, const struct auth_outbox_msg *m, char *err,
 			rc = SEND_PERMANENT;
 		goto out;
 	}
-	if (mr->cfg.mail_transport == AUTH_MAIL_SMTP)
-		rc = smtp_send(mr, m->recipient, msg, msglen, err, errlen);
-	else
-		rc = file_send(mr, m, msg, msglen, err, errlen);
+	rc = transports[mr->cfg.mail_transport](mr, m, msg, msglen, err,
+	    errlen);
 out:
 	if (msg != NULL) {
 		auth_wipe(msg, msglen);
@@ -461,69 +313,16 @@ drain(const struct mailer *mr)
 	return 0;
 }
 
-/* Drops the notifications libpq has buffered; true if there were any. */
-static bool
-notifies_drain(PGconn *conn)
-{
-	PGnotify	*n;
-	bool		 any = false;
-
-	while ((n = PQnotifies(conn)) != NULL) {
-		any = true;
-		PQfreemem(n);
-	}
-	return any;
-}
-
-/*
- * Waits up to ms for a NOTIFY on conn (or a signal). Returns -1 if the
- * connection broke, else 0.
- */
-static int
-wait_notify(PGconn *conn, int ms)
-{
-	struct pollfd	pfd;
-
-	if (notifies_drain(conn))
-		return 0;
-	pfd.fd = PQsocket(conn);
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	if (pfd.fd < 0)
-		return -1;
-	if (poll(&pfd, 1, ms) <= 0)
-		return 0;	/* timeout, or a signal */
-	if (PQconsumeInput(conn) == 0)
-		return -1;
-	notifies_drain(conn);
-	return 0;
-}
-
-/* LISTEN on the outbox channel (again after every reconnect). 0 or -1. */
-static int
-listen_outbox(PGconn *conn)
-{
-	PGresult	*r;
-	int		 rc;
-
-	r = PQexec(conn, "LISTEN " AUTH_OUTBOX_CHANNEL);
-	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
-	PQclear(r);
-	return rc;
-}
-
 static int
 run(const struct mailer *mr)
 {
-	PGconn		*conn;
 	time_t		 last_sweep = 0, now;
 	double		 due;
 	long		 reclaimed, ms;
 	enum auth_err	 e;
 
 	while (!stopping) {
-		if ((conn = auth_db_conn()) == NULL ||
-		    listen_outbox(conn) == -1) {
+		if (auth_store_outbox_listen() != AUTH_OK) {
 			auth_db_reset();
 			if (mr->once)
 				return 1;
@@ -553,9 +352,7 @@ run(const struct mailer *mr)
 		e = auth_store_outbox_next_due(&due);
 		if (e == AUTH_OK && due * 1000 < (double)ms)
 			ms = (long)(due * 1000) + 50;
-		if ((conn = auth_db_conn()) == NULL ||
-		    wait_notify(conn, (int)ms) == -1)
-			auth_db_reset();
+		(void)auth_store_outbox_wait((int)ms);
 	}
 	return 0;
 }
@@ -567,10 +364,14 @@ main(int argc, char **argv)
 	struct sigaction	sa;
 	int			rc = 1;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("auth-mailer %s\n", PACKAGE_VERSION);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
 		mr.once = true;
 	else if (argc != 1) {
-		fputs("usage: auth-mailer [--once]\n", stderr);
+		fputs("usage: auth-mailer [--once] | --version\n", stderr);
 		return 2;
 	}
 	auth_log_init("auth-mailer");
@@ -584,12 +385,12 @@ main(int argc, char **argv)
 	if (mailer_init(&mr) == -1)
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		die_start("curl_global_init failed");
+		warnx("curl_global_init failed");
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);
 	auth_log_info(NULL, "auth-mailer started: transport %s%s",
-	    mr.cfg.mail_transport == AUTH_MAIL_SMTP ? "smtp" : "file",
+	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");
 	rc = run(&mr);
 	auth_db_close();

@@ -1,1100 +1,359 @@
 /*
- * authctl: the operator's tool. Applies schema migrations, generates keys,
- * inspects the outbox and purges expired rows. Configuration as the endpoints: AUTH_CONFIG file
- * plus AUTH_* environment overrides.
+ * authctl: the operator's tool. Applies schema migrations, manages keys,
+ * accounts and the outbox, and purges expired rows. Configuration as the
+ * endpoints: AUTH_CONFIG file plus AUTH_* environment overrides. This file
+ * holds the command table, the option parsing and what the commands share.
  */
-#include <sys/stat.h>
-
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
+#include <ctype.h>
+#include <err.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <json-c/json.h>
-#include <libpq-fe.h>
 
-#include "authctl_user.h"
-#include "config.h"
-#include "http.h"
-#include "jwt.h"
-#include "keys.h"
-#include "seal.h"
-#include "store.h"
-#include "token.h"
+#include "authctl.h"
+#include "db.h"
+#include "endpoint.h"
+#include "log.h"
 
-#ifndef AUTH_SCHEMA_DIR
-#define AUTH_SCHEMA_DIR		"/usr/local/share/authd/schema"
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
 #endif
 
-#define MIG_FILE_MAX		(1024 * 1024)	/* bytes per migration file */
-#define MIG_MAX			1000		/* NNN: 000..999 */
-#define MIG_NAME_MAX		128
-/* pg_advisory_lock key held for a whole migrate run ("authmigr"). */
-#define MIG_LOCK_KEY		"7022364363398637938"
-#define OUTBOX_LIST_MAX		"100"	/* newest rows shown by outbox list */
+/* Every command, in the order the usage text lists them. */
+static const struct authctl_cmd cmds[] = {
+	{ "migrate", NULL, "d:s", 0, authctl_migrate, VERB_NONE,
+	    "[--dir DIR] [--status]" },
+	{ "keys", "generate", "a:d:", 0, authctl_keys_generate, VERB_NONE,
+	    "[--alg ES256|RS256] [--dir DIR]" },
+	{ "keys", "list", "d:", 0, authctl_keys_list, VERB_NONE,
+	    "[--dir DIR]" },
+	{ "keys", "activate", "d:", 1, authctl_keys_state, VERB_KEYS_ACTIVATE,
+	    "KID [--dir DIR]" },
+	{ "keys", "retire", "d:", 1, authctl_keys_state, VERB_KEYS_RETIRE,
+	    "KID [--dir DIR]" },
+	{ "keys", "seal-key", "f:", 0, authctl_keys_seal_key, VERB_NONE,
+	    "[--file FILE]" },
+	{ "token", "verify", "", 1, authctl_token_verify, VERB_NONE,
+	    "TOKEN" },
+	{ "outbox", "list", "", 0, authctl_outbox_list, VERB_NONE, "" },
+	{ "outbox", "link", "t:", 1, authctl_outbox_link, VERB_NONE,
+	    "EMAIL [--template NAME]" },
+	{ "outbox", "retry", "", 1, authctl_outbox_retry, VERB_NONE, "ID" },
+	{ "outbox", "purge", "n:F", 0, authctl_outbox_purge, VERB_NONE,
+	    "[--days N] [--failed]" },
+	{ "purge", NULL, "", 0, authctl_purge, VERB_NONE, "" },
+	{ "user", "create", "v", 1, authctl_user, VERB_USER_CREATE,
+	    "EMAIL [--verified]   (password on stdin)" },
+	{ "user", "show", "", 1, authctl_user, VERB_USER_SHOW, "EMAIL" },
+	{ "user", "disable", "", 1, authctl_user, VERB_USER_DISABLE, "EMAIL" },
+	{ "user", "enable", "", 1, authctl_user, VERB_USER_ENABLE, "EMAIL" },
+	{ "user", "verify-email", "", 1, authctl_user, VERB_USER_VERIFY_EMAIL,
+	    "EMAIL" },
+	{ "user", "set-password", "", 1, authctl_user, VERB_USER_SET_PASSWORD,
+	    "EMAIL   (password on stdin)" },
+	{ "user", "import", "", 1, authctl_user_import, VERB_NONE, "FILE|-" },
+	{ "audit", NULL, "u:S:l:", 0, authctl_audit, VERB_NONE,
+	    "[--user EMAIL] [--since TIME|Nd|Nh|Nm|Ns] [--limit N]" },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
-#define TS(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
-struct migration {
-	int		 version;
-	char		 name[MIG_NAME_MAX];	/* file name, "001_init.sql" */
-	char		 checksum[2 * AUTH_HASH_LEN + 1];
-	char		*sql;			/* file contents; NULL if no file */
-	bool		 applied;
-	char		 applied_name[MIG_NAME_MAX];
-	char		 applied_sum[2 * AUTH_HASH_LEN + 1];
-	char		 applied_at[40];
+/* The long options of all commands; a command accepts those whose letter
+ * is in its option string. */
+static const struct option longopts[] = {
+	{ "dir",	required_argument,	NULL, 'd' },
+	{ "status",	no_argument,		NULL, 's' },
+	{ "alg",	required_argument,	NULL, 'a' },
+	{ "file",	required_argument,	NULL, 'f' },
+	{ "template",	required_argument,	NULL, 't' },
+	{ "days",	required_argument,	NULL, 'n' },
+	{ "failed",	no_argument,		NULL, 'F' },
+	{ "verified",	no_argument,		NULL, 'v' },
+	{ "user",	required_argument,	NULL, 'u' },
+	{ "since",	required_argument,	NULL, 'S' },
+	{ "limit",	required_argument,	NULL, 'l' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 }
 };
 
-struct migration_set {
-	struct migration	*m[MIG_MAX];	/* indexed by version */
-	int			 max_applied;	/* -1 if none */
-};
+static const char exit_text[] =
+    "exit status: 0 done; 1 failed, or migrate --status / keys list found\n"
+    "  something that needs attention (stderr says what); 2 bad usage\n";
 
+/* Prints the usage line of c; first says whether it opens the text. */
 static void
-usage(FILE *f)
+cmd_usage(FILE *f, const struct authctl_cmd *c, bool first)
 {
-	fputs("usage: authctl migrate [--dir DIR] [--status]\n"
-	    "       authctl keys generate [--alg ES256|RS256] [--dir DIR]\n"
-	    "       authctl keys list [--dir DIR]\n"
-	    "       authctl keys activate|retire KID [--dir DIR]\n"
-	    "       authctl keys seal-key [--file FILE]\n"
-	    "       authctl token verify TOKEN\n"
-	    "       authctl outbox list\n"
-	    "       authctl outbox link EMAIL [--template NAME]\n"
-	    "       authctl outbox retry ID\n"
-	    "       authctl outbox purge [--days N] [--failed]\n"
-	    "       authctl purge\n", f);
-	authctl_user_usage(f);
-	fputs("       authctl help\n", f);
+	fprintf(f, "%s authctl %s%s%s%s%s\n", first ? "usage:" : "      ",
+	    c->name, c->sub != NULL ? " " : "", c->sub != NULL ? c->sub : "",
+	    c->usage[0] != '\0' ? " " : "", c->usage);
 }
 
-static void __attribute__((format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("authctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* The primary error message of r (or of conn) up to its first newline. */
+/* Prints the usage of every command named name (NULL: all). */
 static void
-pg_fail(const char *what, PGconn *conn, const PGresult *r)
+usage(FILE *f, const char *name)
 {
-	const char	*msg = NULL;
-	size_t		 len;
+	size_t	i;
+	bool	first = true;
 
-	if (r != NULL)
-		msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-	if (msg == NULL)
-		msg = conn != NULL ? PQerrorMessage(conn) : "out of memory";
-	len = strcspn(msg, "\r\n");
-	fail("%s: %.*s", what, (int)len, msg);
+	for (i = 0; i < NCMDS; i++) {
+		if (name != NULL && strcmp(cmds[i].name, name) != 0)
+			continue;
+		cmd_usage(f, &cmds[i], first);
+		first = false;
+	}
+	if (name == NULL)
+		fputs("       authctl help | --help | --version\n", f);
+	fputs(exit_text, f);
 }
 
+/* Records option c (its argument in optarg) in o. */
+static void
+opt_set(struct authctl_opts *o, int c)
+{
+	switch (c) {
+	case 'd': o->dir = optarg; break;
+	case 'f': o->file = optarg; break;
+	case 'a': o->alg = optarg; break;
+	case 't': o->template = optarg; break;
+	case 'n': o->days = optarg; break;
+	case 'u': o->user = optarg; break;
+	case 'S': o->since = optarg; break;
+	case 'l': o->limit = optarg; break;
+	case 's': o->status = true; break;
+	case 'F': o->failed = true; break;
+	case 'v': o->verified = true; break;
+	default: break;
+	}
+}
+
+/*
+ * Parses argv (argv[0] is the command's last word) for c into o. Options
+ * are long only, so any other word is the operand, even one that starts
+ * with "-" (a kid may). Returns AUTHCTL_OK, AUTHCTL_USAGE, or -1 for --help.
+ */
 static int
-load_config(struct auth_config *cfg)
+cmd_parse(const struct authctl_cmd *c, int argc, char **argv,
+    struct authctl_opts *o)
 {
-	char err[512];
+	int	ch, nargs = 0;
 
-	if (auth_config_load(cfg, NULL, err, sizeof(err)) == -1) {
-		fail("config: %s", err);
-		return -1;
+	memset(o, 0, sizeof(*o));
+	o->verb = c->verb;
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		if (optind < argc && strncmp(argv[optind], "--", 2) != 0) {
+			if (nargs++ == c->nargs)
+				return AUTHCTL_USAGE;
+			o->arg = argv[optind++];
+			continue;
+		}
+		if ((ch = getopt_long(argc, argv, "+", longopts, NULL)) == -1)
+			break;
+		if (ch == 'h')
+			return -1;
+		if (ch == '?' || ch == ':' || strchr(c->opts, ch) == NULL)
+			return AUTHCTL_USAGE;
+		opt_set(o, ch);
 	}
-	return 0;
+	/* After "--": the operand. */
+	for (; optind < argc; optind++) {
+		if (nargs++ == c->nargs)
+			return AUTHCTL_USAGE;
+		o->arg = argv[optind];
+	}
+	return nargs == c->nargs ? AUTHCTL_OK : AUTHCTL_USAGE;
 }
 
-/* Opens a connection of our own; NULL after printing why. */
-static PGconn *
-pg_open(const struct auth_config *cfg)
+/* The command argv names, its words counted into *skip; NULL if none. */
+static const struct authctl_cmd *
+cmd_find(int argc, char **argv, int *skip)
 {
-	const char *const keys[] = { "connect_timeout", "dbname",
-	    "client_encoding", "application_name", NULL };
-	const char *const vals[] = { "10", cfg->database_url, "UTF8",
-	    "authctl", NULL };
-	PGconn		*conn;
-	PGresult	*r;
+	size_t i;
 
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		pg_fail("cannot connect to the database", conn, NULL);
-		PQfinish(conn);
-		return NULL;
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].name, argv[1]) != 0)
+			continue;
+		if (cmds[i].sub == NULL) {
+			*skip = 1;
+			return &cmds[i];
+		}
+		if (argc > 2 && strcmp(cmds[i].sub, argv[2]) == 0) {
+			*skip = 2;
+			return &cmds[i];
+		}
 	}
-	r = PQexec(conn, "SET client_min_messages = warning");
-	PQclear(r);
-	return conn;
+	return NULL;
 }
 
-/* Runs sql; true if it succeeded, else prints what failed. */
 static bool
-pg_run(PGconn *conn, const char *what, const char *sql)
+cmd_known(const char *name)
 {
-	PGresult	*r;
-	bool		 ok;
+	size_t i;
 
-	r = PQexec(conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
-		pg_fail(what, conn, r);
-	PQclear(r);
-	return ok;
-}
-
-/* ---- migrate --------------------------------------------------------- */
-
-static void
-migration_set_free(struct migration_set *set)
-{
-	int i;
-
-	for (i = 0; i < MIG_MAX; i++) {
-		if (set->m[i] == NULL)
-			continue;
-		free(set->m[i]->sql);
-		free(set->m[i]);
-		set->m[i] = NULL;
-	}
-}
-
-/* The version of a file named NNN_name.sql, or -1 for any other name. */
-static int
-migration_version(const char *name)
-{
-	size_t	len = strlen(name), i;
-
-	if (len < 9 || len >= MIG_NAME_MAX || strcmp(name + len - 4, ".sql"))
-		return -1;
-	for (i = 0; i < 3; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return -1;
-	if (name[3] != '_')
-		return -1;
-	for (i = 4; i < len - 4; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') ||
-		    name[i] == '_' || name[i] == '-'))
-			return -1;
-	return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
-}
-
-/* Reads path whole (at most MIG_FILE_MAX bytes) into a malloc'd string. */
-static char *
-read_file(const char *path)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fail("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fail("%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > MIG_FILE_MAX) {
-		fail("%s: larger than %d bytes", path, MIG_FILE_MAX);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fail("%s: out of memory", path);
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fail("%s: short read", path);
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	if (strlen(buf) != off) {
-		fail("%s: contains a NUL byte", path);
-		free(buf);
-		buf = NULL;
-	}
-out:
-	close(fd);
-	return buf;
-}
-
-/* Fills set from the NNN_name.sql files of dir. 0, or -1 after a message. */
-static int
-migrations_scan(const char *dir, struct migration_set *set)
-{
-	unsigned char	 sum[AUTH_HASH_LEN];
-	char		 path[AUTH_PATH_MAX + MIG_NAME_MAX];
-	DIR		*d;
-	struct dirent	*de;
-	struct migration *m;
-	int		 v, rc = -1;
-
-	if ((d = opendir(dir)) == NULL) {
-		fail("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if ((v = migration_version(de->d_name)) == -1)
-			continue;
-		if (set->m[v] != NULL) {
-			fail("%s and %s share version %03d", set->m[v]->name,
-			    de->d_name, v);
-			goto out;
-		}
-		if ((m = calloc(1, sizeof(*m))) == NULL) {
-			fail("out of memory");
-			goto out;
-		}
-		set->m[v] = m;
-		m->version = v;
-		if (strlen(de->d_name) >= sizeof(m->name)) {
-			fail("%s: file name too long", de->d_name);
-			goto out;
-		}
-		memcpy(m->name, de->d_name, strlen(de->d_name) + 1);
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    de->d_name) >= sizeof(path)) {
-			fail("%s: path too long", de->d_name);
-			goto out;
-		}
-		if ((m->sql = read_file(path)) == NULL)
-			goto out;
-		auth_sha256(m->sql, strlen(m->sql), sum);
-		auth_hex(sum, sizeof(sum), m->checksum);
-	}
-	rc = 0;
-out:
-	closedir(d);
-	return rc;
-}
-
-/* Merges the rows of schema_migrations (if the table exists) into set. */
-static int
-migrations_applied(PGconn *conn, struct migration_set *set)
-{
-	PGresult		*r;
-	struct migration	*m;
-	const char		*s;
-	int			 i, v, rc = -1;
-
-	set->max_applied = -1;
-	r = PQexec(conn, "SELECT version, name, checksum, " TS("applied_at")
-	    " FROM schema_migrations ORDER BY version");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL ?
-		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "42P01") == 0)
-			rc = 0;	/* no table yet: nothing applied */
-		else
-			pg_fail("reading schema_migrations", conn, r);
-		goto out;
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		s = PQgetvalue(r, i, 0);
-		v = (int)strtol(s, NULL, 10);
-		if (v < 0 || v >= MIG_MAX) {
-			fail("schema_migrations: version %s out of range", s);
-			goto out;
-		}
-		if ((m = set->m[v]) == NULL) {
-			if ((m = calloc(1, sizeof(*m))) == NULL) {
-				fail("out of memory");
-				goto out;
-			}
-			set->m[v] = m;
-			m->version = v;
-		}
-		m->applied = true;
-		snprintf(m->applied_name, sizeof(m->applied_name), "%s",
-		    PQgetvalue(r, i, 1));
-		snprintf(m->applied_sum, sizeof(m->applied_sum), "%s",
-		    PQgetvalue(r, i, 2));
-		snprintf(m->applied_at, sizeof(m->applied_at), "%s",
-		    PQgetvalue(r, i, 3));
-		set->max_applied = v;
-	}
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
-}
-
-/* The state of m for --status and the checks before applying. */
-static const char *
-migration_state(const struct migration *m)
-{
-	if (!m->applied)
-		return "pending";
-	if (m->sql == NULL)
-		return "MISSING";
-	if (strcmp(m->name, m->applied_name) != 0 ||
-	    strcmp(m->checksum, m->applied_sum) != 0)
-		return "CHANGED";
-	return "applied";
-}
-
-static int
-migrate_status(struct migration_set *set)
-{
-	const struct migration	*m;
-	const char		*state;
-	int			 v, rc = 0;
-
-	for (v = 0; v < MIG_MAX; v++) {
-		if ((m = set->m[v]) == NULL)
-			continue;
-		state = migration_state(m);
-		if (strcmp(state, "pending") == 0)
-			printf("%-40s pending\n", m->name);
-		else {
-			printf("%-40s %s %s\n", m->sql != NULL ? m->name :
-			    m->applied_name, state, m->applied_at);
-			if (strcmp(state, "applied") != 0)
-				rc = 1;
-		}
-	}
-	return rc;
-}
-
-/* Refuses to go on if an applied file was edited, renamed or removed. */
-static int
-migrations_verify(const struct migration_set *set, const char *dir)
-{
-	const struct migration	*m;
-	const char		*state;
-	int			 v;
-
-	for (v = 0; v < MIG_MAX; v++) {
-		if ((m = set->m[v]) == NULL)
-			continue;
-		state = migration_state(m);
-		if (strcmp(state, "MISSING") == 0) {
-			fail("%s was applied but is missing from %s; nothing "
-			    "applied", m->applied_name, dir);
-			return -1;
-		}
-		if (strcmp(state, "CHANGED") == 0) {
-			fail("%s changed after it was applied (applied as %s, "
-			    "checksum %.12s, now %.12s); nothing applied",
-			    m->name, m->applied_name, m->applied_sum,
-			    m->checksum);
-			return -1;
-		}
-		if (!m->applied && v < set->max_applied) {
-			fail("%s is older than the last applied version %03d; "
-			    "nothing applied", m->name, set->max_applied);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Applies m in its own transaction. 0, or -1 after a message. */
-static int
-migration_apply(PGconn *conn, const struct migration *m)
-{
-	char		 ver[8];
-	const char	*vals[3] = { ver, m->name, m->checksum };
-	PGresult	*r;
-	bool		 ok;
-
-	snprintf(ver, sizeof(ver), "%d", m->version);
-	if (!pg_run(conn, "BEGIN", "BEGIN"))
-		return -1;
-	r = PQexec(conn, m->sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK ||
-	    PQresultStatus(r) == PGRES_EMPTY_QUERY;
-	if (!ok)
-		pg_fail(m->name, conn, r);
-	PQclear(r);
-	if (ok) {
-		r = PQexecParams(conn, "INSERT INTO schema_migrations "
-		    "(version, name, checksum) VALUES ($1::int, $2, $3)",
-		    3, NULL, vals, NULL, NULL, 0);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
-			pg_fail("recording the migration", conn, r);
-		PQclear(r);
-	}
-	if (ok && PQtransactionStatus(conn) != PQTRANS_INTRANS) {
-		fail("%s: ends the transaction itself; remove its "
-		    "BEGIN/COMMIT", m->name);
-		ok = false;
-	}
-	if (ok) {
-		r = PQexec(conn, "COMMIT");
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
-		    strcmp(PQcmdStatus(r), "COMMIT") == 0;
-		if (!ok)
-			pg_fail("COMMIT", conn, r);
-		PQclear(r);
-	}
-	if (!ok) {
-		(void)pg_run(conn, "ROLLBACK", "ROLLBACK");
-		return -1;
-	}
-	printf("applied %s\n", m->name);
-	return 0;
-}
-
-static int
-cmd_migrate(int argc, char **argv)
-{
-	struct auth_config	 cfg;
-	struct migration_set	 set;
-	const char		*dir = NULL;
-	PGconn			*conn = NULL;
-	bool			 status = false;
-	int			 i, v, napplied = 0, rc = 1;
-
-	memset(&set, 0, sizeof(set));
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--status") == 0)
-			status = true;
-		else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (dir == NULL && (dir = getenv("AUTH_SCHEMA_DIR")) == NULL)
-		dir = AUTH_SCHEMA_DIR;
-	if (strlen(dir) >= AUTH_PATH_MAX) {
-		fail("--dir: path too long");
-		return 1;
-	}
-	if (load_config(&cfg) == -1 || migrations_scan(dir, &set) == -1)
-		goto out;
-	if ((conn = pg_open(&cfg)) == NULL)
-		goto out;
-	if (status) {
-		if (migrations_applied(conn, &set) == -1)
-			goto out;
-		rc = migrate_status(&set);
-		goto out;
-	}
-	/* Held until the connection closes: concurrent runs queue here. */
-	if (!pg_run(conn, "taking the migration lock",
-	    "SELECT pg_advisory_lock(" MIG_LOCK_KEY ")") ||
-	    !pg_run(conn, "creating schema_migrations",
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version integer PRIMARY KEY,"
-	    " name text NOT NULL,"
-	    " checksum text NOT NULL,"
-	    " applied_at timestamptz NOT NULL DEFAULT now())"))
-		goto out;
-	if (migrations_applied(conn, &set) == -1 ||
-	    migrations_verify(&set, dir) == -1)
-		goto out;
-	for (v = 0; v < MIG_MAX; v++) {
-		if (set.m[v] == NULL || set.m[v]->applied)
-			continue;
-		if (migration_apply(conn, set.m[v]) == -1)
-			goto out;
-		napplied++;
-	}
-	if (napplied == 0)
-		printf("nothing to apply\n");
-	rc = 0;
-out:
-	PQfinish(conn);
-	migration_set_free(&set);
-	return rc;
-}
-
-/* ---- purge ----------------------------------------------------------- */
-
-/*
- * What purge deletes. Rotated refresh tokens stay until they expire so that
- * reuse is still detected; revoked sessions stay a while for the audit trail.
- */
-static const struct {
-	const char	*what;
-	const char	*sql;
-} purge_stmts[] = {
-	{ "expired refresh tokens",
-	    "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'" },
-	{ "expired or long-revoked sessions",
-	    "DELETE FROM sessions WHERE expires_at < now() - interval '1 day'"
-	    " OR revoked_at < now() - interval '30 days'" },
-	{ "expired or used email tokens",
-	    "DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'"
-	    " OR used_at < now() - interval '1 day'" },
-	{ "old sent or failed outbox messages",
-	    "DELETE FROM outbox WHERE (status = 'sent'"
-	    " AND sent_at < now() - interval '7 days') OR (status = 'failed'"
-	    " AND created_at < now() - interval '30 days')" },
-};
-
-/* Deletes rows no flow can use any more; idempotent, safe from cron. */
-static int
-cmd_purge(int argc)
-{
-	struct auth_config	 cfg;
-	PGconn			*conn;
-	PGresult		*r;
-	size_t			 i;
-	int			 rc = 0;
-
-	if (argc != 0) {
-		usage(stderr);
-		return 2;
-	}
-	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
-		return 1;
-	for (i = 0; i < sizeof(purge_stmts) / sizeof(purge_stmts[0]); i++) {
-		r = PQexec(conn, purge_stmts[i].sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			pg_fail(purge_stmts[i].what, conn, r);
-			rc = 1;
-		} else
-			printf("%s: %s deleted\n", purge_stmts[i].what,
-			    PQcmdTuples(r));
-		PQclear(r);
-	}
-	PQfinish(conn);
-	return rc;
-}
-
-/* ---- keys ------------------------------------------------------------ */
-
-/* The signing algorithm of the configuration, if it names one with keys. */
-static enum auth_jwt_alg
-config_key_alg(const struct auth_config *cfg)
-{
-	return cfg->jwt_alg == AUTH_JWT_ES256 || cfg->jwt_alg == AUTH_JWT_RS256 ?
-	    cfg->jwt_alg : AUTH_JWT_ALG__MAX;
-}
-
-/* Prints the keys of dir; 1 if a private key is readable by others. */
-static int
-keys_list(const char *dir)
-{
-	struct auth_key_info	 info[2 * AUTH_KEYS_MAX + 8];
-	char			 err[512], when[32];
-	struct tm		 tm;
-	time_t			 t;
-	long			 n, i;
-	int			 rc = 0;
-
-	if ((n = auth_keys_list(dir, info, sizeof(info) / sizeof(info[0]),
-	    err, sizeof(err))) < 0) {
-		fail("keys list: %s", err);
-		return 1;
-	}
-	printf("kid\talg\tbits\tstatus\tcreated\n");
-	for (i = 0; i < n; i++) {
-		t = (time_t)info[i].created;
-		if (gmtime_r(&t, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-			snprintf(when, sizeof(when), "-");
-		printf("%s\t%s\t%u\t%s\t%s\n", info[i].kid,
-		    auth_jwt_alg_name(info[i].alg), info[i].bits,
-		    info[i].active ? "active" : info[i].retired ? "retired" :
-		    info[i].has_private ? "verifies" : "verifies (no .key)",
-		    when);
-		if (info[i].private_loose) {
-			fail("%s/%s.key is readable by group or others: chmod "
-			    "600 it (the endpoints refuse to sign with it)", dir,
-			    info[i].kid);
-			rc = 1;
-		}
-	}
-	return rc;
-}
-
-/*
- * authctl keys generate [--alg ES256|RS256] [--dir DIR] | list [--dir DIR]
- * | activate KID [--dir DIR] | retire KID [--dir DIR] | seal-key [--file F]
- */
-static int
-cmd_keys(int argc, char **argv)
-{
-	struct auth_config	 cfg;
-	struct stat		 st;
-	enum auth_jwt_alg	 alg = AUTH_JWT_ALG__MAX, want;
-	char			 kid[AUTH_KID_MAX + 1], err[512];
-	const char		*sub, *dir = NULL, *file = NULL, *name = NULL;
-	const char		*algname = NULL;
-	bool			 have_cfg = false;
-	int			 i;
-
-	if (argc < 1)
-		goto bad;
-	sub = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
-		else if (strcmp(argv[i], "--alg") == 0 && i + 1 < argc)
-			algname = argv[++i];
-		else if (name == NULL)	/* a kid may begin with "-" */
-			name = argv[i];
-		else
-			goto bad;
-	}
-	if (strcmp(sub, "seal-key") == 0) {
-		if (dir != NULL || algname != NULL || name != NULL)
-			goto bad;
-		if (file == NULL) {
-			if (load_config(&cfg) == -1)
-				return 1;
-			file = cfg.outbox_key_file;
-		}
-		if (file[0] == '\0') {
-			fail("no outbox key file given or configured");
-			return 1;
-		}
-		if (stat(file, &st) == 0) {
-			printf("%s exists; kept\n", file);
-			return 0;
-		}
-		if (auth_seal_key_generate(file, err, sizeof(err)) == -1) {
-			fail("keys seal-key: %s", err);
-			return 1;
-		}
-		printf("wrote %s\n", file);
-		return 0;
-	}
-	if (file != NULL || (algname != NULL && strcmp(sub, "generate") != 0) ||
-	    ((strcmp(sub, "activate") == 0 || strcmp(sub, "retire") == 0) !=
-	    (name != NULL)))
-		goto bad;
-	if (algname != NULL) {
-		if (strcmp(algname, "ES256") == 0)
-			alg = AUTH_JWT_ES256;
-		else if (strcmp(algname, "RS256") == 0)
-			alg = AUTH_JWT_RS256;
-		else {
-			fail("keys generate: --alg is ES256 or RS256");
-			return 2;
-		}
-	}
-	/* The configuration names the directory and the signing algorithm;
-	 * with --dir it is optional. */
-	if (dir == NULL) {
-		if (load_config(&cfg) == -1)
-			return 1;
-		have_cfg = true;
-		dir = cfg.keys_dir;
-	} else if (auth_config_load(&cfg, NULL, err, sizeof(err)) == 0)
-		have_cfg = true;
-	if (dir[0] == '\0') {
-		fail("no key directory given or configured");
-		return 1;
-	}
-	want = have_cfg ? config_key_alg(&cfg) : AUTH_JWT_ALG__MAX;
-	if (strcmp(sub, "generate") == 0) {
-		if (alg == AUTH_JWT_ALG__MAX)
-			alg = want != AUTH_JWT_ALG__MAX ? want : AUTH_JWT_ES256;
-		if (auth_keys_generate_alg(dir, alg, kid, sizeof(kid), err,
-		    sizeof(err)) == -1) {
-			fail("keys generate: %s", err);
-			return 1;
-		}
-		printf("%s\n", kid);
-		return 0;
-	}
-	if (strcmp(sub, "list") == 0)
-		return keys_list(dir);
-	if (strcmp(sub, "activate") == 0) {
-		if (auth_keys_activate(dir, name, want, err, sizeof(err)) == -1) {
-			fail("keys activate: %s", err);
-			return 1;
-		}
-		printf("%s signs new tokens; the endpoints pick it up within "
-		    "%d s\n", name, AUTH_KEYS_RECHECK + 1);
-		return 0;
-	}
-	if (strcmp(sub, "retire") == 0) {
-		if (auth_keys_retire(dir, name, err, sizeof(err)) == -1) {
-			fail("keys retire: %s", err);
-			return 1;
-		}
-		printf("%s retired: tokens it signed are no longer accepted\n",
-		    name);
-		return 0;
-	}
-bad:
-	usage(stderr);
-	return 2;
-}
-
-/* ---- token ----------------------------------------------------------- */
-
-/* Prints segment seg (len) of a token, base64url JSON, indented; 0 or -1. */
-static int
-print_segment(const char *what, const char *seg, size_t len)
-{
-	json_object	*obj;
-	char		*buf;
-	ssize_t		 n;
-	int		 rc = -1;
-
-	if ((buf = malloc(len + 1)) == NULL)
-		return -1;
-	n = auth_b64url_decode(seg, len, buf, len + 1);
-	if (n > 0) {
-		buf[n] = '\0';
-		if ((obj = json_tokener_parse(buf)) != NULL) {
-			printf("%s: %s\n", what, json_object_to_json_string_ext(obj,
-			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			    JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(obj);
-			rc = 0;
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-/* authctl token verify TOKEN: the header and claims of a token that
- * verifies with the configured keys, now. */
-static int
-cmd_token(int argc, char **argv)
-{
-	struct auth_config	 cfg;
-	struct auth_keyring	*kr;
-	struct auth_jwt_claims	 c;
-	const char		*tok, *d1, *d2;
-	char			 err[512];
-	size_t			 len;
-	enum auth_err		 e;
-
-	if (argc != 2 || strcmp(argv[0], "verify") != 0) {
-		usage(stderr);
-		return 2;
-	}
-	tok = argv[1];
-	len = strnlen(tok, AUTH_JWT_MAX + 1);
-	if (load_config(&cfg) == -1)
-		return 1;
-	if ((kr = auth_keyring_load(&cfg, false, err, sizeof(err))) == NULL) {
-		fail("keys: %s", err);
-		return 1;
-	}
-	e = auth_jwt_verify(kr, &cfg, tok, len, (long long)time(NULL), &c);
-	auth_keyring_free(kr);
-	if (e != AUTH_OK) {
-		fail("token verify: not a valid access token here (shape, "
-		    "algorithm, kid, signature, iss, aud, exp or nbf)");
-		if ((d1 = memchr(tok, '.', len)) != NULL)
-			(void)print_segment("header (unverified)", tok,
-			    (size_t)(d1 - tok));
-		return 1;
-	}
-	d1 = strchr(tok, '.');
-	d2 = strchr(d1 + 1, '.');
-	if (print_segment("header", tok, (size_t)(d1 - tok)) == -1 ||
-	    print_segment("claims", d1 + 1, (size_t)(d2 - d1 - 1)) == -1) {
-		fail("token verify: cannot print the token");
-		return 1;
-	}
-	printf("verified: sub %s, expires in %lld s\n", c.sub,
-	    c.exp - (long long)time(NULL));
-	return 0;
-}
-
-/* ---- outbox ---------------------------------------------------------- */
-
-static int
-outbox_list(PGconn *conn)
-{
-	PGresult	*r;
-	int		 i, rc = 1;
-
-	r = PQexec(conn, "SELECT id, " TS("created_at") ", recipient, "
-	    "template, status, attempts, coalesce(" TS("next_attempt_at")
-	    " || ' ' || left(regexp_replace(coalesce(last_error, ''),"
-	    " '[[:cntrl:]]', ' ', 'g'), 200), '') FROM (SELECT * FROM outbox "
-	    "ORDER BY id DESC LIMIT " OUTBOX_LIST_MAX ") o ORDER BY id");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_fail("outbox list", conn, r);
-		goto out;
-	}
-	printf("id\tcreated_at\trecipient\ttemplate\tstatus\tattempts\t"
-	    "next_attempt_at last_error\n");
-	for (i = 0; i < PQntuples(r); i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0),
-		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-		    PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
-	rc = 0;
-out:
-	PQclear(r);
-	return rc;
-}
-
-/* Prints the "link" of the newest sealed payload sent to email. */
-static int
-outbox_link(PGconn *conn, const struct auth_config *cfg, const char *email,
-    const char *template)
-{
-	unsigned char	 key[AUTH_SEAL_KEY_LEN];
-	char		 err[512], *aad = NULL, *pt = NULL;
-	const char	*vals[2] = { email, template };
-	const char	*rcpt, *tmpl;
-	json_object	*obj = NULL, *jlink;
-	PGresult	*r = NULL;
-	size_t		 ptlen = 0, aadlen;
-	int		 rc = 1;
-
-	if (auth_seal_key_load(cfg->outbox_key_file, key, err,
-	    sizeof(err)) == -1) {
-		fail("outbox key: %s", err);
-		return 1;
-	}
-	/* Binary results: text columns arrive as their bytes, bytea raw. */
-	r = PQexecParams(conn, "SELECT recipient, template, payload "
-	    "FROM outbox WHERE lower(recipient) = lower($1) "
-	    "AND ($2::text IS NULL OR template = $2) "
-	    "ORDER BY id DESC LIMIT 1", 2, NULL, vals, NULL, NULL, 1);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_fail("outbox link", conn, r);
-		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		fail("no outbox message for %s", email);
-		goto out;
-	}
-	if (PQgetlength(r, 0, 2) == 0) {
-		fail("the newest message for %s was sent and its link is no "
-		    "longer stored; read it from the email", email);
-		goto out;
-	}
-	rcpt = PQgetvalue(r, 0, 0);
-	tmpl = PQgetvalue(r, 0, 1);
-	aadlen = (size_t)PQgetlength(r, 0, 0) + 1 +
-	    (size_t)PQgetlength(r, 0, 1);
-	if ((aad = malloc(aadlen + 1)) == NULL) {
-		fail("out of memory");
-		goto out;
-	}
-	snprintf(aad, aadlen + 1, "%.*s\n%.*s", PQgetlength(r, 0, 0), rcpt,
-	    PQgetlength(r, 0, 1), tmpl);
-	if (auth_unseal(key, aad, aadlen,
-	    (const unsigned char *)PQgetvalue(r, 0, 2),
-	    (size_t)PQgetlength(r, 0, 2), &pt, &ptlen) == -1) {
-		fail("the newest message for %s does not unseal with %s",
-		    email, cfg->outbox_key_file);
-		goto out;
-	}
-	obj = auth_json_parse(pt, ptlen);
-	if (obj == NULL ||
-	    !json_object_object_get_ex(obj, "link", &jlink) ||
-	    !json_object_is_type(jlink, json_type_string)) {
-		fail("the newest message for %s (template %.*s) has no link",
-		    email, PQgetlength(r, 0, 1), tmpl);
-		goto out;
-	}
-	printf("%s\n", json_object_get_string(jlink));
-	fflush(stdout);
-	rc = 0;
-out:
-	auth_json_burn(obj);
-	json_object_put(obj);
-	if (pt != NULL) {
-		auth_wipe(pt, ptlen);
-		free(pt);
-	}
-	free(aad);
-	PQclear(r);
-	auth_wipe(key, sizeof(key));
-	return rc;
-}
-
-/* A whole decimal number in 0..max; -1 for anything else. */
-static long long
-parse_count(const char *s, long long max)
-{
-	long long	v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
-/* Makes failed message id pending again with its attempts reset. */
-static int
-outbox_retry(PGconn *conn, const char *id)
-{
-	const char	*vals[1] = { id };
-	PGresult	*r;
-	int		 rc = 1;
-
-	if (parse_count(id, 9223372036854775807LL) < 0) {
-		fail("outbox retry: ID must be a message id (outbox list)");
-		return 2;
-	}
-	r = PQexecParams(conn, "WITH u AS (UPDATE outbox SET status = "
-	    "'pending', attempts = 0, next_attempt_at = now(), last_error = "
-	    "NULL WHERE id = $1::bigint AND status = 'failed' RETURNING id) "
-	    "SELECT pg_notify('" AUTH_OUTBOX_CHANNEL "', '') FROM u",
-	    1, NULL, vals, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		pg_fail("outbox retry", conn, r);
-	else if (PQntuples(r) != 1)
-		fail("no failed outbox message with id %s", id);
-	else {
-		printf("outbox message %s is pending again\n", id);
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
-}
-
-/*
- * Deletes sent messages sent more than days ago and, with failed, failed
- * ones created more than days ago.
- */
-static int
-outbox_purge(PGconn *conn, const char *days, bool failed)
-{
-	const char	*vals[1] = { days };
-	PGresult	*r;
-	int		 rc = 0;
-
-	r = PQexecParams(conn, "DELETE FROM outbox WHERE status = 'sent' AND "
-	    "sent_at < now() - $1::bigint * interval '1 day'", 1, NULL, vals,
-	    NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_fail("outbox purge", conn, r);
-		rc = 1;
-	} else
-		printf("sent messages: %s deleted\n", PQcmdTuples(r));
-	PQclear(r);
-	if (!failed || rc != 0)
-		return rc;
-	r = PQexecParams(conn, "DELETE FROM outbox WHERE status = 'failed' AND "
-	    "created_at < now() - $1::bigint * interval '1 day'", 1, NULL,
-	    vals, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_fail("outbox purge", conn, r);
-		rc = 1;
-	} else
-		printf("failed messages: %s deleted\n", PQcmdTuples(r));
-	PQclear(r);
-	return rc;
-}
-
-/* outbox retry ID | outbox purge [--days N] [--failed] */
-static int
-outbox_admin(int argc, char **argv)
-{
-	struct auth_config	 cfg;
-	const char		*days = "7";
-	PGconn			*conn;
-	bool			 failed = false, retry;
-	int			 i, rc;
-
-	retry = strcmp(argv[0], "retry") == 0;
-	if (retry && argc != 2) {
-		usage(stderr);
-		return 2;
-	}
-	for (i = 1; !retry && i < argc; i++) {
-		if (strcmp(argv[i], "--failed") == 0)
-			failed = true;
-		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
-		    parse_count(argv[i + 1], 36500) >= 0)
-			days = argv[++i];
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
-		return 1;
-	rc = retry ? outbox_retry(conn, argv[1]) :
-	    outbox_purge(conn, days, failed);
-	PQfinish(conn);
-	return rc;
-}
-
-static int
-cmd_outbox(int argc, char **argv)
-{
-	struct auth_config	 cfg;
-	const char		*email = NULL, *template = NULL;
-	PGconn			*conn = NULL;
-	bool			 list;
-	int			 rc;
-
-	if (strcmp(argv[0], "retry") == 0 || strcmp(argv[0], "purge") == 0)
-		return outbox_admin(argc, argv);
-	if (argc == 1 && strcmp(argv[0], "list") == 0)
-		list = true;
-	else if (strcmp(argv[0], "link") == 0 && (argc == 2 ||
-	    (argc == 4 && strcmp(argv[2], "--template") == 0))) {
-		list = false;
-		email = argv[1];
-		template = argc == 4 ? argv[3] : NULL;
-	} else {
-		usage(stderr);
-		return 2;
-	}
-	if (load_config(&cfg) == -1 || (conn = pg_open(&cfg)) == NULL)
-		return 1;
-	rc = list ? outbox_list(conn) : outbox_link(conn, &cfg, email,
-	    template);
-	PQfinish(conn);
-	return rc;
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct authctl_cmd	*c;
+	struct authctl_opts		 o;
+	int				 skip = 0, rc;
+
 	if (argc < 2) {
-		usage(stderr);
-		return 2;
+		usage(stderr, NULL);
+		return AUTHCTL_USAGE;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return 0;
+		usage(stdout, NULL);
+		return AUTHCTL_OK;
 	}
-	if (strcmp(argv[1], "migrate") == 0)
-		return cmd_migrate(argc - 2, argv + 2);
-	if (strcmp(argv[1], "keys") == 0)
-		return cmd_keys(argc - 2, argv + 2);
-	if (strcmp(argv[1], "token") == 0)
-		return cmd_token(argc - 2, argv + 2);
-	if (strcmp(argv[1], "outbox") == 0 && argc > 2)
-		return cmd_outbox(argc - 2, argv + 2);
-	if (strcmp(argv[1], "purge") == 0)
-		return cmd_purge(argc - 2);
-	if (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "audit") == 0)
-		return authctl_user_main(argc - 1, argv + 1);
-	fail("unknown command: %s", argv[1]);
-	usage(stderr);
-	return 2;
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("authctl %s\n", PACKAGE_VERSION);
+		return AUTHCTL_OK;
+	}
+	if ((c = cmd_find(argc, argv, &skip)) == NULL) {
+		if (!cmd_known(argv[1])) {
+			warnx("unknown command: %s", argv[1]);
+			usage(stderr, NULL);
+			return AUTHCTL_USAGE;
+		}
+		rc = argc > 2 && strcmp(argv[2], "--help") == 0;
+		usage(rc ? stdout : stderr, argv[1]);
+		return rc ? AUTHCTL_OK : AUTHCTL_USAGE;
+	}
+	if ((rc = cmd_parse(c, argc - skip, argv + skip, &o)) != AUTHCTL_OK) {
+		cmd_usage(rc == -1 ? stdout : stderr, c, true);
+		fputs(exit_text, rc == -1 ? stdout : stderr);
+		return rc == -1 ? AUTHCTL_OK : AUTHCTL_USAGE;
+	}
+	rc = c->fn(&o);
+	auth_db_close();
+	return rc;
+}
+
+/* ---- shared by the commands --------------------------------------------- */
+
+const char *
+authctl_err_text(enum auth_err e)
+{
+	if (e == AUTH_ERR_UNAVAILABLE)
+		return "the database is unreachable";
+	return auth_err_info(e)->title;
+}
+
+int
+authctl_config(struct auth_config *cfg)
+{
+	char err[512];
+
+	if (auth_config_load(cfg, NULL, err, sizeof(err)) == -1) {
+		warnx("config: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+authctl_connect(struct auth_config *cfg)
+{
+	auth_log_init("authctl");
+	if (authctl_config(cfg) == -1)
+		return -1;
+	auth_db_init(cfg->database_url);
+	if (auth_db_conn() == NULL) {
+		warnx("cannot connect to the database");
+		return -1;
+	}
+	return 0;
+}
+
+int
+authctl_email_arg(const char *s, char out[AUTH_EMAIL_MAX + 1])
+{
+	size_t len = strlen(s);
+	const char *why;
+
+	auth_email_trim(&s, &len);
+	if ((why = auth_valid_email(s, len)) != NULL) {
+		warnx("%.*s: %s", (int)(len > 300 ? 300 : len), s, why);
+		return -1;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}
+
+int
+authctl_user_find(const char *email, struct auth_user *u)
+{
+	enum auth_err e;
+
+	e = auth_store_user_by_email(email, u);
+	if (e == AUTH_ERR_NOT_FOUND)
+		warnx("no user %s", email);
+	else if (e != AUTH_OK)
+		warnx("looking up %s: %s", email, authctl_err_text(e));
+	return e == AUTH_OK ? 0 : -1;
+}
+
+int
+authctl_ts_arg(const char *s, char *out, size_t outsz)
+{
+	const char *p = s;
+	bool zone = false;
+	int i;
+
+	for (i = 0; i < 10; i++, p++)
+		if ((i == 4 || i == 7) ? *p != '-' : !isdigit((unsigned char)*p))
+			return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		for (i = 0; i < 5; i++, p++)
+			if (i == 2 ? *p != ':' : !isdigit((unsigned char)*p))
+				return -1;
+		if (*p == ':') {
+			p++;
+			if (!isdigit((unsigned char)p[0]) ||
+			    !isdigit((unsigned char)p[1]))
+				return -1;
+			p += 2;
+			if (*p == '.') {
+				p++;
+				for (i = 0; isdigit((unsigned char)*p); i++)
+					p++;
+				if (i == 0 || i > 6)
+					return -1;
+			}
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+			zone = true;
+		} else if (*p == '+' || *p == '-') {
+			p++;
+			if (!isdigit((unsigned char)p[0]) ||
+			    !isdigit((unsigned char)p[1]))
+				return -1;
+			p += 2;
+			if (*p == ':')
+				p++;
+			if (isdigit((unsigned char)p[0]) &&
+			    isdigit((unsigned char)p[1]))
+				p += 2;
+			zone = true;
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	if ((size_t)snprintf(out, outsz, "%s%s", s, zone ? "" :
+	    (strlen(s) == 10 ? " 00:00:00Z" : "Z")) >= outsz)
+		return -1;
+	return 0;
 }

@@ -1,122 +1,33 @@
 /*
- * authctl user create|show|disable|enable|set-password|verify-email|import
- * and authctl audit: the operator's account commands. They use the
- * service's own flows and store statements (one process connection), so
- * every change writes the same audit events as the endpoints do.
+ * authctl user create|show|disable|enable|set-password|verify-email|import:
+ * the operator's account commands. They use the service's own flows and
+ * store statements (one process connection), so every change writes the
+ * same audit events as the endpoints do.
  */
 #include <crypt.h>
-#include <ctype.h>
+#include <err.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "authctl_user.h"
-#include "config.h"
+#include "authctl.h"
 #include "db.h"
-#include "endpoint.h"
 #include "flow.h"
-#include "log.h"
 #include "password.h"
-#include "store.h"
+#include "store_session.h"
+#include "store_user.h"
 #include "token.h"
 
 #define CSV_LINE_MAX	8192	/* bytes per import record */
 #define CSV_FIELDS	4	/* email, password_hash, email_verified, created_at */
-#define AUDIT_LIMIT	"1000"	/* newest events printed by default */
-#define AUDIT_LIMIT_MAX	1000000UL
 
 /* What the audit trail records for an operator's change. */
 static const struct auth_client operator_client = { NULL, "authctl", NULL };
-
-void
-authctl_user_usage(FILE *f)
-{
-	fputs("       authctl user create EMAIL [--verified]"
-	    "   (password on stdin)\n"
-	    "       authctl user show EMAIL\n"
-	    "       authctl user disable|enable|verify-email EMAIL\n"
-	    "       authctl user set-password EMAIL   (password on stdin)\n"
-	    "       authctl user import FILE|-\n"
-	    "       authctl audit [--user EMAIL] [--since TIME|Nd|Nh|Nm|Ns]"
-	    " [--limit N]\n", f);
-}
-
-static void __attribute__((format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("authctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static const char *
-err_text(enum auth_err e)
-{
-	if (e == AUTH_ERR_UNAVAILABLE)
-		return "the database is unreachable";
-	return auth_err_info(e)->title;
-}
-
-/* Loads the configuration and opens the process connection. 0, or -1. */
-static int
-setup(struct auth_config *cfg)
-{
-	char err[512];
-
-	auth_log_init("authctl");
-	if (auth_config_load(cfg, NULL, err, sizeof(err)) == -1) {
-		fail("config: %s", err);
-		return -1;
-	}
-	auth_db_init(cfg->database_url);
-	if (auth_db_conn() == NULL) {
-		fail("cannot connect to the database");
-		return -1;
-	}
-	return 0;
-}
-
-/* Trims and checks an address into out. 0, or -1 after a message. */
-static int
-email_arg(const char *s, char out[AUTH_EMAIL_MAX + 1])
-{
-	size_t len = strlen(s);
-	const char *why;
-
-	auth_email_trim(&s, &len);
-	if ((why = auth_valid_email(s, len)) != NULL) {
-		fail("%.*s: %s", (int)(len > 300 ? 300 : len), s, why);
-		return -1;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
-}
-
-/* Finds the user with this email. 0, or -1 after a message. */
-static int
-user_find(const char *email, struct auth_user *u)
-{
-	enum auth_err e;
-
-	e = auth_store_user_by_email(email, u);
-	if (e == AUTH_ERR_NOT_FOUND)
-		fail("no user %s", email);
-	else if (e != AUTH_OK)
-		fail("looking up %s: %s", email, err_text(e));
-	return e == AUTH_OK ? 0 : -1;
-}
 
 /*
  * Reads a password from stdin: one line (its newline dropped), prompted
@@ -153,14 +64,14 @@ read_password(char *buf, size_t bufsz)
 		fputc('\n', stderr);
 	if (len == bufsz) {
 		auth_wipe(buf, bufsz);
-		fail("password longer than %d bytes", AUTH_PW_MAX_BYTES);
+		warnx("password longer than %d bytes", AUTH_PW_MAX_BYTES);
 		return -1;
 	}
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
 	buf[len] = '\0';
 	if (len == 0) {
-		fail("no password on standard input");
+		warnx("no password on standard input");
 		return -1;
 	}
 	return (long)len;
@@ -181,9 +92,9 @@ new_password_hash(const struct auth_config *cfg, const char *email,
 	if (auth_pw_new(pw, (size_t)len, email, cfg->cracklib_dict,
 	    cfg->password_cost, hash, &weak) != AUTH_OK) {
 		if (weak != NULL)
-			fail("password: %s", weak);
+			warnx("password: %s", weak);
 		else
-			fail("password hashing failed");
+			warnx("password hashing failed");
 		goto out;
 	}
 	rc = 0;
@@ -213,7 +124,7 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 	    AUTH_OK)) {
 		auth_db_rollback();
 		if (e == AUTH_OK) {
-			fail("%s exists", email);
+			warnx("%s exists", email);
 			goto out;
 		}
 		goto fail;
@@ -229,7 +140,7 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 	rc = 0;
 	goto out;
 fail:
-	fail("create %s: %s", email, err_text(e));
+	warnx("create %s: %s", email, authctl_err_text(e));
 out:
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));
@@ -261,7 +172,7 @@ user_show(const char *email)
 	size_t i;
 	enum auth_err e;
 
-	if (user_find(email, &u) == -1)
+	if (authctl_user_find(email, &u) == -1)
 		return 1;
 	printf("id: %s\nemail: %s\nemail_verified: %s\ndisabled: %s\n"
 	    "created_at: %s\nroles: ", u.id, u.email,
@@ -272,7 +183,7 @@ user_show(const char *email)
 	putchar('\n');
 	print_scheme(u.password_hash);
 	if ((e = auth_store_sessions_count(u.id, &n)) != AUTH_OK) {
-		fail("counting sessions: %s", err_text(e));
+		warnx("counting sessions: %s", authctl_err_text(e));
 		auth_wipe(&u, sizeof(u));
 		return 1;
 	}
@@ -287,13 +198,13 @@ user_set_disabled(const char *email, bool disabled)
 	struct auth_user u;
 	enum auth_err e;
 
-	if (user_find(email, &u) == -1)
+	if (authctl_user_find(email, &u) == -1)
 		return 1;
 	e = auth_flow_user_set_disabled(&operator_client, u.id, disabled);
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
-		fail("%s %s: %s", disabled ? "disable" : "enable", email,
-		    err_text(e));
+		warnx("%s %s: %s", disabled ? "disable" : "enable", email,
+		    authctl_err_text(e));
 		return 1;
 	}
 	printf(disabled ? "disabled %s; its sessions are revoked\n" :
@@ -310,13 +221,13 @@ user_set_password(const struct auth_config *cfg, const char *email)
 	int rc = 1;
 
 	memset(hash, 0, sizeof(hash));
-	if (user_find(email, &u) == -1)
+	if (authctl_user_find(email, &u) == -1)
 		return 1;
 	if (new_password_hash(cfg, u.email, hash) == -1)
 		goto out;
 	if ((e = auth_flow_user_set_password(&operator_client, u.id,
 	    hash)) != AUTH_OK) {
-		fail("set-password %s: %s", email, err_text(e));
+		warnx("set-password %s: %s", email, authctl_err_text(e));
 		goto out;
 	}
 	printf("password of %s set; its sessions are revoked\n", email);
@@ -333,7 +244,7 @@ user_verify_email(const char *email)
 	struct auth_user u;
 	enum auth_err e;
 
-	if (user_find(email, &u) == -1)
+	if (authctl_user_find(email, &u) == -1)
 		return 1;
 	if (u.email_verified) {
 		printf("%s was already verified\n", email);
@@ -346,14 +257,12 @@ user_verify_email(const char *email)
 		    "{\"by\":\"authctl\"}");
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
-		fail("verify-email %s: %s", email, err_text(e));
+		warnx("verify-email %s: %s", email, authctl_err_text(e));
 		return 1;
 	}
 	printf("verified %s\n", email);
 	return 0;
 }
-
-/* ---- import ------------------------------------------------------------ */
 
 /*
  * Splits one CSV record (RFC 4180 quoting, no newline inside quotes) in
@@ -418,65 +327,6 @@ csv_bool(const char *s)
 	return -1;
 }
 
-/*
- * A timestamp the database can read: YYYY-MM-DD, optionally followed by
- * [T ]HH:MM[:SS[.frac]] and a zone (Z, +HH, +HH:MM, +HHMM). Without a zone
- * it is UTC: "Z" is appended into out. 0, or -1.
- */
-static int
-ts_check(const char *s, char *out, size_t outsz)
-{
-	const char *p = s;
-	bool zone = false;
-	int i;
-
-	for (i = 0; i < 10; i++, p++)
-		if ((i == 4 || i == 7) ? *p != '-' : !isdigit((unsigned char)*p))
-			return -1;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		p++;
-		for (i = 0; i < 5; i++, p++)
-			if (i == 2 ? *p != ':' : !isdigit((unsigned char)*p))
-				return -1;
-		if (*p == ':') {
-			p++;
-			if (!isdigit((unsigned char)p[0]) ||
-			    !isdigit((unsigned char)p[1]))
-				return -1;
-			p += 2;
-			if (*p == '.') {
-				p++;
-				for (i = 0; isdigit((unsigned char)*p); i++)
-					p++;
-				if (i == 0 || i > 6)
-					return -1;
-			}
-		}
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-			zone = true;
-		} else if (*p == '+' || *p == '-') {
-			p++;
-			if (!isdigit((unsigned char)p[0]) ||
-			    !isdigit((unsigned char)p[1]))
-				return -1;
-			p += 2;
-			if (*p == ':')
-				p++;
-			if (isdigit((unsigned char)p[0]) &&
-			    isdigit((unsigned char)p[1]))
-				p += 2;
-			zone = true;
-		}
-	}
-	if (*p != '\0')
-		return -1;
-	if ((size_t)snprintf(out, outsz, "%s%s", s, zone ? "" :
-	    (strlen(s) == 10 ? " 00:00:00Z" : "Z")) >= outsz)
-		return -1;
-	return 0;
-}
-
 /* A stored hash we can verify later: a crypt(5) string libxcrypt knows. */
 static bool
 hash_ok(const char *h)
@@ -510,31 +360,31 @@ import_record(unsigned long lineno, char **f, int n,
 	enum auth_err e;
 
 	if (n < 2 || n > CSV_FIELDS) {
-		fail("line %lu: expected email,password_hash[,email_verified"
+		warnx("line %lu: expected email,password_hash[,email_verified"
 		    "[,created_at]]", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
-	if (email_arg(f[0], email) == -1) {
-		fail("line %lu: invalid email", lineno);
+	if (authctl_email_arg(f[0], email) == -1) {
+		warnx("line %lu: invalid email", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (!hash_ok(f[1])) {
-		fail("line %lu: password_hash is not a crypt(5) hash this "
+		warnx("line %lu: password_hash is not a crypt(5) hash this "
 		    "system can verify", lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
 	if (n >= 3 && (verified = csv_bool(f[2])) == -1) {
-		fail("line %lu: email_verified must be true or false",
+		warnx("line %lu: email_verified must be true or false",
 		    lineno);
 		st->bad++;
 		return AUTH_OK;
 	}
-	if (n == 4 && f[3][0] != '\0' && ts_check(f[3], ts, sizeof(ts)) ==
+	if (n == 4 && f[3][0] != '\0' && authctl_ts_arg(f[3], ts, sizeof(ts)) ==
 	    -1) {
-		fail("line %lu: created_at must look like "
+		warnx("line %lu: created_at must look like "
 		    "2024-05-01T12:00:00Z", lineno);
 		st->bad++;
 		return AUTH_OK;
@@ -545,7 +395,8 @@ import_record(unsigned long lineno, char **f, int n,
 	e = auth_store_user_import(email, f[1], verified == 1,
 	    n == 4 && f[3][0] != '\0' ? ts : NULL, &u, &inserted);
 	if (e != AUTH_OK) {
-		fail("line %lu: not inserted: %s", lineno, err_text(e));
+		warnx("line %lu: not inserted: %s", lineno,
+		    authctl_err_text(e));
 		return e;
 	}
 	if (!inserted) {
@@ -583,7 +434,7 @@ user_import(const char *path)
 	if (strcmp(path, "-") == 0)
 		in = stdin;
 	else if ((in = fopen(path, "r")) == NULL) {
-		fail("%s: %s", path, strerror(errno));
+		warnx("%s: %s", path, strerror(errno));
 		return 1;
 	}
 	if ((e = auth_db_begin()) != AUTH_OK)
@@ -593,8 +444,8 @@ user_import(const char *path)
 		lineno++;
 		len = (size_t)got;
 		if (len > CSV_LINE_MAX || strlen(line) != len) {
-			fail("line %lu: longer than %d bytes or has a NUL byte",
-			    lineno, CSV_LINE_MAX);
+			warnx("line %lu: longer than %d bytes or has a NUL "
+			    "byte", lineno, CSV_LINE_MAX);
 			st.bad++;
 			continue;
 		}
@@ -607,8 +458,8 @@ user_import(const char *path)
 		if (line[0] == '\0')
 			continue;
 		if ((n = csv_split(line, f, CSV_FIELDS + 1)) == -1) {
-			fail("line %lu: malformed CSV (quotes, or more than %d "
-			    "fields)", lineno, CSV_FIELDS);
+			warnx("line %lu: malformed CSV (quotes, or more than "
+			    "%d fields)", lineno, CSV_FIELDS);
 			st.bad++;
 			continue;
 		}
@@ -618,18 +469,18 @@ user_import(const char *path)
 			goto out;
 	}
 	if (ferror(in)) {
-		fail("%s: read error", path);
+		warnx("%s: read error", path);
 		goto out;
 	}
 	if (st.bad > 0) {
-		fail("%lu bad record%s; nothing imported", st.bad,
+		warnx("%lu bad record%s; nothing imported", st.bad,
 		    st.bad == 1 ? "" : "s");
 		goto out;
 	}
 	e = auth_db_commit();
 	in_tx = false;
 	if (e != AUTH_OK) {
-		fail("import: %s", err_text(e));
+		warnx("import: %s", authctl_err_text(e));
 		goto out;
 	}
 	printf("imported %lu, skipped %lu existing\n", st.imported,
@@ -646,159 +497,41 @@ out:
 	return rc;
 }
 
-/* ---- dispatch ----------------------------------------------------------- */
-
-static int
-cmd_user(int argc, char **argv)
+/* The account commands: EMAIL checked, the process connection opened,
+ * then the command. */
+int
+authctl_user(const struct authctl_opts *o)
 {
-	struct auth_config cfg;
-	char email[AUTH_EMAIL_MAX + 1];
-	const char *sub;
-	bool verified = false;
-	int rc;
+	struct auth_config	cfg;
+	char			email[AUTH_EMAIL_MAX + 1];
 
-	if (argc < 2)
-		goto usage;
-	sub = argv[0];
-	if (strcmp(sub, "create") == 0 && argc == 3 &&
-	    strcmp(argv[2], "--verified") == 0)
-		verified = true;
-	else if (argc != 2)
-		goto usage;
-	if (strcmp(sub, "import") == 0) {
-		if (setup(&cfg) == -1)
-			return 1;
-		rc = user_import(argv[1]);
-		goto out;
+	if (authctl_email_arg(o->arg, email) == -1 ||
+	    authctl_connect(&cfg) == -1)
+		return AUTHCTL_FAIL;
+	switch (o->verb) {
+	case VERB_USER_CREATE:
+		return user_create(&cfg, email, o->verified);
+	case VERB_USER_SHOW:
+		return user_show(email);
+	case VERB_USER_DISABLE:
+		return user_set_disabled(email, true);
+	case VERB_USER_ENABLE:
+		return user_set_disabled(email, false);
+	case VERB_USER_VERIFY_EMAIL:
+		return user_verify_email(email);
+	case VERB_USER_SET_PASSWORD:
+		return user_set_password(&cfg, email);
+	default:
+		return AUTHCTL_USAGE;
 	}
-	if (strcmp(sub, "create") != 0 && strcmp(sub, "show") != 0 &&
-	    strcmp(sub, "disable") != 0 && strcmp(sub, "enable") != 0 &&
-	    strcmp(sub, "set-password") != 0 &&
-	    strcmp(sub, "verify-email") != 0)
-		goto usage;
-	if (email_arg(argv[1], email) == -1 || setup(&cfg) == -1)
-		return 1;
-	if (strcmp(sub, "create") == 0)
-		rc = user_create(&cfg, email, verified);
-	else if (strcmp(sub, "show") == 0)
-		rc = user_show(email);
-	else if (strcmp(sub, "disable") == 0)
-		rc = user_set_disabled(email, true);
-	else if (strcmp(sub, "enable") == 0)
-		rc = user_set_disabled(email, false);
-	else if (strcmp(sub, "set-password") == 0)
-		rc = user_set_password(&cfg, email);
-	else
-		rc = user_verify_email(email);
-out:
-	auth_db_close();
-	return rc;
-usage:
-	fputs("usage:\n", stderr);
-	authctl_user_usage(stderr);
-	return 2;
-}
-
-/* --since: a timestamp, or a duration back from now (30m, 24h, 7d). */
-static int
-since_arg(const char *s, char *out, size_t outsz)
-{
-	unsigned long n;
-	char num[24], unit;
-	size_t len = strlen(s);
-	time_t t;
-	struct tm tm;
-
-	if (len >= 2 && len < sizeof(num) && strchr("smhd", s[len - 1]) &&
-	    isdigit((unsigned char)s[0])) {
-		memcpy(num, s, len - 1);
-		num[len - 1] = '\0';
-		unit = s[len - 1];
-		if (auth_parse_ulong(num, 100UL * 365 * 86400, &n) == -1)
-			return -1;
-		n *= unit == 'd' ? 86400 : unit == 'h' ? 3600 :
-		    unit == 'm' ? 60 : 1;
-		t = time(NULL) - (time_t)n;
-		if (gmtime_r(&t, &tm) == NULL ||
-		    strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-			return -1;
-		return 0;
-	}
-	return ts_check(s, out, outsz);
-}
-
-static int
-print_event(void *arg, const struct auth_audit_row *row)
-{
-	(void)arg;
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row->at, row->event,
-	    row->email[0] ? row->email : "-", row->ip[0] ? row->ip : "-",
-	    row->user_agent[0] ? row->user_agent : "-",
-	    row->request_id[0] ? row->request_id : "-",
-	    row->detail[0] ? row->detail : "-");
-	return 0;
-}
-
-static int
-cmd_audit(int argc, char **argv)
-{
-	struct auth_config cfg;
-	char email[AUTH_EMAIL_MAX + 1], since[64];
-	const char *user = NULL, *when = NULL, *limit = AUDIT_LIMIT;
-	unsigned long lim;
-	struct auth_user u;
-	enum auth_err e;
-	int i, rc = 1;
-
-	for (i = 0; i < argc; i++) {
-		if (i + 1 >= argc)
-			goto usage;
-		if (strcmp(argv[i], "--user") == 0)
-			user = argv[++i];
-		else if (strcmp(argv[i], "--since") == 0)
-			when = argv[++i];
-		else if (strcmp(argv[i], "--limit") == 0)
-			limit = argv[++i];
-		else
-			goto usage;
-	}
-	if (auth_parse_ulong(limit, AUDIT_LIMIT_MAX, &lim) == -1 || lim == 0) {
-		fail("--limit: a number from 1 to %lu", AUDIT_LIMIT_MAX);
-		return 2;
-	}
-	if (when != NULL && since_arg(when, since, sizeof(since)) == -1) {
-		fail("--since: a time like 2024-05-01T12:00:00Z or a duration "
-		    "like 30m, 24h, 7d");
-		return 2;
-	}
-	if (user != NULL && email_arg(user, email) == -1)
-		return 2;
-	if (setup(&cfg) == -1)
-		return 1;
-	if (user != NULL && user_find(email, &u) == -1)
-		goto out;
-	printf("at\tevent\temail\tip\tuser_agent\trequest_id\tdetail\n");
-	e = auth_store_audit_list(user != NULL ? email : NULL,
-	    when != NULL ? since : NULL, (long)lim, print_event, NULL);
-	if (e != AUTH_OK) {
-		fail("audit: %s", err_text(e));
-		goto out;
-	}
-	rc = 0;
-out:
-	auth_wipe(&u, sizeof(u));
-	auth_db_close();
-	return rc;
-usage:
-	fputs("usage:\n", stderr);
-	authctl_user_usage(stderr);
-	return 2;
 }
 
 int
-authctl_user_main(int argc, char **argv)
+authctl_user_import(const struct authctl_opts *o)
 {
-	if (strcmp(argv[0], "audit") == 0)
-		return cmd_audit(argc - 1, argv + 1);
-	return cmd_user(argc - 1, argv + 1);
+	struct auth_config	cfg;
+
+	if (authctl_connect(&cfg) == -1)
+		return AUTHCTL_FAIL;
+	return user_import(o->arg);
 }

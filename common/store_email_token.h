@@ -1,0 +1,19 @@
+/* email_tokens: the single-use links of verification and password reset. */
+#ifndef AUTH_STORE_EMAIL_TOKEN_H
+#define AUTH_STORE_EMAIL_TOKEN_H
+
+#include "error.h"
+#include "store_stmt.h"
+#include "token.h"
+
+/* Inserts a token; voids older unused tokens of the same purpose. */
+enum auth_err auth_store_email_token_insert(const char *user_id,
+	    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
+	    long ttl_seconds);
+/* Marks the token used if unused and unexpired; fills user_id. NOT_FOUND
+ * for unknown, expired, used or wrong purpose alike. */
+enum auth_err auth_store_email_token_consume(
+	    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
+	    char user_id[AUTH_UUID_LEN + 1]);
+
+#endif

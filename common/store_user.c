@@ -1,0 +1,232 @@
+/* users and user_roles. */
+#include "store_user.h"
+
+#include <string.h>
+
+#include "log.h"
+
+/* The columns of every statement that returns a user, in this order. */
+#define USER_COLS \
+	"u.id, u.email, u.password_hash, u.email_verified_at IS NOT NULL, " \
+	"u.disabled_at IS NOT NULL, " STORE_TS("u.created_at") ", " \
+	"(SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r " \
+	"WHERE r.user_id = u.id)"
+
+enum {
+	C_USER_ID = 0,
+	C_USER_EMAIL,
+	C_USER_PW_HASH,
+	C_USER_VERIFIED,
+	C_USER_DISABLED,
+	C_USER_CREATED_AT,
+	C_USER_ROLES,
+	C_USER__MAX
+};
+
+enum {
+	ST_USER_BY_EMAIL = 0,
+	ST_USER_BY_ID,
+	ST_USER_INSERT,
+	ST_USER_MARK_VERIFIED,
+	ST_USER_SET_PASSWORD,
+	ST_USER_IMPORT,
+	ST_USER_SET_DISABLED,
+	ST_USER__MAX
+};
+
+static const struct auth_stmt user_stmts[ST_USER__MAX] = {
+	[ST_USER_BY_EMAIL] = { "user_by_email",
+	    "SELECT " USER_COLS " FROM users u "
+	    "WHERE lower(u.email) = lower($1::text)" },
+	[ST_USER_BY_ID] = { "user_by_id",
+	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid" },
+	[ST_USER_INSERT] = { "user_insert",
+	    "INSERT INTO users AS u (email, password_hash) "
+	    "VALUES ($1::text, $2::text) "
+	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "RETURNING " USER_COLS },
+	[ST_USER_MARK_VERIFIED] = { "user_mark_verified",
+	    "UPDATE users SET updated_at = now(), "
+	    "email_verified_at = coalesce(email_verified_at, now()) "
+	    "WHERE id = $1::uuid" },
+	[ST_USER_SET_PASSWORD] = { "user_set_password",
+	    "UPDATE users SET password_hash = $2::text, updated_at = now() "
+	    "WHERE id = $1::uuid" },
+	[ST_USER_IMPORT] = { "user_import",
+	    "INSERT INTO users AS u"
+	    " (email, password_hash, email_verified_at, created_at) "
+	    "VALUES ($1::text, $2::text,"
+	    " CASE WHEN $3::boolean THEN now() END,"
+	    " coalesce($4::timestamptz, now())) "
+	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "RETURNING " USER_COLS },
+	[ST_USER_SET_DISABLED] = { "user_set_disabled",
+	    "UPDATE users SET updated_at = now(), disabled_at = CASE"
+	    " WHEN $2::boolean THEN coalesce(disabled_at, now()) END "
+	    "WHERE id = $1::uuid" },
+};
+const struct auth_stmt_group auth_store_user_group = {
+	user_stmts, ST_USER__MAX
+};
+
+#define STMT(st)	(&user_stmts[(st)])
+
+/* Splits the comma-joined, ordered role list; keeps at most AUTH_ROLES_MAX. */
+static int
+store_roles(const PGresult *r, int row, int col, struct auth_user *u)
+{
+	const char	*p, *end;
+	size_t		 len;
+
+	u->nroles = 0;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	p = PQgetvalue(r, row, col);
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len > AUTH_ROLE_MAX)
+			return -1;
+		if (u->nroles == AUTH_ROLES_MAX) {
+			auth_log_error(NULL, "store: user %s has more than %d "
+			    "roles; extra roles ignored", u->id,
+			    AUTH_ROLES_MAX);
+			break;
+		}
+		memcpy(u->roles[u->nroles], p, len);
+		u->roles[u->nroles][len] = '\0';
+		u->nroles++;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* Fills u from row 0 of a USER_COLS result. */
+static enum auth_err
+store_user_fill(const PGresult *r, struct auth_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (PQnfields(r) != C_USER__MAX ||
+	    store_copy(r, 0, C_USER_ID, u->id, sizeof(u->id), false) == -1 ||
+	    store_copy(r, 0, C_USER_EMAIL, u->email, sizeof(u->email),
+	    false) == -1 ||
+	    store_copy(r, 0, C_USER_PW_HASH, u->password_hash,
+	    sizeof(u->password_hash), false) == -1 ||
+	    store_copy(r, 0, C_USER_CREATED_AT, u->created_at,
+	    sizeof(u->created_at), false) == -1 ||
+	    store_roles(r, 0, C_USER_ROLES, u) == -1) {
+		auth_log_error(NULL, "store: unexpected users row");
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_INTERNAL;
+	}
+	u->email_verified = store_bool(r, 0, C_USER_VERIFIED);
+	u->disabled = store_bool(r, 0, C_USER_DISABLED);
+	return AUTH_OK;
+}
+
+static enum auth_err
+store_user_get(int st, const char *key, struct auth_user *u)
+{
+	const char *const vals[1] = { key };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = store_exec(STMT(st), 1, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	rc = store_user_fill(r, u);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_by_email(const char *email, struct auth_user *u)
+{
+	if (email == NULL || strnlen(email, AUTH_EMAIL_MAX + 1) > AUTH_EMAIL_MAX) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_EMAIL, email, u);
+}
+
+enum auth_err
+auth_store_user_by_id(const char *id, struct auth_user *u)
+{
+	if (!store_uuid_ok(id)) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_ID, id, u);
+}
+
+/*
+ * Runs an INSERT ... ON CONFLICT DO NOTHING RETURNING a user; *inserted says
+ * whether a row came back (u filled).
+ */
+static enum auth_err
+store_user_insert_with(int st, int n, const char *const *vals,
+    struct auth_user *u, bool *inserted)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	*inserted = false;
+	if ((rc = store_exec(STMT(st), n, vals, NULL, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) == 0)
+		goto out;
+	if ((rc = store_user_fill(r, u)) == AUTH_OK)
+		*inserted = true;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_insert(const char *email, const char *pw_hash,
+    struct auth_user *u, bool *inserted)
+{
+	const char *const vals[2] = { email, pw_hash };
+
+	return store_user_insert_with(ST_USER_INSERT, 2, vals, u, inserted);
+}
+
+enum auth_err
+auth_store_user_mark_verified(const char *user_id)
+{
+	return store_update_id(STMT(ST_USER_MARK_VERIFIED), user_id);
+}
+
+enum auth_err
+auth_store_user_set_password(const char *user_id, const char *pw_hash)
+{
+	const char *const vals[2] = { user_id, pw_hash };
+
+	return store_update(STMT(ST_USER_SET_PASSWORD), 2, vals);
+}
+
+enum auth_err
+auth_store_user_import(const char *email, const char *pw_hash, bool verified,
+    const char *created_at, struct auth_user *u, bool *inserted)
+{
+	const char *const vals[4] = { email, pw_hash, verified ? "t" : "f",
+	    created_at };
+
+	return store_user_insert_with(ST_USER_IMPORT, 4, vals, u, inserted);
+}
+
+enum auth_err
+auth_store_user_set_disabled(const char *user_id, bool disabled)
+{
+	const char *const vals[2] = { user_id, disabled ? "t" : "f" };
+
+	return store_update(STMT(ST_USER_SET_DISABLED), 2, vals);
+}

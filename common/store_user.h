@@ -1,0 +1,51 @@
+/* users and user_roles: accounts as the flows and authctl read them. */
+#ifndef AUTH_STORE_USER_H
+#define AUTH_STORE_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "jwt.h"
+#include "password.h"
+#include "store_stmt.h"
+#include "token.h"
+
+struct auth_user {
+	char	id[AUTH_UUID_LEN + 1];
+	char	email[AUTH_EMAIL_MAX + 1];
+	char	password_hash[AUTH_PW_HASH_MAX];
+	bool	email_verified;
+	bool	disabled;
+	char	created_at[AUTH_TS_MAX];	/* RFC 3339, UTC, e.g. 2026-11-24T09:13:36Z */
+	char	roles[AUTH_ROLES_MAX][AUTH_ROLE_MAX + 1];
+	size_t	nroles;
+};
+
+/* users (email compared case-insensitively; roles filled from user_roles) */
+enum auth_err auth_store_user_by_email(const char *email, struct auth_user *u);
+enum auth_err auth_store_user_by_id(const char *id, struct auth_user *u);
+
+/*
+ * Inserts a user unless one with this email (any case) exists; *inserted
+ * says which. On insert u is filled (no roles). Race-free: concurrent inserts
+ * of one address leave one row and no error.
+ */
+enum auth_err auth_store_user_insert(const char *email, const char *pw_hash,
+	    struct auth_user *u, bool *inserted);
+enum auth_err auth_store_user_mark_verified(const char *user_id);
+enum auth_err auth_store_user_set_password(const char *user_id,
+	    const char *pw_hash);
+
+/*
+ * Inserts an imported user keeping pw_hash as is; created_at (RFC 3339 or
+ * NULL for now) and verified as given. *inserted false if the email exists.
+ */
+enum auth_err auth_store_user_import(const char *email, const char *pw_hash,
+	    bool verified, const char *created_at, struct auth_user *u,
+	    bool *inserted);
+/* Sets or clears disabled_at. NOT_FOUND if no such user. */
+enum auth_err auth_store_user_set_disabled(const char *user_id,
+	    bool disabled);
+
+#endif
