@@ -71,7 +71,8 @@ jwks(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/.well-known/jwks.json", false, NULL, AUTH_M(AUTH_GET) | AUTH_M(AUTH_HEAD), 0, jwks },
+	{ "/.well-known/jwks.json", false, NULL,
+	    AUTH_M(AUTH_GET) | AUTH_M(AUTH_HEAD), 0, jwks },
 };
 
 static const struct auth_endpoint endpoint = {

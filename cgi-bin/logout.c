@@ -18,7 +18,8 @@ logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	long len;
 	enum auth_err e;
 
-	if ((len = auth_endpoint_refresh_token(req, buf, sizeof(buf), &tok)) < 0)
+	len = auth_endpoint_refresh_token(req, buf, sizeof(buf), &tok);
+	if (len < 0)
 		return auth_http_resp_missing(rs, "refresh_token");
 	e = auth_flow_logout(ctx, &cl, tok, (size_t)len);
 	auth_wipe(buf, sizeof(buf));

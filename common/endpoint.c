@@ -170,7 +170,8 @@ check_limits(struct exchange *x, enum auth_rl_key kind)
 		if (kind == AUTH_RL_IP) {
 			subject = x->req.client_ip;
 			len = strlen(subject);
-		} else if ((email = auth_http_field(&x->req, "email")) != NULL) {
+		} else if ((email = auth_http_field(&x->req,
+		    "email")) != NULL) {
 			subject = email->p;
 			len = email->len;
 		} else

@@ -38,7 +38,7 @@ typedef enum auth_err (*auth_handler)(struct auth_ctx *ctx,
 struct auth_route {
 	const char	*path;
 	bool		 arg;
-	bool		(*arg_ok)(const char *s, size_t len);	/* may be NULL */
+	bool		(*arg_ok)(const char *s, size_t len); /* or NULL */
 	unsigned	 methods;	/* AUTH_M(AUTH_POST) | ... */
 	unsigned	 required;	/* AUTH_F(F_EMAIL) | ... */
 	auth_handler	 handler;
@@ -55,11 +55,9 @@ struct auth_endpoint {
 	bool			 needs_seal;	/* outbox key */
 	bool			 bearer;	/* Bearer token required */
 	bool			 hash_passwords;/* call auth_pw_init at start */
-	bool			 authorizer;	/* FastCGI AUTHORIZER role: any path
-						   and method, no body, no limits;
-						   the first route's handler's 200
-						   passes only its Variable-*
-						   headers */
+	/* FastCGI AUTHORIZER role: any path and method, no body, no limits;
+	 * the first route's handler's 200 passes only its Variable-* headers */
+	bool			 authorizer;
 	/*
 	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
 	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is

@@ -31,7 +31,8 @@ ip_parse(const char *s, size_t len, unsigned char addr[16])
 }
 
 int
-auth_http_cidr_parse_list(const char *s, struct auth_cidr *out, size_t max)
+auth_http_cidr_parse_list(const char *s, struct auth_cidr *out,
+    size_t max)
 {
 	size_t n = 0;
 
@@ -92,7 +93,8 @@ cidr_contains(const struct auth_cidr *c, int family,
 }
 
 bool
-auth_http_cidr_match(const struct auth_cidr *list, size_t n, const char *ip)
+auth_http_cidr_match(const struct auth_cidr *list, size_t n,
+    const char *ip)
 {
 	unsigned char addr[16];
 	int family;
@@ -107,8 +109,8 @@ auth_http_cidr_match(const struct auth_cidr *list, size_t n, const char *ip)
 }
 
 void
-auth_http_client_ip(const struct auth_cidr *trusted, size_t n, const char *remote,
-    const char *xff, char out[AUTH_IP_MAX + 1])
+auth_http_client_ip(const struct auth_cidr *trusted, size_t n,
+    const char *remote, const char *xff, char out[AUTH_IP_MAX + 1])
 {
 	unsigned char addr[16];
 	const char *end, *start;

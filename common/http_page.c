@@ -40,7 +40,8 @@ auth_http_page(struct auth_resp *rs, int status, const char *dir,
 	e = AUTH_OK;
 out:
 	if (e != AUTH_OK)
-		auth_log_error(NULL, "pages: %s", err[0] ? err : "out of memory");
+		auth_log_error(NULL, "pages: %s",
+		    err[0] ? err : "out of memory");
 	/* A page's form may carry a one-time token. */
 	auth_tmpl_buf_free(&b);
 	free(tmpl);

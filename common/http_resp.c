@@ -53,7 +53,8 @@ auth_http_resp_json(struct auth_resp *rs, int status, json_object *j)
 }
 
 void
-auth_http_resp_problem(struct auth_resp *rs, enum auth_err e, json_object *errors)
+auth_http_resp_problem(struct auth_resp *rs, enum auth_err e,
+    json_object *errors)
 {
 	const struct auth_err_info *ei = auth_err_info(e);
 	json_object *j;
@@ -72,7 +73,8 @@ auth_http_resp_problem(struct auth_resp *rs, enum auth_err e, json_object *error
 }
 
 int
-auth_http_resp_html(struct auth_resp *rs, int status, const char *html, size_t len)
+auth_http_resp_html(struct auth_resp *rs, int status, const char *html,
+    size_t len)
 {
 	char *copy;
 

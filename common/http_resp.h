@@ -58,7 +58,8 @@ enum auth_err auth_http_resp_missing(struct auth_resp *rs, const char *field);
 
 /* A 200 token-pair body (login, refresh): the strings are copied. */
 void	auth_http_resp_tokens(struct auth_resp *rs, const char *access,
-	    int64_t expires_in, const char *refresh, int64_t refresh_expires_in);
+	    int64_t expires_in, const char *refresh,
+	    int64_t refresh_expires_in);
 
 /*
  * Writes rs to out: status line, content type, request id, the standard

@@ -451,23 +451,18 @@ add_part(struct auth_tmpl_buf *m, const char *boundary, const char *type,
 	return 0;
 }
 
-int
-auth_mail_build(const struct auth_mail_template *t,
-    const struct auth_mail_head *h, const struct auth_mail_var *vars,
-    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
+/* Checks the values and the head; fills from (the bare address) and date. */
+static int
+check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    size_t nvars, char *from, size_t fromsz, char *date, size_t datesz,
+    char *err, size_t errlen)
 {
-	struct auth_tmpl_buf	 subj = { 0 }, raw = { 0 }, text = { 0 };
-	struct auth_tmpl_buf	 html = { 0 }, m = { 0 };
-	char		 from[AUTH_MAIL_ADDR_MAX + 1], date[64], boundary[96];
-	const char	*why, *lt, *domain;
+	const char	*why;
 	size_t		 i, vlen;
-	int		 rc = -1;
 
-	*out = NULL;
-	*outlen = 0;
 	if (nvars > AUTH_MAIL_VARS_MAX) {
 		mail_err(err, errlen, "too many values");
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < nvars; i++) {
 		vlen = strnlen(vars[i].value, AUTH_MAIL_VAR_MAX + 1);
@@ -476,74 +471,122 @@ auth_mail_build(const struct auth_mail_template *t,
 			mail_err(err, errlen, "value of {{%.64s}} is too long, "
 			    "not UTF-8 or holds a control character",
 			    vars[i].name);
-			goto out;
+			return -1;
 		}
 	}
 	if (!auth_mail_addr_ok(h->to)) {
 		mail_err(err, errlen, "recipient is not a plain ASCII address");
-		goto out;
+		return -1;
 	}
-	if ((why = auth_mail_from_parse(h->from, from, sizeof(from))) != NULL) {
+	if ((why = auth_mail_from_parse(h->from, from, fromsz)) != NULL) {
 		mail_err(err, errlen, "mail_from %s", why);
-		goto out;
+		return -1;
 	}
 	if (!unique_ok(h->unique) || auth_mail_date(h->date, date,
-	    sizeof(date)) == -1) {
+	    datesz) == -1) {
 		mail_err(err, errlen, "bad message id or date");
-		goto out;
+		return -1;
 	}
-	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
-	    h->unique);
-	if (auth_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, &subj,
+	return 0;
+}
+
+/* Renders the subject, the text and the HTML (both CRLF) of t. */
+static int
+render_parts(const struct auth_mail_template *t,
+    const struct auth_mail_var *vars, size_t nvars, struct auth_tmpl_buf *subj,
+    struct auth_tmpl_buf *text, struct auth_tmpl_buf *html, char *err,
+    size_t errlen)
+{
+	struct auth_tmpl_buf	raw = { 0 };
+	int			rc = -1;
+
+	if (auth_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, subj,
 	    err, errlen) || auth_tmpl_render(t->text, vars, nvars,
 	    AUTH_TMPL_RAW, &raw, err, errlen))
 		goto out;
-	crlf(raw.p != NULL ? raw.p : "", &text);
+	crlf(raw.p != NULL ? raw.p : "", text);
 	auth_tmpl_buf_free(&raw);
 	if (auth_tmpl_render(t->html, vars, nvars, AUTH_TMPL_HTML, &raw, err,
 	    errlen))
 		goto out;
-	crlf(raw.p != NULL ? raw.p : "", &html);
-	if (subj.failed || text.failed || html.failed) {
+	crlf(raw.p != NULL ? raw.p : "", html);
+	if (subj->failed || text->failed || html->failed) {
 		mail_err(err, errlen, "message too large or out of memory");
 		goto out;
 	}
-	if (subj.len == 0 || subj.len > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(subj.p, subj.len, true)) {
+	if (subj->len == 0 || subj->len > AUTH_MAIL_SUBJECT_MAX ||
+	    !utf8_ok(subj->p, subj->len, true)) {
 		mail_err(err, errlen, "the rendered subject is empty, longer "
 		    "than %d bytes or holds a control character",
 		    AUTH_MAIL_SUBJECT_MAX);
 		goto out;
 	}
+	rc = 0;
+out:
+	auth_tmpl_buf_free(&raw);
+	return rc;
+}
 
-	domain = strchr(from, '@') + 1;
+/* The header lines of the message, up to the MIME preamble. */
+static void
+put_head(struct auth_tmpl_buf *m, const struct auth_mail_head *h,
+    const char *from, const char *date, const char *subject,
+    const char *boundary)
+{
+	const char	*lt, *domain = strchr(from, '@') + 1;
+	size_t		 vlen;
+
 	lt = strchr(h->from, '<');
-	auth_tmpl_buf_str(&m, "From: ");
+	auth_tmpl_buf_str(m, "From: ");
 	if (lt != NULL && lt > h->from) {
-		auth_tmpl_buf_str(&m, "\"");
+		auth_tmpl_buf_str(m, "\"");
 		vlen = (size_t)(lt - h->from);
 		while (vlen > 0 && h->from[vlen - 1] == ' ')
 			vlen--;
-		auth_tmpl_buf_add(&m, h->from, vlen);
-		auth_tmpl_buf_str(&m, "\" ");
+		auth_tmpl_buf_add(m, h->from, vlen);
+		auth_tmpl_buf_str(m, "\" ");
 	}
-	auth_tmpl_buf_str(&m, "<");
-	auth_tmpl_buf_str(&m, from);
-	auth_tmpl_buf_str(&m, ">\r\nTo: <");
-	auth_tmpl_buf_str(&m, h->to);
-	auth_tmpl_buf_str(&m, ">\r\n");
-	subject_header(subj.p, &m);
-	auth_tmpl_buf_str(&m, "Date: ");
-	auth_tmpl_buf_str(&m, date);
-	auth_tmpl_buf_str(&m, "\r\nMessage-ID: <");
-	auth_tmpl_buf_str(&m, h->unique);
-	auth_tmpl_buf_str(&m, "@");
-	auth_tmpl_buf_str(&m, domain);
-	auth_tmpl_buf_str(&m, ">\r\nMIME-Version: 1.0\r\n"
+	auth_tmpl_buf_str(m, "<");
+	auth_tmpl_buf_str(m, from);
+	auth_tmpl_buf_str(m, ">\r\nTo: <");
+	auth_tmpl_buf_str(m, h->to);
+	auth_tmpl_buf_str(m, ">\r\n");
+	subject_header(subject, m);
+	auth_tmpl_buf_str(m, "Date: ");
+	auth_tmpl_buf_str(m, date);
+	auth_tmpl_buf_str(m, "\r\nMessage-ID: <");
+	auth_tmpl_buf_str(m, h->unique);
+	auth_tmpl_buf_str(m, "@");
+	auth_tmpl_buf_str(m, domain);
+	auth_tmpl_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"");
-	auth_tmpl_buf_str(&m, boundary);
-	auth_tmpl_buf_str(&m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	auth_tmpl_buf_str(m, boundary);
+	auth_tmpl_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "This is a MIME message with a text and an HTML part.\r\n");
+}
+
+int
+auth_mail_build(const struct auth_mail_template *t,
+    const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct auth_tmpl_buf	 subj = { 0 }, text = { 0 }, html = { 0 };
+	struct auth_tmpl_buf	 m = { 0 };
+	char			 from[AUTH_MAIL_ADDR_MAX + 1], date[64];
+	char			 boundary[96];
+	int			 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (check_input(h, vars, nvars, from, sizeof(from), date,
+	    sizeof(date), err, errlen) == -1)
+		goto out;
+	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
+	    h->unique);
+	if (render_parts(t, vars, nvars, &subj, &text, &html, err,
+	    errlen) == -1)
+		goto out;
+	put_head(&m, h, from, date, subj.p, boundary);
 	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
 	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
 		goto out;
@@ -560,7 +603,6 @@ auth_mail_build(const struct auth_mail_template *t,
 	rc = 0;
 out:
 	auth_tmpl_buf_free(&subj);
-	auth_tmpl_buf_free(&raw);
 	auth_tmpl_buf_free(&text);
 	auth_tmpl_buf_free(&html);
 	auth_tmpl_buf_free(&m);
