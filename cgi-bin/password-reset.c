@@ -55,20 +55,29 @@ form_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	return form(ctx, rs, 200, req->field[F_TOKEN], NULL);
 }
 
+/* Resets the password with the token and password of the request. */
+static enum auth_err
+reset_with(struct auth_ctx *ctx, struct auth_req *req, const char **weak)
+{
+	const struct auth_str *tok = req->field[F_TOKEN];
+	const struct auth_str *pw = req->field[F_PASSWORD];
+	struct auth_client cl = auth_endpoint_client(req);
+
+	return auth_flow_password_reset(ctx, &cl, tok->p, tok->len, pw->p,
+	    pw->len, weak);
+}
+
 /* POST /reset-password (form): resets, answers a page. */
 static enum auth_err
 reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
 	const struct auth_str *tok = req->field[F_TOKEN];
-	const struct auth_str *pw = req->field[F_PASSWORD];
-	struct auth_client cl = auth_endpoint_client(req);
 	const char *weak = NULL;
 	enum auth_err e;
 
-	if (tok == NULL || pw == NULL)
+	if (tok == NULL || req->field[F_PASSWORD] == NULL)
 		return form(ctx, rs, 422, tok, "required");
-	e = auth_flow_password_reset(ctx, &cl, tok->p, tok->len, pw->p,
-	    pw->len, &weak);
+	e = reset_with(ctx, req, &weak);
 	if (e == AUTH_OK)
 		return page(ctx, rs, 200, "reset_done");
 	if (e == AUTH_ERR_INVALID_TOKEN)
@@ -82,14 +91,10 @@ reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 static enum auth_err
 reset(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	const struct auth_str *tok = req->field[F_TOKEN];
-	const struct auth_str *pw = req->field[F_PASSWORD];
-	struct auth_client cl = auth_endpoint_client(req);
 	const char *weak = NULL;
 	enum auth_err e;
 
-	e = auth_flow_password_reset(ctx, &cl, tok->p, tok->len, pw->p,
-	    pw->len, &weak);
+	e = reset_with(ctx, req, &weak);
 	if (e == AUTH_ERR_VALIDATION && weak != NULL)
 		return auth_http_resp_field_error(rs, "password", weak);
 	if (e != AUTH_OK)

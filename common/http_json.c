@@ -125,6 +125,14 @@ bad:
 	return NULL;
 }
 
+void
+auth_json_drop(json_object **j)
+{
+	auth_json_burn(*j);
+	json_object_put(*j);
+	*j = NULL;
+}
+
 /* The one place a json-c allocation failure is handled: the process ends. */
 static json_object *
 or_die(json_object *j)

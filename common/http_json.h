@@ -25,6 +25,9 @@ json_object *auth_json_parse(const char *body, size_t len);
  */
 void	auth_json_burn(json_object *j);
 
+/* Burns and releases *j, and sets it to NULL. */
+void	auth_json_drop(json_object **j);
+
 /* A new empty object or array; never NULL (aborts when out of memory). */
 json_object *auth_json_object(void);
 json_object *auth_json_array(void);

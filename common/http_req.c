@@ -109,9 +109,7 @@ auth_http_query(const struct auth_req *r, const char *name, char *buf,
 void
 auth_http_req_free(struct auth_req *r)
 {
-	auth_json_burn(r->json);
-	json_object_put(r->json);
-	r->json = NULL;
+	auth_json_drop(&r->json);
 	if (r->body != NULL)
 		auth_wipe(r->body, r->body_len);
 	free(r->body);

@@ -24,9 +24,7 @@ auth_resp_init(struct auth_resp *rs)
 static void
 auth_resp_drop_body(struct auth_resp *rs)
 {
-	auth_json_burn(rs->json);
-	json_object_put(rs->json);
-	rs->json = NULL;
+	auth_json_drop(&rs->json);
 	if (rs->raw != NULL)
 		auth_wipe(rs->raw, rs->raw_len);
 	free(rs->raw);

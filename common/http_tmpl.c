@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +15,6 @@
 
 #include "http.h"
 #include "token.h"
-
-static void __attribute__((format(printf, 3, 4)))
-tmpl_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void
 auth_tmpl_buf_free(struct auth_tmpl_buf *b)
@@ -92,25 +79,25 @@ auth_tmpl_read(const char *dir, const char *name, const char *suffix,
 
 	len = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
 	if (len < 0 || (size_t)len >= sizeof(path)) {
-		tmpl_err(err, errlen, "template %s%s: path too long", name,
+		snprintf(err, errlen, "template %s%s: path too long", name,
 		    suffix);
 		return NULL;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		tmpl_err(err, errlen, "template %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "template %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		tmpl_err(err, errlen, "template %s: not a regular file", path);
+		snprintf(err, errlen, "template %s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_size > AUTH_TMPL_FILE_MAX) {
-		tmpl_err(err, errlen, "template %s: larger than %d bytes", path,
+		snprintf(err, errlen, "template %s: larger than %d bytes", path,
 		    AUTH_TMPL_FILE_MAX);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		tmpl_err(err, errlen, "template %s: out of memory", path);
+		snprintf(err, errlen, "template %s: out of memory", path);
 		goto out;
 	}
 	while (off < (size_t)st.st_size) {
@@ -123,7 +110,7 @@ auth_tmpl_read(const char *dir, const char *name, const char *suffix,
 	}
 	buf[off] = '\0';
 	if (off != (size_t)st.st_size || !auth_utf8_valid(buf, off)) {
-		tmpl_err(err, errlen, "template %s: %s", path,
+		snprintf(err, errlen, "template %s: %s", path,
 		    off != (size_t)st.st_size ? "short read" :
 		    "not UTF-8 text (or holds a NUL byte)");
 		free(buf);
@@ -192,7 +179,7 @@ auth_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 			close++;
 		if (nlen == 0 || nlen > AUTH_TMPL_NAME_MAX ||
 		    strncmp(close, "}}", 2) != 0) {
-			tmpl_err(err, errlen, "a \"{{\" that does not start a "
+			snprintf(err, errlen, "a \"{{\" that does not start a "
 			    "{{name}} placeholder");
 			return -1;
 		}
@@ -201,7 +188,7 @@ auth_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 			    memcmp(vars[i].name, n, nlen) == 0)
 				break;
 		if (i == nvars) {
-			tmpl_err(err, errlen, "unknown placeholder {{%.*s}}",
+			snprintf(err, errlen, "unknown placeholder {{%.*s}}",
 			    (int)nlen, n);
 			return -1;
 		}
