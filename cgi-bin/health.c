@@ -19,13 +19,14 @@ health(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	redis = auth_redis_ping();
 	/* Without Redis the limits are kept per process: degraded, not down. */
 	redis_ok = redis == AUTH_OK && !auth_rl_degraded();
-	j = auth_json_object();
-	checks = auth_json_object();
-	auth_json_add_str(checks, "db", db == AUTH_OK ? "ok" : "unavailable");
-	auth_json_add_str(checks, "redis", redis_ok ? "ok" : "degraded");
-	auth_json_add_str(j, "status",
+	j = auth_http_json_object();
+	checks = auth_http_json_object();
+	auth_http_json_add_str(checks, "db",
+	    db == AUTH_OK ? "ok" : "unavailable");
+	auth_http_json_add_str(checks, "redis", redis_ok ? "ok" : "degraded");
+	auth_http_json_add_str(j, "status",
 	    db != AUTH_OK ? "unavailable" : redis_ok ? "ok" : "degraded");
-	auth_json_add(j, "checks", checks);
+	auth_http_json_add(j, "checks", checks);
 	auth_http_resp_json(rs, db == AUTH_OK ? 200 : 503, j);
 	if (rs->status == 503)
 		auth_resp_header(rs, "Retry-After", "5");

@@ -10,11 +10,11 @@
 static enum auth_err
 hello(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	json_object *j = auth_json_object();
+	json_object *j = auth_http_json_object();
 
 	(void)ctx;
 	(void)req;
-	auth_json_add_str(j, "hello", "world");
+	auth_http_json_add_str(j, "hello", "world");
 	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;
 }

@@ -19,15 +19,15 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	e = auth_flow_bearer_user(ctx, &u);
 	if (e != AUTH_OK)
 		return e;
-	j = auth_json_object();
-	roles = auth_json_array();
+	j = auth_http_json_object();
+	roles = auth_http_json_array();
 	for (i = 0; i < u.nroles; i++)
-		auth_json_push(roles, auth_json_string(u.roles[i]));
-	auth_json_add_str(j, "id", u.id);
-	auth_json_add_str(j, "email", u.email);
-	auth_json_add_bool(j, "email_verified", u.email_verified);
-	auth_json_add_str(j, "created_at", u.created_at);
-	auth_json_add(j, "roles", roles);
+		auth_http_json_push(roles, auth_http_json_string(u.roles[i]));
+	auth_http_json_add_str(j, "id", u.id);
+	auth_http_json_add_str(j, "email", u.email);
+	auth_http_json_add_bool(j, "email_verified", u.email_verified);
+	auth_http_json_add_str(j, "created_at", u.created_at);
+	auth_http_json_add(j, "roles", roles);
 	auth_wipe(&u, sizeof(u));
 	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;

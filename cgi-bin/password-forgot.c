@@ -24,8 +24,8 @@ forgot(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	if (e != AUTH_OK)
 		return e;
 	/* The same answer whether or not the address has an account. */
-	j = auth_json_object();
-	auth_json_add_str(j, "status", "reset_requested");
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", "reset_requested");
 	auth_http_resp_json(rs, 202, j);
 	return AUTH_OK;
 }

@@ -22,17 +22,17 @@ static int
 add_session(void *arg, const struct auth_session_row *row)
 {
 	struct listing *l = arg;
-	json_object *o = auth_json_object();
+	json_object *o = auth_http_json_object();
 
-	auth_json_add_str(o, "id", row->id);
-	auth_json_add_str(o, "created_at", row->created_at);
-	auth_json_add_str(o, "last_used_at", row->last_used_at);
-	auth_json_add_str(o, "expires_at", row->expires_at);
-	auth_json_add_str(o, "ip", row->ip[0] != '\0' ? row->ip : NULL);
-	auth_json_add_str(o, "user_agent",
+	auth_http_json_add_str(o, "id", row->id);
+	auth_http_json_add_str(o, "created_at", row->created_at);
+	auth_http_json_add_str(o, "last_used_at", row->last_used_at);
+	auth_http_json_add_str(o, "expires_at", row->expires_at);
+	auth_http_json_add_str(o, "ip", row->ip[0] != '\0' ? row->ip : NULL);
+	auth_http_json_add_str(o, "user_agent",
 	    row->user_agent[0] != '\0' ? row->user_agent : NULL);
-	auth_json_add_bool(o, "current", strcmp(row->id, l->current) == 0);
-	auth_json_push(l->array, o);
+	auth_http_json_add_bool(o, "current", strcmp(row->id, l->current) == 0);
+	auth_http_json_push(l->array, o);
 	return 0;
 }
 
@@ -47,7 +47,7 @@ list(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
 		return e;
 	l.current = ctx->bearer.sid;
-	l.array = auth_json_array();
+	l.array = auth_http_json_array();
 	if ((e = auth_store_sessions_list(ctx->bearer.sub, add_session,
 	    &l)) != AUTH_OK) {
 		json_object_put(l.array);

@@ -35,20 +35,21 @@ signup(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 		    "is not a valid email address");
 	if (e != AUTH_OK)
 		return e;
-	j = auth_json_object();
+	j = auth_http_json_object();
 	if (created && ctx->cfg->signup_existing == AUTH_SIGNUP_REVEAL) {
 		snprintf(req->user_id, sizeof(req->user_id), "%s", u.id);
-		auth_json_add_str(j, "id", u.id);
-		auth_json_add_str(j, "email", u.email);
-		auth_json_add_bool(j, "email_verified", false);
-		auth_json_add_str(j, "created_at", u.created_at);
+		auth_http_json_add_str(j, "id", u.id);
+		auth_http_json_add_str(j, "email", u.email);
+		auth_http_json_add_bool(j, "email_verified", false);
+		auth_http_json_add_str(j, "created_at", u.created_at);
 		auth_http_resp_json(rs, 201, j);
 		return AUTH_OK;
 	}
 	/* The same answer whether or not the address was new. */
-	auth_json_add_str(j, "status", "verification_sent");
+	auth_http_json_add_str(j, "status", "verification_sent");
 	auth_email_trim(&addr, &addr_len);
-	auth_json_add(j, "email", auth_json_string_len(addr, addr_len));
+	auth_http_json_add(j, "email",
+	    auth_http_json_string_len(addr, addr_len));
 	auth_http_resp_json(rs, 202, j);
 	return AUTH_OK;
 }

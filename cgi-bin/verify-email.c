@@ -74,8 +74,8 @@ verify(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 
 	if ((e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len)) != AUTH_OK)
 		return e;
-	j = auth_json_object();
-	auth_json_add_str(j, "status", "verified");
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", "verified");
 	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;
 }

@@ -24,8 +24,8 @@ verify_resend(struct auth_ctx *ctx, struct auth_req *req,
 	e = auth_flow_verify_resend(ctx, &cl, email->p, email->len);
 	if (e != AUTH_OK)
 		return e;
-	j = auth_json_object();
-	auth_json_add_str(j, "status", "verification_sent");
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", "verification_sent");
 	auth_http_resp_json(rs, 202, j);
 	return AUTH_OK;
 }

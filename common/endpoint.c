@@ -249,6 +249,7 @@ request_start(struct exchange *x, const struct auth_endpoint *ep,
 	struct auth_req *req = &x->req;
 	const char *uri;
 	size_t plen;
+	bool fits;
 
 	memset(x, 0, sizeof(*x));
 	x->t0 = monotonic_us();
@@ -273,14 +274,14 @@ request_start(struct exchange *x, const struct auth_endpoint *ep,
 	if ((uri = auth_http_param(req, "REQUEST_URI")) == NULL)
 		uri = "";
 	plen = strcspn(uri, "?");
+	fits = plen <= AUTH_PATH_LEN_MAX;
 	req->query = uri[plen] == '?' ? uri + plen + 1 : "";
 	req->path = x->path;
-	if (plen > AUTH_PATH_LEN_MAX)
+	if (!fits)
 		plen = AUTH_PATH_LEN_MAX;
 	memcpy(x->path, uri, plen);
 	x->path[plen] = '\0';
-	return plen < AUTH_PATH_LEN_MAX || uri[plen] == '\0' ||
-	    uri[plen] == '?';
+	return fits;
 }
 
 /* Routing, limits, fields, Bearer: everything before the handler. */

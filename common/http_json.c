@@ -126,7 +126,7 @@ bad:
 }
 
 void
-auth_json_drop(json_object **j)
+auth_http_json_drop(json_object **j)
 {
 	auth_json_burn(*j);
 	json_object_put(*j);
@@ -145,25 +145,25 @@ or_die(json_object *j)
 }
 
 json_object *
-auth_json_object(void)
+auth_http_json_object(void)
 {
 	return or_die(json_object_new_object());
 }
 
 json_object *
-auth_json_array(void)
+auth_http_json_array(void)
 {
 	return or_die(json_object_new_array());
 }
 
 json_object *
-auth_json_string(const char *v)
+auth_http_json_string(const char *v)
 {
 	return or_die(json_object_new_string(v));
 }
 
 json_object *
-auth_json_string_len(const char *v, size_t len)
+auth_http_json_string_len(const char *v, size_t len)
 {
 	if (len > INT32_MAX)
 		len = 0;
@@ -171,7 +171,7 @@ auth_json_string_len(const char *v, size_t len)
 }
 
 void
-auth_json_add(json_object *o, const char *k, json_object *v)
+auth_http_json_add(json_object *o, const char *k, json_object *v)
 {
 	if (json_object_object_add(o, k, v) != 0) {
 		json_object_put(v);
@@ -180,25 +180,25 @@ auth_json_add(json_object *o, const char *k, json_object *v)
 }
 
 void
-auth_json_add_str(json_object *o, const char *k, const char *v)
+auth_http_json_add_str(json_object *o, const char *k, const char *v)
 {
-	auth_json_add(o, k, v != NULL ? auth_json_string(v) : NULL);
+	auth_http_json_add(o, k, v != NULL ? auth_http_json_string(v) : NULL);
 }
 
 void
-auth_json_add_int(json_object *o, const char *k, int64_t v)
+auth_http_json_add_int(json_object *o, const char *k, int64_t v)
 {
-	auth_json_add(o, k, or_die(json_object_new_int64(v)));
+	auth_http_json_add(o, k, or_die(json_object_new_int64(v)));
 }
 
 void
-auth_json_add_bool(json_object *o, const char *k, bool v)
+auth_http_json_add_bool(json_object *o, const char *k, bool v)
 {
-	auth_json_add(o, k, or_die(json_object_new_boolean(v)));
+	auth_http_json_add(o, k, or_die(json_object_new_boolean(v)));
 }
 
 void
-auth_json_push(json_object *a, json_object *v)
+auth_http_json_push(json_object *a, json_object *v)
 {
 	if (json_object_array_add(a, v) != 0) {
 		json_object_put(v);

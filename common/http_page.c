@@ -15,14 +15,14 @@ enum auth_err
 auth_http_page(struct auth_resp *rs, int status, const char *dir,
     const char *name, const struct auth_tmpl_var *vars, size_t nvars)
 {
-	struct auth_tmpl_buf b = { 0 };
+	struct auth_http_buf b = { 0 };
 	char *tmpl = NULL, err[512];
 	enum auth_err e = AUTH_ERR_INTERNAL;
 
 	err[0] = '\0';
-	if ((tmpl = auth_tmpl_read(dir, name, ".html", err,
+	if ((tmpl = auth_http_tmpl_read(dir, name, ".html", err,
 	    sizeof(err))) == NULL ||
-	    auth_tmpl_render(tmpl, vars, nvars, AUTH_TMPL_HTML, &b, err,
+	    auth_http_tmpl_render(tmpl, vars, nvars, AUTH_TMPL_HTML, &b, err,
 	    sizeof(err)) != 0)
 		goto out;
 	if (b.failed || b.len > AUTH_PAGE_MAX) {
@@ -43,7 +43,7 @@ out:
 		auth_log_error(NULL, "pages: %s",
 		    err[0] ? err : "out of memory");
 	/* A page's form may carry a one-time token. */
-	auth_tmpl_buf_free(&b);
+	auth_http_buf_free(&b);
 	free(tmpl);
 	return e;
 }
@@ -56,7 +56,7 @@ auth_http_html_escape(const char *s, size_t len, char *out, size_t outsz)
 	if (outsz == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
-		const char *rep = auth_tmpl_html_entity(s[i]);
+		const char *rep = auth_http_html_entity(s[i]);
 		size_t rlen = rep ? strlen(rep) : 1;
 
 		if (outsz - o <= rlen)

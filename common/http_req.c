@@ -109,7 +109,7 @@ auth_http_query(const struct auth_req *r, const char *name, char *buf,
 void
 auth_http_req_free(struct auth_req *r)
 {
-	auth_json_drop(&r->json);
+	auth_http_json_drop(&r->json);
 	if (r->body != NULL)
 		auth_wipe(r->body, r->body_len);
 	free(r->body);

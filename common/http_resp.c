@@ -24,7 +24,7 @@ auth_resp_init(struct auth_resp *rs)
 static void
 auth_resp_drop_body(struct auth_resp *rs)
 {
-	auth_json_drop(&rs->json);
+	auth_http_json_drop(&rs->json);
 	if (rs->raw != NULL)
 		auth_wipe(rs->raw, rs->raw_len);
 	free(rs->raw);
@@ -57,14 +57,14 @@ auth_http_resp_problem(struct auth_resp *rs, enum auth_err e,
 	const struct auth_err_info *ei = auth_err_info(e);
 	json_object *j;
 
-	j = auth_json_object();
-	auth_json_add_str(j, "type", "about:blank");
-	auth_json_add_str(j, "title", ei->title);
-	auth_json_add_int(j, "status", ei->status);
-	auth_json_add_str(j, "detail", ei->detail);
-	auth_json_add_str(j, "code", ei->code);
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "type", "about:blank");
+	auth_http_json_add_str(j, "title", ei->title);
+	auth_http_json_add_int(j, "status", ei->status);
+	auth_http_json_add_str(j, "detail", ei->detail);
+	auth_http_json_add_str(j, "code", ei->code);
 	if (errors != NULL)
-		auth_json_add(j, "errors", errors);
+		auth_http_json_add(j, "errors", errors);
 	auth_http_resp_json(rs, ei->status, j);
 	rs->content_type = "application/problem+json";
 	rs->err = e;
@@ -128,9 +128,9 @@ auth_http_errors_add(json_object **errors, const char *name,
     const char *reason)
 {
 	if (*errors == NULL)
-		*errors = auth_json_object();
+		*errors = auth_http_json_object();
 	if (!json_object_object_get_ex(*errors, name, NULL))
-		auth_json_add_str(*errors, name, reason);
+		auth_http_json_add_str(*errors, name, reason);
 }
 
 enum auth_err
@@ -154,13 +154,13 @@ void
 auth_http_resp_tokens(struct auth_resp *rs, const char *access,
     int64_t expires_in, const char *refresh, int64_t refresh_expires_in)
 {
-	json_object *j = auth_json_object();
+	json_object *j = auth_http_json_object();
 
-	auth_json_add_str(j, "access_token", access);
-	auth_json_add_str(j, "token_type", "Bearer");
-	auth_json_add_int(j, "expires_in", expires_in);
-	auth_json_add_str(j, "refresh_token", refresh);
-	auth_json_add_int(j, "refresh_expires_in", refresh_expires_in);
+	auth_http_json_add_str(j, "access_token", access);
+	auth_http_json_add_str(j, "token_type", "Bearer");
+	auth_http_json_add_int(j, "expires_in", expires_in);
+	auth_http_json_add_str(j, "refresh_token", refresh);
+	auth_http_json_add_int(j, "refresh_expires_in", refresh_expires_in);
 	auth_http_resp_json(rs, 200, j);
 }
 

@@ -17,7 +17,7 @@
 #include "token.h"
 
 void
-auth_tmpl_buf_free(struct auth_tmpl_buf *b)
+auth_http_buf_free(struct auth_http_buf *b)
 {
 	if (b->p != NULL) {
 		auth_wipe(b->p, b->cap);
@@ -27,7 +27,7 @@ auth_tmpl_buf_free(struct auth_tmpl_buf *b)
 }
 
 void
-auth_tmpl_buf_add(struct auth_tmpl_buf *b, const char *s, size_t len)
+auth_http_buf_add(struct auth_http_buf *b, const char *s, size_t len)
 {
 	size_t	 ncap;
 	char	*np;
@@ -60,14 +60,14 @@ auth_tmpl_buf_add(struct auth_tmpl_buf *b, const char *s, size_t len)
 }
 
 void
-auth_tmpl_buf_str(struct auth_tmpl_buf *b, const char *s)
+auth_http_buf_str(struct auth_http_buf *b, const char *s)
 {
-	auth_tmpl_buf_add(b, s, strlen(s));
+	auth_http_buf_add(b, s, strlen(s));
 }
 
 /* Reads dir/name+suffix whole into a malloc'd string; NULL with a reason. */
 char *
-auth_tmpl_read(const char *dir, const char *name, const char *suffix,
+auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
     char *err, size_t errlen)
 {
 	struct stat	 st;
@@ -122,7 +122,7 @@ out:
 }
 
 const char *
-auth_tmpl_html_entity(char c)
+auth_http_html_entity(char c)
 {
 	switch (c) {
 	case '&': return "&amp;";
@@ -136,20 +136,20 @@ auth_tmpl_html_entity(char c)
 
 /* Appends v escaped for the part being rendered. */
 static void
-put_value(struct auth_tmpl_buf *b, const char *v, enum auth_tmpl_esc esc)
+put_value(struct auth_http_buf *b, const char *v, enum auth_tmpl_esc esc)
 {
 	const char	*rep;
 
 	if (esc == AUTH_TMPL_RAW) {
-		auth_tmpl_buf_str(b, v);
+		auth_http_buf_str(b, v);
 		return;
 	}
 	for (; *v != '\0'; v++) {
-		rep = auth_tmpl_html_entity(*v);
+		rep = auth_http_html_entity(*v);
 		if (rep != NULL)
-			auth_tmpl_buf_str(b, rep);
+			auth_http_buf_str(b, rep);
 		else
-			auth_tmpl_buf_add(b, v, 1);
+			auth_http_buf_add(b, v, 1);
 	}
 }
 
@@ -158,15 +158,15 @@ put_value(struct auth_tmpl_buf *b, const char *v, enum auth_tmpl_esc esc)
  * value. An unknown name or an unterminated placeholder is an error.
  */
 int
-auth_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
-    size_t nvars, enum auth_tmpl_esc esc, struct auth_tmpl_buf *b, char *err,
+auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
+    size_t nvars, enum auth_tmpl_esc esc, struct auth_http_buf *b, char *err,
     size_t errlen)
 {
 	const char	*p = tmpl, *open, *n, *ne, *close;
 	size_t		 i, nlen;
 
 	while ((open = strstr(p, "{{")) != NULL) {
-		auth_tmpl_buf_add(b, p, (size_t)(open - p));
+		auth_http_buf_add(b, p, (size_t)(open - p));
 		n = open + 2;
 		while (*n == ' ')
 			n++;
@@ -195,6 +195,6 @@ auth_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 		put_value(b, vars[i].value, esc);
 		p = close + 2;
 	}
-	auth_tmpl_buf_str(b, p);
+	auth_http_buf_str(b, p);
 	return 0;
 }

@@ -190,8 +190,9 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 		mail_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((txt = auth_tmpl_read(dir, name, ".txt", err, errlen)) == NULL ||
-	    (t->html = auth_tmpl_read(dir, name, ".html", err, errlen)) == NULL)
+	if ((txt = auth_http_tmpl_read(dir, name, ".txt", err,
+	    errlen)) == NULL || (t->html = auth_http_tmpl_read(dir, name,
+	    ".html", err, errlen)) == NULL)
 		goto fail;
 	if (strncmp(txt, "Subject:", 8) != 0 ||
 	    (eol = strchr(txt, '\n')) == NULL) {
@@ -248,20 +249,20 @@ auth_mail_template_free(struct auth_mail_template *t)
 
 /* Copies s with every line ending (LF, CR or CRLF) made CRLF, ending in one. */
 static void
-crlf(const char *s, struct auth_tmpl_buf *b)
+crlf(const char *s, struct auth_http_buf *b)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\r') {
 			if (s[1] == '\n')
 				s++;
-			auth_tmpl_buf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 		} else if (*s == '\n')
-			auth_tmpl_buf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 		else
-			auth_tmpl_buf_add(b, s, 1);
+			auth_http_buf_add(b, s, 1);
 	}
 	if (b->len < 2 || b->p[b->len - 2] != '\r' || b->p[b->len - 1] != '\n')
-		auth_tmpl_buf_add(b, "\r\n", 2);
+		auth_http_buf_add(b, "\r\n", 2);
 }
 
 /* True if a CRLF-normalised body may go as 7bit: ASCII, lines <= 998. */
@@ -286,7 +287,7 @@ body_7bit(const char *s, size_t len)
 
 /* Quoted-printable (RFC 2045 6.7) of a CRLF-normalised body. */
 static void
-qp_encode(const char *s, size_t len, struct auth_tmpl_buf *b)
+qp_encode(const char *s, size_t len, struct auth_http_buf *b)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 tok[3];
@@ -297,7 +298,7 @@ qp_encode(const char *s, size_t len, struct auth_tmpl_buf *b)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			auth_tmpl_buf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 			col = 0;
 			i++;
 			continue;
@@ -315,25 +316,25 @@ qp_encode(const char *s, size_t len, struct auth_tmpl_buf *b)
 			tlen = 3;
 		}
 		if (col + tlen > MAIL_QP_LINE) {
-			auth_tmpl_buf_add(b, "=\r\n", 3);
+			auth_http_buf_add(b, "=\r\n", 3);
 			col = 0;
 		}
-		auth_tmpl_buf_add(b, tok, tlen);
+		auth_http_buf_add(b, tok, tlen);
 		col += tlen;
 	}
 }
 
 /* Appends one encoded-word =?UTF-8?B?...?= of len (<= 45) bytes. */
 static void
-encoded_word(const char *s, size_t len, struct auth_tmpl_buf *b)
+encoded_word(const char *s, size_t len, struct auth_http_buf *b)
 {
 	unsigned char	out[4 * ((MAIL_WORD_BYTES + 2) / 3) + 1];
 	int		n;
 
 	n = EVP_EncodeBlock(out, (const unsigned char *)s, (int)len);
-	auth_tmpl_buf_str(b, "=?UTF-8?B?");
-	auth_tmpl_buf_add(b, (const char *)out, (size_t)n);
-	auth_tmpl_buf_str(b, "?=");
+	auth_http_buf_str(b, "=?UTF-8?B?");
+	auth_http_buf_add(b, (const char *)out, (size_t)n);
+	auth_http_buf_str(b, "?=");
 }
 
 /*
@@ -342,7 +343,7 @@ encoded_word(const char *s, size_t len, struct auth_tmpl_buf *b)
  * words of whole characters, folded.
  */
 static void
-subject_header(const char *s, struct auth_tmpl_buf *b)
+subject_header(const char *s, struct auth_http_buf *b)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i, start, l;
@@ -351,10 +352,10 @@ subject_header(const char *s, struct auth_tmpl_buf *b)
 	for (i = 0; i < len && plain; i++)
 		if (u[i] < 0x20 || u[i] > 0x7e)
 			plain = false;
-	auth_tmpl_buf_str(b, "Subject: ");
+	auth_http_buf_str(b, "Subject: ");
 	if (plain) {
-		auth_tmpl_buf_add(b, s, len);
-		auth_tmpl_buf_str(b, "\r\n");
+		auth_http_buf_add(b, s, len);
+		auth_http_buf_str(b, "\r\n");
 		return;
 	}
 	start = 0;
@@ -364,12 +365,12 @@ subject_header(const char *s, struct auth_tmpl_buf *b)
 			l = 1;	/* checked before; never reached */
 		if (i + l - start > MAIL_WORD_BYTES) {
 			encoded_word(s + start, i - start, b);
-			auth_tmpl_buf_str(b, "\r\n ");
+			auth_http_buf_str(b, "\r\n ");
 			start = i;
 		}
 	}
 	encoded_word(s + start, len - start, b);
-	auth_tmpl_buf_str(b, "\r\n");
+	auth_http_buf_str(b, "\r\n");
 }
 
 int
@@ -426,8 +427,8 @@ unique_ok(const char *u)
 
 /* Appends one MIME part: its headers and the body, encoded. */
 static int
-add_part(struct auth_tmpl_buf *m, const char *boundary, const char *type,
-    const struct auth_tmpl_buf *body, char *err, size_t errlen)
+add_part(struct auth_http_buf *m, const char *boundary, const char *type,
+    const struct auth_http_buf *body, char *err, size_t errlen)
 {
 	bool seven = body_7bit(body->p, body->len);
 
@@ -435,18 +436,18 @@ add_part(struct auth_tmpl_buf *m, const char *boundary, const char *type,
 		mail_err(err, errlen, "a body holds the MIME boundary");
 		return -1;
 	}
-	auth_tmpl_buf_str(m, "--");
-	auth_tmpl_buf_str(m, boundary);
-	auth_tmpl_buf_str(m, "\r\nContent-Type: ");
-	auth_tmpl_buf_str(m, type);
-	auth_tmpl_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
-	auth_tmpl_buf_str(m, seven ? "7bit" : "quoted-printable");
-	auth_tmpl_buf_str(m, "\r\n\r\n");
+	auth_http_buf_str(m, "--");
+	auth_http_buf_str(m, boundary);
+	auth_http_buf_str(m, "\r\nContent-Type: ");
+	auth_http_buf_str(m, type);
+	auth_http_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
+	auth_http_buf_str(m, seven ? "7bit" : "quoted-printable");
+	auth_http_buf_str(m, "\r\n\r\n");
 	if (seven)
-		auth_tmpl_buf_add(m, body->p, body->len);
+		auth_http_buf_add(m, body->p, body->len);
 	else {
 		qp_encode(body->p, body->len, m);
-		auth_tmpl_buf_str(m, "\r\n");
+		auth_http_buf_str(m, "\r\n");
 	}
 	return 0;
 }
@@ -493,21 +494,21 @@ check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
 /* Renders the subject, the text and the HTML (both CRLF) of t. */
 static int
 render_parts(const struct auth_mail_template *t,
-    const struct auth_mail_var *vars, size_t nvars, struct auth_tmpl_buf *subj,
-    struct auth_tmpl_buf *text, struct auth_tmpl_buf *html, char *err,
+    const struct auth_mail_var *vars, size_t nvars, struct auth_http_buf *subj,
+    struct auth_http_buf *text, struct auth_http_buf *html, char *err,
     size_t errlen)
 {
-	struct auth_tmpl_buf	raw = { 0 };
+	struct auth_http_buf	raw = { 0 };
 	int			rc = -1;
 
-	if (auth_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, subj,
-	    err, errlen) || auth_tmpl_render(t->text, vars, nvars,
+	if (auth_http_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, subj,
+	    err, errlen) || auth_http_tmpl_render(t->text, vars, nvars,
 	    AUTH_TMPL_RAW, &raw, err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", text);
-	auth_tmpl_buf_free(&raw);
-	if (auth_tmpl_render(t->html, vars, nvars, AUTH_TMPL_HTML, &raw, err,
-	    errlen))
+	auth_http_buf_free(&raw);
+	if (auth_http_tmpl_render(t->html, vars, nvars, AUTH_TMPL_HTML, &raw,
+	    err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", html);
 	if (subj->failed || text->failed || html->failed) {
@@ -523,13 +524,13 @@ render_parts(const struct auth_mail_template *t,
 	}
 	rc = 0;
 out:
-	auth_tmpl_buf_free(&raw);
+	auth_http_buf_free(&raw);
 	return rc;
 }
 
 /* The header lines of the message, up to the MIME preamble. */
 static void
-put_head(struct auth_tmpl_buf *m, const struct auth_mail_head *h,
+put_head(struct auth_http_buf *m, const struct auth_mail_head *h,
     const char *from, const char *date, const char *subject,
     const char *boundary)
 {
@@ -537,31 +538,31 @@ put_head(struct auth_tmpl_buf *m, const struct auth_mail_head *h,
 	size_t		 vlen;
 
 	lt = strchr(h->from, '<');
-	auth_tmpl_buf_str(m, "From: ");
+	auth_http_buf_str(m, "From: ");
 	if (lt != NULL && lt > h->from) {
-		auth_tmpl_buf_str(m, "\"");
+		auth_http_buf_str(m, "\"");
 		vlen = (size_t)(lt - h->from);
 		while (vlen > 0 && h->from[vlen - 1] == ' ')
 			vlen--;
-		auth_tmpl_buf_add(m, h->from, vlen);
-		auth_tmpl_buf_str(m, "\" ");
+		auth_http_buf_add(m, h->from, vlen);
+		auth_http_buf_str(m, "\" ");
 	}
-	auth_tmpl_buf_str(m, "<");
-	auth_tmpl_buf_str(m, from);
-	auth_tmpl_buf_str(m, ">\r\nTo: <");
-	auth_tmpl_buf_str(m, h->to);
-	auth_tmpl_buf_str(m, ">\r\n");
+	auth_http_buf_str(m, "<");
+	auth_http_buf_str(m, from);
+	auth_http_buf_str(m, ">\r\nTo: <");
+	auth_http_buf_str(m, h->to);
+	auth_http_buf_str(m, ">\r\n");
 	subject_header(subject, m);
-	auth_tmpl_buf_str(m, "Date: ");
-	auth_tmpl_buf_str(m, date);
-	auth_tmpl_buf_str(m, "\r\nMessage-ID: <");
-	auth_tmpl_buf_str(m, h->unique);
-	auth_tmpl_buf_str(m, "@");
-	auth_tmpl_buf_str(m, domain);
-	auth_tmpl_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
+	auth_http_buf_str(m, "Date: ");
+	auth_http_buf_str(m, date);
+	auth_http_buf_str(m, "\r\nMessage-ID: <");
+	auth_http_buf_str(m, h->unique);
+	auth_http_buf_str(m, "@");
+	auth_http_buf_str(m, domain);
+	auth_http_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"");
-	auth_tmpl_buf_str(m, boundary);
-	auth_tmpl_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	auth_http_buf_str(m, boundary);
+	auth_http_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "This is a MIME message with a text and an HTML part.\r\n");
 }
 
@@ -570,8 +571,8 @@ auth_mail_build(const struct auth_mail_template *t,
     const struct auth_mail_head *h, const struct auth_mail_var *vars,
     size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	struct auth_tmpl_buf	 subj = { 0 }, text = { 0 }, html = { 0 };
-	struct auth_tmpl_buf	 m = { 0 };
+	struct auth_http_buf	 subj = { 0 }, text = { 0 }, html = { 0 };
+	struct auth_http_buf	 m = { 0 };
 	char			 from[AUTH_MAIL_ADDR_MAX + 1], date[64];
 	char			 boundary[96];
 	int			 rc = -1;
@@ -590,9 +591,9 @@ auth_mail_build(const struct auth_mail_template *t,
 	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
 	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
 		goto out;
-	auth_tmpl_buf_str(&m, "--");
-	auth_tmpl_buf_str(&m, boundary);
-	auth_tmpl_buf_str(&m, "--\r\n");
+	auth_http_buf_str(&m, "--");
+	auth_http_buf_str(&m, boundary);
+	auth_http_buf_str(&m, "--\r\n");
 	if (m.failed) {
 		mail_err(err, errlen, "message too large or out of memory");
 		goto out;
@@ -602,9 +603,9 @@ auth_mail_build(const struct auth_mail_template *t,
 	m.p = NULL;
 	rc = 0;
 out:
-	auth_tmpl_buf_free(&subj);
-	auth_tmpl_buf_free(&text);
-	auth_tmpl_buf_free(&html);
-	auth_tmpl_buf_free(&m);
+	auth_http_buf_free(&subj);
+	auth_http_buf_free(&text);
+	auth_http_buf_free(&html);
+	auth_http_buf_free(&m);
 	return rc;
 }
