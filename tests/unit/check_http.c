@@ -1,4 +1,4 @@
-/* Unit tests for request parsing and response building (common/http.c). */
+/* Unit tests for request parsing and response building (common/http*.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +327,48 @@ START_TEST(test_html_escape)
 }
 END_TEST
 
+START_TEST(test_pages)
+{
+	static const char *const names[] = { "link_invalid", "verify_confirm",
+	    "verify_done", "verify_expired", "reset_form", "reset_form_retry",
+	    "reset_done", "reset_expired" };
+	const struct auth_tmpl_var vars[] = { { "title", "T" },
+	    { "token", "\"><script>x" }, { "reason", "is too <short>" } };
+	const char *dir = AUTH_TEST_SRCDIR "/templates/pages";
+	struct auth_resp rs;
+	size_t i;
+
+	/* Every page renders with its values, escaped, and the page headers. */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		auth_resp_init(&rs);
+		ck_assert_int_eq(auth_http_page(&rs, 200, dir, names[i], vars,
+		    3), AUTH_OK);
+		ck_assert_str_eq(rs.content_type, "text/html; charset=utf-8");
+		ck_assert_ptr_null(strstr(rs.raw, "<script>"));
+		ck_assert_ptr_null(strstr(rs.raw, "{{"));
+		ck_assert_ptr_nonnull(strstr(rs.headers,
+		    "Content-Security-Policy: default-src 'none'"));
+		auth_resp_free(&rs);
+	}
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "reset_form_retry",
+	    vars, 3), AUTH_OK);
+	ck_assert_ptr_nonnull(strstr(rs.raw,
+	    "value=\"&quot;&gt;&lt;script&gt;x\""));
+	ck_assert_ptr_nonnull(strstr(rs.raw,
+	    "New password: is too &lt;short&gt;."));
+	auth_resp_free(&rs);
+	/* A missing page or an unknown placeholder is an internal error. */
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "no_such_page", vars,
+	    3), AUTH_ERR_INTERNAL);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "verify_confirm", vars,
+	    1), AUTH_ERR_INTERNAL);
+	ck_assert_ptr_null(rs.raw);
+	auth_resp_free(&rs);
+}
+END_TEST
+
 START_TEST(test_client_ip)
 {
 	struct auth_cidr t[AUTH_CIDRS_MAX];
@@ -382,6 +424,7 @@ http_suite(void)
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
 	tcase_add_test(tc, test_client_ip);
+	tcase_add_test(tc, test_pages);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
 	tcase_add_test(lim, test_utf8);
