@@ -63,8 +63,8 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	size_t		 i, o = 0;
 	enum auth_err	 e = AUTH_ERR_UNAUTHORIZED;
 
-	if ((len = auth_req_bearer(req, &tok)) < 0 &&
-	    (len = auth_req_cookie(req, ACCESS_COOKIE, cookie,
+	if ((len = auth_http_bearer(req, &tok)) < 0 &&
+	    (len = auth_http_cookie(req, ACCESS_COOKIE, cookie,
 	    sizeof(cookie))) >= 0)
 		tok = cookie;
 	if (len < 0) {
@@ -78,7 +78,7 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 		goto out;
 	}
 	snprintf(req->user_id, sizeof(req->user_id), "%s", c->sub);
-	if (!role_held(c, auth_req_param(req, REQUIRE_ROLE)) ||
+	if (!role_held(c, auth_http_param(req, REQUIRE_ROLE)) ||
 	    !role_held(c, getenv(REQUIRE_ROLE))) {
 		auth_resp_header(rs, "WWW-Authenticate",
 		    REALM ", error=\"insufficient_scope\"");
@@ -106,14 +106,17 @@ out:
 	return e;
 }
 
+/* The AUTHORIZER role is asked about every path and method. */
+static const struct auth_route routes[] = {
+	{ "/", false, NULL, ~0u, 0, authorize },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "authorizer",
-	.path = "/",
-	.path_prefix = true,
-	.methods = ~0u,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.keys = AUTH_KEYS_VERIFY,
 	.authorizer = true,
-	.handler = authorize,
 };
 
 int

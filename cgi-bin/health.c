@@ -19,27 +19,29 @@ health(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	redis = auth_redis_ping();
 	/* Without Redis the limits are kept per process: degraded, not down. */
 	redis_ok = redis == AUTH_OK && !auth_rl_degraded();
-	j = json_object_new_object();
-	checks = json_object_new_object();
-	json_object_object_add(checks, "db",
-	    json_object_new_string(db == AUTH_OK ? "ok" : "unavailable"));
-	json_object_object_add(checks, "redis",
-	    json_object_new_string(redis_ok ? "ok" : "degraded"));
-	json_object_object_add(j, "status", json_object_new_string(
-	    db != AUTH_OK ? "unavailable" : redis_ok ? "ok" : "degraded"));
-	json_object_object_add(j, "checks", checks);
-	auth_resp_json(rs, db == AUTH_OK ? 200 : 503, j);
+	j = auth_http_json_object();
+	checks = auth_http_json_object();
+	auth_http_json_add_str(checks, "db",
+	    db == AUTH_OK ? "ok" : "unavailable");
+	auth_http_json_add_str(checks, "redis", redis_ok ? "ok" : "degraded");
+	auth_http_json_add_str(j, "status",
+	    db != AUTH_OK ? "unavailable" : redis_ok ? "ok" : "degraded");
+	auth_http_json_add(j, "checks", checks);
+	auth_http_resp_json(rs, db == AUTH_OK ? 200 : 503, j);
 	if (rs->status == 503)
 		auth_resp_header(rs, "Retry-After", "5");
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/health", false, NULL, AUTH_M(AUTH_GET), 0, health },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "health",
-	.path = "/auth/health",
-	.methods = AUTH_M(AUTH_GET),
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
-	.handler = health,
 };
 
 int

@@ -10,22 +10,23 @@
 static enum auth_err
 hello(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	json_object *j = json_object_new_object();
+	json_object *j = auth_http_json_object();
 
 	(void)ctx;
 	(void)req;
-	if (j == NULL)
-		return AUTH_ERR_INTERNAL;
-	json_object_object_add(j, "hello", json_object_new_string("world"));
-	auth_resp_json(rs, 200, j);
+	auth_http_json_add_str(j, "hello", "world");
+	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/bench/hello", false, NULL, AUTH_M(AUTH_GET), 0, hello },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "hello",
-	.path = "/bench/hello",
-	.methods = AUTH_M(AUTH_GET),
-	.handler = hello,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 };
 
 int

@@ -61,21 +61,25 @@ jwks(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	auth_resp_header(rs, "Cache-Control", "public, max-age=%d",
 	    JWKS_MAX_AGE);
 	auth_resp_header(rs, "ETag", "%s", etag);
-	if (etag_matches(auth_req_param(req, "HTTP_IF_NONE_MATCH"), etag)) {
+	if (etag_matches(auth_http_param(req, "HTTP_IF_NONE_MATCH"), etag)) {
 		json_object_put(set);
 		rs->status = 304;
 		return AUTH_OK;
 	}
-	auth_resp_json(rs, 200, set);
+	auth_http_resp_json(rs, 200, set);
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/.well-known/jwks.json", false, NULL,
+	    AUTH_M(AUTH_GET) | AUTH_M(AUTH_HEAD), 0, jwks },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "jwks",
-	.path = "/.well-known/jwks.json",
-	.methods = AUTH_M(AUTH_GET) | AUTH_M(AUTH_HEAD),
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.keys = AUTH_KEYS_VERIFY,
-	.handler = jwks,
 };
 
 int

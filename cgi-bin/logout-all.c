@@ -4,7 +4,7 @@
 static enum auth_err
 logout_all(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	struct auth_client cl = auth_req_client(req);
+	struct auth_client cl = auth_endpoint_client(req);
 	enum auth_err e;
 
 	e = auth_flow_logout_all(ctx, &cl);
@@ -14,15 +14,18 @@ logout_all(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/logout-all", false, NULL, AUTH_M(AUTH_POST), 0, logout_all },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "logout-all",
-	.path = "/auth/logout-all",
-	.methods = AUTH_M(AUTH_POST),
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.keys = AUTH_KEYS_VERIFY,
 	.needs_db = true,
 	.bearer = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
-	.handler = logout_all,
 };
 
 int

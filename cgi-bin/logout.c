@@ -2,22 +2,25 @@
 #include "endpoint.h"
 #include "token.h"
 
-static const struct auth_field_spec fields[] = {
-	{ "refresh_token", false, AUTH_REFRESH_TOKEN_MAX, NULL },
-	{ NULL, false, 0, NULL }
+enum { F_REFRESH_TOKEN, F__MAX };
+
+/* Not required: the refresh cookie will do. */
+static const struct auth_field_spec fields[F__MAX] = {
+	[F_REFRESH_TOKEN] = { "refresh_token", AUTH_REFRESH_TOKEN_MAX, NULL },
 };
 
 static enum auth_err
 logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	struct auth_client cl = auth_req_client(req);
+	struct auth_client cl = auth_endpoint_client(req);
 	char buf[AUTH_REFRESH_TOKEN_MAX + 1];
 	const char *tok;
 	long len;
 	enum auth_err e;
 
-	if ((len = auth_req_refresh_token(req, buf, sizeof(buf), &tok)) < 0)
-		return auth_resp_missing(rs, "refresh_token");
+	len = auth_endpoint_refresh_token(req, buf, sizeof(buf), &tok);
+	if (len < 0)
+		return auth_http_resp_missing(rs, "refresh_token");
 	e = auth_flow_logout(ctx, &cl, tok, (size_t)len);
 	auth_wipe(buf, sizeof(buf));
 	if (e != AUTH_OK)
@@ -26,14 +29,18 @@ logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "logout",
-	.path = "/auth/logout",
-	.methods = AUTH_M(AUTH_POST),
 	.fields = fields,
+	.nfields = F__MAX,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
-	.handler = logout,
 };
 
 int

@@ -19,30 +19,31 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	e = auth_flow_bearer_user(ctx, &u);
 	if (e != AUTH_OK)
 		return e;
-	j = json_object_new_object();
-	roles = json_object_new_array();
+	j = auth_http_json_object();
+	roles = auth_http_json_array();
 	for (i = 0; i < u.nroles; i++)
-		json_object_array_add(roles, json_object_new_string(u.roles[i]));
-	json_object_object_add(j, "id", json_object_new_string(u.id));
-	json_object_object_add(j, "email", json_object_new_string(u.email));
-	json_object_object_add(j, "email_verified",
-	    json_object_new_boolean(u.email_verified));
-	json_object_object_add(j, "created_at",
-	    json_object_new_string(u.created_at));
-	json_object_object_add(j, "roles", roles);
+		auth_http_json_push(roles, auth_http_json_string(u.roles[i]));
+	auth_http_json_add_str(j, "id", u.id);
+	auth_http_json_add_str(j, "email", u.email);
+	auth_http_json_add_bool(j, "email_verified", u.email_verified);
+	auth_http_json_add_str(j, "created_at", u.created_at);
+	auth_http_json_add(j, "roles", roles);
 	auth_wipe(&u, sizeof(u));
-	auth_resp_json(rs, 200, j);
+	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/me", false, NULL, AUTH_M(AUTH_GET), 0, me },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "me",
-	.path = "/auth/me",
-	.methods = AUTH_M(AUTH_GET),
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.keys = AUTH_KEYS_VERIFY,
 	.needs_db = true,
 	.bearer = true,
-	.handler = me,
 };
 
 int

@@ -7,11 +7,6 @@
  *                                  consumes the token
  *   POST /reset-password (form)    that form: resets, answers a page
  */
-#include <stdio.h>
-#include <string.h>
-
-#include <json-c/json.h>
-
 #include "endpoint.h"
 #include "password.h"
 #include "token.h"
@@ -19,132 +14,112 @@
 #define API_PATH	"/auth/password/reset"
 #define PAGE_PATH	"/reset-password"
 
-/* Not required here: the page answers a missing field with a page. */
-static const struct auth_field_spec fields[] = {
-	{ "token", false, 512, NULL },
-	{ "password", false, AUTH_PW_MAX_BYTES, NULL },
-	{ NULL, false, 0, NULL }
+#define TITLE		"Choose a new password"
+
+enum { F_TOKEN, F_PASSWORD, F__MAX };
+
+static const struct auth_field_spec fields[F__MAX] = {
+	[F_TOKEN] = { "token", 512, NULL },
+	[F_PASSWORD] = { "password", AUTH_PW_MAX_BYTES, NULL },
 };
 
-/* Every page of this endpoint: its title, a body of safe HTML. */
+/* A page of templates/pages with no values but the title. */
 static enum auth_err
-page(struct auth_resp *rs, int status, const char *body)
+page(struct auth_ctx *ctx, struct auth_resp *rs, int status,
+    const char *name)
 {
-	return auth_resp_page(rs, status, "Choose a new password", body);
-}
+	const struct auth_tmpl_var title = { "title", TITLE };
 
-static enum auth_err
-bad_link_page(struct auth_resp *rs)
-{
-	return page(rs, 400, "<h1>This link is not valid</h1>"
-	    "<p>Check that you copied the whole link from the email.</p>");
+	return auth_endpoint_page(ctx, rs, status, name, &title, 1);
 }
 
 /* The form: token hidden, a new password; reason (static text) above it. */
 static enum auth_err
-form_page(struct auth_resp *rs, int status, const struct auth_str *tok,
-    const char *reason)
+form(struct auth_ctx *ctx, struct auth_resp *rs, int status,
+    const struct auth_str *tok, const char *reason)
 {
-	char body[2048], esc[AUTH_TOKEN_LEN * 6 + 1], why[512];
-	enum auth_err e;
-	int n;
+	struct auth_tmpl_var v[2] = { { "token", NULL }, { "reason", reason } };
 
-	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len) ||
-	    auth_html_escape(tok->p, tok->len, esc, sizeof(esc)) < 0)
-		return bad_link_page(rs);
-	why[0] = '\0';
-	if (reason != NULL && auth_html_escape(reason, strlen(reason), why,
-	    sizeof(why)) < 0)
-		return AUTH_ERR_INTERNAL;
-	n = snprintf(body, sizeof(body), "<h1>Choose a new password</h1>"
-	    "%s%s%s"
-	    "<form method=\"post\" action=\"reset-password\">"
-	    "<input type=\"hidden\" name=\"token\" value=\"%s\">"
-	    "<label>New password "
-	    "<input type=\"password\" name=\"password\" "
-	    "autocomplete=\"new-password\" minlength=\"8\" required></label>"
-	    "<button type=\"submit\">Set my new password</button>"
-	    "</form>", why[0] ? "<p role=\"alert\">New password: " : "", why,
-	    why[0] ? ".</p>" : "", esc);
-	e = n < 0 || (size_t)n >= sizeof(body) ? AUTH_ERR_INTERNAL :
-	    page(rs, status, body);
-	auth_wipe(body, sizeof(body));
-	auth_wipe(esc, sizeof(esc));
-	return e;
+	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
+		return page(ctx, rs, 400, "link_invalid");
+	v[0].value = tok->p;
+	if (reason == NULL)
+		return auth_endpoint_page(ctx, rs, status, "reset_form", v, 1);
+	return auth_endpoint_page(ctx, rs, status, "reset_form_retry", v, 2);
 }
 
-/* 422 naming each missing field. */
+/* GET /reset-password?token=T, the emailed link: never consumes it. */
 static enum auth_err
-missing(struct auth_resp *rs, const struct auth_str *tok,
-    const struct auth_str *pw)
+form_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	json_object *errors = json_object_new_object();
-
-	if (errors != NULL && tok == NULL)
-		json_object_object_add(errors, "token",
-		    json_object_new_string("is required"));
-	if (errors != NULL && pw == NULL)
-		json_object_object_add(errors, "password",
-		    json_object_new_string("is required"));
-	auth_resp_problem(rs, AUTH_ERR_VALIDATION, errors);
-	return AUTH_ERR_VALIDATION;
+	return form(ctx, rs, 200, req->field[F_TOKEN], NULL);
 }
 
+/* Resets the password with the token and password of the request. */
 static enum auth_err
-reset(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+reset_with(struct auth_ctx *ctx, struct auth_req *req, const char **weak)
 {
-	const struct auth_str *tok = auth_req_field(req, "token");
-	const struct auth_str *pw = auth_req_field(req, "password");
-	struct auth_client cl = auth_req_client(req);
-	bool is_page = strcmp(req->path, PAGE_PATH) == 0;
+	const struct auth_str *tok = req->field[F_TOKEN];
+	const struct auth_str *pw = req->field[F_PASSWORD];
+	struct auth_client cl = auth_endpoint_client(req);
+
+	return auth_flow_password_reset(ctx, &cl, tok->p, tok->len, pw->p,
+	    pw->len, weak);
+}
+
+/* POST /reset-password (form): resets, answers a page. */
+static enum auth_err
+reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	const struct auth_str *tok = req->field[F_TOKEN];
 	const char *weak = NULL;
 	enum auth_err e;
 
-	if (!is_page && req->method != AUTH_POST) {
-		auth_resp_header(rs, "Allow", "POST");
-		return AUTH_ERR_METHOD_NOT_ALLOWED;
-	}
-	if (is_page && req->method == AUTH_GET)
-		return form_page(rs, 200, tok, NULL);
-	if (tok == NULL || pw == NULL) {
-		if (is_page)
-			return form_page(rs, 422, tok, "required");
-		return missing(rs, tok, pw);
-	}
-	e = auth_flow_password_reset(ctx, &cl, tok->p, tok->len, pw->p,
-	    pw->len, &weak);
-	if (is_page) {
-		if (e == AUTH_OK)
-			return page(rs, 200, "<h1>Your password is changed"
-			    "</h1><p>You can now sign in with it. Every "
-			    "device that was signed in has been signed out."
-			    "</p>");
-		if (e == AUTH_ERR_INVALID_TOKEN)
-			return page(rs, 400, "<h1>This link has expired or "
-			    "was already used</h1><p>Ask for a new one from "
-			    "the sign-in page.</p>");
-		if (e == AUTH_ERR_VALIDATION && weak != NULL)
-			return form_page(rs, 422, tok, weak);
-		return e;
-	}
+	if (tok == NULL || req->field[F_PASSWORD] == NULL)
+		return form(ctx, rs, 422, tok, "required");
+	e = reset_with(ctx, req, &weak);
+	if (e == AUTH_OK)
+		return page(ctx, rs, 200, "reset_done");
+	if (e == AUTH_ERR_INVALID_TOKEN)
+		return page(ctx, rs, 400, "reset_expired");
 	if (e == AUTH_ERR_VALIDATION && weak != NULL)
-		return auth_resp_field_error(rs, "password", weak);
+		return form(ctx, rs, 422, tok, weak);
+	return e;
+}
+
+/* POST /auth/password/reset: the API. */
+static enum auth_err
+reset(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	const char *weak = NULL;
+	enum auth_err e;
+
+	e = reset_with(ctx, req, &weak);
+	if (e == AUTH_ERR_VALIDATION && weak != NULL)
+		return auth_http_resp_field_error(rs, "password", weak);
 	if (e != AUTH_OK)
 		return e;
 	rs->status = 204;
 	return AUTH_OK;
 }
 
+/* The page answers a missing field with a page: it requires nothing. */
+static const struct auth_route routes[] = {
+	{ API_PATH, false, NULL, AUTH_M(AUTH_POST),
+	    AUTH_F(F_TOKEN) | AUTH_F(F_PASSWORD), reset },
+	{ PAGE_PATH, false, NULL, AUTH_M(AUTH_GET), 0, form_page },
+	{ PAGE_PATH, false, NULL, AUTH_M(AUTH_POST), 0, reset_page },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "password-reset",
-	.path = API_PATH,
-	.path2 = PAGE_PATH,
-	.methods = AUTH_M(AUTH_GET) | AUTH_M(AUTH_POST),
 	.fields = fields,
+	.nfields = F__MAX,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_RESET_IP) },
-	.handler = reset,
 };
 
 int

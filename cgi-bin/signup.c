@@ -6,18 +6,19 @@
 #include "endpoint.h"
 #include "password.h"
 
-static const struct auth_field_spec fields[] = {
-	{ "email", true, 1024, auth_valid_email },
-	{ "password", true, AUTH_PW_MAX_BYTES, NULL },
-	{ NULL, false, 0, NULL }
+enum { F_EMAIL, F_PASSWORD, F__MAX };
+
+static const struct auth_field_spec fields[F__MAX] = {
+	[F_EMAIL] = { "email", 1024, auth_valid_email },
+	[F_PASSWORD] = { "password", AUTH_PW_MAX_BYTES, NULL },
 };
 
 static enum auth_err
 signup(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	const struct auth_str *email = auth_req_field(req, "email");
-	const struct auth_str *pw = auth_req_field(req, "password");
-	struct auth_client cl = auth_req_client(req);
+	const struct auth_str *email = req->field[F_EMAIL];
+	const struct auth_str *pw = req->field[F_PASSWORD];
+	struct auth_client cl = auth_endpoint_client(req);
 	struct auth_user u;
 	const char *weak = NULL, *addr = email->p;
 	size_t addr_len = email->len;
@@ -29,44 +30,45 @@ signup(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	    &u, &created, &weak);
 	if (e == AUTH_ERR_VALIDATION)
 		return weak != NULL ?
-		    auth_resp_field_error(rs, "password", weak) :
-		    auth_resp_field_error(rs, "email",
+		    auth_http_resp_field_error(rs, "password", weak) :
+		    auth_http_resp_field_error(rs, "email",
 		    "is not a valid email address");
 	if (e != AUTH_OK)
 		return e;
-	j = json_object_new_object();
+	j = auth_http_json_object();
 	if (created && ctx->cfg->signup_existing == AUTH_SIGNUP_REVEAL) {
 		snprintf(req->user_id, sizeof(req->user_id), "%s", u.id);
-		json_object_object_add(j, "id", json_object_new_string(u.id));
-		json_object_object_add(j, "email",
-		    json_object_new_string(u.email));
-		json_object_object_add(j, "email_verified",
-		    json_object_new_boolean(0));
-		json_object_object_add(j, "created_at",
-		    json_object_new_string(u.created_at));
-		auth_resp_json(rs, 201, j);
+		auth_http_json_add_str(j, "id", u.id);
+		auth_http_json_add_str(j, "email", u.email);
+		auth_http_json_add_bool(j, "email_verified", false);
+		auth_http_json_add_str(j, "created_at", u.created_at);
+		auth_http_resp_json(rs, 201, j);
 		return AUTH_OK;
 	}
 	/* The same answer whether or not the address was new. */
-	json_object_object_add(j, "status",
-	    json_object_new_string("verification_sent"));
+	auth_http_json_add_str(j, "status", "verification_sent");
 	auth_email_trim(&addr, &addr_len);
-	json_object_object_add(j, "email",
-	    json_object_new_string_len(addr, (int)addr_len));
-	auth_resp_json(rs, 202, j);
+	auth_http_json_add(j, "email",
+	    auth_http_json_string_len(addr, addr_len));
+	auth_http_resp_json(rs, 202, j);
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/signup", false, NULL, AUTH_M(AUTH_POST),
+	    AUTH_F(F_EMAIL) | AUTH_F(F_PASSWORD), signup },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "signup",
-	.path = "/auth/signup",
-	.methods = AUTH_M(AUTH_POST),
 	.fields = fields,
+	.nfields = F__MAX,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_SIGNUP_IP) },
-	.handler = signup,
 };
 
 int

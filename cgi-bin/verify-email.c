@@ -6,91 +6,96 @@
  *                                       POSTs the token; never consumes it
  *   POST /verify-email (form)           that button: consumes, answers a page
  */
-#include <stdio.h>
-#include <string.h>
-
 #include <json-c/json.h>
 
 #include "endpoint.h"
 #include "token.h"
 
+#define API_PATH	"/auth/verify-email"
 #define PAGE_PATH	"/verify-email"
+#define TITLE		"Verify your email"
 
-/* Not required here: a page without a token is a page too. */
-static const struct auth_field_spec fields[] = {
-	{ "token", false, 512, NULL },
-	{ NULL, false, 0, NULL }
+enum { F_TOKEN, F__MAX };
+
+static const struct auth_field_spec fields[F__MAX] = {
+	[F_TOKEN] = { "token", 512, NULL },
 };
 
-/* Every page of this endpoint: its title, a body of safe HTML. */
+/* A page of templates/pages with no values but the title. */
 static enum auth_err
-page(struct auth_resp *rs, int status, const char *body)
+page(struct auth_ctx *ctx, struct auth_resp *rs, int status,
+    const char *name)
 {
-	return auth_resp_page(rs, status, "Verify your email", body);
+	const struct auth_tmpl_var title = { "title", TITLE };
+
+	return auth_endpoint_page(ctx, rs, status, name, &title, 1);
 }
 
-/* GET of the emailed link: show the button, consume nothing. */
+/* GET /verify-email?token=T, the emailed link (or a POST without a token):
+ * show the button, consume nothing. */
 static enum auth_err
-confirm_page(struct auth_resp *rs, const struct auth_str *tok)
+confirm_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	char body[1024], esc[AUTH_TOKEN_LEN * 6 + 1];
-	enum auth_err e;
-	int n;
+	const struct auth_str *tok = req->field[F_TOKEN];
+	struct auth_tmpl_var v = { "token", NULL };
 
-	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len) ||
-	    auth_html_escape(tok->p, tok->len, esc, sizeof(esc)) < 0)
-		return page(rs, 400, "<h1>This link is not valid</h1>"
-		    "<p>Check that you copied the whole link from the email.</p>");
-	n = snprintf(body, sizeof(body), "<h1>Verify your email address</h1>"
-	    "<form method=\"post\" action=\"verify-email\">"
-	    "<input type=\"hidden\" name=\"token\" value=\"%s\">"
-	    "<button type=\"submit\">Verify my email address</button>"
-	    "</form>", esc);
-	e = n < 0 || (size_t)n >= sizeof(body) ? AUTH_ERR_INTERNAL :
-	    page(rs, 200, body);
-	auth_wipe(body, sizeof(body));
-	auth_wipe(esc, sizeof(esc));
+	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
+		return page(ctx, rs, 400, "link_invalid");
+	v.value = tok->p;
+	return auth_endpoint_page(ctx, rs, 200, "verify_confirm", &v, 1);
+}
+
+/* POST /verify-email (form): that button; consumes, answers a page. */
+static enum auth_err
+verify_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	const struct auth_str *tok = req->field[F_TOKEN];
+	struct auth_client cl = auth_endpoint_client(req);
+	enum auth_err e;
+
+	if (tok == NULL)
+		return confirm_page(ctx, req, rs);
+	e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len);
+	if (e == AUTH_OK)
+		return page(ctx, rs, 200, "verify_done");
+	if (e == AUTH_ERR_INVALID_TOKEN)
+		return page(ctx, rs, 400, "verify_expired");
 	return e;
 }
 
+/* GET or POST /auth/verify-email: the API, consumes the token. */
 static enum auth_err
 verify(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	const struct auth_str *tok = auth_req_field(req, "token");
-	struct auth_client cl = auth_req_client(req);
-	bool is_page = strcmp(req->path, PAGE_PATH) == 0;
+	const struct auth_str *tok = req->field[F_TOKEN];
+	struct auth_client cl = auth_endpoint_client(req);
+	json_object *j;
 	enum auth_err e;
 
-	if (is_page && (req->method == AUTH_GET || tok == NULL))
-		return confirm_page(rs, tok);
-	if (tok == NULL)
-		return auth_resp_missing(rs, "token");
-	e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len);
-	if (is_page) {
-		if (e == AUTH_OK)
-			return page(rs, 200, "<h1>Your email address is "
-			    "verified</h1><p>You can now sign in.</p>");
-		if (e == AUTH_ERR_INVALID_TOKEN)
-			return page(rs, 400, "<h1>This link has expired or "
-			    "was already used</h1><p>Sign in to request a new "
-			    "one.</p>");
+	if ((e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len)) != AUTH_OK)
 		return e;
-	}
-	if (e != AUTH_OK)
-		return e;
-	auth_resp_json(rs, 200, json_tokener_parse("{\"status\":\"verified\"}"));
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", "verified");
+	auth_http_resp_json(rs, 200, j);
 	return AUTH_OK;
 }
 
+/* The page routes require nothing: a page without a token is a page too. */
+static const struct auth_route routes[] = {
+	{ API_PATH, false, NULL, AUTH_M(AUTH_GET) | AUTH_M(AUTH_POST),
+	    AUTH_F(F_TOKEN), verify },
+	{ PAGE_PATH, false, NULL, AUTH_M(AUTH_GET), 0, confirm_page },
+	{ PAGE_PATH, false, NULL, AUTH_M(AUTH_POST), 0, verify_page },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "verify-email",
-	.path = "/auth/verify-email",
-	.path2 = PAGE_PATH,
-	.methods = AUTH_M(AUTH_GET) | AUTH_M(AUTH_POST),
 	.fields = fields,
+	.nfields = F__MAX,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_IP) },
-	.handler = verify,
 };
 
 int

@@ -6,40 +6,45 @@
 
 #include "endpoint.h"
 
-static const struct auth_field_spec fields[] = {
-	{ "email", true, 1024, auth_valid_email },
-	{ NULL, false, 0, NULL }
+enum { F_EMAIL, F__MAX };
+
+static const struct auth_field_spec fields[F__MAX] = {
+	[F_EMAIL] = { "email", 1024, auth_valid_email },
 };
 
 static enum auth_err
 verify_resend(struct auth_ctx *ctx, struct auth_req *req,
     struct auth_resp *rs)
 {
-	const struct auth_str *email = auth_req_field(req, "email");
-	struct auth_client cl = auth_req_client(req);
+	const struct auth_str *email = req->field[F_EMAIL];
+	struct auth_client cl = auth_endpoint_client(req);
 	json_object *j;
 	enum auth_err e;
 
 	e = auth_flow_verify_resend(ctx, &cl, email->p, email->len);
 	if (e != AUTH_OK)
 		return e;
-	j = json_object_new_object();
-	json_object_object_add(j, "status",
-	    json_object_new_string("verification_sent"));
-	auth_resp_json(rs, 202, j);
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", "verification_sent");
+	auth_http_resp_json(rs, 202, j);
 	return AUTH_OK;
 }
 
+static const struct auth_route routes[] = {
+	{ "/auth/verify-email/resend", false, NULL, AUTH_M(AUTH_POST),
+	    AUTH_F(F_EMAIL), verify_resend },
+};
+
 static const struct auth_endpoint endpoint = {
 	.name = "verify-resend",
-	.path = "/auth/verify-email/resend",
-	.methods = AUTH_M(AUTH_POST),
 	.fields = fields,
+	.nfields = F__MAX,
+	.routes = routes,
+	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_RESEND_IP),
 	    AUTH_RL_RULE(AUTH_RL_VERIFY_RESEND_ACCOUNT) },
-	.handler = verify_resend,
 };
 
 int

@@ -1,9 +1,9 @@
 /*
  * The FastCGI accept loop every endpoint executable shares: configuration
- * and keys are loaded once; per request: request id, routing, method check,
- * bounded body read, field extraction and validation, Bearer check, the
- * handler (retried once after a lost database connection), one response,
- * one log line.
+ * and keys are loaded once; per request: request id, routing by the
+ * endpoint's route table, method check, bounded body read, field
+ * extraction and validation, Bearer check, the handler (retried once after
+ * a lost database connection), one response, one log line.
  */
 #include "endpoint.h"
 
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <fcgiapp.h>
@@ -29,28 +28,23 @@
 #define AUTH_PATH_LEN_MAX	1024
 #define AUTH_RETRY_AFTER	5	/* seconds, on 503 */
 
-static const char *const method_names[AUTH_METHOD__MAX] = {
-	[AUTH_GET] = "GET",
-	[AUTH_HEAD] = "HEAD",
-	[AUTH_POST] = "POST",
-	[AUTH_PUT] = "PUT",
-	[AUTH_PATCH] = "PATCH",
-	[AUTH_DELETE] = "DELETE",
-	[AUTH_OPTIONS] = "OPTIONS",
-	[AUTH_METHOD_OTHER] = "OTHER",
-};
-
 /* Proxies whose X-Forwarded-For is believed; parsed once at start. */
 static struct auth_cidr trusted[AUTH_CIDRS_MAX];
 static size_t ntrusted;
 
-/* One request's state, besides the request and response themselves. */
+/* One request's state. */
 struct exchange {
 	const struct auth_endpoint	*ep;
+	const struct auth_route		*rt;
 	struct auth_ctx			*ctx;
-	struct auth_req			*req;
+	struct auth_req			 req;
+	struct auth_resp		 rs;
+	char				 path[AUTH_PATH_LEN_MAX + 1];
 	json_object			*errors;	/* 422 field errors */
-	bool				 malformed;
+	struct auth_rl_verdict		 tight;		/* for the headers */
+	struct auth_rl_verdict		 flow_rl;
+	bool				 limited;
+	long long			 t0;
 };
 
 static void
@@ -58,19 +52,6 @@ on_term(int sig)
 {
 	(void)sig;
 	FCGX_ShutdownPending();
-}
-
-static enum auth_method
-method_parse(const char *m)
-{
-	int i;
-
-	if (m == NULL)
-		return AUTH_METHOD_OTHER;
-	for (i = 0; i < AUTH_METHOD_OTHER; i++)
-		if (strcmp(m, method_names[i]) == 0)
-			return (enum auth_method)i;
-	return AUTH_METHOD_OTHER;
 }
 
 /* A client-supplied request id is kept only if short and plain. */
@@ -91,7 +72,7 @@ request_id_sane(const char *s)
 static void
 request_id_set(struct auth_req *req)
 {
-	const char *given = auth_req_param(req, "HTTP_X_REQUEST_ID");
+	const char *given = auth_http_param(req, "HTTP_X_REQUEST_ID");
 	unsigned char raw[16];
 
 	if (given != NULL && request_id_sane(given)) {
@@ -103,27 +84,37 @@ request_id_set(struct auth_req *req)
 	auth_hex(raw, sizeof(raw), req->request_id);
 }
 
+/* True if route rt serves path; sets req->path_arg for a "/{id}" route. */
 static bool
-route_match(const struct auth_endpoint *ep, const char *path)
+route_path(const struct auth_route *rt, struct auth_req *req)
 {
-	if (ep->path_prefix)
-		return strncmp(path, ep->path, strlen(ep->path)) == 0;
-	return strcmp(path, ep->path) == 0 ||
-	    (ep->path2 != NULL && strcmp(path, ep->path2) == 0);
+	size_t plen = strlen(rt->path);
+	const char *arg;
+
+	if (!rt->arg)
+		return strcmp(req->path, rt->path) == 0;
+	if (strncmp(req->path, rt->path, plen) != 0 || req->path[plen] != '/')
+		return false;
+	arg = req->path + plen + 1;
+	if (*arg == '\0' || strchr(arg, '/') != NULL ||
+	    (rt->arg_ok != NULL && !rt->arg_ok(arg, strlen(arg))))
+		return false;
+	req->path_arg = arg;
+	return true;
 }
 
 static void
-allow_header(const struct auth_endpoint *ep, struct auth_resp *rs)
+allow_header(unsigned methods, struct auth_resp *rs)
 {
 	char allow[128] = "";
 	size_t used = 0;
 	int i, n;
 
 	for (i = 0; i < AUTH_METHOD_OTHER; i++) {
-		if (!(ep->methods & AUTH_M(i)))
+		if (!(methods & AUTH_M(i)))
 			continue;
 		n = snprintf(allow + used, sizeof(allow) - used, "%s%s",
-		    used ? ", " : "", method_names[i]);
+		    used ? ", " : "", auth_http_method_name(i));
 		if (n < 0 || (size_t)n >= sizeof(allow) - used)
 			break;
 		used += (size_t)n;
@@ -131,211 +122,40 @@ allow_header(const struct auth_endpoint *ep, struct auth_resp *rs)
 	auth_resp_header(rs, "Allow", "%s", allow);
 }
 
-static const struct auth_field_spec *
-spec_find(const struct auth_endpoint *ep, const char *k, size_t klen,
-    size_t *idx)
-{
-	size_t i;
-
-	for (i = 0; ep->fields != NULL && ep->fields[i].name != NULL; i++)
-		if (strlen(ep->fields[i].name) == klen &&
-		    memcmp(ep->fields[i].name, k, klen) == 0) {
-			*idx = i;
-			return &ep->fields[i];
-		}
-	return NULL;
-}
-
-static void
-field_error(struct exchange *x, const char *name, const char *reason)
-{
-	if (x->errors == NULL)
-		x->errors = json_object_new_object();
-	if (x->errors != NULL &&
-	    !json_object_object_get_ex(x->errors, name, NULL))
-		json_object_object_add(x->errors, name,
-		    json_object_new_string(reason));
-}
-
-/* Form pair callback: records declared fields, ignores the rest. */
-static int
-form_field(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
-{
-	struct exchange *x = arg;
-	const struct auth_field_spec *fs;
-	size_t idx;
-
-	if ((fs = spec_find(x->ep, k, klen, &idx)) == NULL)
-		return 0;
-	if (x->req->fields[idx].present) {
-		field_error(x, fs->name, "is given more than once");
-		return 0;
-	}
-	x->req->fields[idx].present = true;
-	x->req->fields[idx].val.p = v;
-	x->req->fields[idx].val.len = vlen;
-	return 0;
-}
-
-static void
-json_fields(struct exchange *x)
-{
-	const struct auth_field_spec *fs;
-	json_object *v;
-	size_t i;
-
-	for (i = 0; x->ep->fields[i].name != NULL; i++) {
-		fs = &x->ep->fields[i];
-		if (!json_object_object_get_ex(x->req->json, fs->name, &v))
-			continue;
-		if (!json_object_is_type(v, json_type_string)) {
-			field_error(x, fs->name, "must be a string");
-			continue;
-		}
-		x->req->fields[i].val.p = json_object_get_string(v);
-		x->req->fields[i].val.len =
-		    (size_t)json_object_get_string_len(v);
-		if (strlen(x->req->fields[i].val.p) !=
-		    x->req->fields[i].val.len) {
-			x->malformed = true;	/* an escaped NUL */
-			return;
-		}
-		x->req->fields[i].present = true;
-	}
-}
-
-/* Media type of the body: 1 JSON, 2 form, 0 anything else. */
-static int
-media_type(const char *ct)
-{
-	size_t len;
-	const char *semi, *cs;
-
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
-		ct++;
-	semi = strchr(ct, ';');
-	len = semi ? (size_t)(semi - ct) : strlen(ct);
-	while (len > 0 && ct[len - 1] == ' ')
-		len--;
-	if (semi != NULL) {
-		/* The only charset we read is UTF-8. */
-		if ((cs = strcasestr(semi, "charset=")) != NULL) {
-			cs += 8;
-			if (*cs == '"')
-				cs++;
-			if (strncasecmp(cs, "utf-8", 5) != 0)
-				return 0;
-		}
-	}
-	if (len == 16 && strncasecmp(ct, "application/json", 16) == 0)
-		return 1;
-	if (len == 33 && strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) == 0)
-		return 2;
-	return 0;
-}
-
 /*
- * Reads exactly CONTENT_LENGTH bytes (refusing more than max_body without
- * reading them) and parses them into the declared fields. GET requests take
- * their fields from the query string.
+ * Picks the route of the request: AUTH_OK with x->rt set, a 404 if no
+ * route has the path, a 405 with Allow if none of those takes the method.
  */
 static enum auth_err
-read_fields(FCGX_Request *fr, struct exchange *x)
+route_find(struct exchange *x)
 {
-	struct auth_req *req = x->req;
-	const char *cl;
-	unsigned long n = 0;
-	int type, got;
+	const struct auth_route *rt;
+	unsigned methods = 0;
 	size_t i;
 
-	for (i = 0; x->ep->fields != NULL && x->ep->fields[i].name != NULL;
-	    i++) {
-		if (i == AUTH_FIELDS_MAX)
-			return AUTH_ERR_INTERNAL;
-		req->fields[i].name = x->ep->fields[i].name;
-	}
-	req->nfields = i;
-	if (req->nfields == 0)
-		return AUTH_OK;
-
-	if (req->method == AUTH_GET || req->method == AUTH_HEAD) {
-		if (auth_form_parse(req->query, strlen(req->query),
-		    &req->form_buf, &req->form_buf_len, form_field, x) != 0)
-			return AUTH_ERR_MALFORMED_BODY;
-		return AUTH_OK;
-	}
-
-	cl = auth_req_param(req, "CONTENT_LENGTH");
-	if (cl != NULL && *cl != '\0' &&
-	    auth_parse_ulong(cl, 1UL << 40, &n) != 0)
-		return AUTH_ERR_MALFORMED_BODY;
-	if (n > x->ctx->cfg->max_body)
-		return AUTH_ERR_PAYLOAD_TOO_LARGE;
-	if (n == 0)
-		return AUTH_OK;
-	type = media_type(auth_req_param(req, "CONTENT_TYPE"));
-	if (type == 0)
-		return AUTH_ERR_UNSUPPORTED_MEDIA_TYPE;
-	if ((req->body = malloc(n + 1)) == NULL)
-		return AUTH_ERR_INTERNAL;
-	req->body_len = n;	/* wiped at the end, even if the read falls short */
-	got = FCGX_GetStr(req->body, (int)n, fr->in);
-	if (got < 0 || (unsigned long)got != n)
-		return AUTH_ERR_MALFORMED_BODY;
-	req->body[n] = '\0';
-	if (!auth_utf8_valid(req->body, req->body_len))
-		return AUTH_ERR_MALFORMED_BODY;
-	if (type == 1) {
-		if ((req->json = auth_json_parse(req->body,
-		    req->body_len)) == NULL)
-			return AUTH_ERR_MALFORMED_BODY;
-		json_fields(x);
-	} else {
-		req->form = true;
-		if (auth_form_parse(req->body, req->body_len, &req->form_buf,
-		    &req->form_buf_len, form_field, x) != 0)
-			return AUTH_ERR_MALFORMED_BODY;
-	}
-	return x->malformed ? AUTH_ERR_MALFORMED_BODY : AUTH_OK;
-}
-
-/* Required, length and validator checks; fills x->errors. */
-static void
-validate_fields(struct exchange *x)
-{
-	const struct auth_field_spec *fs;
-	const struct auth_field *f;
-	const char *why;
-	size_t i;
-
-	for (i = 0; i < x->req->nfields; i++) {
-		fs = &x->ep->fields[i];
-		f = &x->req->fields[i];
-		if (!f->present) {
-			if (fs->required)
-				field_error(x, fs->name, "is required");
+	for (i = 0; i < x->ep->nroutes; i++) {
+		rt = &x->ep->routes[i];
+		if (!route_path(rt, &x->req))
 			continue;
+		methods |= rt->methods;
+		if (rt->methods & AUTH_M(x->req.method)) {
+			x->rt = rt;
+			return AUTH_OK;
 		}
-		if (f->val.len > fs->max_len) {
-			field_error(x, fs->name, "is too long");
-			continue;
-		}
-		if (fs->validate != NULL &&
-		    (why = fs->validate(f->val.p, f->val.len)) != NULL)
-			field_error(x, fs->name, why);
 	}
+	x->req.path_arg = NULL;
+	if (methods == 0)
+		return AUTH_ERR_NOT_FOUND;
+	allow_header(methods, &x->rs);
+	return AUTH_ERR_METHOD_NOT_ALLOWED;
 }
 
 /*
  * Counts the request against the endpoint's rules of one kind. Keeps in
- * *tight the verdict with the fewest requests left (or the refusal).
+ * x->tight the verdict with the fewest requests left (or the refusal).
  */
 static enum auth_err
-check_limits(const struct auth_endpoint *ep, const struct auth_req *req,
-    enum auth_rl_key kind, struct auth_rl_verdict *tight, bool *have)
+check_limits(struct exchange *x, enum auth_rl_key kind)
 {
 	const struct auth_rl_rule *r;
 	const struct auth_str *email;
@@ -343,13 +163,15 @@ check_limits(const struct auth_endpoint *ep, const struct auth_req *req,
 	const char *subject;
 	size_t i, len;
 
-	for (i = 0; i < AUTH_LIMITS_MAX && (r = ep->limits[i]) != NULL; i++) {
+	for (i = 0; i < AUTH_LIMITS_MAX && (r = x->ep->limits[i]) != NULL;
+	    i++) {
 		if (r->key != kind)
 			continue;
 		if (kind == AUTH_RL_IP) {
-			subject = req->client_ip;
+			subject = x->req.client_ip;
 			len = strlen(subject);
-		} else if ((email = auth_req_field(req, "email")) != NULL) {
+		} else if ((email = auth_http_field(&x->req,
+		    "email")) != NULL) {
 			subject = email->p;
 			len = email->len;
 		} else
@@ -357,9 +179,10 @@ check_limits(const struct auth_endpoint *ep, const struct auth_req *req,
 		if (len == 0)
 			continue;
 		auth_rl_check(r, subject, len, &v);
-		if (!v.allowed || !*have || v.remaining < tight->remaining) {
-			*tight = v;
-			*have = true;
+		if (!v.allowed || !x->limited ||
+		    v.remaining < x->tight.remaining) {
+			x->tight = v;
+			x->limited = true;
 		}
 		if (!v.allowed)
 			return AUTH_ERR_RATE_LIMITED;
@@ -377,7 +200,7 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	const char *tok;
 	long len;
 
-	if ((len = auth_req_bearer(req, &tok)) < 0) {
+	if ((len = auth_http_bearer(req, &tok)) < 0) {
 		auth_resp_header(rs, "WWW-Authenticate", "Bearer realm=\"auth\"");
 		return AUTH_ERR_UNAUTHORIZED;
 	}
@@ -390,40 +213,6 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	return AUTH_OK;
 }
 
-static void
-write_response(FCGX_Request *fr, const struct auth_req *req,
-    const struct auth_resp *rs)
-{
-	const char *body = NULL;
-	size_t body_len = 0;
-
-	if (rs->json != NULL) {
-		body = json_object_to_json_string_ext(rs->json,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		body_len = strlen(body);
-	} else if (rs->raw != NULL) {
-		body = rs->raw;
-		body_len = rs->raw_len;
-	}
-	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", rs->status,
-	    auth_http_reason(rs->status));
-	if (body != NULL)
-		FCGX_FPrintF(fr->out, "Content-Type: %s\r\n",
-		    rs->content_type ? rs->content_type : "application/json");
-	FCGX_FPrintF(fr->out, "X-Request-Id: %s\r\n"
-	    "X-Content-Type-Options: nosniff\r\n", req->request_id);
-	if (!rs->cacheable)
-		FCGX_PutS("Cache-Control: no-store\r\n", fr->out);
-	if (rs->headers_len > 0)
-		FCGX_PutStr(rs->headers, (int)rs->headers_len, fr->out);
-	FCGX_PutS("\r\n", fr->out);
-	if (body != NULL && body_len > 0)
-		FCGX_PutStr(body, (int)body_len, fr->out);
-	/* json-c keeps the text in the object and frees it unwiped. */
-	if (rs->json != NULL && body != NULL)
-		auth_wipe((char *)body, body_len);
-}
-
 static long long
 monotonic_us(void)
 {
@@ -433,141 +222,149 @@ monotonic_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Runs the handler; after a lost database connection, once more. */
+/* Runs the route's handler; after a lost database connection, once more. */
 static enum auth_err
-run_handler(const struct auth_endpoint *ep, struct auth_ctx *ctx,
-    struct auth_req *req, struct auth_resp *rs)
+run_handler(struct exchange *x)
 {
 	enum auth_err e;
 
-	e = ep->handler(ctx, req, rs);
-	if (e == AUTH_ERR_UNAVAILABLE && ep->needs_db) {
+	e = x->rt->handler(x->ctx, &x->req, &x->rs);
+	if (e == AUTH_ERR_UNAVAILABLE && x->ep->needs_db) {
 		auth_db_reset();
-		auth_resp_free(rs);
-		e = ep->handler(ctx, req, rs);
+		auth_resp_free(&x->rs);
+		e = x->rt->handler(x->ctx, &x->req, &x->rs);
 	}
 	return e;
 }
 
-/* What every request starts with: params, request id, client address,
- * the time; the caller has zeroed req. */
-static void
-request_start(struct auth_ctx *ctx, struct auth_req *req, FCGX_Request *fr)
+/*
+ * What every request starts with: params, request id, client address,
+ * the time, the path (cut at AUTH_PATH_LEN_MAX; false if longer) and
+ * query. Zeroes x first.
+ */
+static bool
+request_start(struct exchange *x, const struct auth_endpoint *ep,
+    struct auth_ctx *ctx, FCGX_Request *fr)
 {
+	struct auth_req *req = &x->req;
+	const char *uri;
+	size_t plen;
+	bool fits;
+
+	memset(x, 0, sizeof(*x));
+	x->t0 = monotonic_us();
+	x->ep = ep;
+	x->ctx = ctx;
+	auth_resp_init(&x->rs);
 	req->envp = fr->envp;
-	req->method_name = auth_req_param(req, "REQUEST_METHOD");
-	req->method = method_parse(req->method_name);
+	req->method_name = auth_http_param(req, "REQUEST_METHOD");
+	req->method = auth_http_method_parse(req->method_name);
 	if (req->method_name == NULL)
 		req->method_name = "-";
-	req->user_agent = auth_req_param(req, "HTTP_USER_AGENT");
-	req->authorization = auth_req_param(req, "HTTP_AUTHORIZATION");
-	req->cookie = auth_req_param(req, "HTTP_COOKIE");
+	req->user_agent = auth_http_param(req, "HTTP_USER_AGENT");
+	req->authorization = auth_http_param(req, "HTTP_AUTHORIZATION");
+	req->cookie = auth_http_param(req, "HTTP_COOKIE");
 	request_id_set(req);
-	auth_client_ip(trusted, ntrusted, auth_req_param(req, "REMOTE_ADDR"),
-	    auth_req_param(req, "HTTP_X_FORWARDED_FOR"), req->client_ip);
+	auth_http_client_ip(trusted, ntrusted, auth_http_param(req,
+	    "REMOTE_ADDR"), auth_http_param(req, "HTTP_X_FORWARDED_FOR"),
+	    req->client_ip);
 	ctx->now = (long long)time(NULL);
 	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
+	ctx->rl = &x->flow_rl;
+	if ((uri = auth_http_param(req, "REQUEST_URI")) == NULL)
+		uri = "";
+	plen = strcspn(uri, "?");
+	fits = plen <= AUTH_PATH_LEN_MAX;
+	req->query = uri[plen] == '?' ? uri + plen + 1 : "";
+	req->path = x->path;
+	if (!fits)
+		plen = AUTH_PATH_LEN_MAX;
+	memcpy(x->path, uri, plen);
+	x->path[plen] = '\0';
+	return fits;
+}
+
+/* Routing, limits, fields, Bearer: everything before the handler. */
+static enum auth_err
+pipeline(struct exchange *x, FCGX_Request *fr)
+{
+	size_t i;
+	enum auth_err e;
+
+	if ((e = route_find(x)) != AUTH_OK ||
+	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK ||
+	    (e = auth_http_body_read(&x->req, fr->in, x->ctx->cfg->max_body,
+	    x->ep->fields, x->ep->nfields, &x->errors)) != AUTH_OK)
+		return e;
+	for (i = 0; i < x->req.nfields; i++)
+		x->req.field[i] = x->req.fields[i].present ?
+		    &x->req.fields[i].val : NULL;
+	auth_endpoint_validate(x->ep, x->rt, &x->req, &x->errors);
+	if (x->errors != NULL) {
+		auth_http_resp_problem(&x->rs, AUTH_ERR_VALIDATION, x->errors);
+		x->errors = NULL;
+		return AUTH_ERR_VALIDATION;
+	}
+	if ((e = check_limits(x, AUTH_RL_ACCOUNT)) != AUTH_OK)
+		return e;
+	if (x->ep->bearer && (e = check_bearer(x->ctx, &x->req,
+	    &x->rs)) != AUTH_OK)
+		return e;
+	return AUTH_OK;
+}
+
+/* The problem body of e unless the handler wrote one. */
+static void
+answer(struct exchange *x, enum auth_err e)
+{
+	if (e != AUTH_OK && x->rs.json == NULL && x->rs.raw == NULL)
+		auth_http_resp_problem(&x->rs, e, NULL);
+	if (e != AUTH_OK)
+		x->rs.err = e;
+}
+
+/* The log line of the request, written; then everything is freed. */
+static void
+finish(struct exchange *x, enum auth_err e)
+{
+	auth_log_request(x->req.request_id, x->req.method_name,
+	    x->req.path ? x->req.path : "-", x->rs.status,
+	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
+	    monotonic_us() - x->t0, x->req.user_id);
+	json_object_put(x->errors);
+	auth_http_req_free(&x->req);
+	auth_resp_free(&x->rs);
 }
 
 static void
 handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
     FCGX_Request *fr)
 {
-	struct auth_req req;
-	struct auth_resp rs;
-	struct auth_rl_verdict tight, flow_rl;
 	struct exchange x;
-	char path[AUTH_PATH_LEN_MAX + 1];
-	const char *uri, *q;
-	long long t0 = monotonic_us();
 	enum auth_err e;
-	size_t plen;
-	bool limited = false;
 
-	memset(&req, 0, sizeof(req));
-	memset(&x, 0, sizeof(x));
-	auth_resp_init(&rs);
-	request_start(ctx, &req, fr);
-	memset(&tight, 0, sizeof(tight));
-	memset(&flow_rl, 0, sizeof(flow_rl));
-	ctx->rl = &flow_rl;
-	x.ep = ep;
-	x.ctx = ctx;
-	x.req = &req;
-
-	uri = auth_req_param(&req, "REQUEST_URI");
-	if (uri == NULL)
-		uri = "";
-	q = strchr(uri, '?');
-	plen = q ? (size_t)(q - uri) : strlen(uri);
-	if (plen > AUTH_PATH_LEN_MAX) {
+	if (!request_start(&x, ep, ctx, fr)) {
+		x.req.path = "-";
 		e = AUTH_ERR_NOT_FOUND;
-		req.path = "-";
-		goto done;
+	} else if ((e = pipeline(&x, fr)) == AUTH_OK) {
+		e = run_handler(&x);
+		/* A valid token refused later (revoked session, disabled
+		 * account). */
+		if (e == AUTH_ERR_UNAUTHORIZED && ep->bearer)
+			auth_resp_header(&x.rs, "WWW-Authenticate",
+			    BEARER_INVALID);
+		if (e == AUTH_ERR_RATE_LIMITED) {
+			x.tight = x.flow_rl;
+			x.limited = true;
+		}
 	}
-	memcpy(path, uri, plen);
-	path[plen] = '\0';
-	req.path = path;
-	req.query = q ? q + 1 : "";
-
-	if (!route_match(ep, req.path)) {
-		e = AUTH_ERR_NOT_FOUND;
-		goto done;
-	}
-	if (!(ep->methods & AUTH_M(req.method))) {
-		allow_header(ep, &rs);
-		e = AUTH_ERR_METHOD_NOT_ALLOWED;
-		goto done;
-	}
-	if ((e = check_limits(ep, &req, AUTH_RL_IP, &tight, &limited)) !=
-	    AUTH_OK)
-		goto done;
-	if ((e = read_fields(fr, &x)) != AUTH_OK)
-		goto done;
-	validate_fields(&x);
-	if (x.errors != NULL) {
-		auth_resp_problem(&rs, AUTH_ERR_VALIDATION, x.errors);
-		x.errors = NULL;
-		e = AUTH_ERR_VALIDATION;
-		goto done;
-	}
-	if ((e = check_limits(ep, &req, AUTH_RL_ACCOUNT, &tight, &limited)) !=
-	    AUTH_OK)
-		goto done;
-	if (ep->bearer && (e = check_bearer(ctx, &req, &rs)) != AUTH_OK)
-		goto done;
-	e = run_handler(ep, ctx, &req, &rs);
-	/* A valid token refused later (revoked session, disabled account). */
-	if (e == AUTH_ERR_UNAUTHORIZED && ep->bearer)
-		auth_resp_header(&rs, "WWW-Authenticate", BEARER_INVALID);
-	if (e == AUTH_ERR_RATE_LIMITED) {
-		tight = flow_rl;
-		limited = true;
-	}
-done:
-	if (e != AUTH_OK && rs.json == NULL && rs.raw == NULL)
-		auth_resp_problem(&rs, e, NULL);
-	if (e != AUTH_OK)
-		rs.err = e;
+	answer(&x, e);
 	if (e == AUTH_ERR_UNAVAILABLE)
-		auth_resp_header(&rs, "Retry-After", "%d", AUTH_RETRY_AFTER);
-	if (limited)
-		auth_rl_headers(&tight, &rs);
-	write_response(fr, &req, &rs);
-	auth_log_request(req.request_id, req.method_name,
-	    req.path ? req.path : "-", rs.status,
-	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    monotonic_us() - t0, req.user_id);
-	json_object_put(x.errors);
-	auth_json_burn(req.json);
-	json_object_put(req.json);
-	if (req.body != NULL)
-		auth_wipe(req.body, req.body_len);
-	free(req.body);
-	if (req.form_buf != NULL)
-		auth_wipe(req.form_buf, req.form_buf_len);
-	free(req.form_buf);
-	auth_resp_free(&rs);
+		auth_resp_header(&x.rs, "Retry-After", "%d", AUTH_RETRY_AFTER);
+	if (x.limited)
+		auth_rl_headers(&x.tight, &x.rs);
+	auth_http_resp_write(fr->out, x.req.request_id, &x.rs);
+	finish(&x, e);
 }
 
 /*
@@ -580,52 +377,28 @@ static void
 authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
     FCGX_Request *fr)
 {
-	struct auth_req req;
-	struct auth_resp rs;
-	char path[AUTH_PATH_LEN_MAX + 1];
-	const char *uri, *role;
-	long long t0 = monotonic_us();
+	struct exchange x;
+	const char *role;
 	enum auth_err e;
-	size_t plen;
 
-	memset(&req, 0, sizeof(req));
-	auth_resp_init(&rs);
-	request_start(ctx, &req, fr);
-	uri = auth_req_param(&req, "REQUEST_URI");
-	if (uri == NULL)
-		uri = "";
-	plen = strcspn(uri, "?");
-	if (plen > AUTH_PATH_LEN_MAX)
-		plen = AUTH_PATH_LEN_MAX;
-	memcpy(path, uri, plen);
-	path[plen] = '\0';
-	req.path = path;
-	req.query = "";
-	role = auth_req_param(&req, "FCGI_ROLE");
+	(void)request_start(&x, ep, ctx, fr);
+	x.req.query = "";
+	role = auth_http_param(&x.req, "FCGI_ROLE");
 	if (role == NULL || strcmp(role, "AUTHORIZER") != 0) {
 		/* A responder mapping to the authorizer is a configuration
 		 * mistake: never let it serve the request. */
-		auth_log_error(req.request_id, "FastCGI role %s: the "
+		auth_log_error(x.req.request_id, "FastCGI role %s: the "
 		    "authorizer serves the AUTHORIZER role only",
 		    role != NULL ? role : "-");
 		e = AUTH_ERR_INTERNAL;
 	} else
-		e = ep->handler(ctx, &req, &rs);
-	if (e != AUTH_OK && rs.json == NULL && rs.raw == NULL)
-		auth_resp_problem(&rs, e, NULL);
-	if (e != AUTH_OK)
-		rs.err = e;
-	if (e == AUTH_OK && rs.status == 200) {
-		FCGX_PutS("Status: 200 OK\r\n", fr->out);
-		if (rs.headers_len > 0)
-			FCGX_PutStr(rs.headers, (int)rs.headers_len, fr->out);
-		FCGX_PutS("\r\n", fr->out);
-	} else
-		write_response(fr, &req, &rs);
-	auth_log_request(req.request_id, req.method_name, req.path, rs.status,
-	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    monotonic_us() - t0, req.user_id);
-	auth_resp_free(&rs);
+		e = ep->routes[0].handler(ctx, &x.req, &x.rs);
+	answer(&x, e);
+	if (e == AUTH_OK && x.rs.status == 200)
+		auth_http_resp_write_headers(fr->out, &x.rs);
+	else
+		auth_http_resp_write(fr->out, x.req.request_id, &x.rs);
+	finish(&x, e);
 }
 
 /* Picks up changed key files (keys.h); a keyring that does not load is
@@ -655,6 +428,62 @@ keys_refresh(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	ctx->keys = *kr;
 }
 
+/*
+ * What a process loads before its first request: the configuration, the
+ * trusted proxies, the keys it needs, the outbox key, password hashing,
+ * the database, Redis and the rate limits. 0, or -1 (logged).
+ */
+static int
+setup(const struct auth_endpoint *ep, struct auth_config *cfg,
+    struct auth_ctx *ctx, struct auth_keyring **kr,
+    unsigned char seal_key[AUTH_SEAL_KEY_LEN])
+{
+	char err[512];
+	int n;
+
+	if (auth_config_load(cfg, NULL, err, sizeof(err)) != 0) {
+		auth_log_error(NULL, "config: %s", err);
+		return -1;
+	}
+	ctx->cfg = cfg;
+	if ((n = auth_http_cidr_parse_list(cfg->trusted_proxies, trusted,
+	    AUTH_CIDRS_MAX)) < 0) {
+		auth_log_error(NULL, "config: trusted_proxies: not a list of "
+		    "at most %d addresses or CIDR ranges", AUTH_CIDRS_MAX);
+		return -1;
+	}
+	ntrusted = (size_t)n;
+	if (ep->keys != AUTH_KEYS_NONE) {
+		*kr = auth_keyring_load(cfg, ep->keys == AUTH_KEYS_SIGN, err,
+		    sizeof(err));
+		if (*kr == NULL) {
+			auth_log_error(NULL, "keys: %s", err);
+			return -1;
+		}
+		ctx->keys = *kr;
+	}
+	if (ep->needs_seal) {
+		if (auth_seal_key_load(cfg->outbox_key_file, seal_key, err,
+		    sizeof(err)) != 0) {
+			auth_log_error(NULL, "outbox key: %s", err);
+			return -1;
+		}
+		ctx->seal_key = seal_key;
+	}
+	if (ep->hash_passwords && auth_pw_init(cfg->password_cost) != 0) {
+		auth_log_error(NULL, "password hashing unavailable");
+		return -1;
+	}
+	if (ep->needs_db)
+		auth_db_init(cfg->database_url);
+	auth_redis_init(cfg);
+	if (auth_rl_init(cfg, err, sizeof(err)) != 0) {
+		auth_log_error(NULL, "rate limits: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 {
@@ -664,53 +493,14 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	unsigned char seal_key[AUTH_SEAL_KEY_LEN];
 	FCGX_Request fr;
 	struct sigaction sa;
-	char err[512];
-	int rc = 1, n;
+	int rc = 1;
 
 	(void)argc;
 	(void)argv;
 	memset(&ctx, 0, sizeof(ctx));
 	auth_log_init(ep->name);
-	if (auth_config_load(&cfg, NULL, err, sizeof(err)) != 0) {
-		auth_log_error(NULL, "config: %s", err);
+	if (setup(ep, &cfg, &ctx, &kr, seal_key) != 0)
 		goto out;
-	}
-	ctx.cfg = &cfg;
-	if ((n = auth_cidr_parse_list(cfg.trusted_proxies, trusted,
-	    AUTH_CIDRS_MAX)) < 0) {
-		auth_log_error(NULL, "config: trusted_proxies: not a list of "
-		    "at most %d addresses or CIDR ranges", AUTH_CIDRS_MAX);
-		goto out;
-	}
-	ntrusted = (size_t)n;
-	if (ep->keys != AUTH_KEYS_NONE) {
-		kr = auth_keyring_load(&cfg, ep->keys == AUTH_KEYS_SIGN, err,
-		    sizeof(err));
-		if (kr == NULL) {
-			auth_log_error(NULL, "keys: %s", err);
-			goto out;
-		}
-		ctx.keys = kr;
-	}
-	if (ep->needs_seal) {
-		if (auth_seal_key_load(cfg.outbox_key_file, seal_key, err,
-		    sizeof(err)) != 0) {
-			auth_log_error(NULL, "outbox key: %s", err);
-			goto out;
-		}
-		ctx.seal_key = seal_key;
-	}
-	if (ep->hash_passwords && auth_pw_init(cfg.password_cost) != 0) {
-		auth_log_error(NULL, "password hashing unavailable");
-		goto out;
-	}
-	if (ep->needs_db)
-		auth_db_init(cfg.database_url);
-	auth_redis_init(&cfg);
-	if (auth_rl_init(&cfg, err, sizeof(err)) != 0) {
-		auth_log_error(NULL, "rate limits: %s", err);
-		goto out;
-	}
 	if (auth_rl_off())
 		auth_log_error(NULL, "rate_limits = off: no request is rate "
 		    "limited and no login is delayed");
@@ -745,7 +535,7 @@ out:
 }
 
 struct auth_client
-auth_req_client(const struct auth_req *req)
+auth_endpoint_client(const struct auth_req *req)
 {
 	struct auth_client cl;
 
@@ -756,43 +546,27 @@ auth_req_client(const struct auth_req *req)
 }
 
 void
-auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
+auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
     struct auth_tokens *t)
 {
-	json_object *j = json_object_new_object();
-
 	snprintf(req->user_id, sizeof(req->user_id), "%s", t->user_id);
-	if (j == NULL) {
-		auth_resp_problem(rs, AUTH_ERR_INTERNAL, NULL);
-		auth_tokens_clear(t);
-		return;
-	}
-	json_object_object_add(j, "access_token",
-	    json_object_new_string(t->access));
-	json_object_object_add(j, "token_type",
-	    json_object_new_string("Bearer"));
-	json_object_object_add(j, "expires_in",
-	    json_object_new_int64(t->expires_in));
-	json_object_object_add(j, "refresh_token",
-	    json_object_new_string(t->refresh));
-	json_object_object_add(j, "refresh_expires_in",
-	    json_object_new_int64(t->refresh_expires_in));
-	auth_resp_json(rs, 200, j);
+	auth_http_resp_tokens(rs, t->access, t->expires_in, t->refresh,
+	    t->refresh_expires_in);
 	auth_tokens_clear(t);
 }
 
 long
-auth_req_refresh_token(const struct auth_req *req, char *buf, size_t bufsz,
-    const char **tok)
+auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
+    size_t bufsz, const char **tok)
 {
-	const struct auth_str *f = auth_req_field(req, "refresh_token");
+	const struct auth_str *f = auth_http_field(req, "refresh_token");
 	long n;
 
 	if (f != NULL) {
 		*tok = f->p;
 		return (long)f->len;
 	}
-	if ((n = auth_req_cookie(req, AUTH_REFRESH_COOKIE, buf, bufsz)) >= 0) {
+	if ((n = auth_http_cookie(req, AUTH_REFRESH_COOKIE, buf, bufsz)) >= 0) {
 		*tok = buf;
 		return n;
 	}
@@ -800,67 +574,16 @@ auth_req_refresh_token(const struct auth_req *req, char *buf, size_t bufsz,
 }
 
 enum auth_err
-auth_resp_field_error(struct auth_resp *rs, const char *field,
-    const char *reason)
+auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
+    int status, const char *name, const struct auth_tmpl_var *vars,
+    size_t nvars)
 {
-	json_object *errors = json_object_new_object();
+	char dir[AUTH_PATH_MAX + 8];
+	int n;
 
-	if (errors != NULL)
-		json_object_object_add(errors, field,
-		    json_object_new_string(reason));
-	auth_resp_problem(rs, AUTH_ERR_VALIDATION, errors);
-	return AUTH_ERR_VALIDATION;
-}
-
-enum auth_err
-auth_resp_missing(struct auth_resp *rs, const char *field)
-{
-	return auth_resp_field_error(rs, field, "is required");
-}
-
-/* Email syntax: a practical subset of RFC 5321 addresses, ASCII only. */
-const char *
-auth_valid_email(const char *s, size_t len)
-{
-	const char *at, *d;
-	size_t i, local, dlen, label = 0, labels = 1;
-
-	auth_email_trim(&s, &len);
-	if (len < 3 || len > AUTH_EMAIL_MAX)
-		return "is not a valid email address";
-	at = memrchr(s, '@', len);
-	if (at == NULL)
-		return "is not a valid email address";
-	local = (size_t)(at - s);
-	d = at + 1;
-	dlen = len - local - 1;
-	if (local == 0 || local > 64 || dlen < 3 || s[0] == '.' ||
-	    s[local - 1] == '.')
-		return "is not a valid email address";
-	for (i = 0; i < local; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!isalnum(c) && strchr("!#$%&'*+/=?^_`{|}~.-", c) == NULL)
-			return "is not a valid email address";
-		if (c == '.' && s[i + 1] == '.')
-			return "is not a valid email address";
-	}
-	for (i = 0; i < dlen; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (c == '.') {
-			if (label == 0 || d[i - 1] == '-')
-				return "is not a valid email address";
-			label = 0;
-			labels++;
-			continue;
-		}
-		if (!isalnum(c) && c != '-')
-			return "is not a valid email address";
-		if ((label == 0 && c == '-') || ++label > 63)
-			return "is not a valid email address";
-	}
-	if (label == 0 || labels < 2 || d[dlen - 1] == '-')
-		return "is not a valid email address";
-	return NULL;
+	n = snprintf(dir, sizeof(dir), "%s/pages",
+	    ctx->cfg->mail_templates_dir);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return AUTH_ERR_INTERNAL;
+	return auth_http_page(rs, status, dir, name, vars, nvars);
 }

@@ -1,6 +1,7 @@
 /*
- * The accept loop every executable shares. A cgi-bin file declares one
- * struct auth_endpoint and calls auth_endpoint_main().
+ * The accept loop every executable shares. A cgi-bin file is a field enum,
+ * a field table indexed by it, a route table and its handlers, gathered in
+ * one struct auth_endpoint handed to auth_endpoint_main().
  */
 #ifndef AUTH_ENDPOINT_H
 #define AUTH_ENDPOINT_H
@@ -14,15 +15,10 @@
 
 #define AUTH_LIMITS_MAX	4
 
-/* Field validators run before the handler; they return NULL or a reason. */
-typedef const char *(*auth_validator)(const char *s, size_t len);
-
-struct auth_field_spec {
-	const char	*name;
-	bool		 required;
-	size_t		 max_len;	/* bytes */
-	auth_validator	 validate;	/* may be NULL */
-};
+/* The entries of a table (a static array). */
+#define AUTH_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+/* The bit of field f of the field enum, for auth_route.required. */
+#define AUTH_F(f)	(1u << (f))
 
 enum auth_keys_need {
 	AUTH_KEYS_NONE = 0,
@@ -31,31 +27,43 @@ enum auth_keys_need {
 };
 
 typedef enum auth_err (*auth_handler)(struct auth_ctx *ctx,
-	    struct auth_req *req, struct auth_resp *resp);
+	    struct auth_req *req, struct auth_resp *rs);
+
+/*
+ * One route: a path (with arg, the path and one more segment "/{id}",
+ * which arg_ok accepts, in req->path_arg), the methods it answers, the
+ * fields it requires and its handler. A path whose routes do not take the
+ * method is a 405 with their methods in Allow; a path of no route, a 404.
+ */
+struct auth_route {
+	const char	*path;
+	bool		 arg;
+	bool		(*arg_ok)(const char *s, size_t len); /* or NULL */
+	unsigned	 methods;	/* AUTH_M(AUTH_POST) | ... */
+	unsigned	 required;	/* AUTH_F(F_EMAIL) | ... */
+	auth_handler	 handler;
+};
 
 struct auth_endpoint {
 	const char		*name;		/* for logs: "login" */
-	const char		*path;		/* exact path served, e.g. "/auth/login" */
-	const char		*path2;		/* optional second path (a page), or NULL */
-	bool			 path_prefix;	/* path matches as a prefix ("/auth/sessions/") */
-	unsigned		 methods;	/* AUTH_M(AUTH_POST) | ... */
-	const struct auth_field_spec *fields;	/* terminated by {NULL} */
+	const struct auth_field_spec *fields;	/* indexed by the field enum */
+	size_t			 nfields;
+	const struct auth_route	*routes;
+	size_t			 nroutes;
 	enum auth_keys_need	 keys;
 	bool			 needs_db;
 	bool			 needs_seal;	/* outbox key */
 	bool			 bearer;	/* Bearer token required */
 	bool			 hash_passwords;/* call auth_pw_init at start */
-	bool			 authorizer;	/* FastCGI AUTHORIZER role: any path
-						   and method, no body, no limits;
-						   the handler's 200 passes only
-						   its Variable-* headers */
+	/* FastCGI AUTHORIZER role: any path and method, no body, no limits;
+	 * the first route's handler's 200 passes only its Variable-* headers */
+	bool			 authorizer;
 	/*
 	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
 	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is
 	 * valid; AUTH_RL_SESSION rules are the flows' own.
 	 */
 	const struct auth_rl_rule *limits[AUTH_LIMITS_MAX];
-	auth_handler		 handler;
 };
 
 /* Runs the FastCGI accept loop; returns the process exit status. */
@@ -63,11 +71,11 @@ int	auth_endpoint_main(const struct auth_endpoint *ep, int argc,
 	    char **argv);
 
 /* The client context of a request, for sessions and audit events. */
-struct auth_client auth_req_client(const struct auth_req *req);
+struct auth_client auth_endpoint_client(const struct auth_req *req);
 
 /* Sets a 200 token-pair body (login, refresh), names the user in the log
  * line, and wipes t. */
-void	auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
+void	auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
 	    struct auth_tokens *t);
 
 /*
@@ -75,19 +83,29 @@ void	auth_resp_tokens(struct auth_req *req, struct auth_resp *rs,
  * refresh cookie (copied into buf). Returns its length and points *tok at
  * it, or -1 if neither was sent.
  */
-long	auth_req_refresh_token(const struct auth_req *req, char *buf,
+long	auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
 	    size_t bufsz, const char **tok);
 #define AUTH_REFRESH_COOKIE	"refresh_token"
 /* Longest refresh_token accepted, from the body or the cookie. */
 #define AUTH_REFRESH_TOKEN_MAX	512
 
-/* Sets a 422 naming field with reason; returns AUTH_ERR_VALIDATION. */
-enum auth_err auth_resp_field_error(struct auth_resp *rs, const char *field,
-	    const char *reason);
-/* The same with "is required". */
-enum auth_err auth_resp_missing(struct auth_resp *rs, const char *field);
+/*
+ * Checks the fields of req against the endpoint's table: the route's
+ * required ones present, lengths, validators. Adds to *errors.
+ */
+void	auth_endpoint_validate(const struct auth_endpoint *ep,
+	    const struct auth_route *rt, const struct auth_req *req,
+	    json_object **errors);
 
-/* Common validators. */
+/*
+ * Sets page name (templates/pages/NAME.html under mail_templates_dir)
+ * rendered with vars as the body of rs. AUTH_OK or AUTH_ERR_INTERNAL.
+ */
+enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
+	    struct auth_resp *rs, int status, const char *name,
+	    const struct auth_tmpl_var *vars, size_t nvars);
+
+/* Field validators. */
 const char *auth_valid_email(const char *s, size_t len);
 
 #endif

@@ -19,26 +19,13 @@
 
 #include <openssl/evp.h>
 
+#include "http_tmpl.h"
 #include "token.h"
 
 #define MAIL_LINE_MAX		998	/* RFC 5322 hard limit, CRLF excluded */
 #define MAIL_QP_LINE		75	/* encoded chars before a soft break */
 #define MAIL_WORD_BYTES		45	/* raw bytes per encoded-word (60 base64) */
 #define MAIL_BOUNDARY_PREFIX	"=_authd_"
-
-/* A growing buffer capped at AUTH_MAIL_MSG_MAX; wiped when freed. */
-struct mbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	bool	 failed;
-};
-
-enum esc {
-	ESC_RAW = 0,
-	ESC_HTML,
-	ESC__MAX
-};
 
 static void __attribute__((format(printf, 3, 4)))
 mail_err(char *err, size_t errlen, const char *fmt, ...)
@@ -50,55 +37,6 @@ mail_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static void
-mbuf_free(struct mbuf *b)
-{
-	if (b->p != NULL) {
-		auth_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static void
-mbuf_add(struct mbuf *b, const char *s, size_t len)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (b->failed)
-		return;
-	if (len > AUTH_MAIL_MSG_MAX - b->len) {
-		b->failed = true;
-		return;
-	}
-	if (b->len + len + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 1024;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		if ((np = malloc(ncap)) == NULL) {
-			b->failed = true;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(np, b->p, b->len);
-			auth_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-mbuf_str(struct mbuf *b, const char *s)
-{
-	mbuf_add(b, s, strlen(s));
 }
 
 /* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
@@ -235,62 +173,6 @@ auth_mail_from_parse(const char *from, char *addr, size_t addrsz)
 	return NULL;
 }
 
-/* Reads dir/name+suffix whole into a malloc'd string; NULL with a reason. */
-static char *
-read_template(const char *dir, const char *name, const char *suffix,
-    char *err, size_t errlen)
-{
-	struct stat	 st;
-	char		 path[4096];
-	char		*buf = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd = -1, len;
-
-	len = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
-	if (len < 0 || (size_t)len >= sizeof(path)) {
-		mail_err(err, errlen, "template %s%s: path too long", name,
-		    suffix);
-		return NULL;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		mail_err(err, errlen, "template %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		mail_err(err, errlen, "template %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > AUTH_MAIL_TEMPLATE_MAX) {
-		mail_err(err, errlen, "template %s: larger than %d bytes", path,
-		    AUTH_MAIL_TEMPLATE_MAX);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		mail_err(err, errlen, "template %s: out of memory", path);
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	buf[off] = '\0';
-	if (off != (size_t)st.st_size || !utf8_ok(buf, off, false)) {
-		mail_err(err, errlen, "template %s: %s", path,
-		    off != (size_t)st.st_size ? "short read" :
-		    "not UTF-8 text (or holds a NUL byte)");
-		free(buf);
-		buf = NULL;
-	}
-out:
-	close(fd);
-	return buf;
-}
-
 struct auth_mail_template *
 auth_mail_template_load(const char *dir, const char *name, char *err,
     size_t errlen)
@@ -308,8 +190,9 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 		mail_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((txt = read_template(dir, name, ".txt", err, errlen)) == NULL ||
-	    (t->html = read_template(dir, name, ".html", err, errlen)) == NULL)
+	if ((txt = auth_http_tmpl_read(dir, name, ".txt", err,
+	    errlen)) == NULL || (t->html = auth_http_tmpl_read(dir, name,
+	    ".html", err, errlen)) == NULL)
 		goto fail;
 	if (strncmp(txt, "Subject:", 8) != 0 ||
 	    (eol = strchr(txt, '\n')) == NULL) {
@@ -364,93 +247,22 @@ auth_mail_template_free(struct auth_mail_template *t)
 	free(t);
 }
 
-/* Appends v escaped for the part being rendered. */
-static void
-put_value(struct mbuf *b, const char *v, enum esc esc)
-{
-	const char	*rep;
-
-	if (esc == ESC_RAW) {
-		mbuf_str(b, v);
-		return;
-	}
-	for (; *v != '\0'; v++) {
-		switch (*v) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: rep = NULL; break;
-		}
-		if (rep != NULL)
-			mbuf_str(b, rep);
-		else
-			mbuf_add(b, v, 1);
-	}
-}
-
-/*
- * Replaces each {{name}} (spaces allowed inside the braces) of tmpl by its
- * value. An unknown name or an unterminated placeholder is an error.
- */
-static int
-render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
-    enum esc esc, struct mbuf *b, char *err, size_t errlen)
-{
-	const char	*p = tmpl, *open, *n, *ne, *close;
-	size_t		 i, nlen;
-
-	while ((open = strstr(p, "{{")) != NULL) {
-		mbuf_add(b, p, (size_t)(open - p));
-		n = open + 2;
-		while (*n == ' ')
-			n++;
-		for (ne = n; (*ne >= 'a' && *ne <= 'z') ||
-		    (*ne >= '0' && *ne <= '9') || *ne == '_'; ne++)
-			;
-		nlen = (size_t)(ne - n);
-		close = ne;
-		while (*close == ' ')
-			close++;
-		if (nlen == 0 || nlen > AUTH_MAIL_NAME_MAX ||
-		    strncmp(close, "}}", 2) != 0) {
-			mail_err(err, errlen, "a \"{{\" that does not start a "
-			    "{{name}} placeholder");
-			return -1;
-		}
-		for (i = 0; i < nvars; i++)
-			if (strlen(vars[i].name) == nlen &&
-			    memcmp(vars[i].name, n, nlen) == 0)
-				break;
-		if (i == nvars) {
-			mail_err(err, errlen, "unknown placeholder {{%.*s}}",
-			    (int)nlen, n);
-			return -1;
-		}
-		put_value(b, vars[i].value, esc);
-		p = close + 2;
-	}
-	mbuf_str(b, p);
-	return 0;
-}
-
 /* Copies s with every line ending (LF, CR or CRLF) made CRLF, ending in one. */
 static void
-crlf(const char *s, struct mbuf *b)
+crlf(const char *s, struct auth_http_buf *b)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\r') {
 			if (s[1] == '\n')
 				s++;
-			mbuf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 		} else if (*s == '\n')
-			mbuf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 		else
-			mbuf_add(b, s, 1);
+			auth_http_buf_add(b, s, 1);
 	}
 	if (b->len < 2 || b->p[b->len - 2] != '\r' || b->p[b->len - 1] != '\n')
-		mbuf_add(b, "\r\n", 2);
+		auth_http_buf_add(b, "\r\n", 2);
 }
 
 /* True if a CRLF-normalised body may go as 7bit: ASCII, lines <= 998. */
@@ -475,7 +287,7 @@ body_7bit(const char *s, size_t len)
 
 /* Quoted-printable (RFC 2045 6.7) of a CRLF-normalised body. */
 static void
-qp_encode(const char *s, size_t len, struct mbuf *b)
+qp_encode(const char *s, size_t len, struct auth_http_buf *b)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 tok[3];
@@ -486,7 +298,7 @@ qp_encode(const char *s, size_t len, struct mbuf *b)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			mbuf_add(b, "\r\n", 2);
+			auth_http_buf_add(b, "\r\n", 2);
 			col = 0;
 			i++;
 			continue;
@@ -504,25 +316,25 @@ qp_encode(const char *s, size_t len, struct mbuf *b)
 			tlen = 3;
 		}
 		if (col + tlen > MAIL_QP_LINE) {
-			mbuf_add(b, "=\r\n", 3);
+			auth_http_buf_add(b, "=\r\n", 3);
 			col = 0;
 		}
-		mbuf_add(b, tok, tlen);
+		auth_http_buf_add(b, tok, tlen);
 		col += tlen;
 	}
 }
 
 /* Appends one encoded-word =?UTF-8?B?...?= of len (<= 45) bytes. */
 static void
-encoded_word(const char *s, size_t len, struct mbuf *b)
+encoded_word(const char *s, size_t len, struct auth_http_buf *b)
 {
 	unsigned char	out[4 * ((MAIL_WORD_BYTES + 2) / 3) + 1];
 	int		n;
 
 	n = EVP_EncodeBlock(out, (const unsigned char *)s, (int)len);
-	mbuf_str(b, "=?UTF-8?B?");
-	mbuf_add(b, (const char *)out, (size_t)n);
-	mbuf_str(b, "?=");
+	auth_http_buf_str(b, "=?UTF-8?B?");
+	auth_http_buf_add(b, (const char *)out, (size_t)n);
+	auth_http_buf_str(b, "?=");
 }
 
 /*
@@ -531,7 +343,7 @@ encoded_word(const char *s, size_t len, struct mbuf *b)
  * words of whole characters, folded.
  */
 static void
-subject_header(const char *s, struct mbuf *b)
+subject_header(const char *s, struct auth_http_buf *b)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i, start, l;
@@ -540,10 +352,10 @@ subject_header(const char *s, struct mbuf *b)
 	for (i = 0; i < len && plain; i++)
 		if (u[i] < 0x20 || u[i] > 0x7e)
 			plain = false;
-	mbuf_str(b, "Subject: ");
+	auth_http_buf_str(b, "Subject: ");
 	if (plain) {
-		mbuf_add(b, s, len);
-		mbuf_str(b, "\r\n");
+		auth_http_buf_add(b, s, len);
+		auth_http_buf_str(b, "\r\n");
 		return;
 	}
 	start = 0;
@@ -553,12 +365,12 @@ subject_header(const char *s, struct mbuf *b)
 			l = 1;	/* checked before; never reached */
 		if (i + l - start > MAIL_WORD_BYTES) {
 			encoded_word(s + start, i - start, b);
-			mbuf_str(b, "\r\n ");
+			auth_http_buf_str(b, "\r\n ");
 			start = i;
 		}
 	}
 	encoded_word(s + start, len - start, b);
-	mbuf_str(b, "\r\n");
+	auth_http_buf_str(b, "\r\n");
 }
 
 int
@@ -615,8 +427,8 @@ unique_ok(const char *u)
 
 /* Appends one MIME part: its headers and the body, encoded. */
 static int
-add_part(struct mbuf *m, const char *boundary, const char *type,
-    const struct mbuf *body, char *err, size_t errlen)
+add_part(struct auth_http_buf *m, const char *boundary, const char *type,
+    const struct auth_http_buf *body, char *err, size_t errlen)
 {
 	bool seven = body_7bit(body->p, body->len);
 
@@ -624,39 +436,34 @@ add_part(struct mbuf *m, const char *boundary, const char *type,
 		mail_err(err, errlen, "a body holds the MIME boundary");
 		return -1;
 	}
-	mbuf_str(m, "--");
-	mbuf_str(m, boundary);
-	mbuf_str(m, "\r\nContent-Type: ");
-	mbuf_str(m, type);
-	mbuf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
-	mbuf_str(m, seven ? "7bit" : "quoted-printable");
-	mbuf_str(m, "\r\n\r\n");
+	auth_http_buf_str(m, "--");
+	auth_http_buf_str(m, boundary);
+	auth_http_buf_str(m, "\r\nContent-Type: ");
+	auth_http_buf_str(m, type);
+	auth_http_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
+	auth_http_buf_str(m, seven ? "7bit" : "quoted-printable");
+	auth_http_buf_str(m, "\r\n\r\n");
 	if (seven)
-		mbuf_add(m, body->p, body->len);
+		auth_http_buf_add(m, body->p, body->len);
 	else {
 		qp_encode(body->p, body->len, m);
-		mbuf_str(m, "\r\n");
+		auth_http_buf_str(m, "\r\n");
 	}
 	return 0;
 }
 
-int
-auth_mail_build(const struct auth_mail_template *t,
-    const struct auth_mail_head *h, const struct auth_mail_var *vars,
-    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
+/* Checks the values and the head; fills from (the bare address) and date. */
+static int
+check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    size_t nvars, char *from, size_t fromsz, char *date, size_t datesz,
+    char *err, size_t errlen)
 {
-	struct mbuf	 subj = { 0 }, raw = { 0 }, text = { 0 }, html = { 0 };
-	struct mbuf	 m = { 0 };
-	char		 from[AUTH_MAIL_ADDR_MAX + 1], date[64], boundary[96];
-	const char	*why, *lt, *domain;
+	const char	*why;
 	size_t		 i, vlen;
-	int		 rc = -1;
 
-	*out = NULL;
-	*outlen = 0;
 	if (nvars > AUTH_MAIL_VARS_MAX) {
 		mail_err(err, errlen, "too many values");
-		goto out;
+		return -1;
 	}
 	for (i = 0; i < nvars; i++) {
 		vlen = strnlen(vars[i].value, AUTH_MAIL_VAR_MAX + 1);
@@ -665,78 +472,128 @@ auth_mail_build(const struct auth_mail_template *t,
 			mail_err(err, errlen, "value of {{%.64s}} is too long, "
 			    "not UTF-8 or holds a control character",
 			    vars[i].name);
-			goto out;
+			return -1;
 		}
 	}
 	if (!auth_mail_addr_ok(h->to)) {
 		mail_err(err, errlen, "recipient is not a plain ASCII address");
-		goto out;
+		return -1;
 	}
-	if ((why = auth_mail_from_parse(h->from, from, sizeof(from))) != NULL) {
+	if ((why = auth_mail_from_parse(h->from, from, fromsz)) != NULL) {
 		mail_err(err, errlen, "mail_from %s", why);
-		goto out;
+		return -1;
 	}
 	if (!unique_ok(h->unique) || auth_mail_date(h->date, date,
-	    sizeof(date)) == -1) {
+	    datesz) == -1) {
 		mail_err(err, errlen, "bad message id or date");
-		goto out;
+		return -1;
 	}
-	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
-	    h->unique);
-	if (render(t->subject, vars, nvars, ESC_RAW, &subj, err, errlen) ||
-	    render(t->text, vars, nvars, ESC_RAW, &raw, err, errlen))
+	return 0;
+}
+
+/* Renders the subject, the text and the HTML (both CRLF) of t. */
+static int
+render_parts(const struct auth_mail_template *t,
+    const struct auth_mail_var *vars, size_t nvars, struct auth_http_buf *subj,
+    struct auth_http_buf *text, struct auth_http_buf *html, char *err,
+    size_t errlen)
+{
+	struct auth_http_buf	raw = { 0 };
+	int			rc = -1;
+
+	if (auth_http_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, subj,
+	    err, errlen) || auth_http_tmpl_render(t->text, vars, nvars,
+	    AUTH_TMPL_RAW, &raw, err, errlen))
 		goto out;
-	crlf(raw.p != NULL ? raw.p : "", &text);
-	mbuf_free(&raw);
-	if (render(t->html, vars, nvars, ESC_HTML, &raw, err, errlen))
+	crlf(raw.p != NULL ? raw.p : "", text);
+	auth_http_buf_free(&raw);
+	if (auth_http_tmpl_render(t->html, vars, nvars, AUTH_TMPL_HTML, &raw,
+	    err, errlen))
 		goto out;
-	crlf(raw.p != NULL ? raw.p : "", &html);
-	if (subj.failed || text.failed || html.failed) {
+	crlf(raw.p != NULL ? raw.p : "", html);
+	if (subj->failed || text->failed || html->failed) {
 		mail_err(err, errlen, "message too large or out of memory");
 		goto out;
 	}
-	if (subj.len == 0 || subj.len > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(subj.p, subj.len, true)) {
+	if (subj->len == 0 || subj->len > AUTH_MAIL_SUBJECT_MAX ||
+	    !utf8_ok(subj->p, subj->len, true)) {
 		mail_err(err, errlen, "the rendered subject is empty, longer "
 		    "than %d bytes or holds a control character",
 		    AUTH_MAIL_SUBJECT_MAX);
 		goto out;
 	}
+	rc = 0;
+out:
+	auth_http_buf_free(&raw);
+	return rc;
+}
 
-	domain = strchr(from, '@') + 1;
+/* The header lines of the message, up to the MIME preamble. */
+static void
+put_head(struct auth_http_buf *m, const struct auth_mail_head *h,
+    const char *from, const char *date, const char *subject,
+    const char *boundary)
+{
+	const char	*lt, *domain = strchr(from, '@') + 1;
+	size_t		 vlen;
+
 	lt = strchr(h->from, '<');
-	mbuf_str(&m, "From: ");
+	auth_http_buf_str(m, "From: ");
 	if (lt != NULL && lt > h->from) {
-		mbuf_str(&m, "\"");
+		auth_http_buf_str(m, "\"");
 		vlen = (size_t)(lt - h->from);
 		while (vlen > 0 && h->from[vlen - 1] == ' ')
 			vlen--;
-		mbuf_add(&m, h->from, vlen);
-		mbuf_str(&m, "\" ");
+		auth_http_buf_add(m, h->from, vlen);
+		auth_http_buf_str(m, "\" ");
 	}
-	mbuf_str(&m, "<");
-	mbuf_str(&m, from);
-	mbuf_str(&m, ">\r\nTo: <");
-	mbuf_str(&m, h->to);
-	mbuf_str(&m, ">\r\n");
-	subject_header(subj.p, &m);
-	mbuf_str(&m, "Date: ");
-	mbuf_str(&m, date);
-	mbuf_str(&m, "\r\nMessage-ID: <");
-	mbuf_str(&m, h->unique);
-	mbuf_str(&m, "@");
-	mbuf_str(&m, domain);
-	mbuf_str(&m, ">\r\nMIME-Version: 1.0\r\n"
+	auth_http_buf_str(m, "<");
+	auth_http_buf_str(m, from);
+	auth_http_buf_str(m, ">\r\nTo: <");
+	auth_http_buf_str(m, h->to);
+	auth_http_buf_str(m, ">\r\n");
+	subject_header(subject, m);
+	auth_http_buf_str(m, "Date: ");
+	auth_http_buf_str(m, date);
+	auth_http_buf_str(m, "\r\nMessage-ID: <");
+	auth_http_buf_str(m, h->unique);
+	auth_http_buf_str(m, "@");
+	auth_http_buf_str(m, domain);
+	auth_http_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"");
-	mbuf_str(&m, boundary);
-	mbuf_str(&m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	auth_http_buf_str(m, boundary);
+	auth_http_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "This is a MIME message with a text and an HTML part.\r\n");
+}
+
+int
+auth_mail_build(const struct auth_mail_template *t,
+    const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct auth_http_buf	 subj = { 0 }, text = { 0 }, html = { 0 };
+	struct auth_http_buf	 m = { 0 };
+	char			 from[AUTH_MAIL_ADDR_MAX + 1], date[64];
+	char			 boundary[96];
+	int			 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (check_input(h, vars, nvars, from, sizeof(from), date,
+	    sizeof(date), err, errlen) == -1)
+		goto out;
+	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
+	    h->unique);
+	if (render_parts(t, vars, nvars, &subj, &text, &html, err,
+	    errlen) == -1)
+		goto out;
+	put_head(&m, h, from, date, subj.p, boundary);
 	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
 	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
 		goto out;
-	mbuf_str(&m, "--");
-	mbuf_str(&m, boundary);
-	mbuf_str(&m, "--\r\n");
+	auth_http_buf_str(&m, "--");
+	auth_http_buf_str(&m, boundary);
+	auth_http_buf_str(&m, "--\r\n");
 	if (m.failed) {
 		mail_err(err, errlen, "message too large or out of memory");
 		goto out;
@@ -746,10 +603,9 @@ auth_mail_build(const struct auth_mail_template *t,
 	m.p = NULL;
 	rc = 0;
 out:
-	mbuf_free(&subj);
-	mbuf_free(&raw);
-	mbuf_free(&text);
-	mbuf_free(&html);
-	mbuf_free(&m);
+	auth_http_buf_free(&subj);
+	auth_http_buf_free(&text);
+	auth_http_buf_free(&html);
+	auth_http_buf_free(&m);
 	return rc;
 }

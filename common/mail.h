@@ -17,12 +17,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define AUTH_MAIL_TEMPLATE_MAX	(64 * 1024)	/* bytes per template file */
+#include "http_tmpl.h"
+
+#define AUTH_MAIL_TEMPLATE_MAX	AUTH_TMPL_FILE_MAX	/* bytes per template file */
 #define AUTH_MAIL_SUBJECT_MAX	256		/* bytes of a rendered subject */
 #define AUTH_MAIL_MSG_MAX	(1024 * 1024)	/* bytes of a built message */
 #define AUTH_MAIL_VAR_MAX	2048		/* bytes of one value */
 #define AUTH_MAIL_VARS_MAX	8
-#define AUTH_MAIL_NAME_MAX	64		/* template and variable names */
+#define AUTH_MAIL_NAME_MAX	AUTH_TMPL_NAME_MAX	/* template and variable names */
 #define AUTH_MAIL_ADDR_MAX	254
 #define AUTH_MAIL_UNIQUE_MIN	16
 #define AUTH_MAIL_UNIQUE_MAX	64
@@ -34,10 +36,7 @@ struct auth_mail_template {
 };
 
 /* A {{name}} placeholder and its value (UTF-8, no control characters). */
-struct auth_mail_var {
-	const char	*name;
-	const char	*value;
-};
+#define auth_mail_var	auth_tmpl_var
 
 /* What goes into the header besides the template's subject. */
 struct auth_mail_head {

@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy[size - 1] = '\0';
 	switch (data[0] % 4) {
 	case 0:
-		if (auth_form_parse(copy, size - 1, &buf, &bufsz, sink, &n) == 0 &&
+		if (auth_http_form_parse(copy, size - 1, &buf, &bufsz, sink, &n) == 0 &&
 		    (buf == NULL || bufsz < size + 1))
 			abort();
 		free(buf);

@@ -23,13 +23,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.cookie = s;
 	r.authorization = s;
 	r.query = s;
-	n = auth_req_cookie(&r, "refresh_token", buf, sizeof(buf));
+	n = auth_http_cookie(&r, "refresh_token", buf, sizeof(buf));
 	if (n >= (long)sizeof(buf) || (n >= 0 && strlen(buf) > (size_t)n))
 		abort();
-	n = auth_req_bearer(&r, &tok);
+	n = auth_http_bearer(&r, &tok);
 	if (n >= 0 && (tok < s || tok + n > s + strlen(s)))
 		abort();
-	n = auth_req_query(&r, "token", buf, sizeof(buf));
+	n = auth_http_query(&r, "token", buf, sizeof(buf));
 	if (n >= (long)sizeof(buf))
 		abort();
 	free(s);

@@ -1,4 +1,4 @@
-/* Unit tests for request parsing and response building (common/http.c). */
+/* Unit tests for request parsing and response building (common/http*.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,7 @@ form(const char *body, struct pairs *p)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = auth_form_parse(body, strlen(body), &buf, &bufsz, collect, p);
+	rc = auth_http_form_parse(body, strlen(body), &buf, &bufsz, collect, p);
 	ck_assert(rc == 0 ? buf != NULL && bufsz >= strlen(body) + 2 :
 	    buf == NULL && bufsz == 0);
 	free(buf);
@@ -204,30 +204,30 @@ START_TEST(test_cookie_bearer_query)
 
 	memset(&r, 0, sizeof(r));
 	r.cookie = "a=1; refresh_token=abc; x_refresh_token=no";
-	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, sizeof(buf)),
+	ck_assert_int_eq(auth_http_cookie(&r, "refresh_token", buf, sizeof(buf)),
 	    3);
 	ck_assert_str_eq(buf, "abc");
-	ck_assert_int_eq(auth_req_cookie(&r, "refresh", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(auth_http_cookie(&r, "refresh", buf, sizeof(buf)), -1);
 	r.cookie = "refresh_token=\"q\"";
-	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, sizeof(buf)),
+	ck_assert_int_eq(auth_http_cookie(&r, "refresh_token", buf, sizeof(buf)),
 	    1);
-	ck_assert_int_eq(auth_req_cookie(&r, "refresh_token", buf, 1), -1);
+	ck_assert_int_eq(auth_http_cookie(&r, "refresh_token", buf, 1), -1);
 
 	r.authorization = "Bearer abc.def.ghi";
-	ck_assert_int_eq(auth_req_bearer(&r, &tok), 11);
+	ck_assert_int_eq(auth_http_bearer(&r, &tok), 11);
 	ck_assert_int_eq(strncmp(tok, "abc.def.ghi", 11), 0);
 	r.authorization = "bearer  x ";
-	ck_assert_int_eq(auth_req_bearer(&r, &tok), 1);
+	ck_assert_int_eq(auth_http_bearer(&r, &tok), 1);
 	r.authorization = "Basic eDp5";
-	ck_assert_int_eq(auth_req_bearer(&r, &tok), -1);
+	ck_assert_int_eq(auth_http_bearer(&r, &tok), -1);
 	r.authorization = "Bearer ";
-	ck_assert_int_eq(auth_req_bearer(&r, &tok), -1);
+	ck_assert_int_eq(auth_http_bearer(&r, &tok), -1);
 
 	r.query = "token=abc%2Bd&x=1";
-	ck_assert_int_eq(auth_req_query(&r, "token", buf, sizeof(buf)), 5);
+	ck_assert_int_eq(auth_http_query(&r, "token", buf, sizeof(buf)), 5);
 	ck_assert_str_eq(buf, "abc+d");
-	ck_assert_int_eq(auth_req_query(&r, "missing", buf, sizeof(buf)), -1);
-	ck_assert_int_eq(auth_req_query(&r, "token", buf, 5), -1);
+	ck_assert_int_eq(auth_http_query(&r, "missing", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(auth_http_query(&r, "token", buf, 5), -1);
 }
 END_TEST
 
@@ -296,7 +296,7 @@ START_TEST(test_resp_problem)
 
 	auth_resp_init(&rs);
 	json_object_object_add(errors, "email", json_object_new_string("x"));
-	auth_resp_problem(&rs, AUTH_ERR_VALIDATION, errors);
+	auth_http_resp_problem(&rs, AUTH_ERR_VALIDATION, errors);
 	ck_assert_int_eq(rs.status, 422);
 	ck_assert_str_eq(rs.content_type, "application/problem+json");
 	ck_assert(json_object_object_get_ex(rs.json, "code", &v));
@@ -318,12 +318,54 @@ START_TEST(test_html_escape)
 {
 	char out[64];
 
-	ck_assert_int_eq(auth_html_escape("<a href=\"x\">'&", 14, out,
+	ck_assert_int_eq(auth_http_html_escape("<a href=\"x\">'&", 14, out,
 	    sizeof(out)), 38);
 	ck_assert_str_eq(out,
 	    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
-	ck_assert_int_eq(auth_html_escape("<<<", 3, out, 8), -1);
-	ck_assert_int_eq(auth_html_escape("", 0, out, 0), -1);
+	ck_assert_int_eq(auth_http_html_escape("<<<", 3, out, 8), -1);
+	ck_assert_int_eq(auth_http_html_escape("", 0, out, 0), -1);
+}
+END_TEST
+
+START_TEST(test_pages)
+{
+	static const char *const names[] = { "link_invalid", "verify_confirm",
+	    "verify_done", "verify_expired", "reset_form", "reset_form_retry",
+	    "reset_done", "reset_expired" };
+	const struct auth_tmpl_var vars[] = { { "title", "T" },
+	    { "token", "\"><script>x" }, { "reason", "is too <short>" } };
+	const char *dir = AUTH_TEST_SRCDIR "/templates/pages";
+	struct auth_resp rs;
+	size_t i;
+
+	/* Every page renders with its values, escaped, and the page headers. */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		auth_resp_init(&rs);
+		ck_assert_int_eq(auth_http_page(&rs, 200, dir, names[i], vars,
+		    3), AUTH_OK);
+		ck_assert_str_eq(rs.content_type, "text/html; charset=utf-8");
+		ck_assert_ptr_null(strstr(rs.raw, "<script>"));
+		ck_assert_ptr_null(strstr(rs.raw, "{{"));
+		ck_assert_ptr_nonnull(strstr(rs.headers,
+		    "Content-Security-Policy: default-src 'none'"));
+		auth_resp_free(&rs);
+	}
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "reset_form_retry",
+	    vars, 3), AUTH_OK);
+	ck_assert_ptr_nonnull(strstr(rs.raw,
+	    "value=\"&quot;&gt;&lt;script&gt;x\""));
+	ck_assert_ptr_nonnull(strstr(rs.raw,
+	    "New password: is too &lt;short&gt;."));
+	auth_resp_free(&rs);
+	/* A missing page or an unknown placeholder is an internal error. */
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "no_such_page", vars,
+	    3), AUTH_ERR_INTERNAL);
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "verify_confirm", vars,
+	    1), AUTH_ERR_INTERNAL);
+	ck_assert_ptr_null(rs.raw);
+	auth_resp_free(&rs);
 }
 END_TEST
 
@@ -333,37 +375,37 @@ START_TEST(test_client_ip)
 	char ip[AUTH_IP_MAX + 1];
 	int n;
 
-	n = auth_cidr_parse_list("127.0.0.1/32, 10.0.0.0/8,::1/128", t,
+	n = auth_http_cidr_parse_list("127.0.0.1/32, 10.0.0.0/8,::1/128", t,
 	    AUTH_CIDRS_MAX);
 	ck_assert_int_eq(n, 3);
-	ck_assert(auth_cidr_match(t, 3, "10.200.1.1"));
-	ck_assert(!auth_cidr_match(t, 3, "11.0.0.1"));
-	ck_assert(auth_cidr_match(t, 3, "::1"));
-	ck_assert(!auth_cidr_match(t, 3, "::2"));
+	ck_assert(auth_http_cidr_match(t, 3, "10.200.1.1"));
+	ck_assert(!auth_http_cidr_match(t, 3, "11.0.0.1"));
+	ck_assert(auth_http_cidr_match(t, 3, "::1"));
+	ck_assert(!auth_http_cidr_match(t, 3, "::2"));
 	/* Untrusted peer: its X-Forwarded-For changes nothing. */
-	auth_client_ip(t, 3, "203.0.113.9", "1.2.3.4", ip);
+	auth_http_client_ip(t, 3, "203.0.113.9", "1.2.3.4", ip);
 	ck_assert_str_eq(ip, "203.0.113.9");
 	/* Trusted peer: the right-most untrusted entry. */
-	auth_client_ip(t, 3, "127.0.0.1", "1.2.3.4, 198.51.100.7, 10.1.1.1",
+	auth_http_client_ip(t, 3, "127.0.0.1", "1.2.3.4, 198.51.100.7, 10.1.1.1",
 	    ip);
 	ck_assert_str_eq(ip, "198.51.100.7");
-	auth_client_ip(t, 3, "127.0.0.1", "2001:db8::1", ip);
+	auth_http_client_ip(t, 3, "127.0.0.1", "2001:db8::1", ip);
 	ck_assert_str_eq(ip, "2001:db8::1");
 	/* Garbage stops the walk at the last trusted hop. */
-	auth_client_ip(t, 3, "127.0.0.1", "1.2.3.4, evil, 10.0.0.2", ip);
+	auth_http_client_ip(t, 3, "127.0.0.1", "1.2.3.4, evil, 10.0.0.2", ip);
 	ck_assert_str_eq(ip, "10.0.0.2");
-	auth_client_ip(t, 3, "127.0.0.1", "", ip);
+	auth_http_client_ip(t, 3, "127.0.0.1", "", ip);
 	ck_assert_str_eq(ip, "127.0.0.1");
-	auth_client_ip(t, 0, "127.0.0.1", "1.2.3.4", ip);
+	auth_http_client_ip(t, 0, "127.0.0.1", "1.2.3.4", ip);
 	ck_assert_str_eq(ip, "127.0.0.1");
-	ck_assert_int_eq(auth_cidr_parse_list("10.0.0.0/33", t, 4), -1);
-	ck_assert_int_eq(auth_cidr_parse_list("::/129", t, 4), -1);
-	ck_assert_int_eq(auth_cidr_parse_list("nonsense", t, 4), -1);
-	ck_assert_int_eq(auth_cidr_parse_list("1.1.1.1,2.2.2.2", t, 1), -1);
-	ck_assert_int_eq(auth_cidr_parse_list("", t, 4), 0);
-	ck_assert_int_eq(auth_cidr_parse_list("192.168.0.0/17", t, 4), 1);
-	ck_assert(auth_cidr_match(t, 1, "192.168.127.1"));
-	ck_assert(!auth_cidr_match(t, 1, "192.168.128.1"));
+	ck_assert_int_eq(auth_http_cidr_parse_list("10.0.0.0/33", t, 4), -1);
+	ck_assert_int_eq(auth_http_cidr_parse_list("::/129", t, 4), -1);
+	ck_assert_int_eq(auth_http_cidr_parse_list("nonsense", t, 4), -1);
+	ck_assert_int_eq(auth_http_cidr_parse_list("1.1.1.1,2.2.2.2", t, 1), -1);
+	ck_assert_int_eq(auth_http_cidr_parse_list("", t, 4), 0);
+	ck_assert_int_eq(auth_http_cidr_parse_list("192.168.0.0/17", t, 4), 1);
+	ck_assert(auth_http_cidr_match(t, 1, "192.168.127.1"));
+	ck_assert(!auth_http_cidr_match(t, 1, "192.168.128.1"));
 }
 END_TEST
 
@@ -382,6 +424,7 @@ http_suite(void)
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
 	tcase_add_test(tc, test_client_ip);
+	tcase_add_test(tc, test_pages);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
 	tcase_add_test(lim, test_utf8);

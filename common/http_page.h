@@ -1,0 +1,29 @@
+/*
+ * HTML pages from templates: templates/pages/NAME.html, rendered with
+ * {{name}} values HTML-escaped, sent with the headers every page of ours
+ * carries (a strict Content-Security-Policy, no Referer, no framing).
+ */
+#ifndef AUTH_HTTP_PAGE_H
+#define AUTH_HTTP_PAGE_H
+
+#include <stddef.h>
+
+#include "http_tmpl.h"
+#include "error.h"
+#include "http_resp.h"
+
+#define AUTH_PAGE_MAX	(16 * 1024)	/* bytes of a rendered page */
+
+/*
+ * Sets page name of directory dir rendered with vars as the body of rs.
+ * AUTH_OK, or AUTH_ERR_INTERNAL (logged) if it does not load or render.
+ */
+enum auth_err auth_http_page(struct auth_resp *rs, int status,
+	    const char *dir, const char *name, const struct auth_tmpl_var *vars,
+	    size_t nvars);
+
+/* Appends s to b escaped for HTML text or attribute context. */
+int	auth_http_html_escape(const char *s, size_t len, char *out,
+	    size_t outsz);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * The template engine of mails and pages: placeholders, escaping, a
+ * bounded buffer wiped when freed, and the file reader.
+ */
+#include "http_tmpl.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "token.h"
+
+void
+auth_http_buf_free(struct auth_http_buf *b)
+{
+	if (b->p != NULL) {
+		auth_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+void
+auth_http_buf_add(struct auth_http_buf *b, const char *s, size_t len)
+{
+	size_t	 ncap;
+	char	*np;
+
+	if (b->failed)
+		return;
+	if (len > AUTH_TMPL_BUF_MAX - b->len) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + len + 1 > b->cap) {
+		ncap = b->cap ? b->cap : 1024;
+		while (ncap < b->len + len + 1)
+			ncap *= 2;
+		if ((np = malloc(ncap)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		if (b->p != NULL) {
+			memcpy(np, b->p, b->len);
+			auth_wipe(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void
+auth_http_buf_str(struct auth_http_buf *b, const char *s)
+{
+	auth_http_buf_add(b, s, strlen(s));
+}
+
+/* Reads dir/name+suffix whole into a malloc'd string; NULL with a reason. */
+char *
+auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 path[4096];
+	char		*buf = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd = -1, len;
+
+	len = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		snprintf(err, errlen, "template %s%s: path too long", name,
+		    suffix);
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "template %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "template %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > AUTH_TMPL_FILE_MAX) {
+		snprintf(err, errlen, "template %s: larger than %d bytes", path,
+		    AUTH_TMPL_FILE_MAX);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "template %s: out of memory", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (off != (size_t)st.st_size || !auth_utf8_valid(buf, off)) {
+		snprintf(err, errlen, "template %s: %s", path,
+		    off != (size_t)st.st_size ? "short read" :
+		    "not UTF-8 text (or holds a NUL byte)");
+		free(buf);
+		buf = NULL;
+	}
+out:
+	close(fd);
+	return buf;
+}
+
+const char *
+auth_http_html_entity(char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return NULL;
+	}
+}
+
+/* Appends v escaped for the part being rendered. */
+static void
+put_value(struct auth_http_buf *b, const char *v, enum auth_tmpl_esc esc)
+{
+	const char	*rep;
+
+	if (esc == AUTH_TMPL_RAW) {
+		auth_http_buf_str(b, v);
+		return;
+	}
+	for (; *v != '\0'; v++) {
+		rep = auth_http_html_entity(*v);
+		if (rep != NULL)
+			auth_http_buf_str(b, rep);
+		else
+			auth_http_buf_add(b, v, 1);
+	}
+}
+
+/*
+ * Replaces each {{name}} (spaces allowed inside the braces) of tmpl by its
+ * value. An unknown name or an unterminated placeholder is an error.
+ */
+int
+auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
+    size_t nvars, enum auth_tmpl_esc esc, struct auth_http_buf *b, char *err,
+    size_t errlen)
+{
+	const char	*p = tmpl, *open, *n, *ne, *close;
+	size_t		 i, nlen;
+
+	while ((open = strstr(p, "{{")) != NULL) {
+		auth_http_buf_add(b, p, (size_t)(open - p));
+		n = open + 2;
+		while (*n == ' ')
+			n++;
+		for (ne = n; (*ne >= 'a' && *ne <= 'z') ||
+		    (*ne >= '0' && *ne <= '9') || *ne == '_'; ne++)
+			;
+		nlen = (size_t)(ne - n);
+		close = ne;
+		while (*close == ' ')
+			close++;
+		if (nlen == 0 || nlen > AUTH_TMPL_NAME_MAX ||
+		    strncmp(close, "}}", 2) != 0) {
+			snprintf(err, errlen, "a \"{{\" that does not start a "
+			    "{{name}} placeholder");
+			return -1;
+		}
+		for (i = 0; i < nvars; i++)
+			if (strlen(vars[i].name) == nlen &&
+			    memcmp(vars[i].name, n, nlen) == 0)
+				break;
+		if (i == nvars) {
+			snprintf(err, errlen, "unknown placeholder {{%.*s}}",
+			    (int)nlen, n);
+			return -1;
+		}
+		put_value(b, vars[i].value, esc);
+		p = close + 2;
+	}
+	auth_http_buf_str(b, p);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * The template engine of mails and pages: {{name}} placeholders replaced
+ * by values, as is or HTML-escaped, into a growing buffer that is wiped
+ * when freed; template files are read whole, bounded and checked as UTF-8.
+ */
+#ifndef AUTH_HTTP_TMPL_H
+#define AUTH_HTTP_TMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AUTH_TMPL_FILE_MAX	(64 * 1024)	/* bytes per template file */
+#define AUTH_TMPL_BUF_MAX	(1024 * 1024)	/* bytes of a rendered text */
+#define AUTH_TMPL_NAME_MAX	64		/* placeholder names */
+
+/* A {{name}} placeholder and its value. */
+struct auth_tmpl_var {
+	const char	*name;
+	const char	*value;
+};
+
+enum auth_tmpl_esc {
+	AUTH_TMPL_RAW = 0,
+	AUTH_TMPL_HTML,
+	AUTH_TMPL__MAX
+};
+
+/* A growing buffer capped at AUTH_TMPL_BUF_MAX; failed once it could not
+ * grow. Zero-initialise; release with auth_http_buf_free. */
+struct auth_http_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	bool	 failed;
+};
+
+/* The entity of c in HTML text or attributes, or NULL if c stands as is. */
+const char *auth_http_html_entity(char c);
+
+void	auth_http_buf_add(struct auth_http_buf *b, const char *s, size_t len);
+void	auth_http_buf_str(struct auth_http_buf *b, const char *s);
+/* Wipes and frees the buffer; it is empty (and reusable) after. */
+void	auth_http_buf_free(struct auth_http_buf *b);
+
+/*
+ * Appends tmpl with each {{name}} (spaces allowed inside the braces)
+ * replaced by its value, escaped as esc says, to b. Returns 0, or -1 with
+ * a reason in err for an unknown name or an unterminated placeholder.
+ */
+int	auth_http_tmpl_render(const char *tmpl,
+	    const struct auth_tmpl_var *vars, size_t nvars, enum auth_tmpl_esc esc,
+	    struct auth_http_buf *b, char *err, size_t errlen);
+
+/*
+ * Reads dir/name+suffix whole into a malloc'd, NUL-terminated string the
+ * caller frees: a regular file of at most AUTH_TMPL_FILE_MAX bytes of
+ * UTF-8 without NUL. NULL with a one-line reason in err.
+ */
+char	*auth_http_tmpl_read(const char *dir, const char *name,
+	    const char *suffix, char *err, size_t errlen);
+
+#endif
