@@ -8,10 +8,9 @@
 APACHE_ROOT=/usr/lib/apache2
 APACHE_PROCS=2		# processes per endpoint (lighttpd.conf's auth_procs)
 
-# Endpoint names routed by the rendered apache.conf $1.
+# Endpoint names the web servers route (endpoints.list, kind api).
 apache_endpoints() {
-	sed -n 's#^ProxyPass\(Match\)\{0,1\} "[^"]*" "unix:[^"]*/\([a-z0-9-]*\)\.sock|.*#\2#p' "$1" |
-		sort -u
+	"$ROOT/scripts/endpoints" names api
 }
 
 # apache.conf from the template; run/apache.kv keeps what start needs (the
@@ -27,8 +26,8 @@ web_apache_render() {
 		name=${exe##*/}
 		name=${name%.fcgi}
 		[[ $name == authorizer ]] && continue
-		apache_endpoints "$d/apache.conf" | grep -qx "$name" ||
-			warn "$name.fcgi is installed but apache.conf routes no path to it"
+		apache_endpoints | grep -qx "$name" ||
+			warn "$name.fcgi is installed but endpoints.list routes no path to it"
 	done
 }
 
@@ -69,7 +68,7 @@ web_apache_start() {
 		tail -n 20 "$d/log/apache.log" >&2 || true
 		return 1
 	fi
-	for name in $(apache_endpoints "$d/apache.conf"); do
+	for name in $(apache_endpoints); do
 		rm -f "$run/$name.sock"
 		apache_spawn "$d" "$name" -s "$run/$name.sock" -M 0600
 	done
