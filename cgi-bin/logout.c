@@ -1,6 +1,7 @@
 /* POST /auth/logout: revoke the session (token family) of a refresh token. */
 #include "endpoint.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 static const struct auth_field_spec fields[] = {
 	{ "refresh_token", false, AUTH_REFRESH_TOKEN_MAX, NULL },

@@ -13,7 +13,8 @@
 #include "log.h"
 #include "password.h"
 #include "seal.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define TEMPLATE_RESET		"password_reset"
 #define RESET_PAGE		"/reset-password"

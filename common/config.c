@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_num.h"
 #include "config.h"
 #include "mail.h"
 #include "ratelimit.h"
@@ -146,30 +147,6 @@ auth_jwt_alg_name(enum auth_jwt_alg alg)
 	if ((unsigned)alg >= AUTH_JWT_ALG__MAX)
 		return "unknown";
 	return jwt_alg_names[alg];
-}
-
-/*
- * Strict unsigned decimal: the whole string, digits only, no sign, no
- * spaces, no overflow. Returns 0 and sets *out, or -1.
- */
-static int
-parse_ull(const char *s, unsigned long long *out)
-{
-	unsigned long long	v = 0;
-	unsigned		d;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		d = (unsigned)(*s - '0');
-		if (v > (ULLONG_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 static bool
@@ -329,7 +306,7 @@ cfg_set(struct auth_config *cfg, const struct cfg_key *k, const char *val,
 	case CFG_LONG:
 	case CFG_UINT:
 	case CFG_SIZE:
-		if (parse_ull(val, &v) == -1)
+		if (auth_parse_num(val, 0, ULLONG_MAX, &v, NULL) == -1)
 			return "must be a whole decimal number";
 		if (v < k->min || v > k->max) {
 			snprintf(why, whylen, "is out of range (%llu..%llu)",

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
-#include "error.h"
+#include "base_err.h"
 
 /* Remembers the conninfo; no I/O. Call once at start. */
 void	auth_db_init(const char *conninfo);

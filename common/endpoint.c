@@ -24,7 +24,9 @@
 #include "ratelimit.h"
 #include "redis.h"
 #include "seal.h"
-#include "token.h"
+#include "base_clock.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_PATH_LEN_MAX	1024
 #define AUTH_RETRY_AFTER	5	/* seconds, on 503 */
@@ -424,15 +426,6 @@ write_response(FCGX_Request *fr, const struct auth_req *req,
 		auth_wipe((char *)body, body_len);
 }
 
-static long long
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Runs the handler; after a lost database connection, once more. */
 static enum auth_err
 run_handler(const struct auth_endpoint *ep, struct auth_ctx *ctx,
@@ -479,7 +472,7 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	struct exchange x;
 	char path[AUTH_PATH_LEN_MAX + 1];
 	const char *uri, *q;
-	long long t0 = monotonic_us();
+	long long t0 = auth_clock_mono_us();
 	enum auth_err e;
 	size_t plen;
 	bool limited = false;
@@ -557,7 +550,7 @@ done:
 	auth_log_request(req.request_id, req.method_name,
 	    req.path ? req.path : "-", rs.status,
 	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    monotonic_us() - t0, req.user_id);
+	    auth_clock_mono_us() - t0, req.user_id);
 	json_object_put(x.errors);
 	auth_json_burn(req.json);
 	json_object_put(req.json);
@@ -584,7 +577,7 @@ authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	struct auth_resp rs;
 	char path[AUTH_PATH_LEN_MAX + 1];
 	const char *uri, *role;
-	long long t0 = monotonic_us();
+	long long t0 = auth_clock_mono_us();
 	enum auth_err e;
 	size_t plen;
 
@@ -624,7 +617,7 @@ authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 		write_response(fr, &req, &rs);
 	auth_log_request(req.request_id, req.method_name, req.path, rs.status,
 	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    monotonic_us() - t0, req.user_id);
+	    auth_clock_mono_us() - t0, req.user_id);
 	auth_resp_free(&rs);
 }
 

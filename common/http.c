@@ -19,7 +19,10 @@
 #include <fcgiapp.h>
 #include <json-c/printbuf.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_num.h"
+#include "base_secret.h"
+#include "base_utf8.h"
 
 #define AUTH_JSON_DEPTH	16
 
@@ -49,62 +52,18 @@ auth_req_field(const struct auth_req *r, const char *name)
 bool
 auth_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n, k;
-	unsigned long cp;
-
-	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
+	return auth_utf8_check(s, len, false, NULL);
 }
 
 int
 auth_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
-	const char *p;
+	unsigned long long v;
 
-	if (s == NULL || *s == '\0' || strlen(s) > 20)
+	if (s == NULL || strlen(s) > 20 ||
+	    auth_parse_num(s, 0, max, &v, NULL) == -1)
 		return -1;
-	for (p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		if ((unsigned long)(*p - '0') > max ||
-		    v > (max - (unsigned long)(*p - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "error.h"
+#include "base_err.h"
 
 #define AUTH_REQUEST_ID_MAX	64
 #define AUTH_IP_MAX		46

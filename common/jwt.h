@@ -11,9 +11,10 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 #include "keys.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_JWT_MAX		4096	/* longest token we accept */
 #define AUTH_ROLES_MAX		8

@@ -20,23 +20,13 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "base_err.h"
 #include "keys.h"
 #include "keys_internal.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define KEY_FILE_MAX	8192	/* a 4096-bit RSA private PEM is about 3.3 KB */
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* True if s is a 43-character base64url kid. */
 static bool
@@ -48,78 +38,6 @@ kid_valid(const char *s, size_t len)
 	    auth_b64url_decode(s, len, raw, sizeof(raw)) == AUTH_HASH_LEN;
 }
 
-/*
- * Reads the regular file path (at most max bytes) into a malloc'd buffer
- * *out of *outlen bytes, NUL-terminated; with secret, refuses a file any
- * group or other permission bit is set on. The caller wipes and frees *out.
- * 0, or -1 with a reason in err.
- */
-int
-auth_key_file_read(const char *path, size_t max, bool secret,
-    unsigned char **out, size_t *outlen, char *err, size_t errlen)
-{
-	struct stat	 st;
-	unsigned char	*buf = NULL;
-	size_t		 got = 0;
-	ssize_t		 n;
-	int		 fd, rc = -1;
-
-	*out = NULL;
-	*outlen = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (secret && (st.st_mode & 077) != 0) {
-		seterr(err, errlen, "%s: accessible by group or others (mode "
-		    "%03o); chmod 600 it", path, (unsigned)(st.st_mode & 0777));
-		goto out;
-	}
-	if (st.st_size < 0 || (size_t)st.st_size > max) {
-		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	while (got <= max) {
-		n = read(fd, buf + got, max + 1 - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > max) {
-		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*outlen = got;
-	buf = NULL;
-	rc = 0;
-out:
-	if (buf != NULL) {
-		auth_wipe(buf, max + 1);
-		free(buf);
-	}
-	close(fd);
-	return rc;
-}
 
 /* Writes len bytes to fd, retrying short writes. 0, or -1. */
 static int
@@ -153,24 +71,24 @@ write_new_file(const char *path, mode_t mode, BIO *b, char *err,
 	int	 fd;
 
 	if ((len = BIO_get_mem_data(b, &data)) <= 0) {
-		seterr(err, errlen, "%s: nothing to write", path);
+		auth_errf(err, errlen, "%s: nothing to write", path);
 		return -1;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
 	if (fd == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fchmod(fd, mode) == -1 || write_all(fd, data, (size_t)len) == -1 ||
 	    fsync(fd) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
 	}
 	if (close(fd) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
 	}
@@ -276,7 +194,7 @@ key_describe(EVP_PKEY *pkey, struct auth_key *k, const char *what,
 	memset(k->e, 0, sizeof(k->e));
 	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) {
 		if (auth_key_thumbprint(pkey, k->kid, k->x, k->y) == -1) {
-			seterr(err, errlen, "%s: not a P-256 key", what);
+			auth_errf(err, errlen, "%s: not a P-256 key", what);
 			return -1;
 		}
 		k->alg = AUTH_JWT_ES256;
@@ -284,19 +202,19 @@ key_describe(EVP_PKEY *pkey, struct auth_key *k, const char *what,
 		return 0;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		seterr(err, errlen, "%s: neither a P-256 nor an RSA key", what);
+		auth_errf(err, errlen, "%s: neither a P-256 nor an RSA key", what);
 		return -1;
 	}
 	bits = EVP_PKEY_get_bits(pkey);
 	if (bits < AUTH_RSA_BITS_MIN || bits > AUTH_RSA_BITS_MAX) {
-		seterr(err, errlen, "%s: RSA key of %d bits (%d to %d allowed)",
+		auth_errf(err, errlen, "%s: RSA key of %d bits (%d to %d allowed)",
 		    what, bits, AUTH_RSA_BITS_MIN, AUTH_RSA_BITS_MAX);
 		return -1;
 	}
 	if (rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, k->n,
 	    sizeof(k->n)) == -1 || rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E,
 	    k->e, sizeof(k->e)) == -1) {
-		seterr(err, errlen, "%s: unusable RSA parameters", what);
+		auth_errf(err, errlen, "%s: unusable RSA parameters", what);
 		return -1;
 	}
 	n = snprintf(json, sizeof(json),
@@ -324,7 +242,7 @@ write_active(const char *dir, const char *kid, bool create_only, char *err,
 
 	if ((b = BIO_new(BIO_s_mem())) == NULL || BIO_printf(b, "%s\n",
 	    kid) <= 0) {
-		seterr(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		goto out;
 	}
 	snprintf(active, sizeof(active), "%s/active", dir);
@@ -334,7 +252,7 @@ write_active(const char *dir, const char *kid, bool create_only, char *err,
 		goto out;
 	if (create_only ? (link(tmp, active) == -1 && errno != EEXIST) :
 	    rename(tmp, active) == -1) {
-		seterr(err, errlen, "%s: %s", active, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", active, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -359,32 +277,32 @@ auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg, char *kid_out,
 	int		 rc = -1;
 
 	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
-		seterr(err, errlen, "no key directory");
+		auth_errf(err, errlen, "no key directory");
 		return -1;
 	}
 	if (alg != AUTH_JWT_ES256 && alg != AUTH_JWT_RS256) {
-		seterr(err, errlen, "keys are ES256 or RS256");
+		auth_errf(err, errlen, "keys are ES256 or RS256");
 		return -1;
 	}
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "%s: not a directory", dir);
+		auth_errf(err, errlen, "%s: not a directory", dir);
 		return -1;
 	}
 	pkey = alg == AUTH_JWT_ES256 ? EVP_EC_gen(SN_X9_62_prime256v1) :
 	    EVP_RSA_gen(AUTH_RSA_BITS);
 	if (pkey == NULL) {
-		seterr(err, errlen, "cannot generate a %s key",
+		auth_errf(err, errlen, "cannot generate a %s key",
 		    auth_jwt_alg_name(alg));
 		goto out;
 	}
 	if (key_describe(pkey, &k, "new key", err, errlen) == -1)
 		goto out;
 	if (kid_out == NULL || kid_len <= strlen(k.kid)) {
-		seterr(err, errlen, "kid buffer too small");
+		auth_errf(err, errlen, "kid buffer too small");
 		goto out;
 	}
 	priv = BIO_new(BIO_s_secmem());
@@ -392,7 +310,7 @@ auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg, char *kid_out,
 	if (priv == NULL || pub == NULL ||
 	    !PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) ||
 	    !PEM_write_bio_PUBKEY(pub, pkey)) {
-		seterr(err, errlen, "cannot encode the key");
+		auth_errf(err, errlen, "cannot encode the key");
 		goto out;
 	}
 	snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, k.kid);
@@ -439,13 +357,13 @@ load_pem(const char *path, bool priv, char *err, size_t errlen)
 	    errlen) == -1)
 		return NULL;
 	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", path);
+		auth_errf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	pkey = priv ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) :
 	    PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
 	if (pkey == NULL)
-		seterr(err, errlen, "%s: not a PEM %s key", path,
+		auth_errf(err, errlen, "%s: not a PEM %s key", path,
 		    priv ? "private" : "public");
 out:
 	BIO_free(b);
@@ -463,7 +381,7 @@ load_public_key(const char *dir, const char *kid, size_t kidlen,
 	char	path[AUTH_PATH_MAX + 64], want[AUTH_KID_MAX + 1];
 
 	if (!kid_valid(kid, kidlen)) {
-		seterr(err, errlen, "%s/%.*s.pub: name is not a key thumbprint",
+		auth_errf(err, errlen, "%s/%.*s.pub: name is not a key thumbprint",
 		    dir, (int)kidlen, kid);
 		return -1;
 	}
@@ -475,7 +393,7 @@ load_public_key(const char *dir, const char *kid, size_t kidlen,
 	if (key_describe(k->pub, k, path, err, errlen) == -1)
 		return -1;
 	if (strcmp(want, k->kid) != 0) {
-		seterr(err, errlen, "%s: file name does not match the key "
+		auth_errf(err, errlen, "%s: file name does not match the key "
 		    "thumbprint %s", path, k->kid);
 		return -1;
 	}
@@ -493,7 +411,7 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 	int		 rc = -1;
 
 	if ((d = opendir(dir)) == NULL) {
-		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -502,7 +420,7 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 		    de->d_name[0] == '.')
 			continue;
 		if (kr->nkeys == AUTH_KEYS_MAX) {
-			seterr(err, errlen, "%s: more than %d public keys "
+			auth_errf(err, errlen, "%s: more than %d public keys "
 			    "(authctl keys retire)", dir, AUTH_KEYS_MAX);
 			goto out;
 		}
@@ -511,7 +429,7 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 			goto out;
 	}
 	if (kr->nkeys == 0) {
-		seterr(err, errlen, "%s: no public keys (authctl keys generate)",
+		auth_errf(err, errlen, "%s: no public keys (authctl keys generate)",
 		    dir);
 		goto out;
 	}
@@ -538,7 +456,7 @@ read_active(const char *dir, char kid[AUTH_KID_MAX + 1], char *err,
 	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (!kid_valid((const char *)buf, len)) {
-		seterr(err, errlen, "%s: not a key id", path);
+		auth_errf(err, errlen, "%s: not a key id", path);
 		goto out;
 	}
 	memcpy(kid, buf, len);
@@ -557,7 +475,7 @@ load_active(struct auth_keyring *kr, const char *dir, char *err,
 	if (read_active(dir, kr->active, err, errlen) == -1)
 		return -1;
 	if (auth_keyring_find(kr, kr->active, strlen(kr->active)) == NULL) {
-		seterr(err, errlen, "%s/active: no public key for the active "
+		auth_errf(err, errlen, "%s/active: no public key for the active "
 		    "kid", dir);
 		kr->active[0] = '\0';
 		return -1;
@@ -578,7 +496,7 @@ load_private_key(const char *dir, const char *kid, EVP_PKEY *pub, char *err,
 	if ((priv = load_pem(path, true, err, errlen)) == NULL)
 		return NULL;
 	if (EVP_PKEY_eq(priv, pub) != 1) {
-		seterr(err, errlen, "%s: does not match %s.pub", path, kid);
+		auth_errf(err, errlen, "%s: does not match %s.pub", path, kid);
 		EVP_PKEY_free(priv);
 		return NULL;
 	}
@@ -596,7 +514,7 @@ load_signing_key(struct auth_keyring *kr, const char *dir, char *err,
 	if (k == NULL)
 		return -1;
 	if (k->alg != kr->alg) {
-		seterr(err, errlen, "%s/active: key %s is %s but jwt_alg is %s "
+		auth_errf(err, errlen, "%s/active: key %s is %s but jwt_alg is %s "
 		    "(activate a %s key, or change jwt_alg and restart)", dir,
 		    k->kid, auth_jwt_alg_name(k->alg),
 		    auth_jwt_alg_name(kr->alg), auth_jwt_alg_name(kr->alg));
@@ -621,19 +539,19 @@ load_secret(struct auth_keyring *kr, const char *path, char *err,
 	int		 rc = -1;
 
 	if (path == NULL || path[0] == '\0') {
-		seterr(err, errlen, "hs256_secret_file is not set");
+		auth_errf(err, errlen, "hs256_secret_file is not set");
 		return -1;
 	}
 	if (auth_key_file_read(path, AUTH_HS256_SECRET_MAX, true, &buf, &len,
 	    err, errlen) == -1)
 		return -1;
 	if (len < AUTH_HS256_SECRET_MIN) {
-		seterr(err, errlen, "%s: shorter than %d bytes", path,
+		auth_errf(err, errlen, "%s: shorter than %d bytes", path,
 		    AUTH_HS256_SECRET_MIN);
 		goto out;
 	}
 	if ((kidin = malloc(len + 3)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(kidin, "kid", 3);
@@ -707,11 +625,11 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 	struct auth_keyring	*kr;
 
 	if (cfg == NULL) {
-		seterr(err, errlen, "no configuration");
+		auth_errf(err, errlen, "no configuration");
 		return NULL;
 	}
 	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	kr->alg = cfg->jwt_alg;
@@ -721,7 +639,7 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 	case AUTH_JWT_ES256:
 	case AUTH_JWT_RS256:
 		if (cfg->keys_dir[0] == '\0') {
-			seterr(err, errlen, "keys_dir is not set");
+			auth_errf(err, errlen, "keys_dir is not set");
 			goto fail;
 		}
 		if (load_public_keys(kr, cfg->keys_dir, err, errlen) == -1)
@@ -738,7 +656,7 @@ auth_keyring_load(const struct auth_config *cfg, bool signing, char *err,
 		kr->sign_alg = AUTH_JWT_HS256;
 		break;
 	default:
-		seterr(err, errlen, "unsupported jwt_alg");
+		auth_errf(err, errlen, "unsupported jwt_alg");
 		goto fail;
 	}
 	return kr;
@@ -814,11 +732,11 @@ static int
 check_dir_kid(const char *dir, const char *kid, char *err, size_t errlen)
 {
 	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
-		seterr(err, errlen, "no key directory");
+		auth_errf(err, errlen, "no key directory");
 		return -1;
 	}
 	if (kid == NULL || !kid_valid(kid, strlen(kid))) {
-		seterr(err, errlen, "not a key id: a kid is 43 base64url "
+		auth_errf(err, errlen, "not a key id: a kid is 43 base64url "
 		    "characters (authctl keys list)");
 		return -1;
 	}
@@ -839,7 +757,7 @@ auth_keys_activate(const char *dir, const char *kid,
 	if (load_public_key(dir, kid, strlen(kid), &k, err, errlen) == -1)
 		goto out;
 	if (want_alg < AUTH_JWT_ALG__MAX && k.alg != want_alg) {
-		seterr(err, errlen, "%s is an %s key but jwt_alg is %s: set "
+		auth_errf(err, errlen, "%s is an %s key but jwt_alg is %s: set "
 		    "jwt_alg = %s first (the endpoints take it at their next "
 		    "restart)", kid, auth_jwt_alg_name(k.alg),
 		    auth_jwt_alg_name(want_alg), auth_jwt_alg_name(k.alg));
@@ -868,28 +786,28 @@ auth_keys_retire(const char *dir, const char *kid, char *err, size_t errlen)
 		return -1;
 	if (read_active(dir, active, aerr, sizeof(aerr)) == 0 &&
 	    strcmp(active, kid) == 0) {
-		seterr(err, errlen, "%s is the active key: activate another "
+		auth_errf(err, errlen, "%s is the active key: activate another "
 		    "key first", kid);
 		return -1;
 	}
 	snprintf(from, sizeof(from), "%s/%s.pub", dir, kid);
 	if (lstat(from, &st) == -1) {
-		seterr(err, errlen, "%s: %s", from, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", from, strerror(errno));
 		return -1;
 	}
 	snprintf(rdir, sizeof(rdir), "%s/" AUTH_KEYS_RETIRED, dir);
 	if (mkdir(rdir, 0700) == -1 && errno != EEXIST) {
-		seterr(err, errlen, "%s: %s", rdir, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", rdir, strerror(errno));
 		return -1;
 	}
 	snprintf(to, sizeof(to), "%s/%s.pub", rdir, kid);
 	if (rename(from, to) == -1) {
-		seterr(err, errlen, "%s: %s", from, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", from, strerror(errno));
 		return -1;
 	}
 	snprintf(from, sizeof(from), "%s/%s.key", dir, kid);
 	if (unlink(from) == -1 && errno != ENOENT) {
-		seterr(err, errlen, "%s retired, but its private key stays: "
+		auth_errf(err, errlen, "%s retired, but its private key stays: "
 		    "%s: %s", kid, from, strerror(errno));
 		return -1;
 	}
@@ -917,7 +835,7 @@ list_dir(const char *dir, const char *sub, const char *active,
 	if ((d = opendir(path)) == NULL) {
 		if (sub != NULL && errno == ENOENT)
 			return 0;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -926,7 +844,7 @@ list_dir(const char *dir, const char *sub, const char *active,
 		    de->d_name[0] == '.')
 			continue;
 		if (*n == max) {
-			seterr(err, errlen, "%s: too many keys", path);
+			auth_errf(err, errlen, "%s: too many keys", path);
 			goto out;
 		}
 		memset(&k, 0, sizeof(k));
@@ -966,7 +884,7 @@ auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
 	size_t	n = 0;
 
 	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= AUTH_PATH_MAX) {
-		seterr(err, errlen, "no key directory");
+		auth_errf(err, errlen, "no key directory");
 		return -1;
 	}
 	if (read_active(dir, active, aerr, sizeof(aerr)) == -1)

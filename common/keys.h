@@ -120,13 +120,4 @@ long	auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
  */
 json_object *auth_keyring_jwks(const struct auth_keyring *kr);
 
-/*
- * Reads a regular file of at most max bytes (no symlink) into *out,
- * malloc'd and NUL-terminated, *outlen bytes; the caller wipes and frees
- * it. With secret, a file group or others may access is refused. Returns
- * 0, or -1 with a one-line reason in err.
- */
-int	auth_key_file_read(const char *path, size_t max, bool secret,
-	    unsigned char **out, size_t *outlen, char *err, size_t errlen);
-
 #endif

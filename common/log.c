@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base_utf8.h"
 #include "log.h"
 
 #define LOG_LINE_MAX	2048
@@ -48,39 +49,6 @@ lb_put(struct logbuf *lb, const char *s, size_t n)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most avail bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /*
  * Appends s as a JSON string body, at most max output bytes, cutting only
  * between characters. Invalid UTF-8 becomes U+FFFD.
@@ -116,7 +84,7 @@ lb_escape(struct logbuf *lb, const char *s, size_t max)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			else if ((n = utf8_len(p, avail)) == 0) {
+			else if ((n = auth_utf8_step(p, avail, NULL)) == 0) {
 				memcpy(esc, "\\ufffd", 7);
 				n = 1;
 			} else

@@ -19,7 +19,10 @@
 
 #include <openssl/evp.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_err.h"
+#include "base_secret.h"
+#include "base_utf8.h"
 
 #define MAIL_LINE_MAX		998	/* RFC 5322 hard limit, CRLF excluded */
 #define MAIL_QP_LINE		75	/* encoded chars before a soft break */
@@ -39,18 +42,6 @@ enum esc {
 	ESC_HTML,
 	ESC__MAX
 };
-
-static void __attribute__((format(printf, 3, 4)))
-mail_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 mbuf_free(struct mbuf *b)
@@ -99,59 +90,6 @@ static void
 mbuf_str(struct mbuf *b, const char *s)
 {
 	mbuf_add(b, s, strlen(s));
-}
-
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len, i;
-	uint32_t	cp, min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* True if s is valid UTF-8; with no_ctl, also free of control characters. */
-static bool
-utf8_ok(const char *s, size_t n, bool no_ctl)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, l;
-
-	while (i < n) {
-		if ((l = utf8_len(p + i, n - i)) == 0)
-			return false;
-		if (l == 1 && (p[i] == 0 || (no_ctl && (p[i] < 0x20 ||
-		    p[i] == 0x7f))))
-			return false;
-		i += l;
-	}
-	return true;
 }
 
 bool
@@ -249,25 +187,25 @@ read_template(const char *dir, const char *name, const char *suffix,
 
 	len = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix);
 	if (len < 0 || (size_t)len >= sizeof(path)) {
-		mail_err(err, errlen, "template %s%s: path too long", name,
+		auth_errf(err, errlen, "template %s%s: path too long", name,
 		    suffix);
 		return NULL;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		mail_err(err, errlen, "template %s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "template %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		mail_err(err, errlen, "template %s: not a regular file", path);
+		auth_errf(err, errlen, "template %s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_size > AUTH_MAIL_TEMPLATE_MAX) {
-		mail_err(err, errlen, "template %s: larger than %d bytes", path,
+		auth_errf(err, errlen, "template %s: larger than %d bytes", path,
 		    AUTH_MAIL_TEMPLATE_MAX);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		mail_err(err, errlen, "template %s: out of memory", path);
+		auth_errf(err, errlen, "template %s: out of memory", path);
 		goto out;
 	}
 	while (off < (size_t)st.st_size) {
@@ -279,8 +217,8 @@ read_template(const char *dir, const char *name, const char *suffix,
 		off += (size_t)n;
 	}
 	buf[off] = '\0';
-	if (off != (size_t)st.st_size || !utf8_ok(buf, off, false)) {
-		mail_err(err, errlen, "template %s: %s", path,
+	if (off != (size_t)st.st_size || !auth_utf8_check(buf, off, false, NULL)) {
+		auth_errf(err, errlen, "template %s: %s", path,
 		    off != (size_t)st.st_size ? "short read" :
 		    "not UTF-8 text (or holds a NUL byte)");
 		free(buf);
@@ -301,11 +239,11 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	size_t				 slen;
 
 	if (!auth_mail_template_name_ok(name)) {
-		mail_err(err, errlen, "invalid template name");
+		auth_errf(err, errlen, "invalid template name");
 		return NULL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		mail_err(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if ((txt = read_template(dir, name, ".txt", err, errlen)) == NULL ||
@@ -313,7 +251,7 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 		goto fail;
 	if (strncmp(txt, "Subject:", 8) != 0 ||
 	    (eol = strchr(txt, '\n')) == NULL) {
-		mail_err(err, errlen, "template %s.txt: the first line must be "
+		auth_errf(err, errlen, "template %s.txt: the first line must be "
 		    "\"Subject: ...\"", name);
 		goto fail;
 	}
@@ -327,8 +265,8 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	while (slen > 0 && (s[slen - 1] == ' ' || s[slen - 1] == '\t'))
 		slen--;
 	if (slen == 0 || slen > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(s, slen, true)) {
-		mail_err(err, errlen, "template %s.txt: the subject must be 1-%d "
+	    !auth_utf8_check(s, slen, true, NULL)) {
+		auth_errf(err, errlen, "template %s.txt: the subject must be 1-%d "
 		    "bytes of text", name, AUTH_MAIL_SUBJECT_MAX);
 		goto fail;
 	}
@@ -337,13 +275,13 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	if (body[0] == '\r')
 		body++;
 	if (body[0] != '\n') {
-		mail_err(err, errlen, "template %s.txt: an empty line must "
+		auth_errf(err, errlen, "template %s.txt: an empty line must "
 		    "follow the subject", name);
 		goto fail;
 	}
 	body++;
 	if ((t->text = strdup(body)) == NULL) {
-		mail_err(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	free(txt);
@@ -415,7 +353,7 @@ render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
 			close++;
 		if (nlen == 0 || nlen > AUTH_MAIL_NAME_MAX ||
 		    strncmp(close, "}}", 2) != 0) {
-			mail_err(err, errlen, "a \"{{\" that does not start a "
+			auth_errf(err, errlen, "a \"{{\" that does not start a "
 			    "{{name}} placeholder");
 			return -1;
 		}
@@ -424,7 +362,7 @@ render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
 			    memcmp(vars[i].name, n, nlen) == 0)
 				break;
 		if (i == nvars) {
-			mail_err(err, errlen, "unknown placeholder {{%.*s}}",
+			auth_errf(err, errlen, "unknown placeholder {{%.*s}}",
 			    (int)nlen, n);
 			return -1;
 		}
@@ -548,7 +486,7 @@ subject_header(const char *s, struct mbuf *b)
 	}
 	start = 0;
 	for (i = 0; i < len; i += l) {
-		l = utf8_len(u + i, len - i);
+		l = auth_utf8_step(u + i, len - i, NULL);
 		if (l == 0)
 			l = 1;	/* checked before; never reached */
 		if (i + l - start > MAIL_WORD_BYTES) {
@@ -621,7 +559,7 @@ add_part(struct mbuf *m, const char *boundary, const char *type,
 	bool seven = body_7bit(body->p, body->len);
 
 	if (seven && strstr(body->p, boundary) != NULL) {
-		mail_err(err, errlen, "a body holds the MIME boundary");
+		auth_errf(err, errlen, "a body holds the MIME boundary");
 		return -1;
 	}
 	mbuf_str(m, "--");
@@ -655,30 +593,30 @@ auth_mail_build(const struct auth_mail_template *t,
 	*out = NULL;
 	*outlen = 0;
 	if (nvars > AUTH_MAIL_VARS_MAX) {
-		mail_err(err, errlen, "too many values");
+		auth_errf(err, errlen, "too many values");
 		goto out;
 	}
 	for (i = 0; i < nvars; i++) {
 		vlen = strnlen(vars[i].value, AUTH_MAIL_VAR_MAX + 1);
 		if (vlen > AUTH_MAIL_VAR_MAX ||
-		    !utf8_ok(vars[i].value, vlen, true)) {
-			mail_err(err, errlen, "value of {{%.64s}} is too long, "
+		    !auth_utf8_check(vars[i].value, vlen, true, NULL)) {
+			auth_errf(err, errlen, "value of {{%.64s}} is too long, "
 			    "not UTF-8 or holds a control character",
 			    vars[i].name);
 			goto out;
 		}
 	}
 	if (!auth_mail_addr_ok(h->to)) {
-		mail_err(err, errlen, "recipient is not a plain ASCII address");
+		auth_errf(err, errlen, "recipient is not a plain ASCII address");
 		goto out;
 	}
 	if ((why = auth_mail_from_parse(h->from, from, sizeof(from))) != NULL) {
-		mail_err(err, errlen, "mail_from %s", why);
+		auth_errf(err, errlen, "mail_from %s", why);
 		goto out;
 	}
 	if (!unique_ok(h->unique) || auth_mail_date(h->date, date,
 	    sizeof(date)) == -1) {
-		mail_err(err, errlen, "bad message id or date");
+		auth_errf(err, errlen, "bad message id or date");
 		goto out;
 	}
 	snprintf(boundary, sizeof(boundary), MAIL_BOUNDARY_PREFIX "%s",
@@ -692,12 +630,12 @@ auth_mail_build(const struct auth_mail_template *t,
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", &html);
 	if (subj.failed || text.failed || html.failed) {
-		mail_err(err, errlen, "message too large or out of memory");
+		auth_errf(err, errlen, "message too large or out of memory");
 		goto out;
 	}
 	if (subj.len == 0 || subj.len > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(subj.p, subj.len, true)) {
-		mail_err(err, errlen, "the rendered subject is empty, longer "
+	    !auth_utf8_check(subj.p, subj.len, true, NULL)) {
+		auth_errf(err, errlen, "the rendered subject is empty, longer "
 		    "than %d bytes or holds a control character",
 		    AUTH_MAIL_SUBJECT_MAX);
 		goto out;
@@ -738,7 +676,7 @@ auth_mail_build(const struct auth_mail_template *t,
 	mbuf_str(&m, boundary);
 	mbuf_str(&m, "--\r\n");
 	if (m.failed) {
-		mail_err(err, errlen, "message too large or out of memory");
+		auth_errf(err, errlen, "message too large or out of memory");
 		goto out;
 	}
 	*out = m.p;

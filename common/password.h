@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
 
 #define AUTH_PW_MIN_CHARS	8	/* Unicode code points */
 #define AUTH_PW_MAX_BYTES	1024

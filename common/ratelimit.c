@@ -19,7 +19,10 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "redis.h"
-#include "token.h"
+#include "base_clock.h"
+#include "base_codec.h"
+#include "base_num.h"
+#include "base_secret.h"
 
 #define RL_HEX		32		/* hex chars of a subject hash */
 #define RL_KEY_MAX	128		/* a Redis key, NUL included */
@@ -147,15 +150,6 @@ static struct {
 	struct rl_slot	known[RL_MEM_KNOWN];
 } rl = { .threshold = 5, .lockout_max = 900 };
 
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Whole seconds, rounded up. */
 static unsigned
 us_to_s(int64_t us)
@@ -206,18 +200,12 @@ skip_spaces(const char *p)
 static int
 parse_count(const char **pp, unsigned max, unsigned *out)
 {
-	const char		*p = *pp;
-	unsigned long long	 v = 0;
-	size_t			 n = 0;
+	size_t			 n = strspn(*pp, "0123456789");
+	unsigned long long	 v;
 
-	while (*p >= '0' && *p <= '9') {
-		if (++n > 10)
-			return -1;
-		v = v * 10 + (unsigned)(*p++ - '0');
-	}
-	if (n == 0 || v < 1 || v > max)
+	if (n > 10 || auth_parse_numn(*pp, n, 1, max, &v, NULL) == -1)
 		return -1;
-	*pp = p;
+	*pp += n;
 	*out = (unsigned)v;
 	return 0;
 }
@@ -533,7 +521,7 @@ rl_eval(enum rl_script script, int nkeys, const char *const *args, int n)
 	const char	*argv[8];
 	size_t		 argvlen[8];
 	char		 nk[4];
-	int64_t		 now = mono_us() / 1000;
+	int64_t		 now = auth_clock_mono_us() / 1000;
 	int		 i, attempt, e;
 	bool		 retry;
 
@@ -618,7 +606,7 @@ static void
 mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 {
 	struct rl_slot	*s;
-	int64_t		 now = mono_us(), tat, nt, allow_at;
+	int64_t		 now = auth_clock_mono_us(), tat, nt, allow_at;
 
 	s = mem_slot(rl.gcra, RL_MEM_GCRA, rkey, now, true);
 	tat = s->a > now ? s->a : now;
@@ -764,7 +752,7 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 		*known = reply->integer < 0;
 		left_us = reply->integer * 1000;
 	} else {
-		now = mono_us();
+		now = auth_clock_mono_us();
 		*known = has_ip && mem_slot(rl.known, RL_MEM_KNOWN, okey, now,
 		    false) != NULL;
 		if (!*known && (s = mem_slot(rl.fail, RL_MEM_FAIL, fkey, now,
@@ -819,7 +807,7 @@ auth_rl_login_failed(const char *account, size_t len, const char *ip)
 	    reply_int(reply, 1) >= 0)
 		locked = reply_int(reply, 1) > 0;
 	else {
-		now = mono_us();
+		now = auth_clock_mono_us();
 		s = mem_slot(rl.fail, RL_MEM_FAIL, fkey, now, true);
 		s->a++;
 		delay = bf_delay_ms(s->a);
@@ -841,7 +829,7 @@ auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
 	struct rl_slot	*s;
 	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX], ttl[16];
 	const char	*args[3];
-	int64_t		 now = mono_us();
+	int64_t		 now = auth_clock_mono_us();
 	bool		 has_ip;
 
 	if (rl.off)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 #include "http.h"
 
 /* What a rule counts by; decides how the subject is normalised. */

@@ -7,6 +7,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "base_num.h"
 #include "log.h"
 #include "redis.h"
 
@@ -21,17 +22,12 @@ static struct {
 static int
 parse_small(const char *s, size_t len, int lo, int hi)
 {
-	size_t	i;
-	int	v = 0;
+	unsigned long long	v;
 
-	if (len == 0 || len > 5)
+	if (len > 5 || auth_parse_numn(s, len, (unsigned long long)lo,
+	    (unsigned long long)hi, &v, NULL) == -1)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v < lo || v > hi ? -1 : v;
+	return (int)v;
 }
 
 int

@@ -10,7 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 
 /* A parsed redis_url. */
 struct auth_redis_addr {

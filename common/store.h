@@ -11,10 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_TS_MAX	40	/* RFC 3339 timestamp text */
 

@@ -11,7 +11,8 @@
 
 #include "db.h"
 #include "log.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define TEMPLATE_VERIFY		"verify_email"
 #define VERIFY_PAGE		"/verify-email"

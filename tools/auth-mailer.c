@@ -38,7 +38,9 @@
 #include "mail.h"
 #include "seal.h"
 #include "store.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_err.h"
+#include "base_secret.h"
 
 #define MAILER_DB_RETRY		2	/* seconds between reconnects */
 #define MAILER_MARK_TRIES	5	/* reconnects to record a sent message */
@@ -81,11 +83,9 @@ die_start(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("auth-mailer: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	auth_vwarnx("auth-mailer", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*

@@ -26,7 +26,10 @@
 #include "keys.h"
 #include "seal.h"
 #include "store.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_err.h"
+#include "base_num.h"
+#include "base_secret.h"
 
 #ifndef AUTH_SCHEMA_DIR
 #define AUTH_SCHEMA_DIR		"/usr/local/share/authd/schema"
@@ -81,11 +84,9 @@ fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("authctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	auth_vwarnx("authctl", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* The primary error message of r (or of conn) up to its first newline. */
@@ -174,13 +175,11 @@ static int
 migration_version(const char *name)
 {
 	size_t	len = strlen(name), i;
+	unsigned long long v;
 
 	if (len < 9 || len >= MIG_NAME_MAX || strcmp(name + len - 4, ".sql"))
 		return -1;
-	for (i = 0; i < 3; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return -1;
-	if (name[3] != '_')
+	if (auth_parse_numn(name, 3, 0, 999, &v, NULL) == -1 || name[3] != '_')
 		return -1;
 	for (i = 4; i < len - 4; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
@@ -188,7 +187,7 @@ migration_version(const char *name)
 		    (name[i] >= '0' && name[i] <= '9') ||
 		    name[i] == '_' || name[i] == '-'))
 			return -1;
-	return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+	return (int)v;
 }
 
 /* Reads path whole (at most MIG_FILE_MAX bytes) into a malloc'd string. */
@@ -298,6 +297,7 @@ migrations_applied(PGconn *conn, struct migration_set *set)
 	struct migration	*m;
 	const char		*s;
 	int			 i, v, rc = -1;
+	unsigned long long	 n;
 
 	set->max_applied = -1;
 	r = PQexec(conn, "SELECT version, name, checksum, " TS("applied_at")
@@ -312,11 +312,11 @@ migrations_applied(PGconn *conn, struct migration_set *set)
 	}
 	for (i = 0; i < PQntuples(r); i++) {
 		s = PQgetvalue(r, i, 0);
-		v = (int)strtol(s, NULL, 10);
-		if (v < 0 || v >= MIG_MAX) {
+		if (auth_parse_num(s, 0, MIG_MAX - 1, &n, NULL) == -1) {
 			fail("schema_migrations: version %s out of range", s);
 			goto out;
 		}
+		v = (int)n;
 		if ((m = set->m[v]) == NULL) {
 			if ((m = calloc(1, sizeof(*m))) == NULL) {
 				fail("out of memory");
@@ -931,16 +931,10 @@ out:
 static long long
 parse_count(const char *s, long long max)
 {
-	long long	v = 0;
+	unsigned long long	v;
 
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
+	return auth_parse_num(s, 0, (unsigned long long)max, &v, NULL) == -1 ?
+	    -1 : (long long)v;
 }
 
 /* Makes failed message id pending again with its attempts reset. */

@@ -25,7 +25,9 @@
 #include "log.h"
 #include "password.h"
 #include "store.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_err.h"
+#include "base_secret.h"
 
 #define CSV_LINE_MAX	8192	/* bytes per import record */
 #define CSV_FIELDS	4	/* email, password_hash, email_verified, created_at */
@@ -53,11 +55,9 @@ fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("authctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	auth_vwarnx("authctl", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static const char *

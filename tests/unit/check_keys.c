@@ -23,7 +23,8 @@
 #include "jwt.h"
 #include "keys.h"
 #include "keys_internal.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define NOW	1700000000LL
 #define ISS	"https://auth.example.test"

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 struct b64_vector {
 	const char	*raw;
