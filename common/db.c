@@ -321,3 +321,11 @@ auth_db_rollback(void)
 	if (PQtransactionStatus(db_conn) != PQTRANS_IDLE)
 		(void)db_command("ROLLBACK", "ROLLBACK");
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key db_keys[] = {
+	AUTH_CFG_STR(database_url, NULL, "dbname=auth"),
+};
+
+const struct auth_cfg_module auth_db_cfg = AUTH_CFG_MODULE(db_keys, NULL);

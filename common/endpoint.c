@@ -6,6 +6,7 @@
  * one log line.
  */
 #include "endpoint.h"
+#include "endpoint_config.h"
 
 #include <ctype.h>
 #include <errno.h>

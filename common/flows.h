@@ -166,4 +166,7 @@ void	auth_flow_audit(const char *user_id, const char *event,
 enum auth_err auth_flow_verify_resend(const struct auth_ctx *ctx,
 	    const struct auth_client *cl, const char *email, size_t email_len);
 
+/* The keys of the flows: public_url, the token lifetimes, signup_existing. */
+extern const struct auth_cfg_module auth_flow_cfg;
+
 #endif

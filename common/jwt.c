@@ -29,11 +29,21 @@ static const unsigned char p256_order[32] = {
 	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 };
 
-static const char *const jwt_alg_names[AUTH_JWT_ALG__MAX] = {
+/* The one name table of enum auth_jwt_alg, NULL-terminated for the config. */
+static const char *const jwt_alg_names[AUTH_JWT_ALG__MAX + 1] = {
 	[AUTH_JWT_ES256] = "ES256",
 	[AUTH_JWT_HS256] = "HS256",
 	[AUTH_JWT_RS256] = "RS256",
+	[AUTH_JWT_ALG__MAX] = NULL,
 };
+
+const char *
+auth_jwt_alg_name(enum auth_jwt_alg alg)
+{
+	if ((unsigned)alg >= AUTH_JWT_ALG__MAX)
+		return "unknown";
+	return jwt_alg_names[alg];
+}
 
 /* True if the 32-byte big-endian v is in [1, n-1]. */
 static bool
@@ -591,3 +601,15 @@ out:
 	json_object_put(pl);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key jwt_keys[] = {
+	AUTH_CFG_STR(issuer, auth_cfg_check_http_url, "http://127.0.0.1:8080"),
+	AUTH_CFG_STR(audience, NULL, "authd"),
+	AUTH_CFG_ENUM(jwt_alg, jwt_alg_names, "ES256"),
+	AUTH_CFG_NUM(access_ttl, AUTH_CFG_T_LONG, 30, 86400, "300"),
+	AUTH_CFG_NUM(clock_leeway, AUTH_CFG_T_LONG, 0, 300, "30"),
+};
+
+const struct auth_cfg_module auth_jwt_cfg = AUTH_CFG_MODULE(jwt_keys, NULL);

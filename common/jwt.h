@@ -50,4 +50,10 @@ enum auth_err auth_jwt_verify(const struct auth_keyring *kr,
 	    const struct auth_config *cfg, const char *tok, size_t len,
 	    long long now, struct auth_jwt_claims *out);
 
+/* The name of alg ("ES256", ...), "unknown" out of range. */
+const char *auth_jwt_alg_name(enum auth_jwt_alg alg);
+
+/* The keys issuer, audience, jwt_alg, access_ttl and clock_leeway. */
+extern const struct auth_cfg_module auth_jwt_cfg;
+
 #endif

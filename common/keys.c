@@ -22,6 +22,7 @@
 
 #include "base_err.h"
 #include "keys.h"
+#include "jwt.h"
 #include "keys_internal.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -965,3 +966,23 @@ fail:
 	json_object_put(set);
 	return NULL;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key keyring_keys[] = {
+	AUTH_CFG_STR(keys_dir, NULL, "/etc/authd/keys"),
+	AUTH_CFG_STR(hs256_secret_file, NULL, ""),
+};
+
+static const char *
+keyring_validate(const struct auth_config *c, const char **key)
+{
+	if (c->jwt_alg == AUTH_JWT_HS256 && c->hs256_secret_file[0] == '\0') {
+		*key = "jwt_alg";
+		return "jwt_alg HS256 requires hs256_secret_file";
+	}
+	return NULL;
+}
+
+const struct auth_cfg_module auth_keyring_cfg =
+    AUTH_CFG_MODULE(keyring_keys, keyring_validate);

@@ -120,4 +120,7 @@ long	auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
  */
 json_object *auth_keyring_jwks(const struct auth_keyring *kr);
 
+/* The keys keys_dir and hs256_secret_file (and HS256's need of the latter). */
+extern const struct auth_cfg_module auth_keyring_cfg;
+
 #endif

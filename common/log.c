@@ -229,3 +229,13 @@ auth_log_info(const char *request_id, const char *fmt, ...)
 	log_msg("info", request_id, fmt, ap);
 	va_end(ap);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *const log_level_names[] = { "info", "debug", NULL };
+
+static const struct auth_cfg_key log_keys[] = {
+	AUTH_CFG_WORD(log_level, log_level_names, "info"),
+};
+
+const struct auth_cfg_module auth_log_cfg = AUTH_CFG_MODULE(log_keys, NULL);

@@ -691,3 +691,81 @@ out:
 	mbuf_free(&m);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+#ifndef AUTH_TEMPLATES_DIR
+#define AUTH_TEMPLATES_DIR	"/usr/local/share/authd/templates"
+#endif
+
+static const char *const transport_names[] = { "file", "smtp", NULL };
+static const char *const smtp_tls_names[] = { "starttls", "none", NULL };
+
+_Static_assert(sizeof(transport_names) / sizeof(transport_names[0]) ==
+    AUTH_MAIL_TRANSPORT__MAX + 1, "mail_transport names match the enum");
+_Static_assert(sizeof(smtp_tls_names) / sizeof(smtp_tls_names[0]) ==
+    AUTH_SMTP_TLS__MAX + 1, "smtp_tls names match the enum");
+
+static const char *
+mail_check_smtp_url(char *s)
+{
+	const char	*rest;
+
+	if (strncmp(s, "smtps://", 8) == 0)
+		rest = s + 8;
+	else if (strncmp(s, "smtp://", 7) == 0)
+		rest = s + 7;
+	else
+		return "must start with smtp:// or smtps://";
+	if (*rest == '\0' || *rest == '/' || *rest == ':')
+		return "has no host";
+	if (strpbrk(s, " \t\"'<>\\`@") != NULL)
+		return "must not contain spaces, quotes, <> or @ (credentials "
+		    "go in smtp_user and smtp_password_file)";
+	return NULL;
+}
+
+static const char *
+mail_check_from(char *s)
+{
+	return auth_mail_from_parse(s, NULL, 0);
+}
+
+static const struct auth_cfg_key mail_keys[] = {
+	AUTH_CFG_ENUM(mail_transport, transport_names, "file"),
+	AUTH_CFG_STR(mail_file_dir, NULL, "/var/lib/authd/mail"),
+	AUTH_CFG_STR(mail_templates_dir, NULL, AUTH_TEMPLATES_DIR),
+	AUTH_CFG_STR(mail_from, mail_check_from, "authd <noreply@localhost>"),
+	AUTH_CFG_STR(smtp_url, mail_check_smtp_url, "smtp://127.0.0.1:25"),
+	AUTH_CFG_ENUM(smtp_tls, smtp_tls_names, "starttls"),
+	AUTH_CFG_STR(smtp_user, NULL, ""),
+	AUTH_CFG_STR(smtp_password_file, NULL, ""),
+	AUTH_CFG_NUM(smtp_timeout, AUTH_CFG_T_LONG, 5, 600, "60"),
+	AUTH_CFG_NUM(mail_max_attempts, AUTH_CFG_T_UINT, 1, 100, "10"),
+	AUTH_CFG_NUM(mail_retry_base, AUTH_CFG_T_LONG, 1, 86400, "60"),
+	AUTH_CFG_NUM(mail_retry_max, AUTH_CFG_T_LONG, 1, 604800, "3600"),
+	AUTH_CFG_NUM(mail_poll_interval, AUTH_CFG_T_LONG, 1, 3600, "30"),
+	AUTH_CFG_NUM(mail_claim_timeout, AUTH_CFG_T_LONG, 60, 86400, "600"),
+};
+
+static const char *
+mail_validate(const struct auth_config *c, const char **key)
+{
+	if (c->mail_retry_base > c->mail_retry_max) {
+		*key = "mail_retry_base";
+		return "mail_retry_base must not exceed mail_retry_max";
+	}
+	/* A lease shorter than a send could let two mailers send one message. */
+	if (c->mail_claim_timeout < c->smtp_timeout + 30) {
+		*key = "mail_claim_timeout";
+		return "mail_claim_timeout must be at least smtp_timeout + 30";
+	}
+	if (c->smtp_user[0] != '\0' && c->smtp_password_file[0] == '\0') {
+		*key = "smtp_user";
+		return "smtp_user requires smtp_password_file";
+	}
+	return NULL;
+}
+
+const struct auth_cfg_module auth_mail_cfg =
+    AUTH_CFG_MODULE(mail_keys, mail_validate);

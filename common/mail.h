@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
+
 #define AUTH_MAIL_TEMPLATE_MAX	(64 * 1024)	/* bytes per template file */
 #define AUTH_MAIL_SUBJECT_MAX	256		/* bytes of a rendered subject */
 #define AUTH_MAIL_MSG_MAX	(1024 * 1024)	/* bytes of a built message */
@@ -91,5 +93,8 @@ int	auth_mail_date(long long t, char *buf, size_t bufsz);
  * base * 2^(attempts - 1), at most max.
  */
 long	auth_mail_backoff(int attempts, long base, long max);
+
+/* The keys of outgoing mail (mail_*, smtp_*). */
+extern const struct auth_cfg_module auth_mail_cfg;
 
 #endif

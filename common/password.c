@@ -300,3 +300,16 @@ auth_pw_new(const char *pw, size_t len, const char *email, const char *dict,
 		return AUTH_ERR_VALIDATION;
 	return auth_pw_hash(pw, len, cost, out);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+#ifndef AUTH_CRACKLIB_DICT
+#define AUTH_CRACKLIB_DICT	"/var/cache/cracklib/cracklib_dict"
+#endif
+
+static const struct auth_cfg_key pw_keys[] = {
+	AUTH_CFG_NUM(password_cost, AUTH_CFG_T_UINT, 1, 11, "5"),
+	AUTH_CFG_STR(cracklib_dict, NULL, AUTH_CRACKLIB_DICT),
+};
+
+const struct auth_cfg_module auth_pw_cfg = AUTH_CFG_MODULE(pw_keys, NULL);

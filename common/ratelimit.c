@@ -853,3 +853,19 @@ auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
 	if (reply != NULL)
 		freeReplyObject(reply);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *
+rl_check_rate_limits(char *s)
+{
+	return auth_rl_overrides_check(s);
+}
+
+static const struct auth_cfg_key rl_keys[] = {
+	AUTH_CFG_STR(rate_limits, rl_check_rate_limits, ""),
+	AUTH_CFG_NUM(login_lockout_threshold, AUTH_CFG_T_UINT, 1, 1000, "5"),
+	AUTH_CFG_NUM(login_lockout_max, AUTH_CFG_T_UINT, 1, 86400, "900"),
+};
+
+const struct auth_cfg_module auth_rl_cfg = AUTH_CFG_MODULE(rl_keys, NULL);

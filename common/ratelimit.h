@@ -150,4 +150,7 @@ void	auth_rl_login_succeeded(const char *account, size_t len,
 #define AUTH_RL_LOGIN_WINDOW	900		/* seconds */
 #define AUTH_RL_KNOWN_IP_TTL	(30 * 86400)	/* seconds */
 
+/* The keys rate_limits, login_lockout_threshold and login_lockout_max. */
+extern const struct auth_cfg_module auth_rl_cfg;
+
 #endif

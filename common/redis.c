@@ -216,3 +216,23 @@ out:
 		freeReplyObject(reply);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *
+redis_check_url(char *s)
+{
+	struct auth_redis_addr	addr;
+
+	if (auth_redis_parse_url(s, &addr) == -1)
+		return "must be redis://host[:port][/db] or unix:/path";
+	return NULL;
+}
+
+static const struct auth_cfg_key redis_keys[] = {
+	AUTH_CFG_STR(redis_url, redis_check_url, "redis://127.0.0.1:6379"),
+	AUTH_CFG_NUM(redis_timeout_ms, AUTH_CFG_T_UINT, 1, 60000, "200"),
+};
+
+const struct auth_cfg_module auth_redis_cfg =
+    AUTH_CFG_MODULE(redis_keys, NULL);

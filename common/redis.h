@@ -43,4 +43,7 @@ redisContext *auth_redis_conn(void);
 /* Drops the connection after a failed command; the next call reconnects. */
 void	auth_redis_failed(void);
 
+/* The keys redis_url and redis_timeout_ms. */
+extern const struct auth_cfg_module auth_redis_cfg;
+
 #endif

@@ -200,3 +200,11 @@ out:
 	}
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key seal_keys[] = {
+	AUTH_CFG_STR(outbox_key_file, NULL, "/etc/authd/outbox.key"),
+};
+
+const struct auth_cfg_module auth_seal_cfg = AUTH_CFG_MODULE(seal_keys, NULL);

@@ -31,6 +31,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "endpoint_config.h"
 #include "db.h"
 #include "http.h"
 #include "keys.h"

@@ -21,6 +21,7 @@
 
 #include "authctl_user.h"
 #include "config.h"
+#include "endpoint_config.h"
 #include "http.h"
 #include "jwt.h"
 #include "keys.h"

@@ -19,6 +19,7 @@
 
 #include "authctl_user.h"
 #include "config.h"
+#include "endpoint_config.h"
 #include "db.h"
 #include "endpoint.h"
 #include "flows.h"

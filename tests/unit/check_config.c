@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "endpoint_config.h"
+#include "jwt.h"
 #include "log.h"
 #include "redis.h"
 

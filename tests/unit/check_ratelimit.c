@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
+#include "endpoint_config.h"
 #include "http.h"
 #include "ratelimit.h"
 #include "redis.h"
