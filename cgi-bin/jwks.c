@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "keys.h"
+#include "keyring.h"
 #include "base_codec.h"
 #include "base_secret.h"
 

@@ -5,7 +5,7 @@
 #include "endpoint_config.h"
 #include "flows.h"
 #include "jwt.h"
-#include "keys.h"
+#include "keyring.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"

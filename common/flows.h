@@ -12,7 +12,7 @@
 #include "config.h"
 #include "base_err.h"
 #include "jwt.h"
-#include "keys.h"
+#include "keyring.h"
 #include "ratelimit.h"
 #include "seal.h"
 #include "store.h"

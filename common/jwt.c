@@ -12,7 +12,7 @@
 #include <openssl/rsa.h>
 
 #include "jwt.h"
-#include "keys_internal.h"
+#include "keyring_internal.h"
 
 #define JWT_TYP			"at+jwt"
 #define JWT_HEADER_B64_MAX	512	/* ours is about 130 */

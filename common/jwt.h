@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "base_err.h"
-#include "keys.h"
+#include "keyring.h"
 #include "base_codec.h"
 #include "base_secret.h"
 

@@ -14,7 +14,7 @@
 
 #include "base_err.h"
 #include "seal.h"
-#include "keys.h"
+#include "keyring.h"
 #include "base_codec.h"
 #include "base_secret.h"
 

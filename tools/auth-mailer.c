@@ -34,7 +34,7 @@
 #include "endpoint_config.h"
 #include "db.h"
 #include "http.h"
-#include "keys.h"
+#include "keyring.h"
 #include "log.h"
 #include "mail.h"
 #include "seal.h"

@@ -18,8 +18,9 @@
 #include <openssl/x509.h>
 
 #include "jwt.h"
-#include "keys.h"
-#include "keys_internal.h"
+#include "keyadmin.h"
+#include "keyring.h"
+#include "keyring_internal.h"
 #include "base_codec.h"
 #include "base_secret.h"
 

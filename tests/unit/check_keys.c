@@ -21,8 +21,9 @@
 #include <openssl/rsa.h>
 
 #include "jwt.h"
-#include "keys.h"
-#include "keys_internal.h"
+#include "keyadmin.h"
+#include "keyring.h"
+#include "keyring_internal.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
