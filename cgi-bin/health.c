@@ -2,7 +2,7 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
 #include "store.h"
 

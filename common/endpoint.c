@@ -22,7 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "password.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
 #include "seal.h"
 #include "base_clock.h"

@@ -10,7 +10,7 @@
 #include "config.h"
 #include "flows.h"
 #include "http.h"
-#include "ratelimit.h"
+#include "rl.h"
 
 #define AUTH_LIMITS_MAX	4
 

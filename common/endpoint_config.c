@@ -9,7 +9,7 @@
 #include "log.h"
 #include "mail.h"
 #include "password.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
 #include "seal.h"
 
@@ -41,6 +41,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_endpoint_cfg,
 	&auth_log_cfg,
 	&auth_rl_cfg,
+	&auth_rl_lockout_cfg,
 	&auth_mail_cfg,
 	NULL
 };

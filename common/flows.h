@@ -13,7 +13,7 @@
 #include "base_err.h"
 #include "jwt.h"
 #include "keyring.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "seal.h"
 #include "store.h"
 

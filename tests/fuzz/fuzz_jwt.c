@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jwt.h"
+#include "keyadmin.h"
 #include "keyring.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

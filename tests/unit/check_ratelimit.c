@@ -22,7 +22,7 @@
 #include "config.h"
 #include "endpoint_config.h"
 #include "http.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
 
 static int	srv_port;		/* the shared server */
