@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base_buf.h"
 #include "base_utf8.h"
 #include "log.h"
 
@@ -19,11 +20,11 @@
 
 _Static_assert(LOG_LINE_MAX <= 4096, "a line must fit in PIPE_BUF");
 
+/* A line: its bytes up to LOG_RESERVE before the end, then the closing. */
 struct logbuf {
-	char	buf[LOG_LINE_MAX];
-	size_t	len;
-	bool	full;		/* no room left: later fields are dropped */
-	bool	truncated;	/* some value was cut */
+	char		mem[LOG_LINE_MAX];
+	struct auth_buf	b;		/* failed: later fields are dropped */
+	bool		truncated;	/* some value was cut */
 };
 
 static char log_endpoint[64] = "authd";
@@ -40,13 +41,19 @@ auth_log_init(const char *endpoint)
 static bool
 lb_put(struct logbuf *lb, const char *s, size_t n)
 {
-	if (lb->full || n > sizeof(lb->buf) - LOG_RESERVE - lb->len) {
-		lb->full = lb->truncated = true;
+	if (!auth_buf_add(&lb->b, s, n)) {
+		lb->truncated = true;
 		return false;
 	}
-	memcpy(lb->buf + lb->len, s, n);
-	lb->len += n;
 	return true;
+}
+
+/* Appends closing bytes into the reserve, which always has room for them. */
+static void
+lb_tail(struct logbuf *lb, const char *s, size_t n)
+{
+	memcpy(lb->mem + lb->b.len, s, n);
+	lb->b.len += n;
 }
 
 /*
@@ -115,14 +122,13 @@ lb_str(struct logbuf *lb, const char *name, const char *value, size_t max)
 	char	key[48];
 	int	n;
 
-	if (lb->full)
+	if (lb->b.failed)
 		return;
 	n = snprintf(key, sizeof(key), ",\"%s\":\"", name);
 	if (n < 0 || (size_t)n >= sizeof(key) || !lb_put(lb, key, (size_t)n))
 		return;
 	lb_escape(lb, value, max);
-	/* The reserve always leaves room for the closing quote. */
-	lb->buf[lb->len++] = '"';
+	lb_tail(lb, "\"", 1);
 }
 
 static void
@@ -145,8 +151,9 @@ lb_begin(struct logbuf *lb, const char *level, const char *request_id)
 	char		ts[64];
 	size_t		n;
 
-	lb->len = 0;
-	lb->full = lb->truncated = false;
+	auth_buf_fixed(&lb->b, lb->mem, sizeof(lb->mem),
+	    sizeof(lb->mem) - LOG_RESERVE);
+	lb->truncated = false;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(ts, sizeof(ts), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
@@ -166,14 +173,11 @@ lb_end(struct logbuf *lb)
 	int			saved = errno;
 	ssize_t			w;
 
-	if (lb->truncated) {
-		memcpy(lb->buf + lb->len, mark, sizeof(mark) - 1);
-		lb->len += sizeof(mark) - 1;
-	}
-	memcpy(lb->buf + lb->len, "}\n", 2);
-	lb->len += 2;
+	if (lb->truncated)
+		lb_tail(lb, mark, sizeof(mark) - 1);
+	lb_tail(lb, "}\n", 2);
 	do
-		w = write(STDERR_FILENO, lb->buf, lb->len);
+		w = write(STDERR_FILENO, lb->mem, lb->b.len);
 	while (w == -1 && errno == EINTR);
 	errno = saved;
 }
@@ -206,7 +210,7 @@ log_msg(const char *level, const char *request_id, const char *fmt,
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	lb_begin(&lb, level, request_id);
-	lb_str(&lb, "msg", msg, sizeof(lb.buf));
+	lb_str(&lb, "msg", msg, sizeof(lb.mem));
 	lb_end(&lb);
 }
 

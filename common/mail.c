@@ -19,6 +19,7 @@
 
 #include <openssl/evp.h>
 
+#include "base_buf.h"
 #include "base_codec.h"
 #include "base_err.h"
 #include "base_secret.h"
@@ -29,68 +30,11 @@
 #define MAIL_WORD_BYTES		45	/* raw bytes per encoded-word (60 base64) */
 #define MAIL_BOUNDARY_PREFIX	"=_authd_"
 
-/* A growing buffer capped at AUTH_MAIL_MSG_MAX; wiped when freed. */
-struct mbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	bool	 failed;
-};
-
 enum esc {
 	ESC_RAW = 0,
 	ESC_HTML,
 	ESC__MAX
 };
-
-static void
-mbuf_free(struct mbuf *b)
-{
-	if (b->p != NULL) {
-		auth_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static void
-mbuf_add(struct mbuf *b, const char *s, size_t len)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (b->failed)
-		return;
-	if (len > AUTH_MAIL_MSG_MAX - b->len) {
-		b->failed = true;
-		return;
-	}
-	if (b->len + len + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 1024;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		if ((np = malloc(ncap)) == NULL) {
-			b->failed = true;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(np, b->p, b->len);
-			auth_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-mbuf_str(struct mbuf *b, const char *s)
-{
-	mbuf_add(b, s, strlen(s));
-}
 
 bool
 auth_mail_template_name_ok(const char *name)
@@ -304,12 +248,12 @@ auth_mail_template_free(struct auth_mail_template *t)
 
 /* Appends v escaped for the part being rendered. */
 static void
-put_value(struct mbuf *b, const char *v, enum esc esc)
+put_value(struct auth_buf *b, const char *v, enum esc esc)
 {
 	const char	*rep;
 
 	if (esc == ESC_RAW) {
-		mbuf_str(b, v);
+		auth_buf_str(b, v);
 		return;
 	}
 	for (; *v != '\0'; v++) {
@@ -322,9 +266,9 @@ put_value(struct mbuf *b, const char *v, enum esc esc)
 		default: rep = NULL; break;
 		}
 		if (rep != NULL)
-			mbuf_str(b, rep);
+			auth_buf_str(b, rep);
 		else
-			mbuf_add(b, v, 1);
+			auth_buf_add(b, v, 1);
 	}
 }
 
@@ -334,13 +278,13 @@ put_value(struct mbuf *b, const char *v, enum esc esc)
  */
 static int
 render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
-    enum esc esc, struct mbuf *b, char *err, size_t errlen)
+    enum esc esc, struct auth_buf *b, char *err, size_t errlen)
 {
 	const char	*p = tmpl, *open, *n, *ne, *close;
 	size_t		 i, nlen;
 
 	while ((open = strstr(p, "{{")) != NULL) {
-		mbuf_add(b, p, (size_t)(open - p));
+		auth_buf_add(b, p, (size_t)(open - p));
 		n = open + 2;
 		while (*n == ' ')
 			n++;
@@ -369,26 +313,26 @@ render(const char *tmpl, const struct auth_mail_var *vars, size_t nvars,
 		put_value(b, vars[i].value, esc);
 		p = close + 2;
 	}
-	mbuf_str(b, p);
+	auth_buf_str(b, p);
 	return 0;
 }
 
 /* Copies s with every line ending (LF, CR or CRLF) made CRLF, ending in one. */
 static void
-crlf(const char *s, struct mbuf *b)
+crlf(const char *s, struct auth_buf *b)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\r') {
 			if (s[1] == '\n')
 				s++;
-			mbuf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 		} else if (*s == '\n')
-			mbuf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 		else
-			mbuf_add(b, s, 1);
+			auth_buf_add(b, s, 1);
 	}
 	if (b->len < 2 || b->p[b->len - 2] != '\r' || b->p[b->len - 1] != '\n')
-		mbuf_add(b, "\r\n", 2);
+		auth_buf_add(b, "\r\n", 2);
 }
 
 /* True if a CRLF-normalised body may go as 7bit: ASCII, lines <= 998. */
@@ -413,7 +357,7 @@ body_7bit(const char *s, size_t len)
 
 /* Quoted-printable (RFC 2045 6.7) of a CRLF-normalised body. */
 static void
-qp_encode(const char *s, size_t len, struct mbuf *b)
+qp_encode(const char *s, size_t len, struct auth_buf *b)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 tok[3];
@@ -424,7 +368,7 @@ qp_encode(const char *s, size_t len, struct mbuf *b)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			mbuf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 			col = 0;
 			i++;
 			continue;
@@ -442,25 +386,25 @@ qp_encode(const char *s, size_t len, struct mbuf *b)
 			tlen = 3;
 		}
 		if (col + tlen > MAIL_QP_LINE) {
-			mbuf_add(b, "=\r\n", 3);
+			auth_buf_add(b, "=\r\n", 3);
 			col = 0;
 		}
-		mbuf_add(b, tok, tlen);
+		auth_buf_add(b, tok, tlen);
 		col += tlen;
 	}
 }
 
 /* Appends one encoded-word =?UTF-8?B?...?= of len (<= 45) bytes. */
 static void
-encoded_word(const char *s, size_t len, struct mbuf *b)
+encoded_word(const char *s, size_t len, struct auth_buf *b)
 {
 	unsigned char	out[4 * ((MAIL_WORD_BYTES + 2) / 3) + 1];
 	int		n;
 
 	n = EVP_EncodeBlock(out, (const unsigned char *)s, (int)len);
-	mbuf_str(b, "=?UTF-8?B?");
-	mbuf_add(b, (const char *)out, (size_t)n);
-	mbuf_str(b, "?=");
+	auth_buf_str(b, "=?UTF-8?B?");
+	auth_buf_add(b, (const char *)out, (size_t)n);
+	auth_buf_str(b, "?=");
 }
 
 /*
@@ -469,7 +413,7 @@ encoded_word(const char *s, size_t len, struct mbuf *b)
  * words of whole characters, folded.
  */
 static void
-subject_header(const char *s, struct mbuf *b)
+subject_header(const char *s, struct auth_buf *b)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i, start, l;
@@ -478,10 +422,10 @@ subject_header(const char *s, struct mbuf *b)
 	for (i = 0; i < len && plain; i++)
 		if (u[i] < 0x20 || u[i] > 0x7e)
 			plain = false;
-	mbuf_str(b, "Subject: ");
+	auth_buf_str(b, "Subject: ");
 	if (plain) {
-		mbuf_add(b, s, len);
-		mbuf_str(b, "\r\n");
+		auth_buf_add(b, s, len);
+		auth_buf_str(b, "\r\n");
 		return;
 	}
 	start = 0;
@@ -491,12 +435,12 @@ subject_header(const char *s, struct mbuf *b)
 			l = 1;	/* checked before; never reached */
 		if (i + l - start > MAIL_WORD_BYTES) {
 			encoded_word(s + start, i - start, b);
-			mbuf_str(b, "\r\n ");
+			auth_buf_str(b, "\r\n ");
 			start = i;
 		}
 	}
 	encoded_word(s + start, len - start, b);
-	mbuf_str(b, "\r\n");
+	auth_buf_str(b, "\r\n");
 }
 
 int
@@ -553,8 +497,8 @@ unique_ok(const char *u)
 
 /* Appends one MIME part: its headers and the body, encoded. */
 static int
-add_part(struct mbuf *m, const char *boundary, const char *type,
-    const struct mbuf *body, char *err, size_t errlen)
+add_part(struct auth_buf *m, const char *boundary, const char *type,
+    const struct auth_buf *body, char *err, size_t errlen)
 {
 	bool seven = body_7bit(body->p, body->len);
 
@@ -562,18 +506,18 @@ add_part(struct mbuf *m, const char *boundary, const char *type,
 		auth_errf(err, errlen, "a body holds the MIME boundary");
 		return -1;
 	}
-	mbuf_str(m, "--");
-	mbuf_str(m, boundary);
-	mbuf_str(m, "\r\nContent-Type: ");
-	mbuf_str(m, type);
-	mbuf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
-	mbuf_str(m, seven ? "7bit" : "quoted-printable");
-	mbuf_str(m, "\r\n\r\n");
+	auth_buf_str(m, "--");
+	auth_buf_str(m, boundary);
+	auth_buf_str(m, "\r\nContent-Type: ");
+	auth_buf_str(m, type);
+	auth_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
+	auth_buf_str(m, seven ? "7bit" : "quoted-printable");
+	auth_buf_str(m, "\r\n\r\n");
 	if (seven)
-		mbuf_add(m, body->p, body->len);
+		auth_buf_add(m, body->p, body->len);
 	else {
 		qp_encode(body->p, body->len, m);
-		mbuf_str(m, "\r\n");
+		auth_buf_str(m, "\r\n");
 	}
 	return 0;
 }
@@ -583,8 +527,11 @@ auth_mail_build(const struct auth_mail_template *t,
     const struct auth_mail_head *h, const struct auth_mail_var *vars,
     size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	struct mbuf	 subj = { 0 }, raw = { 0 }, text = { 0 }, html = { 0 };
-	struct mbuf	 m = { 0 };
+	struct auth_buf	 subj = AUTH_BUF_INIT(AUTH_MAIL_MSG_MAX);
+	struct auth_buf	 raw = AUTH_BUF_INIT(AUTH_MAIL_MSG_MAX);
+	struct auth_buf	 text = AUTH_BUF_INIT(AUTH_MAIL_MSG_MAX);
+	struct auth_buf	 html = AUTH_BUF_INIT(AUTH_MAIL_MSG_MAX);
+	struct auth_buf	 m = AUTH_BUF_INIT(AUTH_MAIL_MSG_MAX);
 	char		 from[AUTH_MAIL_ADDR_MAX + 1], date[64], boundary[96];
 	const char	*why, *lt, *domain;
 	size_t		 i, vlen;
@@ -625,7 +572,7 @@ auth_mail_build(const struct auth_mail_template *t,
 	    render(t->text, vars, nvars, ESC_RAW, &raw, err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", &text);
-	mbuf_free(&raw);
+	auth_buf_free(&raw);
 	if (render(t->html, vars, nvars, ESC_HTML, &raw, err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", &html);
@@ -643,38 +590,38 @@ auth_mail_build(const struct auth_mail_template *t,
 
 	domain = strchr(from, '@') + 1;
 	lt = strchr(h->from, '<');
-	mbuf_str(&m, "From: ");
+	auth_buf_str(&m, "From: ");
 	if (lt != NULL && lt > h->from) {
-		mbuf_str(&m, "\"");
+		auth_buf_str(&m, "\"");
 		vlen = (size_t)(lt - h->from);
 		while (vlen > 0 && h->from[vlen - 1] == ' ')
 			vlen--;
-		mbuf_add(&m, h->from, vlen);
-		mbuf_str(&m, "\" ");
+		auth_buf_add(&m, h->from, vlen);
+		auth_buf_str(&m, "\" ");
 	}
-	mbuf_str(&m, "<");
-	mbuf_str(&m, from);
-	mbuf_str(&m, ">\r\nTo: <");
-	mbuf_str(&m, h->to);
-	mbuf_str(&m, ">\r\n");
+	auth_buf_str(&m, "<");
+	auth_buf_str(&m, from);
+	auth_buf_str(&m, ">\r\nTo: <");
+	auth_buf_str(&m, h->to);
+	auth_buf_str(&m, ">\r\n");
 	subject_header(subj.p, &m);
-	mbuf_str(&m, "Date: ");
-	mbuf_str(&m, date);
-	mbuf_str(&m, "\r\nMessage-ID: <");
-	mbuf_str(&m, h->unique);
-	mbuf_str(&m, "@");
-	mbuf_str(&m, domain);
-	mbuf_str(&m, ">\r\nMIME-Version: 1.0\r\n"
+	auth_buf_str(&m, "Date: ");
+	auth_buf_str(&m, date);
+	auth_buf_str(&m, "\r\nMessage-ID: <");
+	auth_buf_str(&m, h->unique);
+	auth_buf_str(&m, "@");
+	auth_buf_str(&m, domain);
+	auth_buf_str(&m, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"");
-	mbuf_str(&m, boundary);
-	mbuf_str(&m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	auth_buf_str(&m, boundary);
+	auth_buf_str(&m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "This is a MIME message with a text and an HTML part.\r\n");
 	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
 	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
 		goto out;
-	mbuf_str(&m, "--");
-	mbuf_str(&m, boundary);
-	mbuf_str(&m, "--\r\n");
+	auth_buf_str(&m, "--");
+	auth_buf_str(&m, boundary);
+	auth_buf_str(&m, "--\r\n");
 	if (m.failed) {
 		auth_errf(err, errlen, "message too large or out of memory");
 		goto out;
@@ -684,11 +631,11 @@ auth_mail_build(const struct auth_mail_template *t,
 	m.p = NULL;
 	rc = 0;
 out:
-	mbuf_free(&subj);
-	mbuf_free(&raw);
-	mbuf_free(&text);
-	mbuf_free(&html);
-	mbuf_free(&m);
+	auth_buf_free(&subj);
+	auth_buf_free(&raw);
+	auth_buf_free(&text);
+	auth_buf_free(&html);
+	auth_buf_free(&m);
 	return rc;
 }
 
