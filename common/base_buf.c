@@ -69,10 +69,7 @@ auth_buf_free(struct auth_buf *b)
 
 	if (b->fixed)
 		return;
-	if (b->p != NULL) {
-		auth_wipe(b->p, b->cap);
-		free(b->p);
-	}
+	auth_wipe_free(b->p, b->cap);
 	memset(b, 0, sizeof(*b));
 	b->max = max;
 }

@@ -87,6 +87,15 @@ auth_wipe(void *p, size_t len)
 		explicit_bzero(p, len);
 }
 
+void
+auth_wipe_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	auth_wipe(p, len);
+	free(p);
+}
+
 /*
  * Reads the regular file path (at most max bytes) into a malloc'd buffer
  * *out of *outlen bytes, NUL-terminated; with secret, refuses a file any
@@ -152,10 +161,7 @@ auth_key_file_read(const char *path, size_t max, bool secret,
 	buf = NULL;
 	rc = 0;
 out:
-	if (buf != NULL) {
-		auth_wipe(buf, max + 1);
-		free(buf);
-	}
+	auth_wipe_free(buf, max + 1);
 	close(fd);
 	return rc;
 }

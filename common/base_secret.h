@@ -26,6 +26,9 @@ bool	auth_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 /* explicit_bzero; safe with NULL. */
 void	auth_wipe(void *p, size_t len);
 
+/* Wipes len bytes of the malloc'd p, then frees it; safe with NULL. */
+void	auth_wipe_free(void *p, size_t len);
+
 /*
  * Reads a regular file of at most max bytes (no symlink) into *out,
  * malloc'd and NUL-terminated, *outlen bytes; the caller wipes and frees

@@ -305,16 +305,14 @@ list_dir(const char *dir, const char *sub, const char *active,
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		nlen = strlen(de->d_name);
-		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".pub") != 0 ||
-		    de->d_name[0] == '.')
+		if ((nlen = auth_keyring_pub_name(de->d_name)) == 0)
 			continue;
 		if (*n == max) {
 			auth_errf(err, errlen, "%s: too many keys", path);
 			goto out;
 		}
 		memset(&k, 0, sizeof(k));
-		if (auth_keyring_load_pub(path, de->d_name, nlen - 4, &k, err,
+		if (auth_keyring_load_pub(path, de->d_name, nlen, &k, err,
 		    errlen) == -1) {
 			EVP_PKEY_free(k.pub);
 			goto out;

@@ -41,21 +41,36 @@ auth_keyring_kid_valid(const char *s, size_t len)
 	    auth_b64url_decode(s, len, raw, sizeof(raw)) == AUTH_HASH_LEN;
 }
 
+size_t
+auth_keyring_pub_name(const char *name)
+{
+	size_t	n = strlen(name);
 
-/* Big-endian, zero-padded coordinate name of pkey into b64 (43 chars). */
+	if (n < 5 || strcmp(name + n - 4, ".pub") != 0 || name[0] == '.')
+		return 0;
+	return n - 4;
+}
+
+/*
+ * Big-endian base64url of the integer parameter name of pkey into b64 (cap
+ * bytes): zero-padded to pad bytes, or minimal with pad 0. 0, or -1.
+ */
 static int
-coord_b64(const EVP_PKEY *pkey, const char *name, char b64[AUTH_EC_COORD_B64 + 1])
+bn_param_b64(const EVP_PKEY *pkey, const char *name, size_t pad, char *b64,
+    size_t cap)
 {
 	BIGNUM		*bn = NULL;
-	unsigned char	 raw[AUTH_EC_COORD_LEN];
-	int		 rc = -1;
+	unsigned char	 raw[AUTH_RSA_BITS_MAX / 8];
+	int		 n, rc = -1;
 
 	if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
 		return -1;
-	if (BN_bn2binpad(bn, raw, sizeof(raw)) != (int)sizeof(raw))
+	n = pad > 0 ? (int)pad : BN_num_bytes(bn);
+	if (n <= 0 || (size_t)n > sizeof(raw))
 		goto out;
-	if (auth_b64url_encode(raw, sizeof(raw), b64, AUTH_EC_COORD_B64 + 1) !=
-	    AUTH_EC_COORD_B64)
+	if ((pad > 0 ? BN_bn2binpad(bn, raw, n) : BN_bn2bin(bn, raw)) != n)
+		goto out;
+	if (auth_b64url_encode(raw, (size_t)n, b64, cap) == 0)
 		goto out;
 	rc = 0;
 out:
@@ -80,8 +95,9 @@ auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
 	    group, sizeof(group), &glen) ||
 	    strcmp(group, SN_X9_62_prime256v1) != 0)
 		return -1;
-	if (coord_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, bx) == -1 ||
-	    coord_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, by) == -1)
+	if (bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, AUTH_EC_COORD_LEN, bx,
+	    sizeof(bx)) == -1 || bn_param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y,
+	    AUTH_EC_COORD_LEN, by, sizeof(by)) == -1)
 		return -1;
 	n = snprintf(json, sizeof(json),
 	    "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
@@ -97,30 +113,6 @@ auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
 	if (y != NULL)
 		memcpy(y, by, sizeof(by));
 	return 0;
-}
-
-/*
- * Minimal big-endian base64url of the RSA parameter name of pkey into b64
- * (cap bytes). 0, or -1.
- */
-static int
-rsa_param_b64(const EVP_PKEY *pkey, const char *name, char *b64, size_t cap)
-{
-	BIGNUM		*bn = NULL;
-	unsigned char	 raw[AUTH_RSA_BITS_MAX / 8];
-	int		 n, rc = -1;
-
-	if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
-		return -1;
-	n = BN_num_bytes(bn);
-	if (n <= 0 || (size_t)n > sizeof(raw) || BN_bn2bin(bn, raw) != n)
-		goto out;
-	if (auth_b64url_encode(raw, (size_t)n, b64, cap) == 0)
-		goto out;
-	rc = 0;
-out:
-	BN_free(bn);
-	return rc;
 }
 
 /*
@@ -158,8 +150,8 @@ auth_keyring_describe(EVP_PKEY *pkey, struct auth_key *k, const char *what,
 		    what, bits, AUTH_RSA_BITS_MIN, AUTH_RSA_BITS_MAX);
 		return -1;
 	}
-	if (rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, k->n,
-	    sizeof(k->n)) == -1 || rsa_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E,
+	if (bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, 0, k->n,
+	    sizeof(k->n)) == -1 || bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_E, 0,
 	    k->e, sizeof(k->e)) == -1) {
 		auth_errf(err, errlen, "%s: unusable RSA parameters", what);
 		return -1;
@@ -248,16 +240,14 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		nlen = strlen(de->d_name);
-		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".pub") != 0 ||
-		    de->d_name[0] == '.')
+		if ((nlen = auth_keyring_pub_name(de->d_name)) == 0)
 			continue;
 		if (kr->nkeys == AUTH_KEYS_MAX) {
 			auth_errf(err, errlen, "%s: more than %d public keys "
 			    "(authctl keys retire)", dir, AUTH_KEYS_MAX);
 			goto out;
 		}
-		if (auth_keyring_load_pub(dir, de->d_name, nlen - 4,
+		if (auth_keyring_load_pub(dir, de->d_name, nlen,
 		    &kr->keys[kr->nkeys++], err, errlen) == -1)
 			goto out;
 	}
@@ -397,14 +387,8 @@ load_secret(struct auth_keyring *kr, const char *path, char *err,
 	buf = NULL;
 	rc = 0;
 out:
-	if (kidin != NULL) {
-		auth_wipe(kidin, len + 3);
-		free(kidin);
-	}
-	if (buf != NULL) {
-		auth_wipe(buf, len);
-		free(buf);
-	}
+	auth_wipe_free(kidin, len + 3);
+	auth_wipe_free(buf, len);
 	auth_wipe(h, sizeof(h));
 	return rc;
 }
@@ -538,10 +522,7 @@ auth_keyring_free(struct auth_keyring *kr)
 	for (i = 0; i < kr->nkeys; i++)
 		EVP_PKEY_free(kr->keys[i].pub);
 	EVP_PKEY_free(kr->sign);
-	if (kr->secret != NULL) {
-		auth_wipe(kr->secret, kr->secretlen);
-		free(kr->secret);
-	}
+	auth_wipe_free(kr->secret, kr->secretlen);
 	auth_wipe(kr, sizeof(*kr));
 	free(kr);
 }

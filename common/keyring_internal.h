@@ -73,6 +73,9 @@ int	auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
 int	auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data,
 	    size_t len, unsigned char sig[AUTH_JWS_SIG_MAX], size_t *siglen);
 
+/* The kid length of a directory entry "<kid>.pub" (no dot file), else 0. */
+size_t	auth_keyring_pub_name(const char *name);
+
 /* True if s (len bytes) is a 43-character base64url kid. */
 bool	auth_keyring_kid_valid(const char *s, size_t len);
 

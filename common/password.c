@@ -146,10 +146,7 @@ auth_pw_hash(const char *pw, size_t len, unsigned cost,
 	memcpy(out, h, n + 1);
 	rc = AUTH_OK;
 out:
-	if (cd != NULL) {
-		auth_wipe(cd, sizeof(*cd));
-		free(cd);
-	}
+	auth_wipe_free(cd, sizeof(*cd));
 	auth_wipe(phrase, sizeof(phrase));
 	return rc;
 }
@@ -203,10 +200,7 @@ auth_pw_verify(const char *pw, size_t len, const char *stored,
 		    memcmp(stored, want, plen) != 0;
 	}
 out:
-	if (cd != NULL) {
-		auth_wipe(cd, sizeof(*cd));
-		free(cd);
-	}
+	auth_wipe_free(cd, sizeof(*cd));
 	auth_wipe(phrase, sizeof(phrase));
 	return rc;
 }

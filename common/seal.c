@@ -194,10 +194,7 @@ auth_unseal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx);
-	if (buf != NULL) {
-		auth_wipe(buf, ctlen + 1);
-		free(buf);
-	}
+	auth_wipe_free(buf, ctlen + 1);
 	return rc;
 }
 
