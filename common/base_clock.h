@@ -11,6 +11,12 @@
 int64_t	auth_clock_mono_us(void);
 
 /*
+ * Sleeps until the monotonic clock reads us (at once if it already does);
+ * a pinned clock is moved there instead.
+ */
+void	auth_clock_sleep_until(int64_t us);
+
+/*
  * Pins the monotonic clock at us (> 0) for tests; 0 returns to the system
  * clock. auth_clock_advance_for_test moves a pinned clock forward.
  */

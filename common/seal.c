@@ -14,7 +14,6 @@
 
 #include "base_err.h"
 #include "seal.h"
-#include "keyring.h"
 #include "base_codec.h"
 #include "base_secret.h"
 

@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "base_clock.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
@@ -21,23 +22,6 @@
  * of an eligible account do not tell it apart from an unknown address.
  */
 #define RESEND_FLOOR_NS		(60LL * 1000 * 1000)
-
-/* Sleeps until RESEND_FLOOR_NS after t0 (CLOCK_MONOTONIC). */
-static void
-resend_pad(const struct timespec *t0)
-{
-	struct timespec	until;
-
-	until.tv_sec = t0->tv_sec + (time_t)(RESEND_FLOOR_NS / 1000000000LL);
-	until.tv_nsec = t0->tv_nsec + (long)(RESEND_FLOOR_NS % 1000000000LL);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
-	    NULL) == EINTR)
-		;
-}
 
 /* The work of a resend for a trimmed address; AUTH_OK when nothing is due. */
 static enum auth_err
@@ -101,14 +85,14 @@ enum auth_err
 auth_flow_verify_resend(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *email_in, size_t email_len)
 {
-	struct timespec	t0;
+	int64_t		t0;
 	char		email[AUTH_EMAIL_MAX + 1];
 	enum auth_err	e;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = auth_clock_mono_us();
 	if (auth_email_copy(email_in, email_len, email) != 0)
 		return AUTH_ERR_VALIDATION;
 	e = resend(ctx, cl, email);
-	resend_pad(&t0);
+	auth_clock_sleep_until(t0 + RESEND_FLOOR_NS / 1000);
 	return e;
 }
