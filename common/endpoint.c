@@ -622,7 +622,7 @@ authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	auth_resp_free(&rs);
 }
 
-/* Picks up changed key files (keys.h); a keyring that does not load is
+/* Picks up changed key files (keyring.h); a keyring that does not load is
  * logged once and the old one kept. */
 static void
 keys_refresh(const struct auth_endpoint *ep, struct auth_ctx *ctx,

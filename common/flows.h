@@ -145,7 +145,7 @@ enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
 	    const char *user_id, const char *pw_hash);
 
 /*
- * The per-account login delay of email for cl (ratelimit.h): AUTH_OK, with
+ * The per-account login delay of email for cl (rl.h): AUTH_OK, with
  * *known set for a known-good address, or AUTH_ERR_RATE_LIMITED with
  * ctx->rl's Retry-After filled in.
  */

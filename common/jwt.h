@@ -2,7 +2,7 @@
  * Access tokens: compact JWS, header {"alg","typ":"at+jwt","kid"}. The
  * algorithm is pinned by configuration: a token whose header names any other
  * algorithm, an unknown kid or another typ is rejected before its claims are
- * read. Signing and verification use keys loaded once (keys.h).
+ * read. Signing and verification use keys loaded once (keyring.h).
  */
 #ifndef AUTH_JWT_H
 #define AUTH_JWT_H

@@ -309,8 +309,8 @@ load_active(struct auth_keyring *kr, const char *dir, char *err,
 /* Loads the private key of kid in dir and checks it against pub. Returns
  * it (the caller frees it), or NULL with err set. */
 EVP_PKEY *
-auth_keyring_load_priv(const char *dir, const char *kid, EVP_PKEY *pub, char *err,
-    size_t errlen)
+auth_keyring_load_priv(const char *dir, const char *kid, EVP_PKEY *pub,
+    char *err, size_t errlen)
 {
 	EVP_PKEY	*priv;
 	char		 path[AUTH_PATH_MAX + 64];

@@ -109,8 +109,8 @@ auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen)
 	const char	*why;
 	size_t		 i;
 
-	if ((why = auth_rl_parse(cfg->rate_limits, auth_rl.limit, auth_rl.period, &auth_rl.off))
-	    != NULL) {
+	if ((why = auth_rl_parse(cfg->rate_limits, auth_rl.limit,
+	    auth_rl.period, &auth_rl.off)) != NULL) {
 		snprintf(err, errlen, "rate_limits %s", why);
 		return -1;
 	}

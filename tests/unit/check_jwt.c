@@ -1,4 +1,4 @@
-/* Unit tests for common/jwt.c and common/keys.c. */
+/* Unit tests for common/jwt.c, common/keyring.c and common/keyadmin.c. */
 #include <sys/stat.h>
 
 #include <check.h>

@@ -1,5 +1,6 @@
 /*
- * Unit tests for key rotation in common/keys.c and RS256 in common/jwt.c:
+ * Unit tests for key rotation in common/keyring.c and common/keyadmin.c
+ * and RS256 in common/jwt.c:
  * RS256 beside ES256, each key pinned to its own algorithm, activate,
  * retire, list, and the reload of a changed key directory.
  */
