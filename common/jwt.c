@@ -45,6 +45,17 @@ auth_jwt_alg_name(enum auth_jwt_alg alg)
 	return jwt_alg_names[alg];
 }
 
+enum auth_jwt_alg
+auth_jwt_alg_from_name(const char *name)
+{
+	int	alg;
+
+	for (alg = 0; alg < AUTH_JWT_ALG__MAX; alg++)
+		if (strcmp(name, jwt_alg_names[alg]) == 0)
+			break;
+	return (enum auth_jwt_alg)alg;
+}
+
 /* True if the 32-byte big-endian v is in [1, n-1]. */
 static bool
 p256_scalar_ok(const unsigned char v[32])

@@ -53,6 +53,9 @@ enum auth_err auth_jwt_verify(const struct auth_keyring *kr,
 /* The name of alg ("ES256", ...), "unknown" out of range. */
 const char *auth_jwt_alg_name(enum auth_jwt_alg alg);
 
+/* The algorithm called name (exactly), or AUTH_JWT_ALG__MAX. */
+enum auth_jwt_alg auth_jwt_alg_from_name(const char *name);
+
 /* The keys issuer, audience, jwt_alg, access_ttl and clock_leeway. */
 extern const struct auth_cfg_module auth_jwt_cfg;
 

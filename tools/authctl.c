@@ -687,11 +687,8 @@ cmd_keys(int argc, char **argv)
 	    (name != NULL)))
 		goto bad;
 	if (algname != NULL) {
-		if (strcmp(algname, "ES256") == 0)
-			alg = AUTH_JWT_ES256;
-		else if (strcmp(algname, "RS256") == 0)
-			alg = AUTH_JWT_RS256;
-		else {
+		alg = auth_jwt_alg_from_name(algname);
+		if (alg != AUTH_JWT_ES256 && alg != AUTH_JWT_RS256) {
 			fail("keys generate: --alg is ES256 or RS256");
 			return 2;
 		}

@@ -113,6 +113,9 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_ES256), "ES256");
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_HS256), "HS256");
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_ALG__MAX), "unknown");
+	ck_assert_int_eq(auth_jwt_alg_from_name("RS256"), AUTH_JWT_RS256);
+	ck_assert_int_eq(auth_jwt_alg_from_name("rs256"), AUTH_JWT_ALG__MAX);
+	ck_assert_int_eq(auth_jwt_alg_from_name(""), AUTH_JWT_ALG__MAX);
 }
 END_TEST
 
