@@ -127,8 +127,9 @@ auth_key_file_read(const char *path, size_t max, bool secret,
 		goto out;
 	}
 	if (secret && (st.st_mode & 077) != 0) {
-		auth_errf(err, errlen, "%s: accessible by group or others (mode "
-		    "%03o); chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		auth_errf(err, errlen, "%s: accessible by group or others "
+		    "(mode %03o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	if (st.st_size < 0 || (size_t)st.st_size > max) {

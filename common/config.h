@@ -50,8 +50,8 @@ struct auth_config {
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */
-	enum auth_jwt_alg jwt_alg;		/* signing algorithm (see keyring.h) */
-	char		keys_dir[AUTH_PATH_MAX];	/* ES256/RS256 key files (keyring.h) */
+	enum auth_jwt_alg jwt_alg;		/* signing algorithm (keyring.h) */
+	char		keys_dir[AUTH_PATH_MAX];	/* key files (keyring.h) */
 	char		hs256_secret_file[AUTH_PATH_MAX];/* HS256 secret, >= 32 bytes */
 	char		outbox_key_file[AUTH_PATH_MAX];	/* 32-byte key sealing outbox payloads */
 	long		access_ttl;		/* seconds, default 300 */
@@ -67,7 +67,7 @@ struct auth_config {
 	enum auth_signup_existing signup_existing;
 	char		trusted_proxies[1024];	/* CIDR list, comma separated */
 	char		log_level[16];		/* "info" (default) or "debug" */
-	char		rate_limits[1024];	/* "rule=limit/period, ..." (rl.h) */
+	char		rate_limits[1024];	/* "rule=limit/period, ..." rl.h */
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
 	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
 	/* outgoing mail (tools/auth-mailer) */
@@ -127,10 +127,11 @@ struct auth_cfg_module {
 #define AUTH_CFG_F(f)	offsetof(struct auth_config, f)
 #define AUTH_CFG_SZ(f)	sizeof(((struct auth_config *)0)->f)
 #define AUTH_CFG_STR(f, chk, def) \
-	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, NULL, chk, def }
+	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, NULL, \
+	    chk, def }
 #define AUTH_CFG_WORD(f, names, def) \
-	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, names, NULL, \
-	    def }
+	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, names, \
+	    NULL, def }
 #define AUTH_CFG_NUM(f, type, lo, hi, def) \
 	{ #f, type, AUTH_CFG_F(f), 0, lo, hi, NULL, NULL, def }
 #define AUTH_CFG_ENUM(f, names, def) \

@@ -229,7 +229,8 @@ auth_keys_activate(const char *dir, const char *kid,
 		    auth_jwt_alg_name(want_alg), auth_jwt_alg_name(k.alg));
 		goto out;
 	}
-	if ((priv = auth_keyring_load_priv(dir, kid, k.pub, err, errlen)) == NULL)
+	if ((priv = auth_keyring_load_priv(dir, kid, k.pub, err,
+	    errlen)) == NULL)
 		goto out;
 	if (write_active(dir, kid, false, err, errlen) == -1)
 		goto out;

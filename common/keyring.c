@@ -141,13 +141,14 @@ auth_keyring_describe(EVP_PKEY *pkey, struct auth_key *k, const char *what,
 		return 0;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		auth_errf(err, errlen, "%s: neither a P-256 nor an RSA key", what);
+		auth_errf(err, errlen, "%s: neither a P-256 nor an RSA key",
+		    what);
 		return -1;
 	}
 	bits = EVP_PKEY_get_bits(pkey);
 	if (bits < AUTH_RSA_BITS_MIN || bits > AUTH_RSA_BITS_MAX) {
-		auth_errf(err, errlen, "%s: RSA key of %d bits (%d to %d allowed)",
-		    what, bits, AUTH_RSA_BITS_MIN, AUTH_RSA_BITS_MAX);
+		auth_errf(err, errlen, "%s: RSA key of %d bits (%d to %d "
+		    "allowed)", what, bits, AUTH_RSA_BITS_MIN, AUTH_RSA_BITS_MAX);
 		return -1;
 	}
 	if (bn_param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, 0, k->n,
@@ -206,8 +207,8 @@ auth_keyring_load_pub(const char *dir, const char *kid, size_t kidlen,
 	char	path[AUTH_PATH_MAX + 64], want[AUTH_KID_MAX + 1];
 
 	if (!auth_keyring_kid_valid(kid, kidlen)) {
-		auth_errf(err, errlen, "%s/%.*s.pub: name is not a key thumbprint",
-		    dir, (int)kidlen, kid);
+		auth_errf(err, errlen, "%s/%.*s.pub: name is not a key "
+		    "thumbprint", dir, (int)kidlen, kid);
 		return -1;
 	}
 	memcpy(want, kid, kidlen);
@@ -252,8 +253,8 @@ load_public_keys(struct auth_keyring *kr, const char *dir, char *err,
 			goto out;
 	}
 	if (kr->nkeys == 0) {
-		auth_errf(err, errlen, "%s: no public keys (authctl keys generate)",
-		    dir);
+		auth_errf(err, errlen, "%s: no public keys (authctl keys "
+		    "generate)", dir);
 		goto out;
 	}
 	rc = 0;
@@ -298,8 +299,8 @@ load_active(struct auth_keyring *kr, const char *dir, char *err,
 	if (auth_keyring_read_active(dir, kr->active, err, errlen) == -1)
 		return -1;
 	if (auth_keyring_find(kr, kr->active, strlen(kr->active)) == NULL) {
-		auth_errf(err, errlen, "%s/active: no public key for the active "
-		    "kid", dir);
+		auth_errf(err, errlen, "%s/active: no public key for the "
+		    "active kid", dir);
 		kr->active[0] = '\0';
 		return -1;
 	}
@@ -337,8 +338,8 @@ load_signing_key(struct auth_keyring *kr, const char *dir, char *err,
 	if (k == NULL)
 		return -1;
 	if (k->alg != kr->alg) {
-		auth_errf(err, errlen, "%s/active: key %s is %s but jwt_alg is %s "
-		    "(activate a %s key, or change jwt_alg and restart)", dir,
+		auth_errf(err, errlen, "%s/active: key %s is %s but jwt_alg is "
+		    "%s (activate a %s key, or change jwt_alg and restart)", dir,
 		    k->kid, auth_jwt_alg_name(k->alg),
 		    auth_jwt_alg_name(kr->alg), auth_jwt_alg_name(kr->alg));
 		return -1;

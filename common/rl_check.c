@@ -284,7 +284,7 @@ auth_rl_slot(struct rl_slot *t, size_t nslots, const char *rkey,
 	return victim;
 }
 
-/* ---- Redis ---------------------------------------------------------------- */
+/* ---- Redis ------------------------------------------------------------ */
 
 /* Notes an outage: fall back for RL_RETRY_MS, log at most every RL_LOG_MS. */
 static void
@@ -399,7 +399,7 @@ auth_rl_reply_int(const redisReply *r, size_t i)
 	return r->element[i]->integer;
 }
 
-/* ---- rate limits ---------------------------------------------------------- */
+/* ---- rate limits ------------------------------------------------------ */
 
 struct gcra {
 	bool		allowed;
@@ -462,8 +462,10 @@ auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
 	args[2] = tauarg;
 
 	if ((reply = auth_rl_eval(RL_GCRA, 1, args, 3)) != NULL &&
-	    auth_rl_reply_int(reply, 0) >= 0 && auth_rl_reply_int(reply, 1) >= 0 &&
-	    auth_rl_reply_int(reply, 2) >= 0 && auth_rl_reply_int(reply, 3) >= 0) {
+	    auth_rl_reply_int(reply, 0) >= 0 &&
+	    auth_rl_reply_int(reply, 1) >= 0 &&
+	    auth_rl_reply_int(reply, 2) >= 0 &&
+	    auth_rl_reply_int(reply, 3) >= 0) {
 		g.allowed = auth_rl_reply_int(reply, 0) == 1;
 		g.remaining = auth_rl_reply_int(reply, 1);
 		g.reset_us = auth_rl_reply_int(reply, 2);

@@ -11,7 +11,7 @@
 #include "base_clock.h"
 #include "rl_internal.h"
 
-/* ---- brute force ---------------------------------------------------------- */
+/* ---- brute force ------------------------------------------------------ */
 
 /* The failure key of account and, when ip is usable, its known-good key. */
 static bool
@@ -54,10 +54,10 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 		left_us = reply->integer * 1000;
 	} else {
 		now = auth_clock_mono_us();
-		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now,
-		    false) != NULL;
-		if (!*known && (s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
-		    false)) != NULL && s->b > now)
+		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN,
+		    okey, now, false) != NULL;
+		if (!*known && (s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL,
+		    fkey, now, false)) != NULL && s->b > now)
 			left_us = s->b - now;
 	}
 	if (reply != NULL)
@@ -97,8 +97,8 @@ auth_rl_login_failed(const char *account, size_t len, const char *ip)
 		return false;
 	bf_keys(account, len, ip, fkey, okey);
 	snprintf(thr, sizeof(thr), "%u", auth_rl.threshold);
-	snprintf(cap, sizeof(cap), "%llu", (unsigned long long)auth_rl.lockout_max *
-	    1000);
+	snprintf(cap, sizeof(cap), "%llu",
+	    (unsigned long long)auth_rl.lockout_max * 1000);
 	snprintf(win, sizeof(win), "%d", AUTH_RL_LOGIN_WINDOW * 1000);
 	args[0] = fkey;
 	args[1] = thr;
@@ -141,7 +141,8 @@ auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
 	args[1] = okey;
 	args[2] = ttl;
 	/* The in-process state is cleared too: it may hold an outage's lockout. */
-	if ((s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now, false)) != NULL)
+	if ((s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
+	    false)) != NULL)
 		s->expires = 0;
 	if (has_ip) {
 		s = auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now, true);
