@@ -2,9 +2,8 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
-#include "store.h"
 
 static enum auth_err
 health(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)

@@ -9,8 +9,9 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "keys.h"
-#include "token.h"
+#include "keyring.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define JWKS_MAX_AGE	300	/* seconds; a new key is published at least
 				   this long before it is activated */

@@ -1,6 +1,7 @@
 /* POST /auth/logout: revoke the session (token family) of a refresh token. */
 #include "endpoint.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 enum { F_REFRESH_TOKEN, F__MAX };
 

@@ -2,8 +2,8 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "store.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 static enum auth_err
 me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)

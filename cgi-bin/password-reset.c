@@ -9,7 +9,8 @@
  */
 #include "endpoint.h"
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define API_PATH	"/auth/password/reset"
 #define PAGE_PATH	"/reset-password"

@@ -1,6 +1,7 @@
 /* POST /auth/refresh: rotate a refresh token within its family. */
 #include "endpoint.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 enum { F_REFRESH_TOKEN, F__MAX };
 

@@ -8,7 +8,8 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define LIST_PATH	"/auth/sessions"
 

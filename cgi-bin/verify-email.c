@@ -9,7 +9,8 @@
 #include <json-c/json.h>
 
 #include "endpoint.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define API_PATH	"/auth/verify-email"
 #define PAGE_PATH	"/verify-email"

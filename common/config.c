@@ -1,6 +1,7 @@
 /*
- * Configuration loading: one table of keys drives defaults, the file parser,
- * environment overrides and per-key validation.
+ * Configuration loading: the modules' key tables drive defaults, the file
+ * parser, environment overrides and per-key validation. The core knows the
+ * types, not the keys.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,43 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_num.h"
 #include "config.h"
-#include "mail.h"
-#include "ratelimit.h"
-#include "redis.h"
-
-#ifndef AUTH_CRACKLIB_DICT
-#define AUTH_CRACKLIB_DICT	"/var/cache/cracklib/cracklib_dict"
-#endif
-#ifndef AUTH_TEMPLATES_DIR
-#define AUTH_TEMPLATES_DIR	"/usr/local/share/authd/templates"
-#endif
 
 #define CFG_LINE_MAX	4096	/* bytes per line, newline excluded */
 #define CFG_ENV_MAX	64	/* "AUTH_" plus the longest key */
-
-enum cfg_type {
-	CFG_STR = 0,
-	CFG_LONG,
-	CFG_UINT,
-	CFG_SIZE,
-	CFG_ENUM,
-	CFG_TYPE__MAX
-};
-
-/* A per-key check run on every value set; may rewrite a string in place. */
-typedef const char *(*cfg_check)(char *s);
-
-struct cfg_key {
-	const char		*key;
-	enum cfg_type		 type;
-	size_t			 off;
-	size_t			 size;	/* buffer size of a string, else 0 */
-	unsigned long long	 min, max;
-	const char *const	*names;	/* enum names or allowed strings */
-	cfg_check		 check;
-	const char		*def;	/* default, parsed like any value */
-};
+#define CFG_KEYS_MAX	128	/* keys of all modules together */
 
 /* Where a key's current value came from, for error messages. */
 struct cfg_src {
@@ -56,121 +26,18 @@ struct cfg_src {
 	char		 env[CFG_ENV_MAX];
 };
 
-static const char *const jwt_alg_names[] = { "ES256", "HS256", "RS256",
-    NULL };
-static const char *const signup_names[] = { "conceal", "reveal", NULL };
-static const char *const log_level_names[] = { "info", "debug", NULL };
-static const char *const transport_names[] = { "file", "smtp", NULL };
-static const char *const smtp_tls_names[] = { "starttls", "none", NULL };
-
-_Static_assert(sizeof(transport_names) / sizeof(transport_names[0]) ==
-    AUTH_MAIL_TRANSPORT__MAX + 1, "mail_transport names match the enum");
-_Static_assert(sizeof(smtp_tls_names) / sizeof(smtp_tls_names[0]) ==
-    AUTH_SMTP_TLS__MAX + 1, "smtp_tls names match the enum");
-_Static_assert(sizeof(enum auth_mail_transport) == sizeof(int) &&
-    sizeof(enum auth_smtp_tls) == sizeof(int), "mail enums stored as int");
-
-_Static_assert(sizeof(jwt_alg_names) / sizeof(jwt_alg_names[0]) ==
-    AUTH_JWT_ALG__MAX + 1, "jwt_alg names match the enum");
-_Static_assert(sizeof(signup_names) / sizeof(signup_names[0]) ==
-    AUTH_SIGNUP_EXISTING__MAX + 1, "signup_existing names match the enum");
-_Static_assert(sizeof(enum auth_jwt_alg) == sizeof(int) &&
-    sizeof(enum auth_signup_existing) == sizeof(int), "enums stored as int");
-
-static const char *check_http_url(char *);
-static const char *check_public_url(char *);
-static const char *check_redis_url(char *);
-static const char *check_proxies(char *);
-static const char *check_rate_limits(char *);
-static const char *check_smtp_url(char *);
-static const char *check_mail_from(char *);
-
-#define F(f)	offsetof(struct auth_config, f)
-#define SZ(f)	sizeof(((struct auth_config *)0)->f)
-#define STR(f, chk, def) \
-	{ #f, CFG_STR, F(f), SZ(f), 0, 0, NULL, chk, def }
-#define NUM(f, type, lo, hi, def) \
-	{ #f, type, F(f), 0, lo, hi, NULL, NULL, def }
-#define ENUM(f, names, def) \
-	{ #f, CFG_ENUM, F(f), 0, 0, 0, names, NULL, def }
-
-static const struct cfg_key cfg_keys[] = {
-	STR(database_url, NULL, "dbname=auth"),
-	STR(redis_url, check_redis_url, "redis://127.0.0.1:6379"),
-	NUM(redis_timeout_ms, CFG_UINT, 1, 60000, "200"),
-	STR(public_url, check_public_url, "http://127.0.0.1:8080"),
-	STR(issuer, check_http_url, "http://127.0.0.1:8080"),
-	STR(audience, NULL, "authd"),
-	ENUM(jwt_alg, jwt_alg_names, "ES256"),
-	STR(keys_dir, NULL, "/etc/authd/keys"),
-	STR(hs256_secret_file, NULL, ""),
-	STR(outbox_key_file, NULL, "/etc/authd/outbox.key"),
-	NUM(access_ttl, CFG_LONG, 30, 86400, "300"),
-	NUM(refresh_ttl, CFG_LONG, 60, 31536000, "1209600"),
-	NUM(session_max_lifetime, CFG_LONG, 60, 31536000, "2592000"),
-	NUM(refresh_reuse_leeway, CFG_LONG, 0, 300, "10"),
-	NUM(clock_leeway, CFG_LONG, 0, 300, "30"),
-	NUM(verify_ttl, CFG_LONG, 60, 604800, "86400"),
-	NUM(reset_ttl, CFG_LONG, 60, 604800, "3600"),
-	NUM(password_cost, CFG_UINT, 1, 11, "5"),
-	STR(cracklib_dict, NULL, AUTH_CRACKLIB_DICT),
-	NUM(max_body, CFG_SIZE, 1024, 1048576, "16384"),
-	ENUM(signup_existing, signup_names, "conceal"),
-	STR(trusted_proxies, check_proxies, ""),
-	{ "log_level", CFG_STR, F(log_level), SZ(log_level), 0, 0,
-	    log_level_names, NULL, "info" },
-	STR(rate_limits, check_rate_limits, ""),
-	NUM(login_lockout_threshold, CFG_UINT, 1, 1000, "5"),
-	NUM(login_lockout_max, CFG_UINT, 1, 86400, "900"),
-	ENUM(mail_transport, transport_names, "file"),
-	STR(mail_file_dir, NULL, "/var/lib/authd/mail"),
-	STR(mail_templates_dir, NULL, AUTH_TEMPLATES_DIR),
-	STR(mail_from, check_mail_from, "authd <noreply@localhost>"),
-	STR(smtp_url, check_smtp_url, "smtp://127.0.0.1:25"),
-	ENUM(smtp_tls, smtp_tls_names, "starttls"),
-	STR(smtp_user, NULL, ""),
-	STR(smtp_password_file, NULL, ""),
-	NUM(smtp_timeout, CFG_LONG, 5, 600, "60"),
-	NUM(mail_max_attempts, CFG_UINT, 1, 100, "10"),
-	NUM(mail_retry_base, CFG_LONG, 1, 86400, "60"),
-	NUM(mail_retry_max, CFG_LONG, 1, 604800, "3600"),
-	NUM(mail_poll_interval, CFG_LONG, 1, 3600, "30"),
-	NUM(mail_claim_timeout, CFG_LONG, 60, 86400, "600"),
+/* The keys of every module, flattened, and where each value came from. */
+struct cfg_set {
+	const struct auth_cfg_key	*k[CFG_KEYS_MAX];
+	struct cfg_src			 src[CFG_KEYS_MAX];
+	bool				 seen[CFG_KEYS_MAX];
+	size_t				 n;
 };
 
-#define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
-
-const char *
-auth_jwt_alg_name(enum auth_jwt_alg alg)
-{
-	if ((unsigned)alg >= AUTH_JWT_ALG__MAX)
-		return "unknown";
-	return jwt_alg_names[alg];
-}
-
-/*
- * Strict unsigned decimal: the whole string, digits only, no sign, no
- * spaces, no overflow. Returns 0 and sets *out, or -1.
- */
-static int
-parse_ull(const char *s, unsigned long long *out)
-{
-	unsigned long long	v = 0;
-	unsigned		d;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		d = (unsigned)(*s - '0');
-		if (v > (ULLONG_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
+_Static_assert(sizeof(enum auth_jwt_alg) == sizeof(int) &&
+    sizeof(enum auth_signup_existing) == sizeof(int) &&
+    sizeof(enum auth_mail_transport) == sizeof(int) &&
+    sizeof(enum auth_smtp_tls) == sizeof(int), "enums stored as int");
 
 static bool
 has_prefix(const char *s, const char *p)
@@ -178,8 +45,8 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
-static const char *
-check_http_url(char *s)
+const char *
+auth_cfg_check_http_url(char *s)
 {
 	const char	*rest;
 
@@ -194,70 +61,6 @@ check_http_url(char *s)
 	if (strpbrk(s, " \t\"'<>\\`") != NULL)
 		return "must not contain spaces, quotes or <>";
 	return NULL;
-}
-
-/* Like check_http_url, then drops one trailing '/'. */
-static const char *
-check_public_url(char *s)
-{
-	const char	*why;
-	size_t		 len;
-
-	if ((why = check_http_url(s)) != NULL)
-		return why;
-	len = strlen(s);
-	if (s[len - 1] == '/')
-		s[len - 1] = '\0';
-	return NULL;
-}
-
-static const char *
-check_redis_url(char *s)
-{
-	struct auth_redis_addr	addr;
-
-	if (auth_redis_parse_url(s, &addr) == -1)
-		return "must be redis://host[:port][/db] or unix:/path";
-	return NULL;
-}
-
-static const char *
-check_smtp_url(char *s)
-{
-	const char	*rest;
-
-	if (has_prefix(s, "smtps://"))
-		rest = s + 8;
-	else if (has_prefix(s, "smtp://"))
-		rest = s + 7;
-	else
-		return "must start with smtp:// or smtps://";
-	if (*rest == '\0' || *rest == '/' || *rest == ':')
-		return "has no host";
-	if (strpbrk(s, " \t\"'<>\\`@") != NULL)
-		return "must not contain spaces, quotes, <> or @ (credentials "
-		    "go in smtp_user and smtp_password_file)";
-	return NULL;
-}
-
-static const char *
-check_mail_from(char *s)
-{
-	return auth_mail_from_parse(s, NULL, 0);
-}
-
-static const char *
-check_proxies(char *s)
-{
-	if (s[strspn(s, "0123456789abcdefABCDEF.:/, ")] != '\0')
-		return "must be a comma-separated list of addresses or CIDRs";
-	return NULL;
-}
-
-static const char *
-check_rate_limits(char *s)
-{
-	return auth_rl_overrides_check(s);
 }
 
 /* Formats "<source>: <message>" into err; the source is file:line or the variable. */
@@ -289,8 +92,8 @@ cfg_error(char *err, size_t errlen, const struct cfg_src *src,
  * contains the value.
  */
 static const char *
-cfg_set(struct auth_config *cfg, const struct cfg_key *k, const char *val,
-    char *why, size_t whylen)
+cfg_value(struct auth_config *cfg, const struct auth_cfg_key *k,
+    const char *val, char *why, size_t whylen)
 {
 	char			*base = (char *)cfg + k->off;
 	const char		*p;
@@ -303,7 +106,7 @@ cfg_set(struct auth_config *cfg, const struct cfg_key *k, const char *val,
 			return "contains a control character";
 
 	switch (k->type) {
-	case CFG_STR:
+	case AUTH_CFG_T_STR:
 		len = strlen(val);
 		if (len >= k->size) {
 			snprintf(why, whylen, "is too long (at most %zu "
@@ -319,26 +122,26 @@ cfg_set(struct auth_config *cfg, const struct cfg_key *k, const char *val,
 		}
 		memcpy(base, val, len + 1);
 		return k->check != NULL ? k->check(base) : NULL;
-	case CFG_ENUM:
+	case AUTH_CFG_T_ENUM:
 		for (e = 0; k->names[e] != NULL; e++)
 			if (strcmp(val, k->names[e]) == 0) {
 				memcpy(base, &e, sizeof(e));
 				return NULL;
 			}
 		return "has an unknown value";
-	case CFG_LONG:
-	case CFG_UINT:
-	case CFG_SIZE:
-		if (parse_ull(val, &v) == -1)
+	case AUTH_CFG_T_LONG:
+	case AUTH_CFG_T_UINT:
+	case AUTH_CFG_T_SIZE:
+		if (auth_parse_num(val, 0, ULLONG_MAX, &v, NULL) == -1)
 			return "must be a whole decimal number";
 		if (v < k->min || v > k->max) {
 			snprintf(why, whylen, "is out of range (%llu..%llu)",
 			    k->min, k->max);
 			return why;
 		}
-		if (k->type == CFG_LONG)
+		if (k->type == AUTH_CFG_T_LONG)
 			*(long *)(void *)base = (long)v;
-		else if (k->type == CFG_UINT)
+		else if (k->type == AUTH_CFG_T_UINT)
 			*(unsigned *)(void *)base = (unsigned)v;
 		else
 			*(size_t *)(void *)base = (size_t)v;
@@ -348,30 +151,54 @@ cfg_set(struct auth_config *cfg, const struct cfg_key *k, const char *val,
 	}
 }
 
-static const struct cfg_key *
-cfg_find(const char *key, size_t *idx)
+/* Flattens the keys of mods into set; aborts if the tables are wrong. */
+static void
+cfg_collect(struct cfg_set *set, const struct auth_cfg_module *const *mods)
+{
+	size_t	m, i;
+
+	memset(set, 0, sizeof(*set));
+	for (m = 0; mods[m] != NULL; m++)
+		for (i = 0; i < mods[m]->nkeys; i++) {
+			if (set->n == CFG_KEYS_MAX)
+				abort();	/* raise CFG_KEYS_MAX */
+			set->k[set->n++] = &mods[m]->keys[i];
+		}
+}
+
+/* The index of key in set, or -1. */
+static long
+cfg_find(const struct cfg_set *set, const char *key)
 {
 	size_t	i;
 
-	for (i = 0; i < CFG_NKEYS; i++)
-		if (strcmp(cfg_keys[i].key, key) == 0) {
-			*idx = i;
-			return &cfg_keys[i];
-		}
-	return NULL;
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->k[i]->key, key) == 0)
+			return (long)i;
+	return -1;
 }
 
-void
-auth_config_defaults(struct auth_config *cfg)
+static void
+cfg_defaults(struct auth_config *cfg, const struct cfg_set *set)
 {
 	char	why[128];
 	size_t	i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < CFG_NKEYS; i++)
-		if (cfg_set(cfg, &cfg_keys[i], cfg_keys[i].def, why,
+	for (i = 0; i < set->n; i++)
+		if (cfg_value(cfg, set->k[i], set->k[i]->def, why,
 		    sizeof(why)) != NULL)
 			abort();	/* the table itself is wrong */
+}
+
+void
+auth_config_defaults_of(struct auth_config *cfg,
+    const struct auth_cfg_module *const *mods)
+{
+	struct cfg_set	set;
+
+	cfg_collect(&set, mods);
+	cfg_defaults(cfg, &set);
 }
 
 /*
@@ -422,22 +249,64 @@ safe_key(const char *key, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
+/* Applies one trimmed, non-comment line of a file. 0, or -1 with err set. */
+static int
+cfg_line(struct auth_config *cfg, struct cfg_set *set, char *key,
+    const struct cfg_src *here, char *err, size_t errlen)
+{
+	char			 shown[72], whybuf[128];
+	char			*val, *eq;
+	const struct auth_cfg_key *k;
+	const char		*why;
+	size_t			 len;
+	long			 idx;
+
+	if ((eq = strchr(key, '=')) == NULL) {
+		cfg_error(err, errlen, here, "expected 'key = value'");
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(key);
+	val = trim(eq + 1);
+	if ((idx = cfg_find(set, key)) == -1) {
+		safe_key(key, shown, sizeof(shown));
+		cfg_error(err, errlen, here, "unknown key '%s'", shown);
+		return -1;
+	}
+	k = set->k[idx];
+	if (set->seen[idx]) {
+		cfg_error(err, errlen, here, "duplicate key '%s'", k->key);
+		return -1;
+	}
+	set->seen[idx] = true;
+	len = strlen(val);
+	if (len > 0 && val[0] == '"') {
+		if (len < 2 || val[len - 1] != '"') {
+			cfg_error(err, errlen, here,
+			    "%s has an unterminated quote", k->key);
+			return -1;
+		}
+		val[len - 1] = '\0';
+		val++;
+	}
+	if ((why = cfg_value(cfg, k, val, whybuf, sizeof(whybuf))) != NULL) {
+		cfg_error(err, errlen, here, "%s %s", k->key, why);
+		return -1;
+	}
+	set->src[idx] = *here;
+	return 0;
+}
+
 static int
 cfg_load_file(struct auth_config *cfg, const char *path,
-    struct cfg_src *srcs, char *err, size_t errlen)
+    struct cfg_set *set, char *err, size_t errlen)
 {
-	FILE			*f = NULL;
-	char			 line[CFG_LINE_MAX + 1], shown[72];
-	char			 whybuf[128];
-	char			*key, *val, *eq;
-	const struct cfg_key	*k;
-	const char		*why;
-	struct cfg_src		 here;
-	bool			 seen[CFG_NKEYS];
-	size_t			 idx, len;
-	int			 r, rc = -1;
+	FILE		*f = NULL;
+	char		 line[CFG_LINE_MAX + 1];
+	char		*key;
+	struct cfg_src	 here;
+	int		 r, rc = -1;
 
-	memset(seen, 0, sizeof(seen));
 	memset(&here, 0, sizeof(here));
 	here.file = path;
 	if ((f = fopen(path, "re")) == NULL) {
@@ -450,41 +319,8 @@ cfg_load_file(struct auth_config *cfg, const char *path,
 		key = trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
-		if ((eq = strchr(key, '=')) == NULL) {
-			cfg_error(err, errlen, &here, "expected 'key = value'");
+		if (cfg_line(cfg, set, key, &here, err, errlen) == -1)
 			goto out;
-		}
-		*eq = '\0';
-		key = trim(key);
-		val = trim(eq + 1);
-		if ((k = cfg_find(key, &idx)) == NULL) {
-			safe_key(key, shown, sizeof(shown));
-			cfg_error(err, errlen, &here, "unknown key '%s'",
-			    shown);
-			goto out;
-		}
-		if (seen[idx]) {
-			cfg_error(err, errlen, &here, "duplicate key '%s'",
-			    k->key);
-			goto out;
-		}
-		seen[idx] = true;
-		len = strlen(val);
-		if (len > 0 && val[0] == '"') {
-			if (len < 2 || val[len - 1] != '"') {
-				cfg_error(err, errlen, &here,
-				    "%s has an unterminated quote", k->key);
-				goto out;
-			}
-			val[len - 1] = '\0';
-			val++;
-		}
-		if ((why = cfg_set(cfg, k, val, whybuf, sizeof(whybuf))) !=
-		    NULL) {
-			cfg_error(err, errlen, &here, "%s %s", k->key, why);
-			goto out;
-		}
-		srcs[idx] = here;
 	}
 	if (r != 0) {
 		here.line++;
@@ -502,80 +338,76 @@ out:
 }
 
 static int
-cfg_load_env(struct auth_config *cfg, struct cfg_src *srcs,
+cfg_load_env(struct auth_config *cfg, struct cfg_set *set,
     char *err, size_t errlen)
 {
 	struct cfg_src	 here;
-	const char	*val, *why;
+	const char	*val, *why, *key;
 	char		 whybuf[128];
 	size_t		 i, j;
 
-	for (i = 0; i < CFG_NKEYS; i++) {
+	for (i = 0; i < set->n; i++) {
+		key = set->k[i]->key;
 		memset(&here, 0, sizeof(here));
 		memcpy(here.env, "AUTH_", 5);
-		for (j = 0; cfg_keys[i].key[j] != '\0' &&
-		    5 + j + 1 < sizeof(here.env); j++)
-			here.env[5 + j] =
-			    (char)toupper((unsigned char)cfg_keys[i].key[j]);
+		for (j = 0; key[j] != '\0' && 5 + j + 1 < sizeof(here.env); j++)
+			here.env[5 + j] = (char)toupper((unsigned char)key[j]);
 		if ((val = getenv(here.env)) == NULL)
 			continue;
-		if ((why = cfg_set(cfg, &cfg_keys[i], val, whybuf,
+		if ((why = cfg_value(cfg, set->k[i], val, whybuf,
 		    sizeof(whybuf))) != NULL) {
-			cfg_error(err, errlen, &here, "%s %s", cfg_keys[i].key,
-			    why);
+			cfg_error(err, errlen, &here, "%s %s", key, why);
 			return -1;
 		}
-		srcs[i] = here;
+		set->src[i] = here;
+	}
+	return 0;
+}
+
+/* Runs each module's cross-key check. 0, or -1 with err set. */
+static int
+cfg_validate(const struct auth_config *cfg, const struct cfg_set *set,
+    const struct auth_cfg_module *const *mods, char *err, size_t errlen)
+{
+	const char	*why, *key;
+	long		 idx;
+	size_t		 m;
+
+	for (m = 0; mods[m] != NULL; m++) {
+		if (mods[m]->validate == NULL)
+			continue;
+		key = NULL;
+		if ((why = mods[m]->validate(cfg, &key)) == NULL)
+			continue;
+		idx = key != NULL ? cfg_find(set, key) : -1;
+		cfg_error(err, errlen, idx >= 0 ? &set->src[idx] : NULL, "%s",
+		    why);
+		return -1;
 	}
 	return 0;
 }
 
 int
-auth_config_load(struct auth_config *cfg, const char *path,
-    char *err, size_t errlen)
+auth_config_load_of(struct auth_config *cfg, const char *path,
+    const struct auth_cfg_module *const *mods, char *err, size_t errlen)
 {
 	struct auth_config	 c;
-	struct cfg_src		 srcs[CFG_NKEYS];
-	size_t			 idx = 0;
+	struct cfg_set		 set;
 	int			 rc = -1;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	memset(srcs, 0, sizeof(srcs));
-	auth_config_defaults(&c);
+	cfg_collect(&set, mods);
+	cfg_defaults(&c, &set);
 	if (path == NULL && (path = getenv("AUTH_CONFIG")) != NULL &&
 	    *path == '\0')
 		path = NULL;
-	if (path != NULL && cfg_load_file(&c, path, srcs, err, errlen) == -1)
+	if (path != NULL && cfg_load_file(&c, path, &set, err, errlen) == -1)
 		goto out;
-	if (cfg_load_env(&c, srcs, err, errlen) == -1)
+	if (cfg_load_env(&c, &set, err, errlen) == -1)
 		goto out;
-
-	if (c.jwt_alg == AUTH_JWT_HS256 && c.hs256_secret_file[0] == '\0') {
-		cfg_find("jwt_alg", &idx);
-		cfg_error(err, errlen, &srcs[idx],
-		    "jwt_alg HS256 requires hs256_secret_file");
+	if (cfg_validate(&c, &set, mods, err, errlen) == -1)
 		goto out;
-	}
-	if (c.mail_retry_base > c.mail_retry_max) {
-		cfg_find("mail_retry_base", &idx);
-		cfg_error(err, errlen, &srcs[idx],
-		    "mail_retry_base must not exceed mail_retry_max");
-		goto out;
-	}
-	/* A lease shorter than a send could let two mailers send one message. */
-	if (c.mail_claim_timeout < c.smtp_timeout + 30) {
-		cfg_find("mail_claim_timeout", &idx);
-		cfg_error(err, errlen, &srcs[idx],
-		    "mail_claim_timeout must be at least smtp_timeout + 30");
-		goto out;
-	}
-	if (c.smtp_user[0] != '\0' && c.smtp_password_file[0] == '\0') {
-		cfg_find("smtp_user", &idx);
-		cfg_error(err, errlen, &srcs[idx],
-		    "smtp_user requires smtp_password_file");
-		goto out;
-	}
 	*cfg = c;
 	rc = 0;
 out:

@@ -2,15 +2,22 @@
  * Service configuration: one struct, filled from the `key = value` file named
  * by AUTH_CONFIG, each key overridable by an AUTH_<KEY> environment variable
  * (e.g. AUTH_DATABASE_URL). Validated once at start.
+ *
+ * The core below knows no module: each module declares its keys (name,
+ * type, field, range or names, check, default) in a struct auth_cfg_module,
+ * and the programs pass the list of modules to the loader
+ * (endpoint_config.h).
  */
 #ifndef AUTH_CONFIG_H
 #define AUTH_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define AUTH_PATH_MAX	1024
 
+/* Signing algorithms; their names are in jwt.h. */
 enum auth_jwt_alg {
 	AUTH_JWT_ES256 = 0,
 	AUTH_JWT_HS256,
@@ -43,8 +50,8 @@ struct auth_config {
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */
-	enum auth_jwt_alg jwt_alg;		/* signing algorithm (see keys.h) */
-	char		keys_dir[AUTH_PATH_MAX];	/* ES256/RS256 key files (keys.h) */
+	enum auth_jwt_alg jwt_alg;		/* signing algorithm (keyring.h) */
+	char		keys_dir[AUTH_PATH_MAX];	/* key files (keyring.h) */
 	char		hs256_secret_file[AUTH_PATH_MAX];/* HS256 secret, >= 32 bytes */
 	char		outbox_key_file[AUTH_PATH_MAX];	/* 32-byte key sealing outbox payloads */
 	long		access_ttl;		/* seconds, default 300 */
@@ -60,7 +67,7 @@ struct auth_config {
 	enum auth_signup_existing signup_existing;
 	char		trusted_proxies[1024];	/* CIDR list, comma separated */
 	char		log_level[16];		/* "info" (default) or "debug" */
-	char		rate_limits[1024];	/* "rule=limit/period, ..." (ratelimit.h) */
+	char		rate_limits[1024];	/* "rule=limit/period, ..." rl.h */
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
 	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
 	/* outgoing mail (tools/auth-mailer) */
@@ -80,18 +87,73 @@ struct auth_config {
 	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
 };
 
-/* Fills cfg with the documented defaults. */
-void	auth_config_defaults(struct auth_config *cfg);
+enum auth_cfg_type {
+	AUTH_CFG_T_STR = 0,	/* char[size] */
+	AUTH_CFG_T_LONG,	/* long */
+	AUTH_CFG_T_UINT,	/* unsigned */
+	AUTH_CFG_T_SIZE,	/* size_t */
+	AUTH_CFG_T_ENUM,	/* an enum stored as int, from names */
+	AUTH_CFG_T__MAX
+};
 
 /*
- * Loads defaults, then the file at path (NULL: $AUTH_CONFIG; neither set:
- * defaults and environment only), then AUTH_* environment overrides, then
- * validates. Returns 0, or -1 with a one-line reason in err.
+ * A per-key check run on every value set; may rewrite the string in place.
+ * Returns NULL, or a reason that never contains the value.
  */
-int	auth_config_load(struct auth_config *cfg, const char *path,
-	    char *err, size_t errlen);
+typedef const char *(*auth_cfg_check)(char *s);
 
-/* Names for logs and the tools. */
-const char *auth_jwt_alg_name(enum auth_jwt_alg alg);
+struct auth_cfg_key {
+	const char		*key;
+	enum auth_cfg_type	 type;
+	size_t			 off;	/* of the field in struct auth_config */
+	size_t			 size;	/* buffer size of a string, else 0 */
+	unsigned long long	 min, max;
+	const char *const	*names;	/* enum names or allowed strings */
+	auth_cfg_check		 check;
+	const char		*def;	/* default, parsed like any value */
+};
+
+/*
+ * One module's keys, and its check across them once every key is set:
+ * NULL, or a reason, with *key set to the key whose source the reason names.
+ */
+struct auth_cfg_module {
+	const struct auth_cfg_key *keys;
+	size_t			 nkeys;
+	const char		*(*validate)(const struct auth_config *cfg,
+				    const char **key);
+};
+
+#define AUTH_CFG_F(f)	offsetof(struct auth_config, f)
+#define AUTH_CFG_SZ(f)	sizeof(((struct auth_config *)0)->f)
+#define AUTH_CFG_STR(f, chk, def) \
+	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, NULL, \
+	    chk, def }
+#define AUTH_CFG_WORD(f, names, def) \
+	{ #f, AUTH_CFG_T_STR, AUTH_CFG_F(f), AUTH_CFG_SZ(f), 0, 0, names, \
+	    NULL, def }
+#define AUTH_CFG_NUM(f, type, lo, hi, def) \
+	{ #f, type, AUTH_CFG_F(f), 0, lo, hi, NULL, NULL, def }
+#define AUTH_CFG_ENUM(f, names, def) \
+	{ #f, AUTH_CFG_T_ENUM, AUTH_CFG_F(f), 0, 0, 0, names, NULL, def }
+#define AUTH_CFG_MODULE(keys, validate) \
+	{ keys, sizeof(keys) / sizeof((keys)[0]), validate }
+
+/* Fills cfg with the defaults of the modules in mods (NULL-terminated). */
+void	auth_config_defaults_of(struct auth_config *cfg,
+	    const struct auth_cfg_module *const *mods);
+
+/*
+ * Loads the defaults of mods, then the file at path (NULL: $AUTH_CONFIG;
+ * neither set: defaults and environment only), then AUTH_* environment
+ * overrides, then each module's cross-key check. Returns 0, or -1 with a
+ * one-line reason in err.
+ */
+int	auth_config_load_of(struct auth_config *cfg, const char *path,
+	    const struct auth_cfg_module *const *mods, char *err,
+	    size_t errlen);
+
+/* A check for URLs: http:// or https://, a host, no spaces or quotes. */
+const char *auth_cfg_check_http_url(char *s);
 
 #endif

@@ -342,3 +342,11 @@ auth_db_utility(const char *sql, const char *tag)
 		return AUTH_ERR_UNAVAILABLE;
 	return db_command(sql, tag);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key db_keys[] = {
+	AUTH_CFG_STR(database_url, NULL, "dbname=auth"),
+};
+
+const struct auth_cfg_module auth_db_cfg = AUTH_CFG_MODULE(db_keys, NULL);

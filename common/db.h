@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
-#include "error.h"
+#include "base_err.h"
+#include "config.h"
 
 /* Remembers the conninfo; no I/O. Call once at start. */
 void	auth_db_init(const char *conninfo);
@@ -51,5 +52,8 @@ enum auth_err auth_db_utility(const char *sql, const char *tag);
 enum auth_err auth_db_begin(void);
 enum auth_err auth_db_commit(void);
 void	auth_db_rollback(void);
+
+/* The key database_url. */
+extern const struct auth_cfg_module auth_db_cfg;
 
 #endif

@@ -6,6 +6,7 @@
  * a lost database connection), one response, one log line.
  */
 #include "endpoint.h"
+#include "endpoint_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,12 +19,16 @@
 #include <fcgiapp.h>
 
 #include "db.h"
+#include "http_addr.h"
+#include "http_body.h"
 #include "log.h"
 #include "password.h"
-#include "ratelimit.h"
+#include "rl.h"
 #include "redis.h"
 #include "seal.h"
-#include "token.h"
+#include "base_clock.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_PATH_LEN_MAX	1024
 #define AUTH_RETRY_AFTER	5	/* seconds, on 503 */
@@ -213,15 +218,6 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	return AUTH_OK;
 }
 
-static long long
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Runs the route's handler; after a lost database connection, once more. */
 static enum auth_err
 run_handler(struct exchange *x)
@@ -252,7 +248,7 @@ request_start(struct exchange *x, const struct auth_endpoint *ep,
 	bool fits;
 
 	memset(x, 0, sizeof(*x));
-	x->t0 = monotonic_us();
+	x->t0 = auth_clock_mono_us();
 	x->ep = ep;
 	x->ctx = ctx;
 	auth_resp_init(&x->rs);
@@ -330,7 +326,7 @@ finish(struct exchange *x, enum auth_err e)
 	auth_log_request(x->req.request_id, x->req.method_name,
 	    x->req.path ? x->req.path : "-", x->rs.status,
 	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    monotonic_us() - x->t0, x->req.user_id);
+	    auth_clock_mono_us() - x->t0, x->req.user_id);
 	json_object_put(x->errors);
 	auth_http_req_free(&x->req);
 	auth_resp_free(&x->rs);
@@ -401,7 +397,7 @@ authorize(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	finish(&x, e);
 }
 
-/* Picks up changed key files (keys.h); a keyring that does not load is
+/* Picks up changed key files (keyring.h); a keyring that does not load is
  * logged once and the old one kept. */
 static void
 keys_refresh(const struct auth_endpoint *ep, struct auth_ctx *ctx,

@@ -10,8 +10,12 @@
 
 #include "config.h"
 #include "flow.h"
-#include "http.h"
-#include "ratelimit.h"
+#include "http_auth.h"
+#include "http_json.h"
+#include "http_page.h"
+#include "http_req.h"
+#include "http_resp.h"
+#include "rl.h"
 
 #define AUTH_LIMITS_MAX	4
 

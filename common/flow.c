@@ -72,3 +72,38 @@ auth_flow_tx_end(enum auth_err e)
 	}
 	return auth_db_commit();
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *const signup_names[] = { "conceal", "reveal", NULL };
+
+_Static_assert(sizeof(signup_names) / sizeof(signup_names[0]) ==
+    AUTH_SIGNUP_EXISTING__MAX + 1, "signup_existing names match the enum");
+
+/* An http(s) URL; drops one trailing '/'. */
+static const char *
+flow_check_public_url(char *s)
+{
+	const char	*why;
+	size_t		 len;
+
+	if ((why = auth_cfg_check_http_url(s)) != NULL)
+		return why;
+	len = strlen(s);
+	if (s[len - 1] == '/')
+		s[len - 1] = '\0';
+	return NULL;
+}
+
+static const struct auth_cfg_key flow_keys[] = {
+	AUTH_CFG_STR(public_url, flow_check_public_url, "http://127.0.0.1:8080"),
+	AUTH_CFG_NUM(refresh_ttl, AUTH_CFG_T_LONG, 60, 31536000, "1209600"),
+	AUTH_CFG_NUM(session_max_lifetime, AUTH_CFG_T_LONG, 60, 31536000,
+	    "2592000"),
+	AUTH_CFG_NUM(refresh_reuse_leeway, AUTH_CFG_T_LONG, 0, 300, "10"),
+	AUTH_CFG_NUM(verify_ttl, AUTH_CFG_T_LONG, 60, 604800, "86400"),
+	AUTH_CFG_NUM(reset_ttl, AUTH_CFG_T_LONG, 60, 604800, "3600"),
+	AUTH_CFG_ENUM(signup_existing, signup_names, "conceal"),
+};
+
+const struct auth_cfg_module auth_flow_cfg = AUTH_CFG_MODULE(flow_keys, NULL);

@@ -16,12 +16,13 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
-#include "keys.h"
-#include "ratelimit.h"
+#include "keyring.h"
+#include "rl.h"
 #include "seal.h"
-#include "store.h"
+#include "store_session.h"
+#include "store_user.h"
 
 /* ---- shared: the context (flow.c) ---- */
 
@@ -129,7 +130,7 @@ enum auth_email_token_purpose {
 extern const char *const auth_email_token_names[AUTH_EMAIL_TOKEN__MAX];
 
 /* The mail templates the flows queue (outbox.template, templates/NAME.*). */
-enum auth_mail_template {
+enum auth_mail_kind {
 	AUTH_MAIL_VERIFY_EMAIL = 0,
 	AUTH_MAIL_ACCOUNT_EXISTS,
 	AUTH_MAIL_PASSWORD_RESET,
@@ -189,7 +190,7 @@ enum auth_err auth_flow_email_token(const struct auth_ctx *ctx,
  * inside the caller's transaction.
  */
 enum auth_err auth_flow_mail_link(const struct auth_ctx *ctx,
-	    const char *recipient, enum auth_mail_template template,
+	    const char *recipient, enum auth_mail_kind template,
 	    const char *page);
 
 /* ---- signup, verification, resend (flow_signup.c) ---- */
@@ -312,5 +313,8 @@ enum auth_err auth_flow_user_set_disabled(const struct auth_client *cl,
 	    const char *user_id, bool disabled);
 enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
 	    const char *user_id, const char *pw_hash);
+
+/* The keys of the flows: public_url, the token lifetimes, signup_existing. */
+extern const struct auth_cfg_module auth_flow_cfg;
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "store_audit.h"
 
 const char *const auth_audit_names[AUTH_AUDIT__MAX] = {
 	[AUTH_AUDIT_SIGNUP] = "signup",

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
+#include "store_email_token.h"
+#include "store_outbox.h"
 
 const char *const auth_email_token_names[AUTH_EMAIL_TOKEN__MAX] = {
 	[AUTH_EMAIL_TOKEN_VERIFY] = "verify",
@@ -25,7 +28,7 @@ const char *const auth_mail_template_names[AUTH_MAIL_TEMPLATE__MAX] = {
 
 /* What each purpose mails and where its link points. */
 static const struct {
-	enum auth_mail_template	 template;
+	enum auth_mail_kind	 template;
 	const char		*page;
 } purposes[AUTH_EMAIL_TOKEN__MAX] = {
 	[AUTH_EMAIL_TOKEN_VERIFY] =
@@ -67,7 +70,7 @@ link_payload(const struct auth_ctx *ctx, const char *page, const char *token,
 /* Seals payload under aad = recipient "\n" template; *sealed is malloc'd. */
 static enum auth_err
 mail_seal(const struct auth_ctx *ctx, const char *recipient,
-    enum auth_mail_template template, const char *payload, size_t len,
+    enum auth_mail_kind template, const char *payload, size_t len,
     unsigned char **sealed, size_t *sealed_len)
 {
 	char aad[AUTH_EMAIL_MAX + 64];
@@ -89,7 +92,7 @@ mail_seal(const struct auth_ctx *ctx, const char *recipient,
 /* Queues a mail of template to recipient with payload (JSON text). */
 static enum auth_err
 mail_queue(const struct auth_ctx *ctx, const char *recipient,
-    enum auth_mail_template template, const char *payload, size_t len)
+    enum auth_mail_kind template, const char *payload, size_t len)
 {
 	unsigned char *sealed = NULL;
 	size_t sealed_len = 0;
@@ -105,7 +108,7 @@ mail_queue(const struct auth_ctx *ctx, const char *recipient,
 
 enum auth_err
 auth_flow_mail_link(const struct auth_ctx *ctx, const char *recipient,
-    enum auth_mail_template template, const char *page)
+    enum auth_mail_kind template, const char *page)
 {
 	char payload[AUTH_MAIL_PAYLOAD_MAX];
 	enum auth_err e;

@@ -10,7 +10,8 @@
 
 #include "db.h"
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 void
 auth_tokens_clear(struct auth_tokens *t)

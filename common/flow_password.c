@@ -9,7 +9,8 @@
 
 #include "db.h"
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* The forgot step of a looked-up address, inside the transaction. */
 static enum auth_err

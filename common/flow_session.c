@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 enum auth_err
 auth_flow_bearer_user(const struct auth_ctx *ctx, struct auth_user *out)

@@ -10,7 +10,8 @@
 
 #include "db.h"
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /*
  * Every resend takes at least this long, so that the inserts and the commit

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "http.h"
+#include "base_num.h"
 
 /* Parses a textual IPv4 or IPv6 address; the family, or 0 if neither. */
 static int
@@ -58,13 +58,13 @@ auth_http_cidr_parse_list(const char *s, struct auth_cidr *out,
 		bits = out[n].family == AF_INET ? 32 : 128;
 		if (slash != NULL) {
 			size_t blen = (size_t)(end - slash - 1);
-			unsigned long b;
+			unsigned long long b;
 
 			if (blen == 0 || blen >= sizeof(num))
 				return -1;
 			memcpy(num, slash + 1, blen);
 			num[blen] = '\0';
-			if (auth_parse_ulong(num, bits, &b) != 0)
+			if (auth_parse_num(num, 0, bits, &b, NULL) != 0)
 				return -1;
 			bits = b;
 		}

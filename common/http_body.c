@@ -9,7 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http.h"
+#include "base_num.h"
+#include "base_utf8.h"
+#include "http_form.h"
+#include "http_json.h"
+#include "http_resp.h"
 
 enum media {
 	MEDIA_OTHER = 0,
@@ -124,13 +128,13 @@ body_get(struct auth_req *req, FCGX_Stream *in, size_t max_body,
     enum media *type)
 {
 	const char *cl;
-	unsigned long n = 0;
+	unsigned long long n = 0;
 	int got;
 
 	*type = MEDIA_OTHER;
 	cl = auth_http_param(req, "CONTENT_LENGTH");
 	if (cl != NULL && *cl != '\0' &&
-	    auth_parse_ulong(cl, 1UL << 40, &n) != 0)
+	    auth_parse_num(cl, 0, 1ULL << 40, &n, NULL) != 0)
 		return AUTH_ERR_MALFORMED_BODY;
 	if (n > max_body)
 		return AUTH_ERR_PAYLOAD_TOO_LARGE;
@@ -146,7 +150,7 @@ body_get(struct auth_req *req, FCGX_Stream *in, size_t max_body,
 	if (got < 0 || (unsigned long)got != n)
 		return AUTH_ERR_MALFORMED_BODY;
 	req->body[n] = '\0';
-	if (!auth_utf8_valid(req->body, req->body_len))
+	if (!auth_utf8_check(req->body, req->body_len, false, NULL))
 		return AUTH_ERR_MALFORMED_BODY;
 	return AUTH_OK;
 }

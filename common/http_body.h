@@ -11,7 +11,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "http_req.h"
 
 /*

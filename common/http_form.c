@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "token.h"
+#include "base_utf8.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 static int
 hexval(int c)
@@ -86,8 +87,8 @@ auth_http_form_parse(const char *body, size_t len, char **bufp, size_t *bufszp,
 		if ((vd = form_decode(eq ? eq + 1 : "", vlen, v)) < 0)
 			goto out;
 		o += (size_t)kd + 1 + (size_t)vd + 1;
-		if (!auth_utf8_valid(k, (size_t)kd) ||
-		    !auth_utf8_valid(v, (size_t)vd))
+		if (!auth_utf8_check(k, (size_t)kd, false, NULL) ||
+		    !auth_utf8_check(v, (size_t)vd, false, NULL))
 			goto out;
 		if (fn != NULL && fn(arg, k, (size_t)kd, v, (size_t)vd) != 0)
 			goto out;

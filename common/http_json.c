@@ -12,7 +12,8 @@
 
 #include <json-c/printbuf.h>
 
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_JSON_DEPTH	16
 

@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "log.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 enum auth_err
 auth_http_page(struct auth_resp *rs, int status, const char *dir,
     const char *name, const struct auth_tmpl_var *vars, size_t nvars)
 {
-	struct auth_http_buf b = { 0 };
+	struct auth_buf b = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
 	char *tmpl = NULL, err[512];
 	enum auth_err e = AUTH_ERR_INTERNAL;
 
@@ -43,7 +44,7 @@ out:
 		auth_log_error(NULL, "pages: %s",
 		    err[0] ? err : "out of memory");
 	/* A page's form may carry a one-time token. */
-	auth_http_buf_free(&b);
+	auth_buf_free(&b);
 	free(tmpl);
 	return e;
 }

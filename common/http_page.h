@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "http_tmpl.h"
-#include "error.h"
+#include "base_err.h"
 #include "http_resp.h"
 
 #define AUTH_PAGE_MAX	(16 * 1024)	/* bytes of a rendered page */

@@ -11,7 +11,8 @@
 
 #include "http_form.h"
 #include "http_json.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 static const char *const method_names[AUTH_METHOD__MAX] = {
 	[AUTH_GET] = "GET",

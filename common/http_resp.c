@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "http_json.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 void
 auth_resp_init(struct auth_resp *rs)

@@ -12,7 +12,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
-#include "error.h"
+#include "base_err.h"
 
 #define AUTH_HEADERS_MAX	2048
 

@@ -13,57 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "token.h"
-
-void
-auth_http_buf_free(struct auth_http_buf *b)
-{
-	if (b->p != NULL) {
-		auth_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-void
-auth_http_buf_add(struct auth_http_buf *b, const char *s, size_t len)
-{
-	size_t	 ncap;
-	char	*np;
-
-	if (b->failed)
-		return;
-	if (len > AUTH_TMPL_BUF_MAX - b->len) {
-		b->failed = true;
-		return;
-	}
-	if (b->len + len + 1 > b->cap) {
-		ncap = b->cap ? b->cap : 1024;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		if ((np = malloc(ncap)) == NULL) {
-			b->failed = true;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(np, b->p, b->len);
-			auth_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-void
-auth_http_buf_str(struct auth_http_buf *b, const char *s)
-{
-	auth_http_buf_add(b, s, strlen(s));
-}
+#include "base_utf8.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* Reads dir/name+suffix whole into a malloc'd string; NULL with a reason. */
 char *
@@ -109,7 +61,7 @@ auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
 		off += (size_t)n;
 	}
 	buf[off] = '\0';
-	if (off != (size_t)st.st_size || !auth_utf8_valid(buf, off)) {
+	if (off != (size_t)st.st_size || !auth_utf8_check(buf, off, false, NULL)) {
 		snprintf(err, errlen, "template %s: %s", path,
 		    off != (size_t)st.st_size ? "short read" :
 		    "not UTF-8 text (or holds a NUL byte)");
@@ -136,20 +88,20 @@ auth_http_html_entity(char c)
 
 /* Appends v escaped for the part being rendered. */
 static void
-put_value(struct auth_http_buf *b, const char *v, enum auth_tmpl_esc esc)
+put_value(struct auth_buf *b, const char *v, enum auth_tmpl_esc esc)
 {
 	const char	*rep;
 
 	if (esc == AUTH_TMPL_RAW) {
-		auth_http_buf_str(b, v);
+		auth_buf_str(b, v);
 		return;
 	}
 	for (; *v != '\0'; v++) {
 		rep = auth_http_html_entity(*v);
 		if (rep != NULL)
-			auth_http_buf_str(b, rep);
+			auth_buf_str(b, rep);
 		else
-			auth_http_buf_add(b, v, 1);
+			auth_buf_add(b, v, 1);
 	}
 }
 
@@ -159,14 +111,14 @@ put_value(struct auth_http_buf *b, const char *v, enum auth_tmpl_esc esc)
  */
 int
 auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
-    size_t nvars, enum auth_tmpl_esc esc, struct auth_http_buf *b, char *err,
+    size_t nvars, enum auth_tmpl_esc esc, struct auth_buf *b, char *err,
     size_t errlen)
 {
 	const char	*p = tmpl, *open, *n, *ne, *close;
 	size_t		 i, nlen;
 
 	while ((open = strstr(p, "{{")) != NULL) {
-		auth_http_buf_add(b, p, (size_t)(open - p));
+		auth_buf_add(b, p, (size_t)(open - p));
 		n = open + 2;
 		while (*n == ' ')
 			n++;
@@ -195,6 +147,6 @@ auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 		put_value(b, vars[i].value, esc);
 		p = close + 2;
 	}
-	auth_http_buf_str(b, p);
+	auth_buf_str(b, p);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base_buf.h"
+
 #define AUTH_TMPL_FILE_MAX	(64 * 1024)	/* bytes per template file */
 #define AUTH_TMPL_BUF_MAX	(1024 * 1024)	/* bytes of a rendered text */
 #define AUTH_TMPL_NAME_MAX	64		/* placeholder names */
@@ -25,22 +27,8 @@ enum auth_tmpl_esc {
 	AUTH_TMPL__MAX
 };
 
-/* A growing buffer capped at AUTH_TMPL_BUF_MAX; failed once it could not
- * grow. Zero-initialise; release with auth_http_buf_free. */
-struct auth_http_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	bool	 failed;
-};
-
 /* The entity of c in HTML text or attributes, or NULL if c stands as is. */
 const char *auth_http_html_entity(char c);
-
-void	auth_http_buf_add(struct auth_http_buf *b, const char *s, size_t len);
-void	auth_http_buf_str(struct auth_http_buf *b, const char *s);
-/* Wipes and frees the buffer; it is empty (and reusable) after. */
-void	auth_http_buf_free(struct auth_http_buf *b);
 
 /*
  * Appends tmpl with each {{name}} (spaces allowed inside the braces)
@@ -49,7 +37,7 @@ void	auth_http_buf_free(struct auth_http_buf *b);
  */
 int	auth_http_tmpl_render(const char *tmpl,
 	    const struct auth_tmpl_var *vars, size_t nvars, enum auth_tmpl_esc esc,
-	    struct auth_http_buf *b, char *err, size_t errlen);
+	    struct auth_buf *b, char *err, size_t errlen);
 
 /*
  * Reads dir/name+suffix whole into a malloc'd, NUL-terminated string the

@@ -12,7 +12,7 @@
 #include <openssl/rsa.h>
 
 #include "jwt.h"
-#include "keys_internal.h"
+#include "keyring_internal.h"
 
 #define JWT_TYP			"at+jwt"
 #define JWT_HEADER_B64_MAX	512	/* ours is about 130 */
@@ -29,11 +29,32 @@ static const unsigned char p256_order[32] = {
 	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 };
 
-static const char *const jwt_alg_names[AUTH_JWT_ALG__MAX] = {
+/* The one name table of enum auth_jwt_alg, NULL-terminated for the config. */
+static const char *const jwt_alg_names[AUTH_JWT_ALG__MAX + 1] = {
 	[AUTH_JWT_ES256] = "ES256",
 	[AUTH_JWT_HS256] = "HS256",
 	[AUTH_JWT_RS256] = "RS256",
+	[AUTH_JWT_ALG__MAX] = NULL,
 };
+
+const char *
+auth_jwt_alg_name(enum auth_jwt_alg alg)
+{
+	if ((unsigned)alg >= AUTH_JWT_ALG__MAX)
+		return "unknown";
+	return jwt_alg_names[alg];
+}
+
+enum auth_jwt_alg
+auth_jwt_alg_from_name(const char *name)
+{
+	int	alg;
+
+	for (alg = 0; alg < AUTH_JWT_ALG__MAX; alg++)
+		if (strcmp(name, jwt_alg_names[alg]) == 0)
+			break;
+	return (enum auth_jwt_alg)alg;
+}
 
 /* True if the 32-byte big-endian v is in [1, n-1]. */
 static bool
@@ -232,41 +253,15 @@ jwt_claims_ok(const struct auth_jwt_claims *c)
 	return true;
 }
 
-enum auth_err
-auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
-    long long now, struct auth_jwt_claims *c, char **out)
+/*
+ * The claims object of c under cfg's issuer and audience, or NULL on
+ * allocation failure. The caller puts it.
+ */
+static json_object *
+jwt_payload(const struct auth_config *cfg, const struct auth_jwt_claims *c)
 {
-	json_object	*pl = NULL, *roles = NULL, *role;
-	unsigned char	 jti[16], sig[AUTH_JWS_SIG_MAX];
-	char		 header[160], hb64[256];
-	const char	*kid, *payload;
-	char		*tok = NULL;
-	size_t		 plen, cap, o, siglen = 0, i;
-	enum auth_err	 rc = AUTH_ERR_INTERNAL;
-	int		 n;
-
-	if (out != NULL)
-		*out = NULL;
-	if (kr == NULL || cfg == NULL || c == NULL || out == NULL ||
-	    kr->alg != cfg->jwt_alg || cfg->jwt_alg >= AUTH_JWT_ALG__MAX ||
-	    cfg->access_ttl <= 0 || now <= 0 || now > INT64_MAX / 2 ||
-	    !jwt_claims_ok(c))
-		return AUTH_ERR_INTERNAL;
-	kid = kr->active;
-	if (kid[0] == '\0' || kr->sign_alg != cfg->jwt_alg)
-		return AUTH_ERR_INTERNAL;
-	if (auth_random_bytes(jti, sizeof(jti)) == -1 ||
-	    auth_b64url_encode(jti, sizeof(jti), c->jti, sizeof(c->jti)) == 0)
-		return AUTH_ERR_INTERNAL;
-	c->iat = c->nbf = now;
-	c->exp = now + cfg->access_ttl;
-
-	n = snprintf(header, sizeof(header),
-	    "{\"alg\":\"%s\",\"typ\":\"" JWT_TYP "\",\"kid\":\"%s\"}",
-	    jwt_alg_names[cfg->jwt_alg], kid);
-	if (n < 0 || (size_t)n >= sizeof(header) ||
-	    auth_b64url_encode(header, (size_t)n, hb64, sizeof(hb64)) == 0)
-		goto out;
+	json_object	*pl = NULL, *roles, *role;
+	size_t		 i;
 
 	if ((pl = json_object_new_object()) == NULL ||
 	    !jadd(pl, "iss", json_object_new_string(cfg->issuer)) ||
@@ -293,6 +288,50 @@ auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
 	}
 	if (c->sid[0] != '\0' &&
 	    !jadd(pl, "sid", json_object_new_string(c->sid)))
+		goto out;
+	return pl;
+out:
+	json_object_put(pl);
+	return NULL;
+}
+
+enum auth_err
+auth_jwt_issue(const struct auth_keyring *kr, const struct auth_config *cfg,
+    long long now, struct auth_jwt_claims *c, char **out)
+{
+	json_object	*pl = NULL;
+	unsigned char	 jti[16], sig[AUTH_JWS_SIG_MAX];
+	char		 header[160], hb64[256];
+	const char	*kid, *payload;
+	char		*tok = NULL;
+	size_t		 plen, cap, o, siglen = 0;
+	enum auth_err	 rc = AUTH_ERR_INTERNAL;
+	int		 n;
+
+	if (out != NULL)
+		*out = NULL;
+	if (kr == NULL || cfg == NULL || c == NULL || out == NULL ||
+	    kr->alg != cfg->jwt_alg || cfg->jwt_alg >= AUTH_JWT_ALG__MAX ||
+	    cfg->access_ttl <= 0 || now <= 0 || now > INT64_MAX / 2 ||
+	    !jwt_claims_ok(c))
+		return AUTH_ERR_INTERNAL;
+	kid = kr->active;
+	if (kid[0] == '\0' || kr->sign_alg != cfg->jwt_alg)
+		return AUTH_ERR_INTERNAL;
+	if (auth_random_bytes(jti, sizeof(jti)) == -1 ||
+	    auth_b64url_encode(jti, sizeof(jti), c->jti, sizeof(c->jti)) == 0)
+		return AUTH_ERR_INTERNAL;
+	c->iat = c->nbf = now;
+	c->exp = now + cfg->access_ttl;
+
+	n = snprintf(header, sizeof(header),
+	    "{\"alg\":\"%s\",\"typ\":\"" JWT_TYP "\",\"kid\":\"%s\"}",
+	    jwt_alg_names[cfg->jwt_alg], kid);
+	if (n < 0 || (size_t)n >= sizeof(header) ||
+	    auth_b64url_encode(header, (size_t)n, hb64, sizeof(hb64)) == 0)
+		goto out;
+
+	if ((pl = jwt_payload(cfg, c)) == NULL)
 		goto out;
 	payload = json_object_to_json_string_ext(pl,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -591,3 +630,15 @@ out:
 	json_object_put(pl);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key jwt_keys[] = {
+	AUTH_CFG_STR(issuer, auth_cfg_check_http_url, "http://127.0.0.1:8080"),
+	AUTH_CFG_STR(audience, NULL, "authd"),
+	AUTH_CFG_ENUM(jwt_alg, jwt_alg_names, "ES256"),
+	AUTH_CFG_NUM(access_ttl, AUTH_CFG_T_LONG, 30, 86400, "300"),
+	AUTH_CFG_NUM(clock_leeway, AUTH_CFG_T_LONG, 0, 300, "30"),
+};
+
+const struct auth_cfg_module auth_jwt_cfg = AUTH_CFG_MODULE(jwt_keys, NULL);

@@ -2,7 +2,7 @@
  * Access tokens: compact JWS, header {"alg","typ":"at+jwt","kid"}. The
  * algorithm is pinned by configuration: a token whose header names any other
  * algorithm, an unknown kid or another typ is rejected before its claims are
- * read. Signing and verification use keys loaded once (keys.h).
+ * read. Signing and verification use keys loaded once (keyring.h).
  */
 #ifndef AUTH_JWT_H
 #define AUTH_JWT_H
@@ -11,9 +11,10 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
-#include "keys.h"
-#include "token.h"
+#include "base_err.h"
+#include "keyring.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_JWT_MAX		4096	/* longest token we accept */
 #define AUTH_ROLES_MAX		8
@@ -48,5 +49,14 @@ enum auth_err auth_jwt_issue(const struct auth_keyring *kr,
 enum auth_err auth_jwt_verify(const struct auth_keyring *kr,
 	    const struct auth_config *cfg, const char *tok, size_t len,
 	    long long now, struct auth_jwt_claims *out);
+
+/* The name of alg ("ES256", ...), "unknown" out of range. */
+const char *auth_jwt_alg_name(enum auth_jwt_alg alg);
+
+/* The algorithm called name (exactly), or AUTH_JWT_ALG__MAX. */
+enum auth_jwt_alg auth_jwt_alg_from_name(const char *name);
+
+/* The keys issuer, audience, jwt_alg, access_ttl and clock_leeway. */
+extern const struct auth_cfg_module auth_jwt_cfg;
 
 #endif

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base_buf.h"
+#include "base_utf8.h"
 #include "log.h"
 
 #define LOG_LINE_MAX	2048
@@ -18,11 +20,11 @@
 
 _Static_assert(LOG_LINE_MAX <= 4096, "a line must fit in PIPE_BUF");
 
+/* A line: its bytes up to LOG_RESERVE before the end, then the closing. */
 struct logbuf {
-	char	buf[LOG_LINE_MAX];
-	size_t	len;
-	bool	full;		/* no room left: later fields are dropped */
-	bool	truncated;	/* some value was cut */
+	char		mem[LOG_LINE_MAX];
+	struct auth_buf	b;		/* failed: later fields are dropped */
+	bool		truncated;	/* some value was cut */
 };
 
 static char log_endpoint[64] = "authd";
@@ -39,46 +41,19 @@ auth_log_init(const char *endpoint)
 static bool
 lb_put(struct logbuf *lb, const char *s, size_t n)
 {
-	if (lb->full || n > sizeof(lb->buf) - LOG_RESERVE - lb->len) {
-		lb->full = lb->truncated = true;
+	if (!auth_buf_add(&lb->b, s, n)) {
+		lb->truncated = true;
 		return false;
 	}
-	memcpy(lb->buf + lb->len, s, n);
-	lb->len += n;
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most avail bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
+/* Appends closing bytes into the reserve, which always has room for them. */
+static void
+lb_tail(struct logbuf *lb, const char *s, size_t n)
 {
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
+	memcpy(lb->mem + lb->b.len, s, n);
+	lb->b.len += n;
 }
 
 /*
@@ -116,7 +91,7 @@ lb_escape(struct logbuf *lb, const char *s, size_t max)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			else if ((n = utf8_len(p, avail)) == 0) {
+			else if ((n = auth_utf8_step(p, avail, NULL)) == 0) {
 				memcpy(esc, "\\ufffd", 7);
 				n = 1;
 			} else
@@ -147,14 +122,13 @@ lb_str(struct logbuf *lb, const char *name, const char *value, size_t max)
 	char	key[48];
 	int	n;
 
-	if (lb->full)
+	if (lb->b.failed)
 		return;
 	n = snprintf(key, sizeof(key), ",\"%s\":\"", name);
 	if (n < 0 || (size_t)n >= sizeof(key) || !lb_put(lb, key, (size_t)n))
 		return;
 	lb_escape(lb, value, max);
-	/* The reserve always leaves room for the closing quote. */
-	lb->buf[lb->len++] = '"';
+	lb_tail(lb, "\"", 1);
 }
 
 static void
@@ -177,8 +151,9 @@ lb_begin(struct logbuf *lb, const char *level, const char *request_id)
 	char		ts[64];
 	size_t		n;
 
-	lb->len = 0;
-	lb->full = lb->truncated = false;
+	auth_buf_fixed(&lb->b, lb->mem, sizeof(lb->mem),
+	    sizeof(lb->mem) - LOG_RESERVE);
+	lb->truncated = false;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	n = strftime(ts, sizeof(ts), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
@@ -198,14 +173,11 @@ lb_end(struct logbuf *lb)
 	int			saved = errno;
 	ssize_t			w;
 
-	if (lb->truncated) {
-		memcpy(lb->buf + lb->len, mark, sizeof(mark) - 1);
-		lb->len += sizeof(mark) - 1;
-	}
-	memcpy(lb->buf + lb->len, "}\n", 2);
-	lb->len += 2;
+	if (lb->truncated)
+		lb_tail(lb, mark, sizeof(mark) - 1);
+	lb_tail(lb, "}\n", 2);
 	do
-		w = write(STDERR_FILENO, lb->buf, lb->len);
+		w = write(STDERR_FILENO, lb->mem, lb->b.len);
 	while (w == -1 && errno == EINTR);
 	errno = saved;
 }
@@ -238,7 +210,7 @@ log_msg(const char *level, const char *request_id, const char *fmt,
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	lb_begin(&lb, level, request_id);
-	lb_str(&lb, "msg", msg, sizeof(lb.buf));
+	lb_str(&lb, "msg", msg, sizeof(lb.mem));
 	lb_end(&lb);
 }
 
@@ -261,3 +233,13 @@ auth_log_info(const char *request_id, const char *fmt, ...)
 	log_msg("info", request_id, fmt, ap);
 	va_end(ap);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *const log_level_names[] = { "info", "debug", NULL };
+
+static const struct auth_cfg_key log_keys[] = {
+	AUTH_CFG_WORD(log_level, log_level_names, "info"),
+};
+
+const struct auth_cfg_module auth_log_cfg = AUTH_CFG_MODULE(log_keys, NULL);

@@ -5,6 +5,8 @@
 #ifndef AUTH_LOG_H
 #define AUTH_LOG_H
 
+#include "config.h"
+
 /* Names the process in every line ("login"). */
 void	auth_log_init(const char *endpoint);
 
@@ -18,5 +20,8 @@ void	auth_log_error(const char *request_id, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	auth_log_info(const char *request_id, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* The key log_level. */
+extern const struct auth_cfg_module auth_log_cfg;
 
 #endif

@@ -19,78 +19,17 @@
 
 #include <openssl/evp.h>
 
+#include "base_buf.h"
+#include "base_codec.h"
+#include "base_err.h"
+#include "base_secret.h"
+#include "base_utf8.h"
 #include "http_tmpl.h"
-#include "token.h"
 
 #define MAIL_LINE_MAX		998	/* RFC 5322 hard limit, CRLF excluded */
 #define MAIL_QP_LINE		75	/* encoded chars before a soft break */
 #define MAIL_WORD_BYTES		45	/* raw bytes per encoded-word (60 base64) */
 #define MAIL_BOUNDARY_PREFIX	"=_authd_"
-
-static void __attribute__((format(printf, 3, 4)))
-mail_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len, i;
-	uint32_t	cp, min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* True if s is valid UTF-8; with no_ctl, also free of control characters. */
-static bool
-utf8_ok(const char *s, size_t n, bool no_ctl)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, l;
-
-	while (i < n) {
-		if ((l = utf8_len(p + i, n - i)) == 0)
-			return false;
-		if (l == 1 && (p[i] == 0 || (no_ctl && (p[i] < 0x20 ||
-		    p[i] == 0x7f))))
-			return false;
-		i += l;
-	}
-	return true;
-}
 
 bool
 auth_mail_template_name_ok(const char *name)
@@ -183,11 +122,11 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	size_t				 slen;
 
 	if (!auth_mail_template_name_ok(name)) {
-		mail_err(err, errlen, "invalid template name");
+		auth_errf(err, errlen, "invalid template name");
 		return NULL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		mail_err(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if ((txt = auth_http_tmpl_read(dir, name, ".txt", err,
@@ -196,7 +135,7 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 		goto fail;
 	if (strncmp(txt, "Subject:", 8) != 0 ||
 	    (eol = strchr(txt, '\n')) == NULL) {
-		mail_err(err, errlen, "template %s.txt: the first line must be "
+		auth_errf(err, errlen, "template %s.txt: the first line must be "
 		    "\"Subject: ...\"", name);
 		goto fail;
 	}
@@ -210,8 +149,8 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	while (slen > 0 && (s[slen - 1] == ' ' || s[slen - 1] == '\t'))
 		slen--;
 	if (slen == 0 || slen > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(s, slen, true)) {
-		mail_err(err, errlen, "template %s.txt: the subject must be 1-%d "
+	    !auth_utf8_check(s, slen, true, NULL)) {
+		auth_errf(err, errlen, "template %s.txt: the subject must be 1-%d "
 		    "bytes of text", name, AUTH_MAIL_SUBJECT_MAX);
 		goto fail;
 	}
@@ -220,13 +159,13 @@ auth_mail_template_load(const char *dir, const char *name, char *err,
 	if (body[0] == '\r')
 		body++;
 	if (body[0] != '\n') {
-		mail_err(err, errlen, "template %s.txt: an empty line must "
+		auth_errf(err, errlen, "template %s.txt: an empty line must "
 		    "follow the subject", name);
 		goto fail;
 	}
 	body++;
 	if ((t->text = strdup(body)) == NULL) {
-		mail_err(err, errlen, "out of memory");
+		auth_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	free(txt);
@@ -249,20 +188,20 @@ auth_mail_template_free(struct auth_mail_template *t)
 
 /* Copies s with every line ending (LF, CR or CRLF) made CRLF, ending in one. */
 static void
-crlf(const char *s, struct auth_http_buf *b)
+crlf(const char *s, struct auth_buf *b)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\r') {
 			if (s[1] == '\n')
 				s++;
-			auth_http_buf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 		} else if (*s == '\n')
-			auth_http_buf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 		else
-			auth_http_buf_add(b, s, 1);
+			auth_buf_add(b, s, 1);
 	}
 	if (b->len < 2 || b->p[b->len - 2] != '\r' || b->p[b->len - 1] != '\n')
-		auth_http_buf_add(b, "\r\n", 2);
+		auth_buf_add(b, "\r\n", 2);
 }
 
 /* True if a CRLF-normalised body may go as 7bit: ASCII, lines <= 998. */
@@ -287,7 +226,7 @@ body_7bit(const char *s, size_t len)
 
 /* Quoted-printable (RFC 2045 6.7) of a CRLF-normalised body. */
 static void
-qp_encode(const char *s, size_t len, struct auth_http_buf *b)
+qp_encode(const char *s, size_t len, struct auth_buf *b)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 tok[3];
@@ -298,7 +237,7 @@ qp_encode(const char *s, size_t len, struct auth_http_buf *b)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			auth_http_buf_add(b, "\r\n", 2);
+			auth_buf_add(b, "\r\n", 2);
 			col = 0;
 			i++;
 			continue;
@@ -316,25 +255,25 @@ qp_encode(const char *s, size_t len, struct auth_http_buf *b)
 			tlen = 3;
 		}
 		if (col + tlen > MAIL_QP_LINE) {
-			auth_http_buf_add(b, "=\r\n", 3);
+			auth_buf_add(b, "=\r\n", 3);
 			col = 0;
 		}
-		auth_http_buf_add(b, tok, tlen);
+		auth_buf_add(b, tok, tlen);
 		col += tlen;
 	}
 }
 
 /* Appends one encoded-word =?UTF-8?B?...?= of len (<= 45) bytes. */
 static void
-encoded_word(const char *s, size_t len, struct auth_http_buf *b)
+encoded_word(const char *s, size_t len, struct auth_buf *b)
 {
 	unsigned char	out[4 * ((MAIL_WORD_BYTES + 2) / 3) + 1];
 	int		n;
 
 	n = EVP_EncodeBlock(out, (const unsigned char *)s, (int)len);
-	auth_http_buf_str(b, "=?UTF-8?B?");
-	auth_http_buf_add(b, (const char *)out, (size_t)n);
-	auth_http_buf_str(b, "?=");
+	auth_buf_str(b, "=?UTF-8?B?");
+	auth_buf_add(b, (const char *)out, (size_t)n);
+	auth_buf_str(b, "?=");
 }
 
 /*
@@ -343,7 +282,7 @@ encoded_word(const char *s, size_t len, struct auth_http_buf *b)
  * words of whole characters, folded.
  */
 static void
-subject_header(const char *s, struct auth_http_buf *b)
+subject_header(const char *s, struct auth_buf *b)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i, start, l;
@@ -352,25 +291,25 @@ subject_header(const char *s, struct auth_http_buf *b)
 	for (i = 0; i < len && plain; i++)
 		if (u[i] < 0x20 || u[i] > 0x7e)
 			plain = false;
-	auth_http_buf_str(b, "Subject: ");
+	auth_buf_str(b, "Subject: ");
 	if (plain) {
-		auth_http_buf_add(b, s, len);
-		auth_http_buf_str(b, "\r\n");
+		auth_buf_add(b, s, len);
+		auth_buf_str(b, "\r\n");
 		return;
 	}
 	start = 0;
 	for (i = 0; i < len; i += l) {
-		l = utf8_len(u + i, len - i);
+		l = auth_utf8_step(u + i, len - i, NULL);
 		if (l == 0)
 			l = 1;	/* checked before; never reached */
 		if (i + l - start > MAIL_WORD_BYTES) {
 			encoded_word(s + start, i - start, b);
-			auth_http_buf_str(b, "\r\n ");
+			auth_buf_str(b, "\r\n ");
 			start = i;
 		}
 	}
 	encoded_word(s + start, len - start, b);
-	auth_http_buf_str(b, "\r\n");
+	auth_buf_str(b, "\r\n");
 }
 
 int
@@ -427,27 +366,27 @@ unique_ok(const char *u)
 
 /* Appends one MIME part: its headers and the body, encoded. */
 static int
-add_part(struct auth_http_buf *m, const char *boundary, const char *type,
-    const struct auth_http_buf *body, char *err, size_t errlen)
+add_part(struct auth_buf *m, const char *boundary, const char *type,
+    const struct auth_buf *body, char *err, size_t errlen)
 {
 	bool seven = body_7bit(body->p, body->len);
 
 	if (seven && strstr(body->p, boundary) != NULL) {
-		mail_err(err, errlen, "a body holds the MIME boundary");
+		auth_errf(err, errlen, "a body holds the MIME boundary");
 		return -1;
 	}
-	auth_http_buf_str(m, "--");
-	auth_http_buf_str(m, boundary);
-	auth_http_buf_str(m, "\r\nContent-Type: ");
-	auth_http_buf_str(m, type);
-	auth_http_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
-	auth_http_buf_str(m, seven ? "7bit" : "quoted-printable");
-	auth_http_buf_str(m, "\r\n\r\n");
+	auth_buf_str(m, "--");
+	auth_buf_str(m, boundary);
+	auth_buf_str(m, "\r\nContent-Type: ");
+	auth_buf_str(m, type);
+	auth_buf_str(m, "; charset=UTF-8\r\nContent-Transfer-Encoding: ");
+	auth_buf_str(m, seven ? "7bit" : "quoted-printable");
+	auth_buf_str(m, "\r\n\r\n");
 	if (seven)
-		auth_http_buf_add(m, body->p, body->len);
+		auth_buf_add(m, body->p, body->len);
 	else {
 		qp_encode(body->p, body->len, m);
-		auth_http_buf_str(m, "\r\n");
+		auth_buf_str(m, "\r\n");
 	}
 	return 0;
 }
@@ -462,30 +401,30 @@ check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
 	size_t		 i, vlen;
 
 	if (nvars > AUTH_MAIL_VARS_MAX) {
-		mail_err(err, errlen, "too many values");
+		auth_errf(err, errlen, "too many values");
 		return -1;
 	}
 	for (i = 0; i < nvars; i++) {
 		vlen = strnlen(vars[i].value, AUTH_MAIL_VAR_MAX + 1);
 		if (vlen > AUTH_MAIL_VAR_MAX ||
-		    !utf8_ok(vars[i].value, vlen, true)) {
-			mail_err(err, errlen, "value of {{%.64s}} is too long, "
+		    !auth_utf8_check(vars[i].value, vlen, true, NULL)) {
+			auth_errf(err, errlen, "value of {{%.64s}} is too long, "
 			    "not UTF-8 or holds a control character",
 			    vars[i].name);
 			return -1;
 		}
 	}
 	if (!auth_mail_addr_ok(h->to)) {
-		mail_err(err, errlen, "recipient is not a plain ASCII address");
+		auth_errf(err, errlen, "recipient is not a plain ASCII address");
 		return -1;
 	}
 	if ((why = auth_mail_from_parse(h->from, from, fromsz)) != NULL) {
-		mail_err(err, errlen, "mail_from %s", why);
+		auth_errf(err, errlen, "mail_from %s", why);
 		return -1;
 	}
 	if (!unique_ok(h->unique) || auth_mail_date(h->date, date,
 	    datesz) == -1) {
-		mail_err(err, errlen, "bad message id or date");
+		auth_errf(err, errlen, "bad message id or date");
 		return -1;
 	}
 	return 0;
@@ -494,11 +433,11 @@ check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
 /* Renders the subject, the text and the HTML (both CRLF) of t. */
 static int
 render_parts(const struct auth_mail_template *t,
-    const struct auth_mail_var *vars, size_t nvars, struct auth_http_buf *subj,
-    struct auth_http_buf *text, struct auth_http_buf *html, char *err,
+    const struct auth_mail_var *vars, size_t nvars, struct auth_buf *subj,
+    struct auth_buf *text, struct auth_buf *html, char *err,
     size_t errlen)
 {
-	struct auth_http_buf	raw = { 0 };
+	struct auth_buf	raw = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
 	int			rc = -1;
 
 	if (auth_http_tmpl_render(t->subject, vars, nvars, AUTH_TMPL_RAW, subj,
@@ -506,31 +445,31 @@ render_parts(const struct auth_mail_template *t,
 	    AUTH_TMPL_RAW, &raw, err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", text);
-	auth_http_buf_free(&raw);
+	auth_buf_free(&raw);
 	if (auth_http_tmpl_render(t->html, vars, nvars, AUTH_TMPL_HTML, &raw,
 	    err, errlen))
 		goto out;
 	crlf(raw.p != NULL ? raw.p : "", html);
 	if (subj->failed || text->failed || html->failed) {
-		mail_err(err, errlen, "message too large or out of memory");
+		auth_errf(err, errlen, "message too large or out of memory");
 		goto out;
 	}
 	if (subj->len == 0 || subj->len > AUTH_MAIL_SUBJECT_MAX ||
-	    !utf8_ok(subj->p, subj->len, true)) {
-		mail_err(err, errlen, "the rendered subject is empty, longer "
+	    !auth_utf8_check(subj->p, subj->len, true, NULL)) {
+		auth_errf(err, errlen, "the rendered subject is empty, longer "
 		    "than %d bytes or holds a control character",
 		    AUTH_MAIL_SUBJECT_MAX);
 		goto out;
 	}
 	rc = 0;
 out:
-	auth_http_buf_free(&raw);
+	auth_buf_free(&raw);
 	return rc;
 }
 
 /* The header lines of the message, up to the MIME preamble. */
 static void
-put_head(struct auth_http_buf *m, const struct auth_mail_head *h,
+put_head(struct auth_buf *m, const struct auth_mail_head *h,
     const char *from, const char *date, const char *subject,
     const char *boundary)
 {
@@ -538,31 +477,31 @@ put_head(struct auth_http_buf *m, const struct auth_mail_head *h,
 	size_t		 vlen;
 
 	lt = strchr(h->from, '<');
-	auth_http_buf_str(m, "From: ");
+	auth_buf_str(m, "From: ");
 	if (lt != NULL && lt > h->from) {
-		auth_http_buf_str(m, "\"");
+		auth_buf_str(m, "\"");
 		vlen = (size_t)(lt - h->from);
 		while (vlen > 0 && h->from[vlen - 1] == ' ')
 			vlen--;
-		auth_http_buf_add(m, h->from, vlen);
-		auth_http_buf_str(m, "\" ");
+		auth_buf_add(m, h->from, vlen);
+		auth_buf_str(m, "\" ");
 	}
-	auth_http_buf_str(m, "<");
-	auth_http_buf_str(m, from);
-	auth_http_buf_str(m, ">\r\nTo: <");
-	auth_http_buf_str(m, h->to);
-	auth_http_buf_str(m, ">\r\n");
+	auth_buf_str(m, "<");
+	auth_buf_str(m, from);
+	auth_buf_str(m, ">\r\nTo: <");
+	auth_buf_str(m, h->to);
+	auth_buf_str(m, ">\r\n");
 	subject_header(subject, m);
-	auth_http_buf_str(m, "Date: ");
-	auth_http_buf_str(m, date);
-	auth_http_buf_str(m, "\r\nMessage-ID: <");
-	auth_http_buf_str(m, h->unique);
-	auth_http_buf_str(m, "@");
-	auth_http_buf_str(m, domain);
-	auth_http_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
+	auth_buf_str(m, "Date: ");
+	auth_buf_str(m, date);
+	auth_buf_str(m, "\r\nMessage-ID: <");
+	auth_buf_str(m, h->unique);
+	auth_buf_str(m, "@");
+	auth_buf_str(m, domain);
+	auth_buf_str(m, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative; boundary=\"");
-	auth_http_buf_str(m, boundary);
-	auth_http_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
+	auth_buf_str(m, boundary);
+	auth_buf_str(m, "\"\r\nAuto-Submitted: auto-generated\r\n\r\n"
 	    "This is a MIME message with a text and an HTML part.\r\n");
 }
 
@@ -571,8 +510,10 @@ auth_mail_build(const struct auth_mail_template *t,
     const struct auth_mail_head *h, const struct auth_mail_var *vars,
     size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
 {
-	struct auth_http_buf	 subj = { 0 }, text = { 0 }, html = { 0 };
-	struct auth_http_buf	 m = { 0 };
+	struct auth_buf	 subj = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
+	struct auth_buf	 text = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
+	struct auth_buf	 html = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
+	struct auth_buf	 m = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
 	char			 from[AUTH_MAIL_ADDR_MAX + 1], date[64];
 	char			 boundary[96];
 	int			 rc = -1;
@@ -591,11 +532,11 @@ auth_mail_build(const struct auth_mail_template *t,
 	if (add_part(&m, boundary, "text/plain", &text, err, errlen) == -1 ||
 	    add_part(&m, boundary, "text/html", &html, err, errlen) == -1)
 		goto out;
-	auth_http_buf_str(&m, "--");
-	auth_http_buf_str(&m, boundary);
-	auth_http_buf_str(&m, "--\r\n");
+	auth_buf_str(&m, "--");
+	auth_buf_str(&m, boundary);
+	auth_buf_str(&m, "--\r\n");
 	if (m.failed) {
-		mail_err(err, errlen, "message too large or out of memory");
+		auth_errf(err, errlen, "message too large or out of memory");
 		goto out;
 	}
 	*out = m.p;
@@ -603,9 +544,87 @@ auth_mail_build(const struct auth_mail_template *t,
 	m.p = NULL;
 	rc = 0;
 out:
-	auth_http_buf_free(&subj);
-	auth_http_buf_free(&text);
-	auth_http_buf_free(&html);
-	auth_http_buf_free(&m);
+	auth_buf_free(&subj);
+	auth_buf_free(&text);
+	auth_buf_free(&html);
+	auth_buf_free(&m);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+#ifndef AUTH_TEMPLATES_DIR
+#define AUTH_TEMPLATES_DIR	"/usr/local/share/authd/templates"
+#endif
+
+static const char *const transport_names[] = { "file", "smtp", NULL };
+static const char *const smtp_tls_names[] = { "starttls", "none", NULL };
+
+_Static_assert(sizeof(transport_names) / sizeof(transport_names[0]) ==
+    AUTH_MAIL_TRANSPORT__MAX + 1, "mail_transport names match the enum");
+_Static_assert(sizeof(smtp_tls_names) / sizeof(smtp_tls_names[0]) ==
+    AUTH_SMTP_TLS__MAX + 1, "smtp_tls names match the enum");
+
+static const char *
+mail_check_smtp_url(char *s)
+{
+	const char	*rest;
+
+	if (strncmp(s, "smtps://", 8) == 0)
+		rest = s + 8;
+	else if (strncmp(s, "smtp://", 7) == 0)
+		rest = s + 7;
+	else
+		return "must start with smtp:// or smtps://";
+	if (*rest == '\0' || *rest == '/' || *rest == ':')
+		return "has no host";
+	if (strpbrk(s, " \t\"'<>\\`@") != NULL)
+		return "must not contain spaces, quotes, <> or @ (credentials "
+		    "go in smtp_user and smtp_password_file)";
+	return NULL;
+}
+
+static const char *
+mail_check_from(char *s)
+{
+	return auth_mail_from_parse(s, NULL, 0);
+}
+
+static const struct auth_cfg_key mail_keys[] = {
+	AUTH_CFG_ENUM(mail_transport, transport_names, "file"),
+	AUTH_CFG_STR(mail_file_dir, NULL, "/var/lib/authd/mail"),
+	AUTH_CFG_STR(mail_templates_dir, NULL, AUTH_TEMPLATES_DIR),
+	AUTH_CFG_STR(mail_from, mail_check_from, "authd <noreply@localhost>"),
+	AUTH_CFG_STR(smtp_url, mail_check_smtp_url, "smtp://127.0.0.1:25"),
+	AUTH_CFG_ENUM(smtp_tls, smtp_tls_names, "starttls"),
+	AUTH_CFG_STR(smtp_user, NULL, ""),
+	AUTH_CFG_STR(smtp_password_file, NULL, ""),
+	AUTH_CFG_NUM(smtp_timeout, AUTH_CFG_T_LONG, 5, 600, "60"),
+	AUTH_CFG_NUM(mail_max_attempts, AUTH_CFG_T_UINT, 1, 100, "10"),
+	AUTH_CFG_NUM(mail_retry_base, AUTH_CFG_T_LONG, 1, 86400, "60"),
+	AUTH_CFG_NUM(mail_retry_max, AUTH_CFG_T_LONG, 1, 604800, "3600"),
+	AUTH_CFG_NUM(mail_poll_interval, AUTH_CFG_T_LONG, 1, 3600, "30"),
+	AUTH_CFG_NUM(mail_claim_timeout, AUTH_CFG_T_LONG, 60, 86400, "600"),
+};
+
+static const char *
+mail_validate(const struct auth_config *c, const char **key)
+{
+	if (c->mail_retry_base > c->mail_retry_max) {
+		*key = "mail_retry_base";
+		return "mail_retry_base must not exceed mail_retry_max";
+	}
+	/* A lease shorter than a send could let two mailers send one message. */
+	if (c->mail_claim_timeout < c->smtp_timeout + 30) {
+		*key = "mail_claim_timeout";
+		return "mail_claim_timeout must be at least smtp_timeout + 30";
+	}
+	if (c->smtp_user[0] != '\0' && c->smtp_password_file[0] == '\0') {
+		*key = "smtp_user";
+		return "smtp_user requires smtp_password_file";
+	}
+	return NULL;
+}
+
+const struct auth_cfg_module auth_mail_cfg =
+    AUTH_CFG_MODULE(mail_keys, mail_validate);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "http_tmpl.h"
 
 #define AUTH_MAIL_TEMPLATE_MAX	AUTH_TMPL_FILE_MAX	/* bytes per template file */
@@ -90,5 +91,8 @@ int	auth_mail_date(long long t, char *buf, size_t bufsz);
  * base * 2^(attempts - 1), at most max.
  */
 long	auth_mail_backoff(int attempts, long base, long max);
+
+/* The keys of outgoing mail (mail_*, smtp_*). */
+extern const struct auth_cfg_module auth_mail_cfg;
 
 #endif

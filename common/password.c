@@ -15,7 +15,9 @@
 #include <openssl/sha.h>
 
 #include "password.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
+#include "base_utf8.h"
 
 #define PW_COST_MIN		1
 #define PW_COST_MAX		11
@@ -144,10 +146,7 @@ auth_pw_hash(const char *pw, size_t len, unsigned cost,
 	memcpy(out, h, n + 1);
 	rc = AUTH_OK;
 out:
-	if (cd != NULL) {
-		auth_wipe(cd, sizeof(*cd));
-		free(cd);
-	}
+	auth_wipe_free(cd, sizeof(*cd));
 	auth_wipe(phrase, sizeof(phrase));
 	return rc;
 }
@@ -201,10 +200,7 @@ auth_pw_verify(const char *pw, size_t len, const char *stored,
 		    memcmp(stored, want, plen) != 0;
 	}
 out:
-	if (cd != NULL) {
-		auth_wipe(cd, sizeof(*cd));
-		free(cd);
-	}
+	auth_wipe_free(cd, sizeof(*cd));
 	auth_wipe(phrase, sizeof(phrase));
 	return rc;
 }
@@ -217,52 +213,6 @@ auth_pw_burn(const char *pw, size_t len)
 	if (pw_dummy[0] == '\0' && auth_pw_init(5) == -1)
 		return;
 	(void)auth_pw_verify(pw, len, pw_dummy, pw_dummy_cost, &rehash);
-}
-
-/* True if s (len bytes) is well-formed UTF-8 without NUL; counts code points. */
-static bool
-pw_utf8(const char *s, size_t len, size_t *chars)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n = 0, k, need;
-	uint32_t		 cp, min;
-
-	while (i < len) {
-		if (p[i] == 0)
-			return false;
-		if (p[i] < 0x80) {
-			i++;
-			n++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			need = 1;
-			cp = p[i] & 0x1f;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			need = 2;
-			cp = p[i] & 0x0f;
-			min = 0x800;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			need = 3;
-			cp = p[i] & 0x07;
-			min = 0x10000;
-		} else
-			return false;
-		if (len - i <= need)
-			return false;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
-		n++;
-	}
-	*chars = n;
-	return true;
 }
 
 /* True if needle (nlen bytes) occurs in hay, ASCII case-insensitively. */
@@ -303,7 +253,7 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 		return "required";
 	if (len > AUTH_PW_MAX_BYTES)
 		return "too long";
-	if (!pw_utf8(pw, len, &chars))
+	if (!auth_utf8_check(pw, len, false, &chars))
 		return "invalid characters";
 	if (chars < AUTH_PW_MIN_CHARS)
 		return "too short";
@@ -344,3 +294,16 @@ auth_pw_new(const char *pw, size_t len, const char *email, const char *dict,
 		return AUTH_ERR_VALIDATION;
 	return auth_pw_hash(pw, len, cost, out);
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+#ifndef AUTH_CRACKLIB_DICT
+#define AUTH_CRACKLIB_DICT	"/var/cache/cracklib/cracklib_dict"
+#endif
+
+static const struct auth_cfg_key pw_keys[] = {
+	AUTH_CFG_NUM(password_cost, AUTH_CFG_T_UINT, 1, 11, "5"),
+	AUTH_CFG_STR(cracklib_dict, NULL, AUTH_CRACKLIB_DICT),
+};
+
+const struct auth_cfg_module auth_pw_cfg = AUTH_CFG_MODULE(pw_keys, NULL);

@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
+#include "config.h"
 
 #define AUTH_PW_MIN_CHARS	8	/* Unicode code points */
 #define AUTH_PW_MAX_BYTES	1024
@@ -56,5 +57,8 @@ const char *auth_pw_policy(const char *pw, size_t len, const char *email,
 enum auth_err auth_pw_new(const char *pw, size_t len, const char *email,
 	    const char *dict, unsigned cost, char out[AUTH_PW_HASH_MAX],
 	    const char **weak);
+
+/* The keys password_cost and cracklib_dict. */
+extern const struct auth_cfg_module auth_pw_cfg;
 
 #endif

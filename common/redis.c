@@ -7,6 +7,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "base_num.h"
 #include "log.h"
 #include "redis.h"
 
@@ -21,17 +22,12 @@ static struct {
 static int
 parse_small(const char *s, size_t len, int lo, int hi)
 {
-	size_t	i;
-	int	v = 0;
+	unsigned long long	v;
 
-	if (len == 0 || len > 5)
+	if (len > 5 || auth_parse_numn(s, len, (unsigned long long)lo,
+	    (unsigned long long)hi, &v, NULL) == -1)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v < lo || v > hi ? -1 : v;
+	return (int)v;
 }
 
 int
@@ -220,3 +216,23 @@ out:
 		freeReplyObject(reply);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const char *
+redis_check_url(char *s)
+{
+	struct auth_redis_addr	addr;
+
+	if (auth_redis_parse_url(s, &addr) == -1)
+		return "must be redis://host[:port][/db] or unix:/path";
+	return NULL;
+}
+
+static const struct auth_cfg_key redis_keys[] = {
+	AUTH_CFG_STR(redis_url, redis_check_url, "redis://127.0.0.1:6379"),
+	AUTH_CFG_NUM(redis_timeout_ms, AUTH_CFG_T_UINT, 1, 60000, "200"),
+};
+
+const struct auth_cfg_module auth_redis_cfg =
+    AUTH_CFG_MODULE(redis_keys, NULL);

@@ -10,7 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 
 /* A parsed redis_url. */
 struct auth_redis_addr {
@@ -42,5 +42,8 @@ redisContext *auth_redis_conn(void);
 
 /* Drops the connection after a failed command; the next call reconnects. */
 void	auth_redis_failed(void);
+
+/* The keys redis_url and redis_timeout_ms. */
+extern const struct auth_cfg_module auth_redis_cfg;
 
 #endif

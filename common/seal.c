@@ -12,24 +12,13 @@
 
 #include <openssl/evp.h>
 
+#include "base_err.h"
 #include "seal.h"
-#include "keys.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define SEAL_NONCE_LEN	12
 #define SEAL_TAG_LEN	16
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
@@ -40,14 +29,14 @@ auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
 	int		 rc = -1;
 
 	if (path == NULL || path[0] == '\0') {
-		seterr(err, errlen, "outbox_key_file is not set");
+		auth_errf(err, errlen, "outbox_key_file is not set");
 		return -1;
 	}
 	if (auth_key_file_read(path, AUTH_SEAL_KEY_LEN, true, &buf, &len, err,
 	    errlen) == -1)
 		return -1;
 	if (len != AUTH_SEAL_KEY_LEN) {
-		seterr(err, errlen, "%s: must hold exactly %d bytes", path,
+		auth_errf(err, errlen, "%s: must hold exactly %d bytes", path,
 		    AUTH_SEAL_KEY_LEN);
 		goto out;
 	}
@@ -68,7 +57,7 @@ auth_seal_key_generate(const char *path, char *err, size_t errlen)
 	int		fd, rc = -1;
 
 	if (path == NULL || path[0] == '\0') {
-		seterr(err, errlen, "outbox_key_file is not set");
+		auth_errf(err, errlen, "outbox_key_file is not set");
 		return -1;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -76,11 +65,11 @@ auth_seal_key_generate(const char *path, char *err, size_t errlen)
 	if (fd == -1 && errno == EEXIST)
 		return 0;
 	if (fd == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (auth_random_bytes(key, sizeof(key)) == -1) {
-		seterr(err, errlen, "no random bytes");
+		auth_errf(err, errlen, "no random bytes");
 		goto out;
 	}
 	while (off < sizeof(key)) {
@@ -88,20 +77,20 @@ auth_seal_key_generate(const char *path, char *err, size_t errlen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		off += (size_t)n;
 	}
 	if (fsync(fd) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
 	auth_wipe(key, sizeof(key));
 	if (close(fd) == -1 && rc == 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
 		rc = -1;
 	}
 	if (rc == -1)
@@ -204,9 +193,14 @@ auth_unseal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx);
-	if (buf != NULL) {
-		auth_wipe(buf, ctlen + 1);
-		free(buf);
-	}
+	auth_wipe_free(buf, ctlen + 1);
 	return rc;
 }
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key seal_keys[] = {
+	AUTH_CFG_STR(outbox_key_file, NULL, "/etc/authd/outbox.key"),
+};
+
+const struct auth_cfg_module auth_seal_cfg = AUTH_CFG_MODULE(seal_keys, NULL);

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "config.h"
+
 #define AUTH_SEAL_KEY_LEN	32
 #define AUTH_SEAL_OVERHEAD	28
 
@@ -30,5 +32,8 @@ int	auth_seal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
 int	auth_unseal(const unsigned char key[AUTH_SEAL_KEY_LEN], const void *aad,
 	    size_t aadlen, const unsigned char *in, size_t len, char **out,
 	    size_t *outlen);
+
+/* The key outbox_key_file. */
+extern const struct auth_cfg_module auth_seal_cfg;
 
 #endif

@@ -2,10 +2,11 @@
 #ifndef AUTH_STORE_AUDIT_H
 #define AUTH_STORE_AUDIT_H
 
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* audit_events; user_id and detail_json may be NULL. */
 enum auth_err auth_store_audit(const char *user_id, const char *event,

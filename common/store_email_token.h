@@ -2,9 +2,10 @@
 #ifndef AUTH_STORE_EMAIL_TOKEN_H
 #define AUTH_STORE_EMAIL_TOKEN_H
 
-#include "error.h"
+#include "base_err.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* Inserts a token; voids older unused tokens of the same purpose. */
 enum auth_err auth_store_email_token_insert(const char *user_id,

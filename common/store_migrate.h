@@ -9,9 +9,10 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_MIG_NAME_MAX	128	/* "001_init.sql" */
 

@@ -9,10 +9,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define AUTH_OUTBOX_CHANNEL	"authd_outbox"	/* NOTIFY on every insert */
 #define AUTH_OUTBOX_ERROR_MAX	512		/* bytes of last_error kept */

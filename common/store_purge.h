@@ -2,7 +2,7 @@
 #ifndef AUTH_STORE_PURGE_H
 #define AUTH_STORE_PURGE_H
 
-#include "error.h"
+#include "base_err.h"
 #include "store_stmt.h"
 
 /*

@@ -4,9 +4,10 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* sessions */
 enum auth_err auth_store_session_create(const char *user_id,

@@ -13,8 +13,9 @@
 
 #include "db.h"
 #include "log.h"
-#include "http.h"
-#include "token.h"
+#include "base_num.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define STORE_IP_MAX		64
 
@@ -68,10 +69,11 @@ store_bool(const PGresult *r, int row, int col)
 long long
 store_llong(const PGresult *r, int row, int col)
 {
-	unsigned long	v;
+	unsigned long long v;
 
 	if (PQgetisnull(r, row, col) ||
-	    auth_parse_ulong(PQgetvalue(r, row, col), LLONG_MAX, &v) == -1)
+	    auth_parse_num(PQgetvalue(r, row, col), 0, LLONG_MAX, &v,
+	    NULL) == -1)
 		return -1;
 	return (long long)v;
 }
@@ -80,9 +82,10 @@ store_llong(const PGresult *r, int row, int col)
 long long
 store_affected(const PGresult *r)
 {
-	unsigned long	v;
+	unsigned long long v;
 
-	if (auth_parse_ulong(PQcmdTuples((PGresult *)r), LLONG_MAX, &v) == -1)
+	if (auth_parse_num(PQcmdTuples((PGresult *)r), 0, LLONG_MAX, &v,
+	    NULL) == -1)
 		return 0;
 	return (long long)v;
 }

@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include "error.h"
+#include "base_err.h"
 
 #define AUTH_TS_MAX	40	/* RFC 3339 timestamp text */
 

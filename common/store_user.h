@@ -5,11 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
 #include "password.h"
 #include "store_stmt.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 struct auth_user {
 	char	id[AUTH_UUID_LEN + 1];

@@ -28,15 +28,17 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "endpoint_config.h"
 #include "db.h"
-#include "http.h"
-#include "keys.h"
+#include "http_json.h"
+#include "keyring.h"
 #include "log.h"
 #include "mail.h"
 #include "mailer.h"
 #include "seal.h"
 #include "store_outbox.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"unknown"

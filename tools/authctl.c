@@ -13,6 +13,7 @@
 
 
 #include "authctl.h"
+#include "endpoint_config.h"
 #include "db.h"
 #include "endpoint.h"
 #include "log.h"

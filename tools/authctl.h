@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "base_err.h"
 #include "jwt.h"
 #include "store_user.h"
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "authctl.h"
-#include "http.h"
+#include "base_num.h"
 #include "store_audit.h"
 
 #define AUDIT_LIMIT	"1000"	/* newest events printed by default */
@@ -17,7 +17,7 @@
 static int
 since_arg(const char *s, char *out, size_t outsz)
 {
-	unsigned long n;
+	unsigned long long n;
 	char num[24], unit;
 	size_t len = strlen(s);
 	time_t t;
@@ -28,7 +28,7 @@ since_arg(const char *s, char *out, size_t outsz)
 		memcpy(num, s, len - 1);
 		num[len - 1] = '\0';
 		unit = s[len - 1];
-		if (auth_parse_ulong(num, 100UL * 365 * 86400, &n) == -1)
+		if (auth_parse_num(num, 0, 100ULL * 365 * 86400, &n, NULL) == -1)
 			return -1;
 		n *= unit == 'd' ? 86400 : unit == 'h' ? 3600 :
 		    unit == 'm' ? 60 : 1;
@@ -60,14 +60,14 @@ authctl_audit(const struct authctl_opts *o)
 	struct auth_user	 u;
 	char			 email[AUTH_EMAIL_MAX + 1], since[64];
 	const char		*limit = o->limit;
-	unsigned long		 lim;
+	unsigned long long	 lim;
 	enum auth_err		 e;
 	int			 rc = AUTHCTL_FAIL;
 
 	memset(&u, 0, sizeof(u));
 	if (limit == NULL)
 		limit = AUDIT_LIMIT;
-	if (auth_parse_ulong(limit, AUDIT_LIMIT_MAX, &lim) == -1 || lim == 0) {
+	if (auth_parse_num(limit, 1, AUDIT_LIMIT_MAX, &lim, NULL) == -1) {
 		warnx("--limit: a number from 1 to %lu", AUDIT_LIMIT_MAX);
 		return AUTHCTL_USAGE;
 	}

@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "authctl.h"
-#include "keys.h"
+#include "endpoint_config.h"
+#include "keyadmin.h"
+#include "keyring.h"
 #include "seal.h"
 
 /* The signing algorithm of the configuration, if it names one with keys. */

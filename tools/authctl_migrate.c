@@ -17,7 +17,8 @@
 
 #include "authctl.h"
 #include "store_migrate.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #ifndef AUTH_SCHEMA_DIR
 #define AUTH_SCHEMA_DIR		"/usr/local/share/authd/schema"

@@ -11,7 +11,8 @@
 #include <json-c/json.h>
 
 #include "authctl.h"
-#include "http.h"
+#include "base_num.h"
+#include "http_json.h"
 #include "seal.h"
 #include "store_outbox.h"
 
@@ -134,10 +135,10 @@ int
 authctl_outbox_retry(const struct authctl_opts *o)
 {
 	struct auth_config	cfg;
-	unsigned long		id;
+	unsigned long long	id;
 	enum auth_err		e;
 
-	if (auth_parse_ulong(o->arg, LLONG_MAX, &id) == -1) {
+	if (auth_parse_num(o->arg, 0, LLONG_MAX, &id, NULL) == -1) {
 		warnx("outbox retry: ID must be a message id (outbox "
 		    "list)");
 		return AUTHCTL_USAGE;
@@ -161,12 +162,12 @@ int
 authctl_outbox_purge(const struct authctl_opts *o)
 {
 	struct auth_config	cfg;
-	unsigned long		days = OUTBOX_DAYS_DEFAULT;
+	unsigned long long	days = OUTBOX_DAYS_DEFAULT;
 	enum auth_err		e;
 	long			n;
 
 	if (o->days != NULL &&
-	    auth_parse_ulong(o->days, OUTBOX_DAYS_MAX, &days) == -1) {
+	    auth_parse_num(o->days, 0, OUTBOX_DAYS_MAX, &days, NULL) == -1) {
 		warnx("--days: a number from 0 to %lu", OUTBOX_DAYS_MAX);
 		return AUTHCTL_USAGE;
 	}

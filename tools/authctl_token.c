@@ -9,9 +9,9 @@
 #include <json-c/json.h>
 
 #include "authctl.h"
-#include "http.h"
-#include "keys.h"
-#include "token.h"
+#include "keyring.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 /* Prints segment seg (len) of a token, base64url JSON, indented; 0 or -1. */
 static int

@@ -21,7 +21,8 @@
 #include "password.h"
 #include "store_session.h"
 #include "store_user.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define CSV_LINE_MAX	8192	/* bytes per import record */
 #define CSV_FIELDS	4	/* email, password_hash, email_verified, created_at */

@@ -7,7 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "http_addr.h"
+#include "http_auth.h"
+#include "http_body.h"
+#include "http_form.h"
+#include "http_json.h"
+#include "http_page.h"
+#include "http_req.h"
+#include "http_resp.h"
+#include "base_err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +26,7 @@ sink(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
 
 	/* Decoded pairs are NUL-terminated and valid UTF-8. */
 	if (strlen(k) != klen || strlen(v) != vlen ||
-	    !auth_utf8_valid(k, klen) || !auth_utf8_valid(v, vlen))
+	    !auth_utf8_check(k, klen, false, NULL) || !auth_utf8_check(v, vlen, false, NULL))
 		abort();
 	(*n)++;
 	return 0;
@@ -52,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_put(j);
 		break;
 	case 2:
-		(void)auth_utf8_valid(copy, size - 1);
+		(void)auth_utf8_check(copy, size - 1, false, NULL);
 		break;
 	default:
 		if (auth_parse_ulong(copy, 16384, &v) == 0 && v > 16384)

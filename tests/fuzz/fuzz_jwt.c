@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "jwt.h"
-#include "keys.h"
+#include "keyadmin.h"
+#include "keyring.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "endpoint_config.h"
+#include "jwt.h"
 #include "log.h"
 #include "redis.h"
 
@@ -111,6 +113,9 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_ES256), "ES256");
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_HS256), "HS256");
 	ck_assert_str_eq(auth_jwt_alg_name(AUTH_JWT_ALG__MAX), "unknown");
+	ck_assert_int_eq(auth_jwt_alg_from_name("RS256"), AUTH_JWT_RS256);
+	ck_assert_int_eq(auth_jwt_alg_from_name("rs256"), AUTH_JWT_ALG__MAX);
+	ck_assert_int_eq(auth_jwt_alg_from_name(""), AUTH_JWT_ALG__MAX);
 }
 END_TEST
 
@@ -255,6 +260,79 @@ struct bad_number {
 	const char	*value;
 	const char	*why;
 };
+
+/* ---- the core with a module of its own -------------------------------- */
+
+static const char *
+odd_check(char *s)
+{
+	return strlen(s) % 2 == 1 ? NULL : "must have an odd length";
+}
+
+static const struct auth_cfg_key odd_keys[] = {
+	{ "odd_word", AUTH_CFG_T_STR, AUTH_CFG_F(audience),
+	    AUTH_CFG_SZ(audience), 0, 0, NULL, odd_check, "abc" },
+	{ "odd_count", AUTH_CFG_T_UINT, AUTH_CFG_F(password_cost), 0, 3, 7,
+	    NULL, NULL, "3" },
+};
+
+static const char *
+odd_validate(const struct auth_config *c, const char **key)
+{
+	if (c->password_cost == 5 && strlen(c->audience) == 5) {
+		*key = "odd_count";
+		return "odd_count 5 and a word of 5 do not go together";
+	}
+	return NULL;
+}
+
+static const struct auth_cfg_module odd_module =
+    AUTH_CFG_MODULE(odd_keys, odd_validate);
+static const struct auth_cfg_module *const odd_modules[] = {
+	&odd_module, NULL
+};
+
+START_TEST(test_core_knows_no_module)
+{
+	struct auth_config	c;
+	char			err[256], want[256];
+
+	auth_config_defaults_of(&c, odd_modules);
+	ck_assert_str_eq(c.audience, "abc");
+	ck_assert_uint_eq(c.password_cost, 3);
+	ck_assert_str_eq(c.database_url, "");	/* not a key of these modules */
+
+	ck_assert_int_eq(auth_config_load_of(&c, write_file("odd_word = "
+	    "abcde\n"), odd_modules, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.audience, "abcde");
+	tmp_remove();
+	ck_assert_int_eq(auth_config_load_of(&c, write_file("odd_word = "
+	    "ab\n"), odd_modules, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1: odd_word must have an odd length",
+	    tmp_path);
+	ck_assert_str_eq(err, want);
+	tmp_remove();
+	ck_assert_int_eq(auth_config_load_of(&c, write_file("audience = x\n"),
+	    odd_modules, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1: unknown key 'audience'", tmp_path);
+	ck_assert_str_eq(err, want);
+	tmp_remove();
+
+	setenv("AUTH_ODD_COUNT", "8", 1);
+	ck_assert_int_eq(auth_config_load_of(&c, NULL, odd_modules, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "environment variable AUTH_ODD_COUNT: odd_count "
+	    "is out of range (3..7)");
+	setenv("AUTH_ODD_COUNT", "5", 1);
+	setenv("AUTH_ODD_WORD", "abcde", 1);
+	ck_assert_int_eq(auth_config_load_of(&c, NULL, odd_modules, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "environment variable AUTH_ODD_COUNT: odd_count 5 "
+	    "and a word of 5 do not go together");
+	unsetenv("AUTH_ODD_COUNT");
+	unsetenv("AUTH_ODD_WORD");
+}
+END_TEST
 
 static const struct bad_number bad_numbers[] = {
 	{ "-60", "must be a whole decimal number" },
@@ -818,6 +896,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, env_clear, tmp_remove);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_core_knows_no_module);
 	tcase_add_test(tc, test_syntax);
 	tcase_add_loop_test(tc, test_bad_file, 0,
 	    sizeof(bad_files) / sizeof(bad_files[0]));

@@ -4,7 +4,15 @@
 #include <string.h>
 
 #include "endpoint.h"
-#include "http.h"
+#include "http_addr.h"
+#include "http_auth.h"
+#include "http_body.h"
+#include "http_form.h"
+#include "http_json.h"
+#include "http_page.h"
+#include "http_req.h"
+#include "http_resp.h"
+#include "base_err.h"
 
 struct pairs {
 	char	k[8][64];
@@ -156,43 +164,6 @@ START_TEST(test_json_burn)
 	ck_assert(json_object_object_get_ex(j, "password", NULL));
 	json_object_put(j);
 	auth_json_burn(NULL);
-}
-END_TEST
-
-START_TEST(test_utf8)
-{
-	ck_assert(auth_utf8_valid("plain", 5));
-	ck_assert(auth_utf8_valid("\xe2\x82\xac", 3));		/* € */
-	ck_assert(auth_utf8_valid("\xf0\x9f\x94\x91", 4));	/* key emoji */
-	ck_assert(!auth_utf8_valid("a\0b", 3));
-	ck_assert(!auth_utf8_valid("\xc0\xaf", 2));		/* overlong */
-	ck_assert(!auth_utf8_valid("\xed\xa0\x80", 3));		/* surrogate */
-	ck_assert(!auth_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
-	ck_assert(!auth_utf8_valid("\xe2\x82", 2));		/* truncated */
-	ck_assert(!auth_utf8_valid("\x80", 1));
-}
-END_TEST
-
-START_TEST(test_parse_ulong)
-{
-	unsigned long v;
-
-	ck_assert_int_eq(auth_parse_ulong("16384", 1UL << 40, &v), 0);
-	ck_assert_uint_eq(v, 16384);
-	ck_assert_int_eq(auth_parse_ulong("0", 10, &v), 0);
-	ck_assert_int_eq(auth_parse_ulong("11", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("7", 3, &v), -1);	/* max < 9 */
-	ck_assert_int_eq(auth_parse_ulong("3", 3, &v), 0);
-	ck_assert_int_eq(auth_parse_ulong("-1", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("+1", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong(" 1", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("1 ", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("", 10, &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("99999999999999999999999", ~0UL,
-	    &v), -1);
-	ck_assert_int_eq(auth_parse_ulong("18446744073709551615", ~0UL, &v), 0);
-	ck_assert_int_eq(auth_parse_ulong("18446744073709551616", ~0UL, &v),
-	    -1);
 }
 END_TEST
 
@@ -427,8 +398,6 @@ http_suite(void)
 	tcase_add_test(tc, test_pages);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
-	tcase_add_test(lim, test_utf8);
-	tcase_add_test(lim, test_parse_ulong);
 	tcase_add_test(lim, test_email_limits);
 	tcase_add_test(lim, test_resp_header_injection);
 	tcase_add_test(lim, test_html_escape);

@@ -1,4 +1,4 @@
-/* Unit tests for common/jwt.c and common/keys.c. */
+/* Unit tests for common/jwt.c, common/keyring.c and common/keyadmin.c. */
 #include <sys/stat.h>
 
 #include <check.h>
@@ -18,9 +18,11 @@
 #include <openssl/x509.h>
 
 #include "jwt.h"
-#include "keys.h"
-#include "keys_internal.h"
-#include "token.h"
+#include "keyadmin.h"
+#include "keyring.h"
+#include "keyring_internal.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define NOW	1700000000LL
 #define TTL	300

@@ -1,5 +1,6 @@
 /*
- * Unit tests for key rotation in common/keys.c and RS256 in common/jwt.c:
+ * Unit tests for key rotation in common/keyring.c and common/keyadmin.c
+ * and RS256 in common/jwt.c:
  * RS256 beside ES256, each key pinned to its own algorithm, activate,
  * retire, list, and the reload of a changed key directory.
  */
@@ -21,9 +22,11 @@
 #include <openssl/rsa.h>
 
 #include "jwt.h"
-#include "keys.h"
-#include "keys_internal.h"
-#include "token.h"
+#include "keyadmin.h"
+#include "keyring.h"
+#include "keyring_internal.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 #define NOW	1700000000LL
 #define ISS	"https://auth.example.test"

@@ -1,6 +1,9 @@
 /*
- * Unit tests for common/ratelimit.c against private redis-server processes
- * on free loopback ports, started and killed by this program.
+ * Unit tests for common/rl_*.c against private redis-server processes
+ * on free loopback ports, started and killed by this program. Time never
+ * passes by sleeping: the in-process clock is pinned and advanced
+ * (auth_clock_set_for_test), and Redis-side state is moved back in time
+ * through the test's own connection.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,8 +23,9 @@
 #include <hiredis/hiredis.h>
 
 #include "config.h"
-#include "http.h"
-#include "ratelimit.h"
+#include "endpoint_config.h"
+#include "rl.h"
+#include "base_clock.h"
 #include "redis.h"
 
 static int	srv_port;		/* the shared server */
@@ -190,6 +194,38 @@ spy_keys(const char *pattern)
 	return r;
 }
 
+/*
+ * Moves the Redis-side clock of every key matching pattern us forward: a
+ * GCRA key's theoretical arrival time, or a lockout's "until" (ms), is
+ * lowered by that much, as if the time had passed.
+ */
+static void
+spy_rewind(const char *pattern, long long us)
+{
+	redisReply	*keys, *r;
+	size_t		 i;
+	bool		 hash;
+
+	keys = spy_keys(pattern);
+	ck_assert_uint_gt(keys->elements, 0);
+	for (i = 0; i < keys->elements; i++) {
+		r = redisCommand(spy, "TYPE %s", keys->element[i]->str);
+		ck_assert_ptr_nonnull(r);
+		hash = strcmp(r->str, "hash") == 0;
+		freeReplyObject(r);
+		if (hash)
+			r = redisCommand(spy, "HINCRBY %s until %lld",
+			    keys->element[i]->str, -(us / 1000));
+		else
+			r = redisCommand(spy, "DECRBY %s %lld",
+			    keys->element[i]->str, us);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->type, REDIS_REPLY_INTEGER);
+		freeReplyObject(r);
+	}
+	freeReplyObject(keys);
+}
+
 /* ---- fixtures ------------------------------------------------------------ */
 
 static void
@@ -219,6 +255,7 @@ rl_setup(const char *limits)
 static void
 redis_setup(void)
 {
+	auth_clock_set_for_test(1000000000);	/* 1000 s, moved by hand */
 	spy = connect_spy(srv_port);
 	ck_assert_ptr_nonnull(spy);
 	spy_cmd("FLUSHALL");
@@ -228,6 +265,7 @@ redis_setup(void)
 static void
 redis_teardown(void)
 {
+	auth_clock_set_for_test(0);
 	auth_redis_close();
 	if (spy != NULL)
 		redisFree(spy);
@@ -304,14 +342,38 @@ START_TEST(test_spacing)
 	ck_assert(!allowed(&r, "192.0.2.2"));
 	ck_assert_uint_eq(check_str(&r, "192.0.2.2").retry_after, 1);
 	/* period / limit = 250 ms later, exactly one more is allowed. */
-	usleep(270000);
+	spy_rewind("authd:rl:t_fast:*", 270000);
 	ck_assert(allowed(&r, "192.0.2.2"));
 	ck_assert(!allowed(&r, "192.0.2.2"));
 	/* After a whole period the full burst is back: no fixed window. */
-	usleep(1010000);
+	spy_rewind("authd:rl:t_fast:*", 1010000);
 	for (i = 0; i < 4; i++)
 		ck_assert(allowed(&r, "192.0.2.2"));
 	ck_assert(!allowed(&r, "192.0.2.2"));
+}
+END_TEST
+
+START_TEST(test_spacing_fallback)
+{
+	static const struct auth_rl_rule r = { "t_fast", AUTH_RL_IP, 4, 1 };
+	int	i;
+
+	/* No Redis: the in-process table on the pinned clock. */
+	rl_setup_cfg(free_port(), "", 5, 900, 100);
+	for (i = 0; i < 4; i++)
+		ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	ck_assert_uint_eq(check_str(&r, "192.0.2.2").retry_after, 1);
+	auth_clock_advance_for_test(249000);
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	auth_clock_advance_for_test(1000);
+	ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	auth_clock_advance_for_test(1000000);
+	for (i = 0; i < 4; i++)
+		ck_assert(allowed(&r, "192.0.2.2"));
+	ck_assert(!allowed(&r, "192.0.2.2"));
+	ck_assert(auth_rl_degraded());
 }
 END_TEST
 
@@ -689,8 +751,26 @@ START_TEST(test_lockout_expires)
 	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra),
 	    AUTH_ERR_RATE_LIMITED);
 	ck_assert_uint_eq(ra, 1);
-	usleep(1050000);
+	spy_rewind("authd:bf:*", 1050000);
 	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra), AUTH_OK);
+}
+END_TEST
+
+START_TEST(test_lockout_expires_fallback)
+{
+	unsigned	ra;
+
+	rl_setup_cfg(free_port(), "", 1, 900, 100);
+	ck_assert(bf_fail("a@example.com", "203.0.113.1"));
+	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_eq(ra, 1);
+	auth_clock_advance_for_test(999000);
+	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	auth_clock_advance_for_test(1000);
+	ck_assert_int_eq(bf_gate("a@example.com", "203.0.113.1", &ra), AUTH_OK);
+	ck_assert(auth_rl_degraded());
 }
 END_TEST
 
@@ -833,7 +913,7 @@ START_TEST(test_fallback)
 	ck_assert_int_eq(bf_gate(acct, "198.51.100.1", &ra), AUTH_OK);
 
 	/* Retried once a second: still down, still one log line. */
-	usleep(1100000);
+	auth_clock_advance_for_test(1100000);
 	ck_assert(!allowed(&r, "192.0.2.51"));
 	ck_assert(auth_rl_degraded());
 
@@ -841,7 +921,7 @@ START_TEST(test_fallback)
 	pid = redis_start(port, dir);
 	fb_remember(pid);
 	ck_assert_int_gt(pid, 0);
-	usleep(1100000);
+	auth_clock_advance_for_test(1100000);
 	ck_assert(allowed(&r, "192.0.2.51"));	/* Redis has no count yet */
 	ck_assert(!auth_rl_degraded());
 	c = spy;
@@ -863,7 +943,7 @@ START_TEST(test_fallback)
 		(void)check_str(&r, "192.0.2.61");
 	ck_assert_int_lt(now_ms() - t0, 100);
 	kill(pid, SIGCONT);
-	usleep(1100000);
+	auth_clock_advance_for_test(1100000);
 	ck_assert(allowed(&r, "192.0.2.62"));
 	ck_assert(!auth_rl_degraded());
 
@@ -1031,6 +1111,7 @@ ratelimit_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_limit_then_refuse);
 	tcase_add_test(tc, test_spacing);
+	tcase_add_test(tc, test_spacing_fallback);
 	tcase_add_test(tc, test_subjects_separate);
 	tcase_add_test(tc, test_ipv6_prefix);
 	tcase_add_test(tc, test_keys_bounded_and_expire);
@@ -1048,6 +1129,7 @@ ratelimit_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_lockout_grows_capped);
 	tcase_add_test(tc, test_lockout_expires);
+	tcase_add_test(tc, test_lockout_expires_fallback);
 	tcase_add_test(tc, test_known_good_ip);
 	tcase_add_test(tc, test_success_resets);
 	suite_add_tcase(s, tc);

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "seal.h"
-#include "token.h"
+#include "base_codec.h"
+#include "base_secret.h"
 
 static char	tmpdir[64];
 

@@ -1,14 +1,11 @@
-/* Random tokens, SHA-256, base64url, constant-time comparison, UUID check. */
-#include <sys/random.h>
-
-#include <errno.h>
+/* SHA-256, base64url, lowercase hex, the UUID check. */
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-#include "token.h"
+#include "base_codec.h"
 
 static const char b64url_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -28,57 +25,6 @@ b64url_value(unsigned char c)
 	if (c == '_')
 		return 63;
 	return -1;
-}
-
-int
-auth_random_bytes(void *buf, size_t len)
-{
-	unsigned char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = getrandom(p, len > 256 ? 256 : len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
-auth_token_new(char out[AUTH_TOKEN_LEN + 1])
-{
-	unsigned char	raw[AUTH_TOKEN_BYTES];
-	int		rc = -1;
-
-	if (auth_random_bytes(raw, sizeof(raw)) == -1)
-		goto out;
-	if (auth_b64url_encode(raw, sizeof(raw), out, AUTH_TOKEN_LEN + 1) !=
-	    AUTH_TOKEN_LEN)
-		goto out;
-	rc = 0;
-out:
-	auth_wipe(raw, sizeof(raw));
-	return rc;
-}
-
-bool
-auth_token_wellformed(const char *s, size_t len)
-{
-	unsigned char	raw[AUTH_TOKEN_BYTES];
-	bool		ok;
-
-	if (s == NULL || len != AUTH_TOKEN_LEN)
-		return false;
-	ok = auth_b64url_decode(s, len, raw, sizeof(raw)) == AUTH_TOKEN_BYTES;
-	auth_wipe(raw, sizeof(raw));
-	return ok;
 }
 
 void
@@ -167,25 +113,6 @@ auth_b64url_decode(const char *in, size_t len, void *out, size_t outsz)
 		p[o++] = v >> 8 & 0xff;
 	}
 	return (ssize_t)o;
-}
-
-bool
-auth_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-	if (alen != blen)
-		return false;
-	if (alen == 0)
-		return true;
-	if (a == NULL || b == NULL)
-		return false;
-	return CRYPTO_memcmp(a, b, alen) == 0;
-}
-
-void
-auth_wipe(void *p, size_t len)
-{
-	if (p != NULL && len > 0)
-		explicit_bzero(p, len);
 }
 
 bool

@@ -17,6 +17,8 @@
  * rotation never logs anyone out. Retiring a key moves its .pub to
  * retired/ and deletes its .key: tokens it signed stop verifying.
  *
+ * Generating, activating, retiring and listing keys is keyadmin.h (authctl).
+ *
  * Reload: auth_keyring_refresh() looks at keys_dir and `active` (or the
  * HS256 secret file) at most once every AUTH_KEYS_RECHECK seconds and
  * reloads the whole keyring when either changed; a keyring that does not
@@ -28,8 +30,8 @@
  * "hs-" followed by 16 hex digits of SHA-256("kid" || secret). HS256 is
  * never mixed with public keys.
  */
-#ifndef AUTH_KEYS_H
-#define AUTH_KEYS_H
+#ifndef AUTH_KEYRING_H
+#define AUTH_KEYRING_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,51 +68,6 @@ int	auth_keyring_refresh(struct auth_keyring **kr,
 	    const struct auth_config *cfg, bool signing, long long now,
 	    char *err, size_t errlen);
 
-/*
- * Generates a new ES256 (P-256) key pair in dir, writes <kid>.key (0600) and
- * <kid>.pub, and makes it active if no key is active yet. Writes the kid to
- * kid_out. Returns 0, or -1 with a reason in err.
- */
-int	auth_keys_generate(const char *dir, char *kid_out, size_t kid_len,
-	    char *err, size_t errlen);
-
-/* The same for alg AUTH_JWT_ES256 or AUTH_JWT_RS256 (AUTH_RSA_BITS). */
-int	auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg,
-	    char *kid_out, size_t kid_len, char *err, size_t errlen);
-
-/*
- * Makes kid the signing key of dir: its .key must be private to its owner
- * and match its .pub; with want_alg < AUTH_JWT_ALG__MAX its algorithm must
- * be want_alg. `active` is replaced atomically. 0, or -1 with err set.
- */
-int	auth_keys_activate(const char *dir, const char *kid,
-	    enum auth_jwt_alg want_alg, char *err, size_t errlen);
-
-/*
- * Retires kid (never the active key): moves <kid>.pub to retired/ and
- * deletes <kid>.key. 0, or -1 with err set.
- */
-int	auth_keys_retire(const char *dir, const char *kid, char *err,
-	    size_t errlen);
-
-struct auth_key_info {
-	char			 kid[AUTH_KID_MAX + 1];
-	enum auth_jwt_alg	 alg;
-	unsigned		 bits;		/* 256 for P-256, the RSA size */
-	bool			 active;
-	bool			 retired;
-	bool			 has_private;	/* a <kid>.key exists */
-	bool			 private_loose;	/* ... readable by group/others */
-	long long		 created;	/* mtime of the .pub */
-};
-
-/*
- * Describes the keys of dir, retired ones after the others, into out (at
- * most max). Returns how many, or -1 with err set.
- */
-long	auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
-	    char *err, size_t errlen);
-
 #include <json-c/json_types.h>
 
 /*
@@ -120,13 +77,7 @@ long	auth_keys_list(const char *dir, struct auth_key_info *out, size_t max,
  */
 json_object *auth_keyring_jwks(const struct auth_keyring *kr);
 
-/*
- * Reads a regular file of at most max bytes (no symlink) into *out,
- * malloc'd and NUL-terminated, *outlen bytes; the caller wipes and frees
- * it. With secret, a file group or others may access is refused. Returns
- * 0, or -1 with a one-line reason in err.
- */
-int	auth_key_file_read(const char *path, size_t max, bool secret,
-	    unsigned char **out, size_t *outlen, char *err, size_t errlen);
+/* The keys keys_dir and hs256_secret_file (and HS256's need of the latter). */
+extern const struct auth_cfg_module auth_keyring_cfg;
 
 #endif

@@ -8,18 +8,20 @@
  * auth_rl_known_rules[], e.g. AUTH_RL_RULE(AUTH_RL_LOGIN_IP), and the
  * `rate_limits` config key overrides their limit and period by name.
  *
+ * rl_rule.c holds the rules and the rate_limits syntax, rl_check.c the
+ * GCRA check and its in-process fallback, rl_lockout.c the login delays.
  * Call auth_redis_init() and auth_rl_init() once at start. Not thread-safe
  * (one request at a time per process, as everywhere in this service).
  */
-#ifndef AUTH_RATELIMIT_H
-#define AUTH_RATELIMIT_H
+#ifndef AUTH_RL_H
+#define AUTH_RL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
-#include "http.h"
+#include "base_err.h"
+#include "http_resp.h"
 
 /* What a rule counts by; decides how the subject is normalised. */
 enum auth_rl_key {
@@ -149,5 +151,11 @@ void	auth_rl_login_succeeded(const char *account, size_t len,
 
 #define AUTH_RL_LOGIN_WINDOW	900		/* seconds */
 #define AUTH_RL_KNOWN_IP_TTL	(30 * 86400)	/* seconds */
+
+/* The key rate_limits (rl_rule.c). */
+extern const struct auth_cfg_module auth_rl_cfg;
+
+/* The keys login_lockout_threshold and login_lockout_max (rl_lockout.c). */
+extern const struct auth_cfg_module auth_rl_lockout_cfg;
 
 #endif

@@ -1,6 +1,9 @@
-#include "error.h"
-
+/* Result codes: their HTTP table, reason phrases, error-line formatting. */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "base_err.h"
 
 static const struct auth_err_info err_table[AUTH_ERR__MAX] = {
 	[AUTH_OK] = { 200, "ok", "OK", "" },
@@ -72,4 +75,24 @@ auth_http_reason(int status)
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
 	}
+}
+
+void
+auth_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void
+auth_vwarnx(const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
 }

@@ -1,16 +1,16 @@
 /*
- * The keyring's inside, shared by keys.c and jwt.c only. Nothing else
- * includes this header.
+ * The keyring's inside, shared by keyring.c, keyadmin.c and jwt.c only.
+ * Nothing else includes this header (but the unit tests).
  */
-#ifndef AUTH_KEYS_INTERNAL_H
-#define AUTH_KEYS_INTERNAL_H
+#ifndef AUTH_KEYRING_INTERNAL_H
+#define AUTH_KEYRING_INTERNAL_H
 
 #include <stddef.h>
 
 #include <openssl/evp.h>
 
 #include "config.h"
-#include "keys.h"
+#include "keyring.h"
 
 #define AUTH_HS256_SECRET_MIN	32
 #define AUTH_HS256_SECRET_MAX	4096
@@ -72,5 +72,38 @@ int	auth_key_thumbprint(const EVP_PKEY *pkey, char kid[AUTH_KID_MAX + 1],
  */
 int	auth_jwt_sign_raw(const struct auth_keyring *kr, const char *data,
 	    size_t len, unsigned char sig[AUTH_JWS_SIG_MAX], size_t *siglen);
+
+/* The kid length of a directory entry "<kid>.pub" (no dot file), else 0. */
+size_t	auth_keyring_pub_name(const char *name);
+
+/* True if s (len bytes) is a 43-character base64url kid. */
+bool	auth_keyring_kid_valid(const char *s, size_t len);
+
+/*
+ * Fills k (kid, alg, JWK members, bits) from pkey: a P-256 key is ES256, an
+ * RSA key of AUTH_RSA_BITS_MIN..MAX bits RS256. 0, or -1 with err set
+ * (what names the key in it).
+ */
+int	auth_keyring_describe(EVP_PKEY *pkey, struct auth_key *k,
+	    const char *what, char *err, size_t errlen);
+
+/*
+ * Loads <kid>.pub (kidlen bytes of kid) of dir into k, checking that its
+ * name is its thumbprint. 0, or -1 with err set (k->pub may be set: the
+ * caller frees it).
+ */
+int	auth_keyring_load_pub(const char *dir, const char *kid, size_t kidlen,
+	    struct auth_key *k, char *err, size_t errlen);
+
+/*
+ * Loads <kid>.key of dir and checks it against pub. Returns it (the caller
+ * frees it), or NULL with err set.
+ */
+EVP_PKEY *auth_keyring_load_priv(const char *dir, const char *kid,
+	    EVP_PKEY *pub, char *err, size_t errlen);
+
+/* Reads the kid in dir/active into kid; 0, or -1 (err set) if absent/bad. */
+int	auth_keyring_read_active(const char *dir, char kid[AUTH_KID_MAX + 1],
+	    char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,12 @@
-/* The project-wide result type and its one mapping to HTTP. */
-#ifndef AUTH_ERROR_H
-#define AUTH_ERROR_H
+/*
+ * The project-wide result type and its one mapping to HTTP, and the one
+ * formatter of one-line reasons into a caller's err/errlen buffer.
+ */
+#ifndef AUTH_BASE_ERR_H
+#define AUTH_BASE_ERR_H
+
+#include <stdarg.h>
+#include <stddef.h>
 
 enum auth_err {
 	AUTH_OK = 0,
@@ -36,5 +42,13 @@ const struct auth_err_info *auth_err_info(enum auth_err e);
 
 /* Reason phrase for an HTTP status code ("OK", "Not Found", ...). */
 const char *auth_http_reason(int status);
+
+/* Formats a one-line reason into err (errlen bytes); err NULL or 0: nothing. */
+void	auth_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Prints "prog: <message>\n" to stderr (the tools' error lines). */
+void	auth_vwarnx(const char *prog, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 
 #endif

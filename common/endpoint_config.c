@@ -1,0 +1,60 @@
+/* The list of modules whose keys make up the configuration. */
+#include <string.h>
+
+#include "db.h"
+#include "endpoint_config.h"
+#include "flow.h"
+#include "jwt.h"
+#include "keyring.h"
+#include "log.h"
+#include "mail.h"
+#include "password.h"
+#include "rl.h"
+#include "redis.h"
+#include "seal.h"
+
+static const char *
+endpoint_check_proxies(char *s)
+{
+	if (s[strspn(s, "0123456789abcdefABCDEF.:/, ")] != '\0')
+		return "must be a comma-separated list of addresses or CIDRs";
+	return NULL;
+}
+
+static const struct auth_cfg_key endpoint_keys[] = {
+	AUTH_CFG_NUM(max_body, AUTH_CFG_T_SIZE, 1024, 1048576, "16384"),
+	AUTH_CFG_STR(trusted_proxies, endpoint_check_proxies, ""),
+};
+
+const struct auth_cfg_module auth_endpoint_cfg =
+    AUTH_CFG_MODULE(endpoint_keys, NULL);
+
+/* In the order of the documented key list; the first failed check reports. */
+static const struct auth_cfg_module *const config_modules[] = {
+	&auth_db_cfg,
+	&auth_redis_cfg,
+	&auth_flow_cfg,
+	&auth_jwt_cfg,
+	&auth_keyring_cfg,
+	&auth_seal_cfg,
+	&auth_pw_cfg,
+	&auth_endpoint_cfg,
+	&auth_log_cfg,
+	&auth_rl_cfg,
+	&auth_rl_lockout_cfg,
+	&auth_mail_cfg,
+	NULL
+};
+
+void
+auth_config_defaults(struct auth_config *cfg)
+{
+	auth_config_defaults_of(cfg, config_modules);
+}
+
+int
+auth_config_load(struct auth_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	return auth_config_load_of(cfg, path, config_modules, err, errlen);
+}

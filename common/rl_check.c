@@ -1,0 +1,511 @@
+/*
+ * Rate limits (GCRA): one Redis script call per check, falling back to a
+ * fixed-size in-process table while Redis is unreachable or slow. The
+ * limiter's state, its Redis scripts (the lockout's too) and its start.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+
+#include "base_clock.h"
+#include "base_codec.h"
+#include "base_secret.h"
+#include "log.h"
+#include "redis.h"
+#include "rl_internal.h"
+
+/*
+ * GCRA in microseconds of the Redis clock. ARGV: emission interval T,
+ * tolerance tau (= T * limit). The key holds the theoretical arrival time
+ * and expires when it is reached. Returns {allowed, remaining, reset_us,
+ * retry_us}.
+ */
+static const char rl_gcra_lua[] =
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+	"local T = tonumber(ARGV[1])\n"
+	"local tau = tonumber(ARGV[2])\n"
+	"local tat = tonumber(redis.call('GET', KEYS[1]) or 0) or 0\n"
+	"if tat < now then tat = now end\n"
+	"local new = tat + T\n"
+	"local allow_at = new - tau\n"
+	"if now < allow_at then\n"
+	"  return {0, 0, tat - now, allow_at - now}\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX',\n"
+	"  string.format('%.0f', math.ceil((new - now) / 1000)))\n"
+	"return {1, math.floor((now - allow_at) / T), new - now, 0}\n";
+
+/*
+ * One failed login. ARGV: threshold, cap_ms, window_ms. Returns {n,
+ * delay_ms}; delay_ms > 0 when this failure set a lockout.
+ */
+static const char rl_fail_lua[] =
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"local thr = tonumber(ARGV[1])\n"
+	"local cap = tonumber(ARGV[2])\n"
+	"local n = redis.call('HINCRBY', KEYS[1], 'n', 1)\n"
+	"local delay = 0\n"
+	"if n >= thr then\n"
+	"  local e = n - thr\n"
+	"  if e > 40 then e = 40 end\n"
+	"  delay = 1000 * 2 ^ e\n"
+	"  if delay > cap then delay = cap end\n"
+	"  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', now + delay))\n"
+	"end\n"
+	"redis.call('PEXPIRE', KEYS[1], string.format('%.0f',\n"
+	"  tonumber(ARGV[3]) + delay))\n"
+	"return {n, delay}\n";
+
+/* The login gate: ms left in the account's lockout, 0 if none or if the
+ * known-good key KEYS[2] (optional) exists. */
+static const char rl_gate_lua[] =
+	"if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end\n"
+	"local u = tonumber(redis.call('HGET', KEYS[1], 'until') or 0) or 0\n"
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"if u <= now then return 0 end\n"
+	"return u - now\n";
+
+/* A successful login: forget the failures, remember the address. */
+static const char rl_ok_lua[] =
+	"redis.call('DEL', KEYS[1])\n"
+	"if KEYS[2] then redis.call('SET', KEYS[2], '1', 'EX', ARGV[1]) end\n"
+	"return 1\n";
+
+
+static const char *const rl_scripts[RL_SCRIPT__MAX] = {
+	rl_gcra_lua, rl_fail_lua, rl_gate_lua, rl_ok_lua
+};
+
+struct auth_rl_state auth_rl = {
+    .threshold = 5, .lockout_max = 900 };
+
+/* Whole seconds, rounded up. */
+unsigned
+auth_rl_us_to_s(int64_t us)
+{
+	if (us <= 0)
+		return 0;
+	if (us / 1000000 >= UINT32_MAX)
+		return UINT32_MAX;
+	return (unsigned)((us + 999999) / 1000000);
+}
+
+int
+auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned	 mdlen;
+	const char	*why;
+	size_t		 i;
+
+	if ((why = auth_rl_parse(cfg->rate_limits, auth_rl.limit,
+	    auth_rl.period, &auth_rl.off)) != NULL) {
+		snprintf(err, errlen, "rate_limits %s", why);
+		return -1;
+	}
+	auth_rl.threshold = cfg->login_lockout_threshold;
+	auth_rl.lockout_max = cfg->login_lockout_max;
+	for (i = 0; i < RL_SCRIPT__MAX; i++) {
+		if (EVP_Digest(rl_scripts[i], strlen(rl_scripts[i]), md,
+		    &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20) {
+			snprintf(err, errlen, "ratelimit: SHA-1 unavailable");
+			return -1;
+		}
+		auth_hex(md, 20, auth_rl.sha[i]);
+	}
+	if (auth_random_bytes(auth_rl.secret, sizeof(auth_rl.secret)) == -1) {
+		snprintf(err, errlen, "ratelimit: no random bytes");
+		return -1;
+	}
+	memset(auth_rl.gcra, 0, sizeof(auth_rl.gcra));
+	memset(auth_rl.fail, 0, sizeof(auth_rl.fail));
+	memset(auth_rl.known, 0, sizeof(auth_rl.known));
+	auth_rl.degraded = auth_rl.logged = auth_rl.last_ok = false;
+	auth_rl.retry_at = auth_rl.logged_at = 0;
+	return 0;
+}
+
+/* ---- subjects and keys -------------------------------------------------- */
+
+/*
+ * Canonical text of an address: IPv4 (also when IPv4-mapped) as is, IPv6
+ * as its /64 prefix. Returns the length, or 0 if s is not an address.
+ */
+static size_t
+rl_norm_ip(const char *s, size_t len, char *out, size_t outsz)
+{
+	char		buf[INET6_ADDRSTRLEN + 1];
+	unsigned char	a[16];
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		if (inet_ntop(AF_INET, a, out, (socklen_t)outsz) == NULL)
+			return 0;
+		return strlen(out);
+	}
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(void *)a)) {
+		if (inet_ntop(AF_INET, a + 12, out, (socklen_t)outsz) == NULL)
+			return 0;
+		return strlen(out);
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, out, (socklen_t)outsz - 3) == NULL)
+		return 0;
+	strcat(out, "/64");
+	return strlen(out);
+}
+
+/*
+ * Writes to hex (RL_HEX + 1 bytes) the truncated SHA-256 of the subject's
+ * normal form: cut at a first NUL; IP per rl_norm_ip; account trimmed and
+ * ASCII-lowercased (an account too long for that is hashed as sent).
+ */
+void
+auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
+    char hex[RL_HEX + 1])
+{
+	char			 norm[RL_NORM_MAX];
+	const char		*p, *nul;
+	unsigned char		 md[AUTH_HASH_LEN];
+	size_t			 n, i;
+
+	if (s == NULL) {
+		s = "";
+		len = 0;
+	}
+	if ((nul = memchr(s, '\0', len)) != NULL)
+		len = (size_t)(nul - s);
+	p = s;
+	n = len;
+	switch (kind) {
+	case AUTH_RL_IP:
+		if ((i = rl_norm_ip(s, len, norm, sizeof(norm))) > 0) {
+			p = norm;
+			n = i;
+		}
+		break;
+	case AUTH_RL_ACCOUNT:
+		while (n > 0 && strchr(" \t\r\n", *p) != NULL)
+			p++, n--;
+		while (n > 0 && strchr(" \t\r\n", p[n - 1]) != NULL)
+			n--;
+		if (n <= sizeof(norm)) {
+			for (i = 0; i < n; i++)
+				norm[i] = (p[i] >= 'A' && p[i] <= 'Z') ?
+				    (char)(p[i] - 'A' + 'a') : p[i];
+			p = norm;
+		}
+		break;
+	default:
+		break;
+	}
+	auth_sha256(p, n, md);
+	auth_hex(md, RL_HEX / 2, hex);
+}
+
+/* A rule name safe in a key and a structured-field string. */
+static const char *
+rl_name(const struct auth_rl_rule *r)
+{
+	size_t	n;
+
+	if (r->name == NULL)
+		return "limit";
+	n = strlen(r->name);
+	if (n == 0 || n > AUTH_RL_NAME_MAX || strspn(r->name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-.") != n)
+		return "limit";
+	return r->name;
+}
+
+/* The in-process table key of a Redis key: salted, so not predictable. */
+static void
+mem_key(const char *rkey, unsigned char out[16])
+{
+	unsigned char	buf[RL_SECRET_LEN + RL_KEY_MAX], md[AUTH_HASH_LEN];
+	size_t		n = strlen(rkey);
+
+	memcpy(buf, auth_rl.secret, RL_SECRET_LEN);
+	memcpy(buf + RL_SECRET_LEN, rkey, n);
+	auth_sha256(buf, RL_SECRET_LEN + n, md);
+	memcpy(out, md, 16);
+}
+
+/*
+ * The live slot for key, or with create a fresh one (zeroed but for the
+ * key): an expired slot in the probe window, else the one expiring first.
+ * Returns NULL only without create. nslots is a power of two.
+ */
+struct rl_slot *
+auth_rl_slot(struct rl_slot *t, size_t nslots, const char *rkey,
+    int64_t now, bool create)
+{
+	struct rl_slot	*s, *victim = NULL;
+	unsigned char	 key[16];
+	size_t		 start, i;
+
+	mem_key(rkey, key);
+	start = ((size_t)key[0] | (size_t)key[1] << 8 | (size_t)key[2] << 16) &
+	    (nslots - 1);
+	for (i = 0; i < RL_MEM_PROBE; i++) {
+		s = &t[(start + i) & (nslots - 1)];
+		if (s->expires > now && memcmp(s->key, key, 16) == 0)
+			return s;
+	}
+	if (!create)
+		return NULL;
+	for (i = 0; i < RL_MEM_PROBE; i++) {
+		s = &t[(start + i) & (nslots - 1)];
+		if (s->expires <= now) {
+			victim = s;
+			break;
+		}
+		if (victim == NULL || s->expires < victim->expires)
+			victim = s;
+	}
+	memset(victim, 0, sizeof(*victim));
+	memcpy(victim->key, key, 16);
+	return victim;
+}
+
+/* ---- Redis ------------------------------------------------------------ */
+
+/* Notes an outage: fall back for RL_RETRY_MS, log at most every RL_LOG_MS. */
+static void
+rl_down(int64_t now_ms, const char *why)
+{
+	auth_rl.degraded = true;
+	auth_rl.last_ok = false;
+	auth_rl.retry_at = now_ms + RL_RETRY_MS;
+	if (!auth_rl.logged || now_ms - auth_rl.logged_at >= RL_LOG_MS) {
+		auth_log_error(NULL, "ratelimit: redis %s; limits kept in "
+		    "process", why);
+		auth_rl.logged = true;
+		auth_rl.logged_at = now_ms;
+	}
+}
+
+static void
+rl_up(void)
+{
+	if (auth_rl.degraded)
+		auth_log_info(NULL, "ratelimit: redis is back");
+	auth_rl.degraded = false;
+	auth_rl.last_ok = true;
+}
+
+/*
+ * Runs script (EVALSHA, then EVAL on NOSCRIPT) with nkeys keys followed by
+ * args, n strings in all. Returns the reply (caller frees it with
+ * freeReplyObject) or NULL when the caller must use the in-process table.
+ * A connection that went stale since the last success is retried once.
+ */
+redisReply *
+auth_rl_eval(enum rl_script script, int nkeys, const char *const *args,
+    int n)
+{
+	redisContext	*c = NULL;
+	redisReply	*reply = NULL;
+	const char	*argv[8];
+	size_t		 argvlen[8];
+	char		 nk[4];
+	int64_t		 now = auth_clock_mono_us() / 1000;
+	int		 i, attempt, e;
+	bool		 retry;
+
+	if (auth_rl.degraded && now < auth_rl.retry_at)
+		return NULL;
+	if (n + 3 > 8)
+		return NULL;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = auth_rl.sha[script];
+	argv[2] = nk;
+	for (i = 0; i < n; i++)
+		argv[3 + i] = args[i];
+	for (i = 0; i < n + 3; i++)
+		argvlen[i] = strlen(argv[i]);
+
+	retry = auth_rl.last_ok;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((c = auth_redis_conn()) == NULL) {
+			rl_down(now, "unreachable");
+			return NULL;
+		}
+		reply = redisCommandArgv(c, n + 3, argv, argvlen);
+		if (reply != NULL)
+			break;
+		e = errno;
+		retry = retry && !(c->err == REDIS_ERR_IO &&
+		    (e == EAGAIN || e == EWOULDBLOCK));
+		auth_redis_failed();
+		if (!retry) {
+			rl_down(now, "failed or timed out");
+			return NULL;
+		}
+		retry = false;
+	}
+	if (reply == NULL) {
+		rl_down(now, "failed");
+		return NULL;
+	}
+	if (reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(reply);
+		argv[0] = "EVAL";
+		argv[1] = rl_scripts[script];
+		argvlen[0] = 4;
+		argvlen[1] = strlen(rl_scripts[script]);
+		if ((reply = redisCommandArgv(c, n + 3, argv, argvlen)) ==
+		    NULL) {
+			auth_redis_failed();
+			rl_down(now, "failed or timed out");
+			return NULL;
+		}
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		auth_log_error(NULL, "ratelimit: redis: %.200s", reply->str);
+		freeReplyObject(reply);
+		rl_down(now, "refused the script");
+		return NULL;
+	}
+	rl_up();
+	return reply;
+}
+
+/* The i-th integer of an array reply, or -1. */
+long long
+auth_rl_reply_int(const redisReply *r, size_t i)
+{
+	if (r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    r->element[i]->type != REDIS_REPLY_INTEGER)
+		return -1;
+	return r->element[i]->integer;
+}
+
+/* ---- rate limits ------------------------------------------------------ */
+
+struct gcra {
+	bool		allowed;
+	long long	remaining, reset_us, retry_us;
+};
+
+static void
+mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
+{
+	struct rl_slot	*s;
+	int64_t		 now = auth_clock_mono_us(), tat, nt, allow_at;
+
+	s = auth_rl_slot(auth_rl.gcra, RL_MEM_GCRA, rkey, now, true);
+	tat = s->a > now ? s->a : now;
+	nt = tat + T;
+	allow_at = nt - tau;
+	if (now < allow_at) {
+		g->allowed = false;
+		g->remaining = 0;
+		g->reset_us = tat - now;
+		g->retry_us = allow_at - now;
+		if (s->expires <= now)	/* fresh slot: keep it free */
+			s->expires = 0;
+		return;
+	}
+	s->a = nt;
+	s->expires = nt;
+	g->allowed = true;
+	g->remaining = (now - allow_at) / T;
+	g->reset_us = nt - now;
+	g->retry_us = 0;
+}
+
+enum auth_err
+auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
+    struct auth_rl_verdict *v)
+{
+	redisReply	*reply = NULL;
+	struct gcra	 g;
+	char		 hex[RL_HEX + 1], key[RL_KEY_MAX], targ[24], tauarg[24];
+	const char	*args[3];
+	unsigned	 limit, period;
+	int64_t		 T, tau;
+
+	if (auth_rl.off) {
+		/* No rule: allowed, and no name, so no RateLimit headers. */
+		memset(v, 0, sizeof(*v));
+		v->allowed = true;
+		return AUTH_OK;
+	}
+	auth_rl_effective(r, &limit, &period);
+	T = ((int64_t)period * 1000000 + limit - 1) / limit;
+	tau = T * limit;
+	auth_rl_subject(r->key, subject, len, hex);
+	snprintf(key, sizeof(key), "authd:rl:%s:%s", rl_name(r), hex);
+	snprintf(targ, sizeof(targ), "%lld", (long long)T);
+	snprintf(tauarg, sizeof(tauarg), "%lld", (long long)tau);
+	args[0] = key;
+	args[1] = targ;
+	args[2] = tauarg;
+
+	if ((reply = auth_rl_eval(RL_GCRA, 1, args, 3)) != NULL &&
+	    auth_rl_reply_int(reply, 0) >= 0 &&
+	    auth_rl_reply_int(reply, 1) >= 0 &&
+	    auth_rl_reply_int(reply, 2) >= 0 &&
+	    auth_rl_reply_int(reply, 3) >= 0) {
+		g.allowed = auth_rl_reply_int(reply, 0) == 1;
+		g.remaining = auth_rl_reply_int(reply, 1);
+		g.reset_us = auth_rl_reply_int(reply, 2);
+		g.retry_us = auth_rl_reply_int(reply, 3);
+	} else
+		mem_gcra(key, T, tau, &g);
+
+	memset(v, 0, sizeof(*v));
+	v->allowed = g.allowed;
+	v->limit = limit;
+	v->period = period;
+	v->remaining = g.remaining > (long long)limit ? limit :
+	    (unsigned)g.remaining;
+	v->reset = auth_rl_us_to_s(g.reset_us);
+	v->retry_after = g.allowed ? 0 : auth_rl_us_to_s(g.retry_us);
+	if (!g.allowed && v->retry_after == 0)
+		v->retry_after = 1;
+	v->name = rl_name(r);
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return AUTH_OK;
+}
+
+bool
+auth_rl_degraded(void)
+{
+	return auth_rl.degraded;
+}
+
+void
+auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs)
+{
+	/* A verdict without a rule (a login delay) has no policy to show. */
+	if (v->name != NULL) {
+		auth_resp_header(rs, "RateLimit-Policy", "\"%s\";q=%u;w=%u",
+		    v->name, v->limit, v->period);
+		auth_resp_header(rs, "RateLimit", "\"%s\";r=%u;t=%u", v->name,
+		    v->remaining, v->reset);
+	}
+	if (!v->allowed)
+		auth_resp_header(rs, "Retry-After", "%u",
+		    v->retry_after > 0 ? v->retry_after : 1);
+}

@@ -1,0 +1,168 @@
+/*
+ * Brute-force protection per account: failures counted in Redis (or in
+ * process while it is away), growing login delays, known-good addresses.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "base_clock.h"
+#include "rl_internal.h"
+#include "http_req.h"
+
+/* ---- brute force ------------------------------------------------------ */
+
+/* The failure key of account and, when ip is usable, its known-good key. */
+static bool
+bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
+    char okey[RL_KEY_MAX])
+{
+	char	ahex[RL_HEX + 1], ihex[RL_HEX + 1];
+
+	auth_rl_subject(AUTH_RL_ACCOUNT, account, len, ahex);
+	snprintf(fkey, RL_KEY_MAX, "authd:bf:%s", ahex);
+	okey[0] = '\0';
+	if (ip == NULL || *ip == '\0')
+		return false;
+	auth_rl_subject(AUTH_RL_IP, ip, strnlen(ip, AUTH_IP_MAX + 1), ihex);
+	snprintf(okey, RL_KEY_MAX, "authd:bf:ok:%s:%s", ahex, ihex);
+	return true;
+}
+
+enum auth_err
+auth_rl_login_gate(const char *account, size_t len, const char *ip,
+    unsigned *retry_after, bool *known)
+{
+	redisReply	*reply = NULL;
+	struct rl_slot	*s;
+	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX];
+	const char	*args[2];
+	int64_t		 now, left_us = 0;
+	bool		 has_ip;
+
+	*retry_after = 0;
+	*known = false;
+	if (auth_rl.off)
+		return AUTH_OK;
+	has_ip = bf_keys(account, len, ip, fkey, okey);
+	args[0] = fkey;
+	args[1] = okey;
+	if ((reply = auth_rl_eval(RL_GATE, has_ip ? 2 : 1, args, has_ip ? 2 : 1))
+	    != NULL && reply->type == REDIS_REPLY_INTEGER) {
+		*known = reply->integer < 0;
+		left_us = reply->integer * 1000;
+	} else {
+		now = auth_clock_mono_us();
+		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN,
+		    okey, now, false) != NULL;
+		if (!*known && (s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL,
+		    fkey, now, false)) != NULL && s->b > now)
+			left_us = s->b - now;
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (left_us <= 0)
+		return AUTH_OK;
+	*retry_after = auth_rl_us_to_s(left_us);
+	return AUTH_ERR_RATE_LIMITED;
+}
+
+/* The lockout in ms after the n-th failure, 0 below the threshold. */
+static int64_t
+bf_delay_ms(int64_t n)
+{
+	int64_t	e, d;
+
+	if (n < auth_rl.threshold)
+		return 0;
+	e = n - auth_rl.threshold;
+	d = e >= 30 ? INT64_MAX / 2 : (int64_t)1000 << e;
+	return d < (int64_t)auth_rl.lockout_max * 1000 ? d :
+	    (int64_t)auth_rl.lockout_max * 1000;
+}
+
+bool
+auth_rl_login_failed(const char *account, size_t len, const char *ip)
+{
+	redisReply	*reply = NULL;
+	struct rl_slot	*s;
+	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX];
+	char		 thr[16], cap[24], win[24];
+	const char	*args[4];
+	int64_t		 now, delay;
+	bool		 locked;
+
+	if (auth_rl.off)
+		return false;
+	bf_keys(account, len, ip, fkey, okey);
+	snprintf(thr, sizeof(thr), "%u", auth_rl.threshold);
+	snprintf(cap, sizeof(cap), "%llu",
+	    (unsigned long long)auth_rl.lockout_max * 1000);
+	snprintf(win, sizeof(win), "%d", AUTH_RL_LOGIN_WINDOW * 1000);
+	args[0] = fkey;
+	args[1] = thr;
+	args[2] = cap;
+	args[3] = win;
+	if ((reply = auth_rl_eval(RL_FAIL, 1, args, 4)) != NULL &&
+	    auth_rl_reply_int(reply, 1) >= 0)
+		locked = auth_rl_reply_int(reply, 1) > 0;
+	else {
+		now = auth_clock_mono_us();
+		s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now, true);
+		s->a++;
+		delay = bf_delay_ms(s->a);
+		if (delay > 0)
+			s->b = now + delay * 1000;
+		s->expires = now + ((int64_t)AUTH_RL_LOGIN_WINDOW * 1000 +
+		    delay) * 1000;
+		locked = delay > 0;
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return locked;
+}
+
+void
+auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
+{
+	redisReply	*reply = NULL;
+	struct rl_slot	*s;
+	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX], ttl[16];
+	const char	*args[3];
+	int64_t		 now = auth_clock_mono_us();
+	bool		 has_ip;
+
+	if (auth_rl.off)
+		return;
+	has_ip = bf_keys(account, len, ip, fkey, okey);
+	snprintf(ttl, sizeof(ttl), "%d", AUTH_RL_KNOWN_IP_TTL);
+	args[0] = fkey;
+	args[1] = okey;
+	args[2] = ttl;
+	/* The in-process state is cleared too: it may hold an outage's lockout. */
+	if ((s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
+	    false)) != NULL)
+		s->expires = 0;
+	if (has_ip) {
+		s = auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now, true);
+		s->expires = now + (int64_t)AUTH_RL_KNOWN_IP_TTL * 1000000;
+	}
+	if (has_ip)
+		reply = auth_rl_eval(RL_OK, 2, args, 3);
+	else
+		reply = auth_rl_eval(RL_OK, 1, args, 1);
+	if (reply != NULL)
+		freeReplyObject(reply);
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static const struct auth_cfg_key rl_lockout_keys[] = {
+	AUTH_CFG_NUM(login_lockout_threshold, AUTH_CFG_T_UINT, 1, 1000, "5"),
+	AUTH_CFG_NUM(login_lockout_max, AUTH_CFG_T_UINT, 1, 86400, "900"),
+};
+
+const struct auth_cfg_module auth_rl_lockout_cfg =
+    AUTH_CFG_MODULE(rl_lockout_keys, NULL);
