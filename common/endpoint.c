@@ -157,7 +157,8 @@ route_find(struct exchange *x)
 
 /*
  * Counts the request against the endpoint's rules of one kind. Keeps in
- * x->tight the verdict with the fewest requests left (or the refusal).
+ * x->tight the refusal, or the per-IP verdict with the fewest requests
+ * left (the only ones whose state the answer shows).
  */
 static enum auth_err
 check_limits(struct exchange *x, enum auth_rl_key kind)
@@ -184,8 +185,8 @@ check_limits(struct exchange *x, enum auth_rl_key kind)
 		if (len == 0)
 			continue;
 		auth_rl_check(r, subject, len, &v);
-		if (!v.allowed || !x->limited ||
-		    v.remaining < x->tight.remaining) {
+		if (!v.allowed || (kind == AUTH_RL_IP && (!x->limited ||
+		    v.remaining < x->tight.remaining))) {
 			x->tight = v;
 			x->limited = true;
 		}

@@ -2,7 +2,9 @@
  * Rate limits and brute-force protection. Each check is one Redis round
  * trip (a GCRA script keyed "authd:rl:<rule>:<hash of the subject>");
  * when Redis is down or slow, a fixed-size in-process table takes over
- * until Redis answers again.
+ * until Redis answers again. That table never evicts an entry that still
+ * refuses (a subject at its limit, a failure count, a known-good address):
+ * when it is full, checks and logins are refused (fail closed).
  *
  * Rules are static data: endpoint tables point at entries of
  * auth_rl_known_rules[], e.g. AUTH_RL_RULE(AUTH_RL_LOGIN_IP), and the
@@ -78,6 +80,7 @@ struct auth_rl_verdict {
 	unsigned	 reset;		/* seconds until the full quota is back */
 	unsigned	 retry_after;	/* seconds, >= 1 when refused, else 0 */
 	const char	*name;
+	enum auth_rl_key key;		/* what the rule counts by */
 };
 
 /*
@@ -118,9 +121,11 @@ bool	auth_rl_degraded(void);
 /*
  * Adds `RateLimit-Policy: "<name>";q=<limit>;w=<period>` and
  * `RateLimit: "<name>";r=<remaining>;t=<reset>` (IETF httpapi draft,
- * structured fields) and, when refused, `Retry-After: <seconds>`. A verdict
- * with a NULL name (a login delay) gets only Retry-After.
- * Call it with the verdict that decided the answer.
+ * structured fields) and, when refused, `Retry-After: <seconds>`. Only a
+ * per-IP rule's verdict shows its policy and state: an account's or a
+ * session's would tell the caller about other clients' requests, so such
+ * a verdict, like one with a NULL name (a login delay), gets only
+ * Retry-After. Call it with the verdict that decided the answer.
  */
 void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
 

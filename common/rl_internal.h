@@ -29,10 +29,15 @@ enum rl_script {
 	RL_SCRIPT__MAX
 };
 
-/* One in-process entry; free once expires (monotonic us) has passed. */
+/*
+ * One in-process entry; free once expires (monotonic us) has passed. Until
+ * hold has passed it is still locking (a refusal, a lockout, a known-good
+ * address) and no other key may take its place.
+ */
 struct rl_slot {
 	unsigned char	key[16];
 	int64_t		expires;
+	int64_t		hold;
 	int64_t		a;	/* GCRA: TAT; failures: count */
 	int64_t		b;	/* failures: locked until */
 };
@@ -82,7 +87,9 @@ void	auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
 
 /*
  * The live in-process slot of rkey in t (nslots, a power of two), or with
- * create a fresh one. NULL only without create.
+ * create a fresh one in place of a free or, failing that, a no longer
+ * holding slot. NULL if there is none, or if every slot rkey may take
+ * still holds (the table is full: the caller fails closed).
  */
 struct rl_slot *auth_rl_slot(struct rl_slot *t, size_t nslots,
 	    const char *rkey, int64_t now, bool create);

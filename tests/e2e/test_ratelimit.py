@@ -99,6 +99,11 @@ class RateLimitCase(E2ETestCase):
             self.assertLessEqual(int(ra), limit_period[1], r.describe())
         return int(ra)
 
+    def assertNoPolicy(self, r):
+        """Neither RateLimit-Policy nor RateLimit."""
+        self.assertIsNone(r.header("RateLimit-Policy"), r.describe())
+        self.assertIsNone(r.header("RateLimit"), r.describe())
+
     def until_limited(self, send, limit_period, most=None, check=True):
         """Calls send(i) until the first 429; returns (allowed, the 429).
         With check, asserts that the count is the limit plus whatever the
@@ -241,7 +246,23 @@ class IpLimitTest(RateLimitCase):
             r = refresh(tok, base=RL, ip=new_ip())
             tok = self.assertTokenPair(r, full=False)["refresh_token"]
         r = refresh(tok, base=RL, ip=new_ip())
-        self.assertLimited(r, "refresh_session", REFRESH_SESSION, [tok])
+        self.assertLimited(r, secrets_=[tok])
+        self.assertNoPolicy(r)
+
+    def test_account_refusal_shows_no_policy(self):
+        # forgot_account is 3 an hour: the 4th request for one address,
+        # each from a fresh client, is refused with Retry-After alone (the
+        # rule's state would tell that others asked for that address).
+        email = new_email("rlfa")
+        for _ in range(3):
+            r = post("/auth/password/forgot", {"email": email}, base=RL,
+                     ip=new_ip())
+            self.assertEqual(r.status, 202, r.describe())
+            self.assertEqual(self.policy(r)[0], "forgot_ip", r.describe())
+        r = post("/auth/password/forgot", {"email": email}, base=RL,
+                 ip=new_ip())
+        self.assertLimited(r)
+        self.assertNoPolicy(r)
 
     def test_verify_ip(self):
         allowed, r = self.until_limited(
