@@ -36,6 +36,8 @@
 /* Proxies whose X-Forwarded-For is believed; parsed once at start. */
 static struct auth_cidr trusted[AUTH_CIDRS_MAX];
 static size_t ntrusted;
+/* An X-Forwarded-For from an untrusted local peer was logged. */
+static bool xff_logged;
 
 /* One request's state. */
 struct exchange {
@@ -235,6 +237,24 @@ run_handler(struct exchange *x)
 }
 
 /*
+ * A loopback or private peer sending X-Forwarded-For is most likely a proxy
+ * missing from trusted_proxies: every client then looks like that proxy.
+ * Logged once per process.
+ */
+static void
+xff_check(const char *remote, const char *xff)
+{
+	if (xff_logged || xff == NULL || remote == NULL ||
+	    auth_http_cidr_match(trusted, ntrusted, remote) ||
+	    !auth_http_addr_private(remote))
+		return;
+	xff_logged = true;
+	auth_log_error(NULL, "X-Forwarded-For from %.*s, which is not in "
+	    "trusted_proxies: its clients are all counted as that one address "
+	    "(logged once)", AUTH_IP_MAX, remote);
+}
+
+/*
  * What every request starts with: params, request id, client address,
  * the time, the path (cut at AUTH_PATH_LEN_MAX; false if longer) and
  * query. Zeroes x first.
@@ -265,6 +285,8 @@ request_start(struct exchange *x, const struct auth_endpoint *ep,
 	auth_http_client_ip(trusted, ntrusted, auth_http_param(req,
 	    "REMOTE_ADDR"), auth_http_param(req, "HTTP_X_FORWARDED_FOR"),
 	    req->client_ip);
+	xff_check(auth_http_param(req, "REMOTE_ADDR"), auth_http_param(req,
+	    "HTTP_X_FORWARDED_FOR"));
 	ctx->now = (long long)time(NULL);
 	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
 	ctx->rl = &x->flow_rl;

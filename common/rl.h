@@ -94,8 +94,8 @@ struct auth_rl_verdict {
 const char *auth_rl_overrides_check(const char *spec);
 
 /*
- * Applies cfg: rate_limits, login_lockout_threshold, login_lockout_max.
- * Clears the in-process tables and the degraded state. Returns 0, or -1
+ * Applies cfg: rate_limits, login_lockout_threshold, login_lockout_max,
+ * trusted_proxies (addresses never known good). Clears the in-process tables and the degraded state. Returns 0, or -1
  * with a one-line reason in err.
  */
 int	auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen);
@@ -134,8 +134,10 @@ void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
  * window (renewed by each failure); from the threshold-th failure on, each
  * one refuses further logins for base * 2^(n - threshold) seconds (base 1 s,
  * capped at login_lockout_max). An address that logged in successfully to
- * the account within the last 30 days is never refused. ip is the client
- * address as text (IPv6 is taken per /64), may be NULL.
+ * the account within the last 30 days is never refused, unless it is
+ * loopback or in trusted_proxies (a proxy's own address is every client's:
+ * it never becomes known good). ip is the client address as text (IPv6 is
+ * taken per /64), may be NULL.
  */
 
 /*

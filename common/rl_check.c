@@ -108,12 +108,20 @@ auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen)
 	unsigned	 mdlen;
 	const char	*why;
 	size_t		 i;
+	int		 n;
 
 	if ((why = auth_rl_parse(cfg->rate_limits, auth_rl.limit,
 	    auth_rl.period, &auth_rl.off)) != NULL) {
 		snprintf(err, errlen, "rate_limits %s", why);
 		return -1;
 	}
+	if ((n = auth_http_cidr_parse_list(cfg->trusted_proxies, auth_rl.shared,
+	    AUTH_CIDRS_MAX)) < 0) {
+		snprintf(err, errlen, "trusted_proxies: not a list of at most "
+		    "%d addresses or CIDR ranges", AUTH_CIDRS_MAX);
+		return -1;
+	}
+	auth_rl.nshared = (size_t)n;
 	auth_rl.threshold = cfg->login_lockout_threshold;
 	auth_rl.lockout_max = cfg->login_lockout_max;
 	for (i = 0; i < RL_SCRIPT__MAX; i++) {

@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "http_addr.h"
 #include "rl.h"
 
 #define RL_HEX		32		/* hex chars of a subject hash */
@@ -59,6 +60,8 @@ struct auth_rl_state {
 	bool		logged;
 	int64_t		retry_at;	/* monotonic ms */
 	int64_t		logged_at;
+	struct auth_cidr shared[AUTH_CIDRS_MAX];	/* trusted_proxies */
+	size_t		nshared;
 	struct rl_slot	gcra[RL_MEM_GCRA];
 	struct rl_slot	fail[RL_MEM_FAIL];
 	struct rl_slot	known[RL_MEM_KNOWN];

@@ -380,6 +380,46 @@ START_TEST(test_client_ip)
 }
 END_TEST
 
+/* Which peers are local: never known good, warned about with XFF. */
+START_TEST(test_addr_local)
+{
+	struct auth_cidr t[AUTH_CIDRS_MAX];
+	char ip[AUTH_IP_MAX + 1];
+	int n;
+
+	ck_assert(auth_http_addr_loopback("127.0.0.1"));
+	ck_assert(auth_http_addr_loopback("127.3.4.5"));
+	ck_assert(auth_http_addr_loopback("::1"));
+	ck_assert(auth_http_addr_loopback("::ffff:127.0.0.1"));
+	ck_assert(!auth_http_addr_loopback("10.0.0.1"));
+	ck_assert(!auth_http_addr_loopback("128.0.0.1"));
+	ck_assert(!auth_http_addr_loopback("::2"));
+	ck_assert(!auth_http_addr_loopback(NULL));
+	ck_assert(!auth_http_addr_loopback("nonsense"));
+	ck_assert(auth_http_addr_private("127.0.0.1"));
+	ck_assert(auth_http_addr_private("10.1.2.3"));
+	ck_assert(auth_http_addr_private("172.31.255.1"));
+	ck_assert(!auth_http_addr_private("172.32.0.1"));
+	ck_assert(auth_http_addr_private("192.168.1.1"));
+	ck_assert(auth_http_addr_private("fd00::1"));
+	ck_assert(auth_http_addr_private("fe80::1"));
+	ck_assert(auth_http_addr_private("::ffff:10.0.0.1"));
+	ck_assert(!auth_http_addr_private("203.0.113.1"));
+	ck_assert(!auth_http_addr_private("2001:db8::1"));
+
+	/* The default trusts the proxy on the same host, any loopback. */
+	n = auth_http_cidr_parse_list(AUTH_TRUSTED_PROXIES_DEFAULT, t,
+	    AUTH_CIDRS_MAX);
+	ck_assert_int_eq(n, 2);
+	auth_http_client_ip(t, 2, "127.0.0.1", "198.51.100.7", ip);
+	ck_assert_str_eq(ip, "198.51.100.7");
+	auth_http_client_ip(t, 2, "::1", "198.51.100.8", ip);
+	ck_assert_str_eq(ip, "198.51.100.8");
+	auth_http_client_ip(t, 2, "10.0.0.1", "198.51.100.9", ip);
+	ck_assert_str_eq(ip, "10.0.0.1");
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -395,6 +435,7 @@ http_suite(void)
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
 	tcase_add_test(tc, test_client_ip);
+	tcase_add_test(tc, test_addr_local);
 	tcase_add_test(tc, test_pages);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);

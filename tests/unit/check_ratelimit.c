@@ -832,6 +832,44 @@ START_TEST(test_known_good_ip)
 }
 END_TEST
 
+/*
+ * Behind a proxy that forwards no X-Forwarded-For every client is the
+ * proxy: its address, a trusted proxy's or loopback, is never known good.
+ */
+START_TEST(test_known_good_never_a_proxy)
+{
+	const char		*acct = "proxied@example.com";
+	static const char *const shared[] = { "127.0.0.1", "127.9.9.9",
+	    "::1", "10.9.1.1" };
+	struct auth_config	 cfg;
+	redisReply		*keys;
+	char			 err[256];
+	unsigned		 ra, i;
+
+	auth_config_defaults(&cfg);
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url),
+	    "redis://127.0.0.1:%d", srv_port);
+	snprintf(cfg.trusted_proxies, sizeof(cfg.trusted_proxies),
+	    "10.9.0.0/16");
+	cfg.login_lockout_threshold = 3;
+	auth_redis_init(&cfg);
+	ck_assert_msg(auth_rl_init(&cfg, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < 4; i++)
+		auth_rl_login_succeeded(acct, strlen(acct), shared[i]);
+	auth_rl_login_succeeded(acct, strlen(acct), "10.8.1.1");
+	for (i = 0; i < 3; i++)
+		bf_fail(acct, "203.0.113.66");
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(bf_gate(acct, shared[i], &ra) ==
+		    AUTH_ERR_RATE_LIMITED, "%s is exempt", shared[i]);
+	/* A private address that is no proxy is a client like any other. */
+	ck_assert_int_eq(bf_gate(acct, "10.8.1.1", &ra), AUTH_OK);
+	keys = spy_keys("authd:bf:ok:*");
+	ck_assert_uint_eq(keys->elements, 1);
+	freeReplyObject(keys);
+}
+END_TEST
+
 START_TEST(test_success_resets)
 {
 	const char	*acct = "r@example.com";
@@ -1211,6 +1249,7 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_lockout_expires);
 	tcase_add_test(tc, test_lockout_expires_fallback);
 	tcase_add_test(tc, test_known_good_ip);
+	tcase_add_test(tc, test_known_good_never_a_proxy);
 	tcase_add_test(tc, test_success_resets);
 	suite_add_tcase(s, tc);
 
