@@ -20,6 +20,7 @@
 #include "db.h"
 #include "endpoint_config.h"
 #include "flow.h"
+#include "hmac.h"
 #include "store_email_token.h"
 #include "jwt.h"
 #include "keyring.h"
@@ -242,17 +243,26 @@ START_TEST(test_refresh_retry_within_leeway)
 {
 	struct auth_tokens	a, b, b2, c;
 	char			why[64];
+	const char		*live = "SELECT count(*) FROM refresh_tokens t "
+	    "JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = "
+	    "s.user_id WHERE u.email = $1 AND t.rotated_at IS NULL AND "
+	    "t.expires_at > now()";
 
 	ck_assert_int_gt(cfg.refresh_reuse_leeway, 0);
 	make_user("leeway@example.test", PW_GOOD);
 	ck_assert_int_eq(login("leeway@example.test", PW_GOOD, &a), AUTH_OK);
 	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
-	/* A retry of the rotated token at once: a fresh pair, no revocation. */
+	/* A retry of the rotated token at once: a fresh access token, the
+	 * same successor, no revocation, still one live refresh token. */
 	ck_assert_int_eq(refresh(a.refresh, &b2), AUTH_OK);
-	ck_assert_str_ne(b.refresh, b2.refresh);
+	ck_assert_ptr_nonnull(b2.access);
+	ck_assert_str_eq(b.refresh, b2.refresh);
+	ck_assert_str_ne(b.refresh, a.refresh);
+	ck_assert_int_eq(q_long(live, "leeway@example.test", NULL), 1);
 	revoke_reason(a.refresh, why, sizeof(why));
 	ck_assert_str_eq(why, "");
 	ck_assert_int_eq(refresh(b.refresh, &c), AUTH_OK);
+	ck_assert_int_eq(q_long(live, "leeway@example.test", NULL), 1);
 	ck_assert_int_eq(n_of(N_AUDIT, "leeway@example.test",
 	    "refresh_token_reuse"), 0);
 	auth_tokens_clear(&a);
@@ -784,6 +794,12 @@ init(void)
 		exit(1);
 	}
 	memset(seal_key, 0x5a, sizeof(seal_key));
+	snprintf(path, sizeof(path), "%s/hmac.key", tmpdir);
+	if (auth_hmac_key_generate(path, err, sizeof(err)) != 0 ||
+	    auth_hmac_key_load(path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "check_flow: hmac key: %s\n", err);
+		exit(1);
+	}
 	auth_redis_init(&cfg);
 	if (auth_rl_init(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "check_flow: limits: %s\n", err);
@@ -858,6 +874,8 @@ main(int argc, char **argv)
 	srunner_free(sr);
 	auth_keyring_free(keyring);
 	snprintf(path, sizeof(path), "%s/hs256.secret", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hmac.key", tmpdir);
 	unlink(path);
 	rmdir(tmpdir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
