@@ -3,7 +3,8 @@
  * and keys are loaded once; per request: request id, routing by the
  * endpoint's route table, method check, bounded body read, field
  * extraction and validation, Bearer check, the handler (retried once after
- * a lost database connection), one response, one log line.
+ * a lost database connection, if nothing had reached the server), one
+ * response, one log line.
  */
 #include "endpoint.h"
 #include "endpoint_config.h"
@@ -52,6 +53,7 @@ struct exchange {
 	struct auth_rl_verdict		 tight;		/* for the headers */
 	struct auth_rl_verdict		 flow_rl;
 	bool				 limited;
+	bool				 ran;		/* the handler ran */
 	long long			 t0;
 };
 
@@ -222,19 +224,28 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	return AUTH_OK;
 }
 
-/* Runs the route's handler; after a lost database connection, once more. */
+/* One run of the route's handler; a second one starts a fresh answer. */
+static enum auth_err
+handler_once(void *arg)
+{
+	struct exchange *x = arg;
+
+	if (x->ran)
+		auth_resp_free(&x->rs);
+	x->ran = true;
+	return x->rt->handler(x->ctx, &x->req, &x->rs);
+}
+
+/*
+ * Runs the route's handler; with a database, once more after a lost
+ * connection if nothing had reached the server yet (auth_db_run).
+ */
 static enum auth_err
 run_handler(struct exchange *x)
 {
-	enum auth_err e;
-
-	e = x->rt->handler(x->ctx, &x->req, &x->rs);
-	if (e == AUTH_ERR_UNAVAILABLE && x->ep->needs_db) {
-		auth_db_reset();
-		auth_resp_free(&x->rs);
-		e = x->rt->handler(x->ctx, &x->req, &x->rs);
-	}
-	return e;
+	if (!x->ep->needs_db)
+		return handler_once(x);
+	return auth_db_run(handler_once, x);
 }
 
 /*

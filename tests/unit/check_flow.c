@@ -572,6 +572,107 @@ START_TEST(test_login_lockout_shared_ip)
 }
 END_TEST
 
+/* ---- a lost connection: retried only if nothing was sent ---------------- */
+
+static const char *kill_at;	/* the statement before which to kill */
+
+/* Terminates the flow's backend from the spy, and waits until it is gone. */
+static void
+kill_backend(const char *what)
+{
+	char	pid[16];
+	int	i;
+
+	if (kill_at == NULL || strcmp(what, kill_at) != 0)
+		return;
+	kill_at = NULL;
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(auth_db_conn()));
+	ck_assert_int_eq(q_long("SELECT pg_terminate_backend($1::int)::int",
+	    pid, NULL), 1);
+	for (i = 0; i < 200 && q_long("SELECT count(*) FROM pg_stat_activity "
+	    "WHERE pid = $1::int", pid, NULL) > 0; i++)
+		usleep(10000);
+}
+
+struct refresh_run {
+	const char		*token;
+	struct auth_tokens	 out;
+	int			 calls;
+	bool			 unreachable;	/* the first call finds no db */
+};
+
+static enum auth_err
+refresh_run(void *arg)
+{
+	struct refresh_run *r = arg;
+
+	if (r->calls++ == 0 && r->unreachable) {
+		auth_db_reset();
+		auth_db_init("host=/nonexistent dbname=none");
+	} else
+		auth_db_init(getenv("AUTH_TEST_DATABASE_URL"));
+	auth_tokens_clear(&r->out);
+	return refresh(r->token, &r->out);
+}
+
+/*
+ * A connection lost once the refresh's statements were sent (here just
+ * before its COMMIT) is a 503, not a retry: the server may have committed,
+ * and with leeway 0 a retry would see its own rotation as reuse.
+ */
+START_TEST(test_lost_commit_not_retried)
+{
+	struct refresh_run	r;
+	struct auth_tokens	t;
+
+	cfg.refresh_reuse_leeway = 0;
+	make_user("lostcommit@example.test", PW_GOOD);
+	ck_assert_int_eq(login("lostcommit@example.test", PW_GOOD, &t),
+	    AUTH_OK);
+	memset(&r, 0, sizeof(r));
+	r.token = t.refresh;
+	auth_db_test_hook(kill_backend);
+	kill_at = "COMMIT";
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
+	ck_assert_ptr_null(kill_at);
+	ck_assert_int_eq(r.calls, 1);
+	/* Killed between statements: the same. */
+	kill_at = "refresh_mark_rotated";
+	r.calls = 0;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
+	ck_assert_ptr_null(kill_at);
+	ck_assert_int_eq(r.calls, 1);
+	auth_db_test_hook(NULL);
+	/* Nothing was committed: the token still rotates, no reuse. */
+	r.calls = 0;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_OK);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(n_of(N_AUDIT, "lostcommit@example.test",
+	    "refresh_token_reuse"), 0);
+	auth_tokens_clear(&r.out);
+	auth_tokens_clear(&t);
+}
+END_TEST
+
+/* With no statement sent (the database unreachable), the work runs again. */
+START_TEST(test_unreachable_is_retried)
+{
+	struct refresh_run	r;
+	struct auth_tokens	t;
+
+	make_user("retried@example.test", PW_GOOD);
+	ck_assert_int_eq(login("retried@example.test", PW_GOOD, &t), AUTH_OK);
+	memset(&r, 0, sizeof(r));
+	r.token = t.refresh;
+	r.unreachable = true;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_OK);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_ptr_nonnull(r.out.access);
+	auth_tokens_clear(&r.out);
+	auth_tokens_clear(&t);
+}
+END_TEST
+
 /* ---- the Bearer caller, its sessions, the operator ----------------------- */
 
 /* Makes the access token of t the caller of ctx. */
@@ -829,6 +930,8 @@ flow_suite(void)
 	tcase_add_test(rot, test_refresh_retry_within_leeway);
 	tcase_add_test(rot, test_refresh_reuse_revokes_family);
 	tcase_add_test(rot, test_logout_revokes);
+	tcase_add_test(rot, test_lost_commit_not_retried);
+	tcase_add_test(rot, test_unreachable_is_retried);
 	tcase_add_test(sig, test_signup_writes_all_three);
 	tcase_add_test(sig, test_signup_duplicate_writes_nothing);
 	tcase_add_test(sig, test_signup_failure_writes_nothing);
