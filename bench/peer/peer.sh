@@ -67,18 +67,28 @@ peer_one() {
 	if ((errs > 0)); then
 		note "peer $check: $errs errors: $b"
 		FAILED=1
+	elif ((r[requests] == 0)); then
+		note "peer $check: no request completed in ${DURATION}s (a longer --duration?)"
+		FAILED=1
 	fi
 	PEER_RES[$check]="ok $(bench_rate r) $(ms "${r[p50_us]}") $(ms "${r[p99_us]}") $errs \
 $(awk -v t="$((t1 - t0))" -v n="${r[requests]}" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-"}')"
 }
 
+# Stops the primary and its workers, by their PIDs.
 peer_stop() {
+	local pid kids
 	[[ -n ${PEER_PID:-} ]] || return 0
 	if alive "$PEER_PID"; then
-		say "peer: stopping (PID $PEER_PID)"
+		say "peer: stopping (PID $PEER_PID and its workers)"
+		kids=$(ps -o pid= --ppid "$PEER_PID" 2>/dev/null || true)
 		kill -TERM "$PEER_PID" 2>/dev/null || true
 		reap "$PEER_PID" 10 || true
+		for pid in $kids; do
+			alive "$pid" && kill -TERM "$pid" 2>/dev/null
+			reap "$pid" 5 || true
+		done
 	fi
 	PEER_PID=
 }
@@ -132,8 +142,6 @@ peer_section() {
 		esac
 	done
 	peer_stop
-	alive_peers=$(pgrep -f -- "$dir/" 2>/dev/null || true)
-	[[ -z $alive_peers ]] || warn "peer processes left: $alive_peers (bench/run stops them at its end)"
 	PEER_RES[state]=ok
 	PEER_RES[procs]=$PROCS_NOW
 	for entry in "${PEER_CHECKS[@]}"; do
