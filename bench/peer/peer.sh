@@ -46,6 +46,21 @@ peer_ticks() {
 	echo "$t"
 }
 
+# Waits until the peer's processes used less than 5% of one CPU over half
+# a second (the requests a stopped wrk left behind are done: Node goes on
+# with a request whose client has gone), at most 60 s.
+peer_quiet() {
+	local a b i hz
+	hz=$(getconf CLK_TCK)
+	a=$(peer_ticks)
+	for ((i = 0; i < 120; i++)); do
+		sleep 0.5
+		b=$(peer_ticks)
+		(((b - a) * 20 < hz)) && return 0
+		a=$b
+	done
+}
+
 # peer_one CHECK METHOD PATH SCRIPT NAME=VALUE...: a warm-up and the
 # measured run, into PEER_RES[CHECK]: "ok req/s p50 p99 errors cpu_us".
 peer_one() {
@@ -54,13 +69,14 @@ peer_one() {
 	shift 4
 	say "peer: $check, $method $path (${WARMUP}s warm-up, ${DURATION}s at $CONNS connections)"
 	wrk_run "$script" "$PEER_URL$path" "$WARMUP" "$@" AUTH_BENCH_RUN=w >/dev/null || true
+	peer_quiet
 	t0=$(peer_ticks)
 	if ! b=$(wrk_run "$script" "$PEER_URL$path" "$DURATION" "$@" AUTH_BENCH_RUN=m); then
 		PEER_RES[$check]="fail wrk failed"
 		FAILED=1
 		return
 	fi
-	sleep 0.5
+	peer_quiet
 	t1=$(peer_ticks)
 	parse_bench "$b" r
 	errs=$(bench_errs r)
@@ -151,7 +167,7 @@ peer_section() {
 }
 
 peer_report() {
-	local entry check authd method path script st a_rate a_p99 p_rate p_p99 hash ratio rest
+	local entry check authd method path script st a_rate a_p99 a_cpu p_rate p_p99 p_cpu hash ratio rest
 	[[ -n $PEER ]] || return 0
 	echo
 	if [[ ${PEER_RES[state]:-} != ok ]]; then
@@ -164,20 +180,22 @@ peer_report() {
 	echo "authd yescrypt cost $COST (16 MiB, in the endpoint process), better-auth scrypt N=16384 r=16 p=1"
 	echo "(32 MiB, node:crypto on libuv's thread pool); a sign-in or sign-up ratio compares the"
 	echo "services as shipped, not their hashing."
-	printf '%-14s %-8s %9s %8s  %-22s %9s %8s %7s  %s\n' check authd req/s p99ms better-auth req/s p99ms ratio "hash per request"
+	printf '%-14s %-8s %9s %8s %7s  %-20s %9s %8s %7s %6s  %s\n' check authd req/s p99ms cpu_us \
+		better-auth req/s p99ms cpu_us ratio "hash per request"
 	for entry in "${PEER_CHECKS[@]}"; do
 		IFS='|' read -r check authd method path script <<<"$entry"
-		read -r st a_rate _ a_p99 rest <<<"${PEER_RES[authd.$authd]}"
-		[[ $st == ok ]] || { a_rate=-; a_p99=-; }
-		read -r st p_rate _ p_p99 rest <<<"${PEER_RES[$check]:-fail}"
-		[[ $st == ok ]] || { p_rate=-; p_p99=-; }
+		read -r st a_rate _ a_p99 _ a_cpu rest <<<"${PEER_RES[authd.$authd]}"
+		[[ $st == ok ]] || { a_rate=-; a_p99=-; a_cpu=-; }
+		read -r st p_rate _ p_p99 _ p_cpu rest <<<"${PEER_RES[$check]:-fail}"
+		[[ $st == ok ]] || { p_rate=-; p_p99=-; p_cpu=-; }
 		ratio=-
 		[[ $a_rate != - && $p_rate != - ]] &&
 			ratio=$(awk -v a="$a_rate" -v p="$p_rate" 'BEGIN {printf "%.2f", (p > 0 ? a / p : 0)}')
 		hash="none (authd: ES256 verify + 2 reads; peer: cookie HMAC + session read)"
 		[[ $authd != me ]] && hash="authd yescrypt cost $COST / peer scrypt N=16384: not the same work"
-		printf '%-14s %-8s %9s %8s  %-22s %9s %8s %7s  %s\n' "$check" "$authd" "$a_rate" "$a_p99" \
-			"$method ${path#/api/auth/}" "$p_rate" "$p_p99" "$ratio" "$hash"
+		printf '%-14s %-8s %9s %8s %7s  %-20s %9s %8s %7s %6s  %s\n' "$check" "$authd" "$a_rate" \
+			"$a_p99" "$a_cpu" "$method ${path#/api/auth/}" "$p_rate" "$p_p99" "$p_cpu" "$ratio" "$hash"
 	done
-	echo "   (ratio: authd req/s / better-auth req/s)"
+	echo "   (ratio: authd req/s / better-auth req/s; cpu_us: CPU of the service's own processes per"
+	echo "   request, PostgreSQL's not counted, on either side)"
 }

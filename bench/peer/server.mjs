@@ -15,6 +15,7 @@ if (cluster.isPrimary) {
       console.error(`peer: worker ${w.process.pid} exited (${code})`);
       process.exitCode = 1;
     }
+    if (Object.keys(cluster.workers).length === 0) process.exit();
   });
   process.on("SIGTERM", () => {
     stopping = true;
@@ -26,9 +27,11 @@ if (cluster.isPrimary) {
   const server = http.createServer(toNodeHandler(auth));
   server.keepAliveTimeout = 65000;
   server.listen(Number(env.PEER_PORT), "127.0.0.1");
+  // The library keeps timers of its own: the worker ends explicitly once
+  // its connections and its database pool are closed.
   process.on("SIGTERM", () => {
     server.close();
-    pool.end();
     server.closeAllConnections();
+    pool.end().finally(() => process.exit(0));
   });
 }
