@@ -111,6 +111,10 @@ peer_stop() {
 
 peer_section() {
 	local dir=$S/peer out i entry check authd method path script penv=()
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		peer_fail "node or npm is missing (apt-get install nodejs npm)"
+		return
+	fi
 	say "peer: better-auth, npm ci under $dir"
 	rm -rf "$dir"
 	mkdir -p "$dir"
