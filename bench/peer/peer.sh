@@ -35,11 +35,21 @@ peer_fail() {
 	FAILED=1
 }
 
-# CPU ticks (user + system) of the peer's processes: the primary and its
-# workers.
+# The PIDs of the processes under $1 (as_svc's subshell, Node's primary,
+# its workers), $1 included.
+peer_tree() {
+	local pid
+	echo "$1"
+	for pid in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		peer_tree "$pid"
+	done
+}
+
+# CPU ticks (user + system, all threads) of the peer's processes: the
+# primary and its workers.
 peer_ticks() {
 	local pid t=0 v
-	for pid in "$PEER_PID" $(ps -o pid= --ppid "$PEER_PID" 2>/dev/null); do
+	for pid in $(peer_tree "$PEER_PID"); do
 		v=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || continue
 		t=$((t + ${v:-0}))
 	done
@@ -76,8 +86,10 @@ peer_one() {
 		FAILED=1
 		return
 	fi
-	peer_quiet
+	# CPU of the measured window over the requests completed in it (the
+	# backlog wrk leaves is served afterwards, and waited for).
 	t1=$(peer_ticks)
+	peer_quiet
 	parse_bench "$b" r
 	errs=$(bench_errs r)
 	if ((errs > 0)); then
@@ -92,20 +104,20 @@ $(awk -v t="$((t1 - t0))" -v n="${r[requests]}" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-"}')"
 }
 
-# Stops the primary and its workers, by their PIDs.
+# Stops the primary and its workers, by their PIDs: TERM to each (the
+# primary stops its workers, a worker closes its server and its pool),
+# then waits for each.
 peer_stop() {
-	local pid kids
+	local pid tree
 	[[ -n ${PEER_PID:-} ]] || return 0
-	if alive "$PEER_PID"; then
-		say "peer: stopping (PID $PEER_PID and its workers)"
-		kids=$(ps -o pid= --ppid "$PEER_PID" 2>/dev/null || true)
-		kill -TERM "$PEER_PID" 2>/dev/null || true
-		reap "$PEER_PID" 10 || true
-		for pid in $kids; do
-			alive "$pid" && kill -TERM "$pid" 2>/dev/null
-			reap "$pid" 5 || true
-		done
-	fi
+	tree=$(peer_tree "$PEER_PID")
+	say "peer: stopping (PIDs ${tree//$'\n'/ })"
+	for pid in $tree; do
+		alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $tree; do
+		reap "$pid" 10 || true
+	done
 	PEER_PID=
 }
 
