@@ -6,6 +6,7 @@
 #include <crack.h>
 #include <crypt.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/sha.h>
+#include <zxcvbn.h>
 
 #include "password.h"
 #include "base_codec.h"
@@ -23,6 +25,10 @@
 #define PW_COST_MAX		11
 #define PW_PREHASH_LEN		(1 + 86)	/* 0xff + base64url(SHA-512) */
 #define PW_CRACKLIB_MAX		255		/* cracklib truncates past this */
+#define PW_REPEAT_UNIT_MAX	64	/* longest unit the repeat check folds */
+#define PW_WORDS_MAX		16	/* user inputs given to zxcvbn */
+#define PW_WORD_MIN		3
+#define PW_WORD_MAX		64
 
 static char	pw_dummy[AUTH_PW_HASH_MAX];
 static unsigned	pw_dummy_cost;
@@ -240,9 +246,136 @@ pw_dict_usable(const char *dict)
 	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
 }
 
+/* The words a guesser of one account tries first: its email, the site. */
+struct pw_words {
+	char		 buf[PW_WORDS_MAX][PW_WORD_MAX + 1];
+	const char	*list[PW_WORDS_MAX + 1];	/* NULL-terminated */
+	size_t		 n;
+};
+
+/* Adds s (len bytes) lowercased if it is PW_WORD_MIN..PW_WORD_MAX long. */
+static void
+pw_word_add(struct pw_words *w, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len < PW_WORD_MIN || len > PW_WORD_MAX || w->n == PW_WORDS_MAX ||
+	    memchr(s, '\0', len) != NULL)
+		return;
+	for (i = 0; i < len; i++)
+		w->buf[w->n][i] = (char)tolower((unsigned char)s[i]);
+	w->buf[w->n][len] = '\0';
+	w->list[w->n] = w->buf[w->n];
+	w->list[++w->n] = NULL;
+}
+
+/* Adds s (len bytes) whole, then each of its runs of letters and digits. */
+static void
+pw_words_of(struct pw_words *w, const char *s, size_t len)
+{
+	size_t	i, start = 0;
+
+	pw_word_add(w, s, len);
+	for (i = 0; i <= len; i++) {
+		if (i < len && (isalnum((unsigned char)s[i]) ||
+		    (unsigned char)s[i] >= 0x80))
+			continue;
+		if (i - start < len)
+			pw_word_add(w, s + start, i - start);
+		start = i + 1;
+	}
+}
+
+/*
+ * Copies pw (len bytes) into out (len + 1 bytes, NUL-terminated) with every
+ * run of a unit repeated back to back (up to PW_REPEAT_UNIT_MAX bytes,
+ * "abcabcabc") folded to one copy. Returns the bits the folds are worth:
+ * log2 of each run's count.
+ */
+static double
+pw_fold(const char *pw, size_t len, char *out)
+{
+	double	bits = 0;
+	size_t	i = 0, o = 0, p, k, best_p, best_k, n;
+
+	while (i < len) {
+		best_p = best_k = 0;
+		for (p = 1; p <= PW_REPEAT_UNIT_MAX && i + 2 * p <= len; p++) {
+			for (k = 1; i + (k + 1) * p <= len &&
+			    memcmp(pw + i, pw + i + k * p, p) == 0; k++)
+				;
+			if (k > 1 && k * p > best_k * best_p) {
+				best_p = p;
+				best_k = k;
+			}
+		}
+		if (best_k > 1) {
+			n = best_p;
+			bits += log2((double)best_k);
+		} else if ((n = auth_utf8_step((const unsigned char *)pw + i,
+		    len - i, NULL)) == 0)
+			n = 1;
+		memcpy(out + o, pw + i, n);
+		o += n;
+		i += best_k > 1 ? best_k * best_p : n;
+	}
+	out[o] = '\0';
+	return bits;
+}
+
+/*
+ * Bits of guessing work for pw (len bytes, no NUL) by zxcvbn with the
+ * user's words: the lower of pw whole and pw folded (plus what the folds
+ * are worth), as zxcvbn judges only the first 100 characters in full and
+ * misses long repeats. -1 if out of memory.
+ */
+static double
+pw_guess_bits(const char *pw, size_t len, const char **words)
+{
+	char	*buf;
+	double	 whole, folded;
+
+	if ((buf = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(buf, pw, len);
+	buf[len] = '\0';
+	whole = ZxcvbnMatch(buf, words, NULL);
+	folded = pw_fold(pw, len, buf);
+	folded += ZxcvbnMatch(buf, words, NULL);
+	auth_wipe_free(buf, len + 1);
+	return whole < folded ? whole : folded;
+}
+
+/* The zxcvbn reason for pw, or NULL if it takes enough guesses. */
+static const char *
+pw_guessable(const char *pw, size_t len, const char *email, size_t email_len,
+    const char *site)
+{
+	struct pw_words	 w;
+	const char	*at;
+	double		 bits;
+
+	memset(&w, 0, sizeof(w));
+	w.list[0] = NULL;
+	if (email != NULL && email_len > 0 &&
+	    (at = memrchr(email, '@', email_len)) != NULL) {
+		pw_words_of(&w, email, (size_t)(at - email));
+		pw_words_of(&w, at + 1, email_len - (size_t)(at - email) - 1);
+	}
+	if (site != NULL)
+		pw_words_of(&w, site, strlen(site));
+	bits = pw_guess_bits(pw, len, w.list);
+	auth_wipe(&w, sizeof(w));
+	if (bits < 0)
+		return "cannot be checked right now";
+	if (bits * log10(2.0) < AUTH_PW_MIN_GUESSES_LOG10)
+		return "too easy to guess";
+	return NULL;
+}
+
 const char *
 auth_pw_policy(const char *pw, size_t len, const char *email,
-    size_t email_len, const char *dict)
+    size_t email_len, const char *site, const char *dict)
 {
 	char		 buf[PW_CRACKLIB_MAX + 1];
 	char		 user[65];
@@ -263,6 +396,8 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 		if (ulen >= 3 && pw_contains_ci(pw, len, email, ulen))
 			return "contains the email address";
 	}
+	if ((msg = pw_guessable(pw, len, email, email_len, site)) != NULL)
+		return msg;
 	if (dict == NULL || dict[0] == '\0')
 		return NULL;
 	if (!pw_dict_usable(dict))
@@ -285,14 +420,41 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 	return msg == NULL ? NULL : "too common or too simple";
 }
 
-enum auth_err
-auth_pw_new(const char *pw, size_t len, const char *email, const char *dict,
-    unsigned cost, char out[AUTH_PW_HASH_MAX], const char **weak)
+size_t
+auth_pw_site(const char *url, char *out, size_t outsz)
 {
+	const char	*h, *end;
+	size_t		 n;
+
+	out[0] = '\0';
+	if (url == NULL || (h = strstr(url, "://")) == NULL)
+		return 0;
+	h += 3;
+	if (*h == '[') {
+		h++;
+		end = h + strcspn(h, "]");
+	} else
+		end = h + strcspn(h, ":/?#");
+	n = (size_t)(end - h);
+	if (n >= outsz)
+		return 0;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return n;
+}
+
+enum auth_err
+auth_pw_new(const char *pw, size_t len, const char *email,
+    const struct auth_config *cfg, char out[AUTH_PW_HASH_MAX],
+    const char **weak)
+{
+	char	site[256];
+
+	auth_pw_site(cfg->public_url, site, sizeof(site));
 	if ((*weak = auth_pw_policy(pw, len, email, email ? strlen(email) : 0,
-	    dict)) != NULL)
+	    site, cfg->cracklib_dict)) != NULL)
 		return AUTH_ERR_VALIDATION;
-	return auth_pw_hash(pw, len, cost, out);
+	return auth_pw_hash(pw, len, cfg->password_cost, out);
 }
 
 /* ---- configuration ------------------------------------------------------ */
