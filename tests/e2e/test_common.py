@@ -150,7 +150,7 @@ class MalformedBodyTest(E2ETestCase):
         # A surrogate pair escape is its character; a lone one is no
         # Unicode text (json-c would read U+FFFD for any of them, so
         # "\ud800" and "\udbff" would be one password).
-        pw = strong_password() + "\U0001d11e"
+        pw = "Grüße ☃ \U0001d11e Ωμέγα-" + secrets.token_hex(4)
         u = create_user("surr", password=pw)
         raw = json.dumps({"email": u.email, "password": pw},
                          ensure_ascii=False).encode()
@@ -375,3 +375,32 @@ class HeadersEverywhereTest(E2ETestCase):
                 self.assertEqual(r.header_all("X-Content-Type-Options"),
                                  ["nosniff"])
                 self.assertEqual(len(r.header_all("X-Request-Id")), 1)
+
+    def test_nosniff_on_the_web_servers_own_errors(self):
+        # Answers the web server gives itself, before or without an
+        # endpoint: a body far over the limit, an oversized header field
+        # (lighttpd 431, Apache 400), paths no endpoint serves.
+        host = MAIN.split("://", 1)[1]
+        cases = [
+            ("200 KB body", (413,),
+             "POST /auth/login HTTP/1.1\r\nHost: %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 204800\r\n"
+             "Connection: close\r\n\r\n" % host, b"{" + b" " * 1023),
+            ("oversized header", (400, 431),
+             "GET /auth/health HTTP/1.1\r\nHost: %s\r\nX-Pad: %s\r\n"
+             "Connection: close\r\n\r\n" % (host, "a" * 9000), b""),
+            ("404 under /auth/", (404,),
+             "GET /auth/no-such-endpoint HTTP/1.1\r\nHost: %s\r\n"
+             "Connection: close\r\n\r\n" % host, b""),
+            ("outside /auth/", (403, 404),
+             "GET /no-such-file.txt HTTP/1.1\r\nHost: %s\r\n"
+             "Connection: close\r\n\r\n" % host, b""),
+        ]
+        for name, statuses, head, body in cases:
+            with self.subTest(name):
+                status, headers, _ = raw_exchange(MAIN, head.encode(), body,
+                                                  timeout=10)
+                self.assertIn(status, statuses, headers)
+                self.assertEqual([v for k, v in headers
+                                  if k.lower() == "x-content-type-options"],
+                                 ["nosniff"], (status, headers))
