@@ -5,7 +5,6 @@
  * field sequences no caller makes today.
  */
 #include <check.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +14,18 @@
 
 #include "log.c"
 
-static char	tmpdir[64], path[128];
-static int	saved_stderr = -1;
+static FILE	*captured;
+static int	 saved_stderr = -1;
 
-static void
-setup(void)
-{
-	strcpy(tmpdir, "/tmp/check_log.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
-	auth_log_init("check");
-}
-
-static void
-teardown(void)
-{
-	char	cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Sends stderr to a fresh file until capture_end. */
+/* Sends stderr to a fresh anonymous file until capture_end. */
 static void
 capture_begin(void)
 {
-	int	fd;
-
-	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-	    0);
+	auth_log_init("check");
+	ck_assert_ptr_nonnull(captured = tmpfile());
 	ck_assert_int_ge(saved_stderr = dup(STDERR_FILENO), 0);
-	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-	close(fd);
+	ck_assert_int_eq(dup2(fileno(captured), STDERR_FILENO),
+	    STDERR_FILENO);
 }
 
 /* Restores stderr; the captured bytes (the caller frees them) in *len. */
@@ -54,14 +33,13 @@ static char *
 capture_end(size_t *len)
 {
 	char	*buf;
-	FILE	*f;
 
 	ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
 	close(saved_stderr);
 	ck_assert_ptr_nonnull(buf = calloc(1, 4 * LOG_LINE_MAX));
-	ck_assert_ptr_nonnull(f = fopen(path, "r"));
-	*len = fread(buf, 1, 4 * LOG_LINE_MAX - 1, f);
-	fclose(f);
+	rewind(captured);
+	*len = fread(buf, 1, 4 * LOG_LINE_MAX - 1, captured);
+	fclose(captured);
 	return buf;
 }
 
@@ -178,7 +156,6 @@ log_suite(void)
 	Suite	*s = suite_create("log");
 	TCase	*lim = tcase_create("limits");
 
-	tcase_add_checked_fixture(lim, setup, teardown);
 	tcase_add_test(lim, test_value_fills_to_reserve);
 	tcase_add_test(lim, test_maximal_lines);
 	suite_add_tcase(s, lim);
