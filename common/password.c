@@ -286,64 +286,107 @@ pw_words_of(struct pw_words *w, const char *s, size_t len)
 	}
 }
 
+/* A run of a unit repeated back to back, as folded. */
+struct pw_run {
+	size_t	off;		/* the unit's one copy, in the folded string */
+	size_t	unit;		/* its length */
+	size_t	count;		/* how many times it stood in a row */
+};
+
 /*
- * Copies pw (len bytes) into out (len + 1 bytes, NUL-terminated) with every
- * run of a unit repeated back to back (up to PW_REPEAT_UNIT_MAX bytes,
- * "abcabcabc") folded to one copy. Returns the bits the folds are worth:
- * log2 of each run's count.
+ * The longest-covering run of a unit of up to PW_REPEAT_UNIT_MAX bytes
+ * repeated back to back from s + i (len bytes in all) into *r; false if
+ * none repeats.
+ */
+static bool
+pw_run_at(const char *s, size_t len, size_t i, struct pw_run *r)
+{
+	size_t	p, k;
+
+	r->unit = r->count = 0;
+	for (p = 1; p <= PW_REPEAT_UNIT_MAX && i + 2 * p <= len; p++) {
+		for (k = 1; i + (k + 1) * p <= len &&
+		    memcmp(s + i, s + i + k * p, p) == 0; k++)
+			;
+		if (k > 1 && k * p > r->count * r->unit) {
+			r->unit = p;
+			r->count = k;
+		}
+	}
+	return r->count > 1;
+}
+
+/*
+ * Folds, in place, every run of a unit repeated back to back in s (*len
+ * bytes; "abcabcabc" becomes "abc") and stores the new length. Returns the
+ * bits the folds are worth: log2 of each run's count, once per distinct
+ * run (a run like one folded before costs a guesser nothing more).
  */
 static double
-pw_fold(const char *pw, size_t len, char *out)
+pw_fold(char *s, size_t *len)
 {
-	double	bits = 0;
-	size_t	i = 0, o = 0, p, k, best_p, best_k, n;
+	struct pw_run	 seen[PW_WORDS_MAX], r;
+	double		 bits = 0;
+	size_t		 i = 0, o = 0, n, nseen = 0, j;
 
-	while (i < len) {
-		best_p = best_k = 0;
-		for (p = 1; p <= PW_REPEAT_UNIT_MAX && i + 2 * p <= len; p++) {
-			for (k = 1; i + (k + 1) * p <= len &&
-			    memcmp(pw + i, pw + i + k * p, p) == 0; k++)
-				;
-			if (k > 1 && k * p > best_k * best_p) {
-				best_p = p;
-				best_k = k;
-			}
+	while (i < *len) {
+		if (!pw_run_at(s, *len, i, &r)) {
+			if ((n = auth_utf8_step((const unsigned char *)s + i,
+			    *len - i, NULL)) == 0)
+				n = 1;
+			memmove(s + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
 		}
-		if (best_k > 1) {
-			n = best_p;
-			bits += log2((double)best_k);
-		} else if ((n = auth_utf8_step((const unsigned char *)pw + i,
-		    len - i, NULL)) == 0)
-			n = 1;
-		memcpy(out + o, pw + i, n);
-		o += n;
-		i += best_k > 1 ? best_k * best_p : n;
+		for (j = 0; j < nseen; j++)
+			if (seen[j].unit == r.unit && seen[j].count == r.count &&
+			    memcmp(s + seen[j].off, s + i, r.unit) == 0)
+				break;
+		if (j == nseen) {
+			bits += log2((double)r.count);
+			r.off = o;
+			if (nseen < PW_WORDS_MAX)
+				seen[nseen++] = r;
+		}
+		memmove(s + o, s + i, r.unit);
+		o += r.unit;
+		i += r.unit * r.count;
 	}
-	out[o] = '\0';
+	*len = o;
 	return bits;
 }
 
 /*
  * Bits of guessing work for pw (len bytes, no NUL) by zxcvbn with the
- * user's words: the lower of pw whole and pw folded (plus what the folds
- * are worth), as zxcvbn judges only the first 100 characters in full and
- * misses long repeats. -1 if out of memory.
+ * user's words: the lowest of pw whole and pw after each round of folds
+ * (plus what the folds are worth), as zxcvbn judges only the first 100
+ * characters in full and misses long repeats. -1 if out of memory.
  */
 static double
 pw_guess_bits(const char *pw, size_t len, const char **words)
 {
 	char	*buf;
-	double	 whole, folded;
+	double	 best, est, folds = 0;
+	size_t	 n = len, before;
 
 	if ((buf = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(buf, pw, len);
 	buf[len] = '\0';
-	whole = ZxcvbnMatch(buf, words, NULL);
-	folded = pw_fold(pw, len, buf);
-	folded += ZxcvbnMatch(buf, words, NULL);
+	best = ZxcvbnMatch(buf, words, NULL);
+	for (;;) {
+		before = n;
+		folds += pw_fold(buf, &n);
+		if (n == before)
+			break;
+		buf[n] = '\0';
+		est = folds + ZxcvbnMatch(buf, words, NULL);
+		if (est < best)
+			best = est;
+	}
 	auth_wipe_free(buf, len + 1);
-	return whole < folded ? whole : folded;
+	return best;
 }
 
 /* The zxcvbn reason for pw, or NULL if it takes enough guesses. */

@@ -345,6 +345,10 @@ START_TEST(test_policy_every_length)
 	memcpy(pw, "Password123!", 12);
 	memset(pw + 12, 'x', 500);
 	ck_assert_ptr_nonnull(auth_pw_policy(pw, 512, NULL, 0, NULL, NULL));
+	/* a unit longer than the fold's made of runs: folded in rounds */
+	for (o = 0; o < 1024; o++)
+		pw[o] = o % 65 == 64 ? 'b' : 'a';
+	ck_assert_ptr_nonnull(auth_pw_policy(pw, 1024, NULL, 0, NULL, NULL));
 }
 END_TEST
 
