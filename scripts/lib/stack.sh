@@ -142,8 +142,8 @@ auth_conf_base() {
 	echo "audience = authd"
 	echo "keys_dir = $s/keys"
 	echo "outbox_key_file = $s/keys/outbox.seal"
+	echo "hmac_key_file = $s/keys/hmac.key"
 	mail_settings "$s"
-	echo "trusted_proxies = 127.0.0.1/32, ::1/128"
 }
 
 # Sets the variable named $2 to the key of auth.conf line $1; false for a
@@ -311,4 +311,5 @@ app_setup() {
 	"${ctl[@]}" migrate
 	[[ -s $s/keys/active ]] || "${ctl[@]}" keys generate --dir "$s/keys"
 	[[ -s $s/keys/outbox.seal ]] || "${ctl[@]}" keys seal-key --file "$s/keys/outbox.seal"
+	[[ -s $s/keys/hmac.key ]] || "${ctl[@]}" keys hmac-key --file "$s/keys/hmac.key"
 }
