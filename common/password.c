@@ -26,6 +26,8 @@
 #define PW_PREHASH_LEN		(1 + 86)	/* 0xff + base64url(SHA-512) */
 #define PW_CRACKLIB_MAX		255		/* cracklib truncates past this */
 #define PW_REPEAT_UNIT_MAX	64	/* longest unit the repeat check folds */
+#define PW_FOLD_RUNS		16	/* distinct runs a fold tells apart */
+#define PW_FOLD_ROUNDS		10	/* nesting 2^10 deep fills 1024 bytes */
 #define PW_WORDS_MAX		16	/* user inputs given to zxcvbn */
 #define PW_WORD_MIN		3
 #define PW_WORD_MAX		64
@@ -325,7 +327,7 @@ pw_run_at(const char *s, size_t len, size_t i, struct pw_run *r)
 static double
 pw_fold(char *s, size_t *len)
 {
-	struct pw_run	 seen[PW_WORDS_MAX], r;
+	struct pw_run	 seen[PW_FOLD_RUNS], r;
 	double		 bits = 0;
 	size_t		 i = 0, o = 0, n, nseen = 0, j;
 
@@ -346,7 +348,7 @@ pw_fold(char *s, size_t *len)
 		if (j == nseen) {
 			bits += log2((double)r.count);
 			r.off = o;
-			if (nseen < PW_WORDS_MAX)
+			if (nseen < PW_FOLD_RUNS)
 				seen[nseen++] = r;
 		}
 		memmove(s + o, s + i, r.unit);
@@ -368,14 +370,14 @@ pw_guess_bits(const char *pw, size_t len, const char **words)
 {
 	char	*buf;
 	double	 best, est, folds = 0;
-	size_t	 n = len, before;
+	size_t	 n = len, before, round;
 
 	if ((buf = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(buf, pw, len);
 	buf[len] = '\0';
 	best = ZxcvbnMatch(buf, words, NULL);
-	for (;;) {
+	for (round = 0; round < PW_FOLD_ROUNDS; round++) {
 		before = n;
 		folds += pw_fold(buf, &n);
 		if (n == before)
