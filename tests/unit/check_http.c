@@ -133,6 +133,39 @@ START_TEST(test_json_parse)
 }
 END_TEST
 
+/* json-c maps lone surrogate escapes to U+FFFD: they are malformed. */
+START_TEST(test_json_surrogates)
+{
+	static const char *const bad[] = {
+		"{\"p\":\"a\\ud800b\"}", "{\"p\":\"a\\uDBFF\"}",
+		"{\"p\":\"\\udc00\"}", "{\"p\":\"\\udc00\\ud800\"}",
+		"{\"p\":\"\\ud800\\u0041\"}", "{\"p\":\"\\ud800\\ud800\"}",
+		"{\"p\":\"\\ud834\\udd1e\\udfff\"}", "{\"\\ud800\":\"x\"}",
+		"{\"p\":\"\\\\\\ud800\"}",
+	};
+	static const char *const good[] = {
+		"{\"p\":\"\\ud834\\udd1e\"}", "{\"p\":\"\\uD83D\\uDE00x\"}",
+		"{\"p\":\"\\\\ud800\"}", "{\"p\":\"\\ud7ff\\ue000\"}",
+		"{\"p\":\"\\\"\\ud834\\udd1e\"}",
+	};
+	json_object	*j;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(auth_json_parse(bad[i], strlen(bad[i])) == NULL,
+		    "%s accepted", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		j = auth_json_parse(good[i], strlen(good[i]));
+		ck_assert_msg(j != NULL, "%s refused", good[i]);
+		json_object_put(j);
+	}
+	j = auth_json_parse(good[0], strlen(good[0]));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(j,
+	    "p")), "\xf0\x9d\x84\x9e");
+	json_object_put(j);
+}
+END_TEST
+
 /* Every string value, nested ones too, is zeroed in place; keys and
  * other types are left alone. */
 START_TEST(test_json_burn)
@@ -434,6 +467,7 @@ http_suite(void)
 	tcase_add_test(tc, test_form_basic);
 	tcase_add_test(tc, test_form_names_only);
 	tcase_add_test(tc, test_json_parse);
+	tcase_add_test(tc, test_json_surrogates);
 	tcase_add_test(tc, test_json_burn);
 	tcase_add_test(tc, test_cookie_bearer_query);
 	tcase_add_test(tc, test_email_validator);
