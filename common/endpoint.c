@@ -19,7 +19,9 @@
 #include <fcgiapp.h>
 
 #include "db.h"
+#include "endpoint_web.h"
 #include "http_addr.h"
+#include "http_csrf.h"
 #include "http_body.h"
 #include "log.h"
 #include "password.h"
@@ -288,7 +290,8 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	enum auth_err e;
 
 	if ((e = route_find(x)) != AUTH_OK ||
-	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK ||
+	    (!x->rt->uncounted &&
+	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK) ||
 	    (e = auth_http_body_read(&x->req, fr->in, x->ctx->cfg->max_body,
 	    x->ep->fields, x->ep->nfields, &x->errors)) != AUTH_OK)
 		return e;
@@ -309,10 +312,14 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	return AUTH_OK;
 }
 
-/* The problem body of e unless the handler wrote one. */
+/* The problem body of e unless the handler wrote one; on a page route,
+ * an error page instead of a problem body. */
 static void
 answer(struct exchange *x, enum auth_err e)
 {
+	if (e != AUTH_OK && x->rt != NULL && x->rt->page &&
+	    x->rs.raw == NULL)
+		auth_endpoint_error_page(x->ctx, &x->rs, e);
 	if (e != AUTH_OK && x->rs.json == NULL && x->rs.raw == NULL)
 		auth_http_resp_problem(&x->rs, e, NULL);
 	if (e != AUTH_OK)
@@ -342,6 +349,8 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	if (!request_start(&x, ep, ctx, fr)) {
 		x.req.path = "-";
 		e = AUTH_ERR_NOT_FOUND;
+	} else if (auth_http_cors(&x.req, &x.rs, ctx->cfg->cors_origins)) {
+		e = AUTH_OK;	/* a preflight of a listed origin */
 	} else if ((e = pipeline(&x, fr)) == AUTH_OK) {
 		e = run_handler(&x);
 		/* A valid token refused later (revoked session, disabled
@@ -552,18 +561,22 @@ auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
 }
 
 long
-auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
-    size_t bufsz, const char **tok)
+auth_endpoint_refresh_token(const struct auth_ctx *ctx,
+    const struct auth_req *req, char *buf, size_t bufsz, const char **tok,
+    bool *from_cookie)
 {
 	const struct auth_str *f = auth_http_field(req, "refresh_token");
 	long n;
 
+	*from_cookie = false;
 	if (f != NULL) {
 		*tok = f->p;
 		return (long)f->len;
 	}
-	if ((n = auth_http_cookie(req, AUTH_REFRESH_COOKIE, buf, bufsz)) >= 0) {
+	if ((n = auth_http_cookie_get(req, AUTH_COOKIE_REFRESH,
+	    auth_http_cookie_secure(ctx->cfg), buf, bufsz)) >= 0) {
 		*tok = buf;
+		*from_cookie = true;
 		return n;
 	}
 	return -1;
@@ -575,11 +588,13 @@ auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
     size_t nvars)
 {
 	char dir[AUTH_PATH_MAX + 8];
-	int n;
+	enum auth_err e;
 
-	n = snprintf(dir, sizeof(dir), "%s/pages",
-	    ctx->cfg->mail_templates_dir);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	if (auth_endpoint_pages_dir(ctx, dir, sizeof(dir)) != 0)
 		return AUTH_ERR_INTERNAL;
-	return auth_http_page(rs, status, dir, name, vars, nvars);
+	e = auth_http_page(rs, status, dir, name, vars, nvars);
+	if (e == AUTH_OK && auth_http_cookie_secure(ctx->cfg))
+		auth_resp_header(rs, "Strict-Transport-Security",
+		    "max-age=31536000");
+	return e;
 }

@@ -46,6 +46,9 @@ struct auth_route {
 	unsigned	 methods;	/* AUTH_M(AUTH_POST) | ... */
 	unsigned	 required;	/* AUTH_F(F_EMAIL) | ... */
 	auth_handler	 handler;
+	bool		 page;		/* a browser page: every error is a page */
+	bool		 uncounted;	/* not counted by the IP limits: a GET
+					   that shows a form and changes nothing */
 };
 
 struct auth_endpoint {
@@ -84,12 +87,12 @@ void	auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
 
 /*
  * The refresh token of a request: the body field refresh_token, else the
- * refresh cookie (copied into buf). Returns its length and points *tok at
- * it, or -1 if neither was sent.
+ * refresh cookie (copied into buf; *from_cookie set). Returns its length
+ * and points *tok at it, or -1 if neither was sent.
  */
-long	auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
-	    size_t bufsz, const char **tok);
-#define AUTH_REFRESH_COOKIE	"refresh_token"
+long	auth_endpoint_refresh_token(const struct auth_ctx *ctx,
+	    const struct auth_req *req, char *buf, size_t bufsz,
+	    const char **tok, bool *from_cookie);
 /* Longest refresh_token accepted, from the body or the cookie. */
 #define AUTH_REFRESH_TOKEN_MAX	512
 
@@ -102,8 +105,10 @@ void	auth_endpoint_validate(const struct auth_endpoint *ep,
 	    json_object **errors);
 
 /*
- * Sets page name (templates/pages/NAME.html under mail_templates_dir)
- * rendered with vars as the body of rs. AUTH_OK or AUTH_ERR_INTERNAL.
+ * Sets page name (NAME.html of pages_dir, by default templates/pages under
+ * mail_templates_dir) rendered with vars as the body of rs, with
+ * Strict-Transport-Security when public_url is https. AUTH_OK or
+ * AUTH_ERR_INTERNAL.
  */
 enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,

@@ -34,8 +34,8 @@ auth_http_page(struct auth_resp *rs, int status, const char *dir,
 	if (auth_http_resp_html(rs, status, b.p != NULL ? b.p : "",
 	    b.len) != 0)
 		goto out;
-	auth_resp_header(rs, "Content-Security-Policy", "default-src 'none'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	auth_resp_header(rs, "Content-Security-Policy", "default-src 'self'; "
+	    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
 	auth_resp_header(rs, "Referrer-Policy", "no-referrer");
 	auth_resp_header(rs, "X-Frame-Options", "DENY");
 	e = AUTH_OK;

@@ -12,7 +12,7 @@
 #include "base_err.h"
 #include "http_resp.h"
 
-#define AUTH_PAGE_MAX	(16 * 1024)	/* bytes of a rendered page */
+#define AUTH_PAGE_MAX	(128 * 1024)	/* bytes of a rendered page */
 
 /*
  * Sets page name of directory dir rendered with vars as the body of rs.

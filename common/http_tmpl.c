@@ -144,7 +144,8 @@ auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 			    (int)nlen, n);
 			return -1;
 		}
-		put_value(b, vars[i].value, esc);
+		put_value(b, vars[i].value,
+		    vars[i].html ? AUTH_TMPL_RAW : esc);
 		p = close + 2;
 	}
 	auth_buf_str(b, p);

@@ -19,6 +19,7 @@
 struct auth_tmpl_var {
 	const char	*name;
 	const char	*value;
+	bool		 html;	/* value is HTML rendered from templates: as is */
 };
 
 enum auth_tmpl_esc {
