@@ -46,7 +46,7 @@ logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/auth/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout, false },
+	{ "/auth/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout },
 };
 
 static const struct auth_endpoint endpoint = {

@@ -86,27 +86,30 @@ row(void *arg, const struct auth_session_row *r)
 	struct auth_buf action = AUTH_BUF_INIT(4096);
 	char device[64], last[40];
 	const struct auth_tmpl_var rv[2] = {
-		{ "csrf_token", st->csrf, false }, { "session_id", r->id, false },
+		{ "csrf_token", st->csrf }, { "session_id", r->id },
 	};
 	int rc = -1;
 
 	auth_http_device(r->user_agent, device, sizeof(device));
 	when(r->last_used_at, last, sizeof(last));
 	if (strcmp(r->id, st->ctx->bearer.sid) == 0 ?
-	    auth_endpoint_fragment(st->ctx, "account_current", NULL, 0,
-	    &action) != 0 :
-	    auth_endpoint_fragment(st->ctx, "account_revoke", rv, 2,
+	    auth_endpoint_fragment(st->ctx, "account_current", NULL, 0, NULL,
+	    0, &action) != 0 :
+	    auth_endpoint_fragment(st->ctx, "account_revoke", rv, 2, NULL, 0,
 	    &action) != 0)
 		goto out;
 	{
 		const struct auth_tmpl_var v[] = {
-			{ "device", device, false },
-			{ "ip", r->ip[0] ? r->ip : "unknown", false },
-			{ "last_used", last, false },
-			{ "action", action.p ? action.p : "", true },
+			{ "device", device },
+			{ "ip", r->ip[0] ? r->ip : "unknown" },
+			{ "last_used", last },
 		};
+		const struct auth_tmpl_var h = {
+			"action", action.p ? action.p : ""
+		};
+
 		rc = auth_endpoint_fragment(st->ctx, "account_session", v,
-		    AUTH_NITEMS(v), &st->b);
+		    AUTH_NITEMS(v), &h, 1, &st->b);
 	}
 out:
 	auth_buf_free(&action);
@@ -149,15 +152,17 @@ account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	    notice, sizeof(notice));
 	{
 		const struct auth_tmpl_var v[] = {
-			{ "email", u.email, false }, { "csrf_token", csrf, false },
-			{ "notice", notice, true },
-			{ "sessions", st.b.p ? st.b.p : "", true },
-			{ "current_msg", ce.msg, true },
-			{ "current_attr", ce.attr, true },
-			{ "new_msg", ne.msg, true }, { "new_attr", ne.attr, true },
+			{ "email", u.email }, { "csrf_token", csrf },
 		};
-		e = auth_endpoint_page(ctx, rs, status, "account", v,
-		    AUTH_NITEMS(v));
+		const struct auth_tmpl_var h[] = {
+			{ "notice", notice },
+			{ "sessions", st.b.p ? st.b.p : "" },
+			{ "current_msg", ce.msg }, { "current_attr", ce.attr },
+			{ "new_msg", ne.msg }, { "new_attr", ne.attr },
+		};
+
+		e = auth_endpoint_page_with(ctx, rs, status, "account", v,
+		    AUTH_NITEMS(v), h, AUTH_NITEMS(h));
 	}
 out:
 	auth_buf_free(&st.b);
@@ -360,16 +365,14 @@ renew(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ ACCOUNT, false, NULL, AUTH_M(AUTH_GET), 0, account_page, true,
-	    false },
+	{ ACCOUNT, false, NULL, AUTH_M(AUTH_GET), 0, account_page },
 	{ ACCOUNT "/sessions/revoke", false, NULL, AUTH_M(AUTH_POST), 0,
-	    revoke, true, false },
-	{ ACCOUNT "/password", false, NULL, AUTH_M(AUTH_POST), 0, change,
-	    true, false },
+	    revoke },
+	{ ACCOUNT "/password", false, NULL, AUTH_M(AUTH_POST), 0, change },
 	{ ACCOUNT "/logout-all", false, NULL, AUTH_M(AUTH_POST), 0,
-	    logout_all, true, false },
-	{ "/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout, true, false },
-	{ RENEW, false, NULL, AUTH_M(AUTH_GET), 0, renew, true, false },
+	    logout_all },
+	{ "/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout },
+	{ RENEW, false, NULL, AUTH_M(AUTH_GET), 0, renew },
 };
 
 /* One process for the session steps: the same keys and limits. */
@@ -382,6 +385,7 @@ static const struct auth_endpoint endpoint = {
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
+	.pages = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 };

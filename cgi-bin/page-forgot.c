@@ -37,12 +37,13 @@ form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	auth_endpoint_field_error(ctx, "email", why, &ee);
 	{
 		const struct auth_tmpl_var v[] = {
-			{ "csrf_token", csrf, false }, { "email", typed, false },
-			{ "email_msg", ee.msg, true },
-			{ "email_attr", ee.attr, true },
+			{ "csrf_token", csrf }, { "email", typed },
 		};
-		return auth_endpoint_page(ctx, rs, status, "forgot", v,
-		    AUTH_NITEMS(v));
+		const struct auth_tmpl_var h[] = {
+			{ "email_msg", ee.msg }, { "email_attr", ee.attr },
+		};
+		return auth_endpoint_page_with(ctx, rs, status, "forgot", v,
+		    AUTH_NITEMS(v), h, AUTH_NITEMS(h));
 	}
 }
 
@@ -81,11 +82,9 @@ forgot_post(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/forgot-password", false, NULL, AUTH_M(AUTH_GET), 0, form_page,
-	    true, true },
-	{ "/forgot-password", false, NULL, AUTH_M(AUTH_POST), 0, forgot_post,
-	    true, false },
-	{ SENT_PATH, false, NULL, AUTH_M(AUTH_GET), 0, sent_page, true, true },
+	{ "/forgot-password", false, NULL, AUTH_M(AUTH_GET), 0, form_page },
+	{ "/forgot-password", false, NULL, AUTH_M(AUTH_POST), 0, forgot_post },
+	{ SENT_PATH, false, NULL, AUTH_M(AUTH_GET), 0, sent_page },
 };
 
 static const struct auth_endpoint endpoint = {
@@ -97,6 +96,7 @@ static const struct auth_endpoint endpoint = {
 	.needs_db = true,
 	.needs_seal = true,
 	.needs_hmac = true,
+	.free_gets = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_FORGOT_IP),
 	    AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT) },
 };

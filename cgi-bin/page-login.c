@@ -65,13 +65,15 @@ form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	    sizeof(notice));
 	{
 		const struct auth_tmpl_var v[] = {
-			{ "csrf_token", csrf, false }, { "next", next, false },
-			{ "email", typed, false }, { "form_msg", pe.msg, true },
-			{ "form_attr", pe.attr, true },
-			{ "notice", notice, true },
+			{ "csrf_token", csrf }, { "next", next },
+			{ "email", typed },
 		};
-		return auth_endpoint_page(ctx, rs, status, "login", v,
-		    AUTH_NITEMS(v));
+		const struct auth_tmpl_var h[] = {
+			{ "form_msg", pe.msg }, { "form_attr", pe.attr },
+			{ "notice", notice },
+		};
+		return auth_endpoint_page_with(ctx, rs, status, "login", v,
+		    AUTH_NITEMS(v), h, AUTH_NITEMS(h));
 	}
 }
 
@@ -140,9 +142,8 @@ login_post(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/login", false, NULL, AUTH_M(AUTH_GET), 0, form_page, true,
-	    true },
-	{ "/login", false, NULL, AUTH_M(AUTH_POST), 0, login_post, true },
+	{ "/login", false, NULL, AUTH_M(AUTH_GET), 0, form_page },
+	{ "/login", false, NULL, AUTH_M(AUTH_POST), 0, login_post },
 };
 
 static const struct auth_endpoint endpoint = {
@@ -154,6 +155,7 @@ static const struct auth_endpoint endpoint = {
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
+	.free_gets = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
 };

@@ -42,14 +42,14 @@ form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	auth_endpoint_field_error(ctx, "password", pw_why, &pe);
 	{
 		const struct auth_tmpl_var v[] = {
-			{ "csrf_token", csrf, false }, { "email", typed, false },
-			{ "email_msg", ee.msg, true },
-			{ "email_attr", ee.attr, true },
-			{ "password_msg", pe.msg, true },
-			{ "password_attr", pe.attr, true },
+			{ "csrf_token", csrf }, { "email", typed },
 		};
-		return auth_endpoint_page(ctx, rs, status, "signup", v,
-		    AUTH_NITEMS(v));
+		const struct auth_tmpl_var h[] = {
+			{ "email_msg", ee.msg }, { "email_attr", ee.attr },
+			{ "password_msg", pe.msg }, { "password_attr", pe.attr },
+		};
+		return auth_endpoint_page_with(ctx, rs, status, "signup", v,
+		    AUTH_NITEMS(v), h, AUTH_NITEMS(h));
 	}
 }
 
@@ -115,12 +115,9 @@ signup_post(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/signup", false, NULL, AUTH_M(AUTH_GET), 0, form_page, true,
-	    true },
-	{ "/signup", false, NULL, AUTH_M(AUTH_POST), 0, signup_post, true,
-	    false },
-	{ SENT_PATH, false, NULL, AUTH_M(AUTH_GET), 0, sent_page, true,
-	    true },
+	{ "/signup", false, NULL, AUTH_M(AUTH_GET), 0, form_page },
+	{ "/signup", false, NULL, AUTH_M(AUTH_POST), 0, signup_post },
+	{ SENT_PATH, false, NULL, AUTH_M(AUTH_GET), 0, sent_page },
 };
 
 static const struct auth_endpoint endpoint = {
@@ -132,6 +129,7 @@ static const struct auth_endpoint endpoint = {
 	.needs_db = true,
 	.needs_seal = true,
 	.needs_hmac = true,
+	.free_gets = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_SIGNUP_IP) },
 };

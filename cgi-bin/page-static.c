@@ -7,7 +7,7 @@
 
 static const struct auth_route routes[] = {
 	{ "/auth/static/style.css", false, NULL, AUTH_M(AUTH_GET), 0,
-	    auth_endpoint_stylesheet, false, true },
+	    auth_endpoint_stylesheet },
 };
 
 static const struct auth_endpoint endpoint = {

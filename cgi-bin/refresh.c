@@ -47,7 +47,7 @@ refresh(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 }
 
 static const struct auth_route routes[] = {
-	{ "/auth/refresh", false, NULL, AUTH_M(AUTH_POST), 0, refresh, false },
+	{ "/auth/refresh", false, NULL, AUTH_M(AUTH_POST), 0, refresh },
 };
 
 static const struct auth_endpoint endpoint = {

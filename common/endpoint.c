@@ -291,7 +291,7 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	enum auth_err e;
 
 	if ((e = route_find(x)) != AUTH_OK ||
-	    (!x->rt->uncounted &&
+	    (!(x->ep->free_gets && x->req.method == AUTH_GET) &&
 	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK) ||
 	    (e = auth_http_body_read(&x->req, fr->in, x->ctx->cfg->max_body,
 	    x->ep->fields, x->ep->nfields, &x->errors)) != AUTH_OK)
@@ -313,13 +313,25 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	return AUTH_OK;
 }
 
-/* The problem body of e unless the handler wrote one; on a page route,
- * an error page instead of a problem body. */
+/* True if the route of x is a browser page: a page answers every error
+ * with a page. */
+static bool
+route_is_page(const struct exchange *x)
+{
+	const char *path = x->rt != NULL ? x->rt->path : x->req.path;
+
+	if (path == NULL || path[0] != '/' || x->ep->authorizer)
+		return false;
+	return x->ep->pages || (strncmp(path, "/auth/", 6) != 0 &&
+	    strncmp(path, "/.well-known/", 13) != 0);
+}
+
+/* The problem body of e unless the handler wrote one; on a page, an
+ * error page instead of a problem body. */
 static void
 answer(struct exchange *x, enum auth_err e)
 {
-	if (e != AUTH_OK && x->rt != NULL && x->rt->page &&
-	    x->rs.raw == NULL)
+	if (e != AUTH_OK && route_is_page(x) && x->rs.raw == NULL)
 		auth_endpoint_error_page(x->ctx, &x->rs, e);
 	if (e != AUTH_OK && x->rs.json == NULL && x->rs.raw == NULL)
 		auth_http_resp_problem(&x->rs, e, NULL);
@@ -593,12 +605,22 @@ auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
     int status, const char *name, const struct auth_tmpl_var *vars,
     size_t nvars)
 {
+	return auth_endpoint_page_with(ctx, rs, status, name, vars, nvars,
+	    NULL, 0);
+}
+
+enum auth_err
+auth_endpoint_page_with(const struct auth_ctx *ctx, struct auth_resp *rs,
+    int status, const char *name, const struct auth_tmpl_var *vars,
+    size_t nvars, const struct auth_tmpl_var *html, size_t nhtml)
+{
 	char dir[AUTH_PATH_MAX + 8];
 	enum auth_err e;
 
 	if (auth_endpoint_pages_dir(ctx, dir, sizeof(dir)) != 0)
 		return AUTH_ERR_INTERNAL;
-	e = auth_http_page(rs, status, dir, name, vars, nvars);
+	e = auth_http_page_with(rs, status, dir, name, vars, nvars, html,
+	    nhtml);
 	if (e == AUTH_OK && auth_http_cookie_secure(ctx->cfg))
 		auth_resp_header(rs, "Strict-Transport-Security",
 		    "max-age=31536000");

@@ -46,9 +46,6 @@ struct auth_route {
 	unsigned	 methods;	/* AUTH_M(AUTH_POST) | ... */
 	unsigned	 required;	/* AUTH_F(F_EMAIL) | ... */
 	auth_handler	 handler;
-	bool		 page;		/* a browser page: every error is a page */
-	bool		 uncounted;	/* not counted by the IP limits: a GET
-					   that shows a form and changes nothing */
 };
 
 struct auth_endpoint {
@@ -66,6 +63,12 @@ struct auth_endpoint {
 	/* FastCGI AUTHORIZER role: any path and method, no body, no limits;
 	 * the first route's handler's 200 passes only its Variable-* headers */
 	bool			 authorizer;
+	/* Browser pages: every error of every route is answered with a page
+	 * (routes outside /auth/ and /.well-known/ are pages anyway). */
+	bool			 pages;
+	/* Its GETs only show forms and change nothing: not counted by the
+	 * IP limits. */
+	bool			 free_gets;
 	/*
 	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
 	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is
@@ -114,6 +117,12 @@ void	auth_endpoint_validate(const struct auth_endpoint *ep,
 enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,
 	    const struct auth_tmpl_var *vars, size_t nvars);
+
+/* auth_endpoint_page with the values html too, HTML already. */
+enum auth_err auth_endpoint_page_with(const struct auth_ctx *ctx,
+	    struct auth_resp *rs, int status, const char *name,
+	    const struct auth_tmpl_var *vars, size_t nvars,
+	    const struct auth_tmpl_var *html, size_t nhtml);
 
 /* Field validators. */
 const char *auth_valid_email(const char *s, size_t len);

@@ -285,7 +285,8 @@ out:
 
 int
 auth_endpoint_fragment(const struct auth_ctx *ctx, const char *name,
-    const struct auth_tmpl_var *vars, size_t nvars, struct auth_buf *b)
+    const struct auth_tmpl_var *vars, size_t nvars,
+    const struct auth_tmpl_var *html, size_t nhtml, struct auth_buf *b)
 {
 	char dir[AUTH_PATH_MAX + 8], err[512];
 	char *tmpl = NULL;
@@ -295,8 +296,8 @@ auth_endpoint_fragment(const struct auth_ctx *ctx, const char *name,
 	if (auth_endpoint_pages_dir(ctx, dir, sizeof(dir)) != 0 ||
 	    (tmpl = auth_http_tmpl_read(dir, name, ".html", err,
 	    sizeof(err))) == NULL ||
-	    auth_http_tmpl_render(tmpl, vars, nvars, AUTH_TMPL_HTML, b, err,
-	    sizeof(err)) != 0 || b->failed)
+	    auth_http_tmpl_render_with(tmpl, vars, nvars, html, nhtml,
+	    AUTH_TMPL_HTML, b, err, sizeof(err)) != 0 || b->failed)
 		goto out;
 	rc = 0;
 out:
@@ -315,7 +316,7 @@ fragment_into(const struct auth_ctx *ctx, const char *name,
 	struct auth_buf b;
 
 	auth_buf_fixed(&b, out, outsz, outsz - 1);
-	if (auth_endpoint_fragment(ctx, name, vars, nvars, &b) != 0 ||
+	if (auth_endpoint_fragment(ctx, name, vars, nvars, NULL, 0, &b) != 0 ||
 	    b.len == 0)
 		out[0] = '\0';
 }

@@ -108,12 +108,13 @@ enum auth_err auth_endpoint_stylesheet(struct auth_ctx *ctx,
 	    struct auth_req *req, struct auth_resp *rs);
 
 /*
- * Appends page fragment name (NAME.html of the pages directory, its values
- * HTML-escaped) to b, for a value marked html of a page. 0, or -1
- * (logged).
+ * Appends page fragment name (NAME.html of the pages directory, vars
+ * HTML-escaped, html as they are) to b, for an html value of a page. 0,
+ * or -1 (logged).
  */
 int	auth_endpoint_fragment(const struct auth_ctx *ctx, const char *name,
-	    const struct auth_tmpl_var *vars, size_t nvars, struct auth_buf *b);
+	    const struct auth_tmpl_var *vars, size_t nvars,
+	    const struct auth_tmpl_var *html, size_t nhtml, struct auth_buf *b);
 
 /* A field's error on a page: the attributes of its input and the message
  * after it (fragment field_error), both HTML, "" without an error. */

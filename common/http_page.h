@@ -22,6 +22,12 @@ enum auth_err auth_http_page(struct auth_resp *rs, int status,
 	    const char *dir, const char *name, const struct auth_tmpl_var *vars,
 	    size_t nvars);
 
+/* auth_http_page with the values html too, HTML already (see
+ * auth_http_tmpl_render_with). */
+enum auth_err auth_http_page_with(struct auth_resp *rs, int status,
+	    const char *dir, const char *name, const struct auth_tmpl_var *vars,
+	    size_t nvars, const struct auth_tmpl_var *html, size_t nhtml);
+
 /* Appends s to b escaped for HTML text or attribute context. */
 int	auth_http_html_escape(const char *s, size_t len, char *out,
 	    size_t outsz);

@@ -19,7 +19,6 @@
 struct auth_tmpl_var {
 	const char	*name;
 	const char	*value;
-	bool		 html;	/* value is HTML rendered from templates: as is */
 };
 
 enum auth_tmpl_esc {
@@ -39,6 +38,16 @@ const char *auth_http_html_entity(char c);
 int	auth_http_tmpl_render(const char *tmpl,
 	    const struct auth_tmpl_var *vars, size_t nvars, enum auth_tmpl_esc esc,
 	    struct auth_buf *b, char *err, size_t errlen);
+
+/*
+ * auth_http_tmpl_render with, besides vars, the values html (nhtml of
+ * them): HTML rendered from templates already, copied as they are.
+ */
+int	auth_http_tmpl_render_with(const char *tmpl,
+	    const struct auth_tmpl_var *vars, size_t nvars,
+	    const struct auth_tmpl_var *html, size_t nhtml,
+	    enum auth_tmpl_esc esc, struct auth_buf *b, char *err,
+	    size_t errlen);
 
 /*
  * Reads dir/name+suffix whole into a malloc'd, NUL-terminated string the
