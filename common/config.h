@@ -88,7 +88,7 @@ struct auth_config {
 	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
 	/* browser pages (endpoint_web.h) */
 	char		cors_origins[1024];	/* exact origins, comma separated */
-	char		pages_dir[AUTH_PATH_MAX];	/* page templates; "" = <mail_templates_dir>/pages */
+	char		pages_dir[AUTH_PATH_MAX];	/* "": <mail_templates_dir>/pages */
 };
 
 enum auth_cfg_type {
