@@ -41,26 +41,13 @@ static const struct auth_field_spec fields[F__MAX] = {
 };
 
 /* The notices of ?done=NAME after an action. */
-static const struct { const char *name, *text; } notices[] = {
+static const struct auth_notice notices[] = {
 	{ "password-changed", "Your password is changed. Every other device "
 	    "is signed out." },
 	{ "session-revoked", "That device is signed out." },
 	{ "session-gone", "That session had ended already." },
 };
 
-static const char *
-notice_of(const struct auth_req *req)
-{
-	char q[32];
-	size_t i;
-
-	if (auth_http_query(req, "done", q, sizeof(q)) < 0)
-		return NULL;
-	for (i = 0; i < AUTH_NITEMS(notices); i++)
-		if (strcmp(q, notices[i].name) == 0)
-			return notices[i].text;
-	return NULL;
-}
 
 /* What the session rows are rendered with. */
 struct rows {
@@ -148,8 +135,9 @@ account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	}
 	auth_endpoint_field_error(ctx, "current_password", cur_why, &ce);
 	auth_endpoint_field_error(ctx, "new_password", new_why, &ne);
-	auth_endpoint_notice(ctx, cur_why || new_why ? NULL : notice_of(req),
-	    notice, sizeof(notice));
+	auth_endpoint_notice(ctx, cur_why || new_why ? NULL :
+	    auth_endpoint_done(req, notices, AUTH_NITEMS(notices)), notice,
+	    sizeof(notice));
 	{
 		const struct auth_tmpl_var v[] = {
 			{ "email", u.email }, { "csrf_token", csrf },

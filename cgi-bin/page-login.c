@@ -24,25 +24,12 @@ static const struct auth_field_spec fields[F__MAX] = {
 };
 
 /* The notices other pages send here with ?done=NAME. */
-static const struct { const char *name, *text; } notices[] = {
+static const struct auth_notice notices[] = {
 	{ "signed-out", "You are signed out." },
 	{ "signed-out-everywhere", "You are signed out on every device." },
 	{ "password-reset", "Your password is changed. Sign in with it." },
 };
 
-static const char *
-notice_of(const struct auth_req *req)
-{
-	char q[32];
-	size_t i;
-
-	if (auth_http_query(req, "done", q, sizeof(q)) < 0)
-		return NULL;
-	for (i = 0; i < AUTH_NITEMS(notices); i++)
-		if (strcmp(q, notices[i].name) == 0)
-			return notices[i].text;
-	return NULL;
-}
 
 /* The form with status, the typed email (never the password) and reason. */
 static enum auth_err
@@ -61,8 +48,8 @@ form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	snprintf(typed, sizeof(typed), "%.*s", email ? (int)email->len : 0,
 	    email ? email->p : "");
 	auth_endpoint_field_error(ctx, "login", reason, &pe);
-	auth_endpoint_notice(ctx, reason ? NULL : notice_of(req), notice,
-	    sizeof(notice));
+	auth_endpoint_notice(ctx, reason ? NULL : auth_endpoint_done(req,
+	    notices, AUTH_NITEMS(notices)), notice, sizeof(notice));
 	{
 		const struct auth_tmpl_var v[] = {
 			{ "csrf_token", csrf }, { "next", next },

@@ -346,6 +346,21 @@ auth_endpoint_notice(const struct auth_ctx *ctx, const char *text, char *out,
 		fragment_into(ctx, "notice", &v, 1, out, outsz);
 }
 
+const char *
+auth_endpoint_done(const struct auth_req *req, const struct auth_notice *t,
+    size_t n)
+{
+	char q[32];
+	size_t i;
+
+	if (auth_http_query(req, "done", q, sizeof(q)) < 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strcmp(q, t[i].name) == 0)
+			return t[i].text;
+	return NULL;
+}
+
 /* cors_origins: exact origins, "scheme://host[:port]", comma separated. */
 static const char *
 check_origins(char *s)

@@ -131,6 +131,16 @@ void	auth_endpoint_field_error(const struct auth_ctx *ctx, const char *id,
 void	auth_endpoint_notice(const struct auth_ctx *ctx, const char *text,
 	    char *out, size_t outsz);
 
+/* A notice a page shows after an action sent it to ?done=NAME. */
+struct auth_notice {
+	const char	*name;
+	const char	*text;
+};
+
+/* The text of the notice of t (n of them) that ?done= names, or NULL. */
+const char *auth_endpoint_done(const struct auth_req *req,
+	    const struct auth_notice *t, size_t n);
+
 /* The keys cors_origins and pages_dir. */
 extern const struct auth_cfg_module auth_endpoint_web_cfg;
 

@@ -626,6 +626,12 @@ def parse_set_cookie(value):
     return name.strip(), val.strip(), attrs
 
 
+def live_sessions(uid):
+    """How many unrevoked sessions user uid has."""
+    return int(sql_value("SELECT count(*) FROM sessions WHERE user_id = "
+                         ":'u' AND revoked_at IS NULL;", u=uid))
+
+
 class Browser:
     """A cookie jar over request(): keeps what Set-Cookie sets (Max-Age=0
     removes), sends it back, and sends with a POST the Origin a form of

@@ -7,18 +7,13 @@ for the listed origins."""
 
 import secrets
 
-from helpers import (ACCESS_COOKIE, ALT, CSRF_COOKIE, REFRESH_COOKIE,
-                     SEEN_PASSWORDS, Browser, E2ETestCase, create_user,
-                     login, login_pair, new_email, outbox_link,
+from helpers import (ACCESS_COOKIE, ALT, Browser, CSRF_COOKIE, E2ETestCase,
+                     REFRESH_COOKIE, SEEN_PASSWORDS, create_user,
+                     live_sessions, login, login_pair, new_email, outbox_link,
                      parse_forms, remember, request, signup, sql, sql_value,
                      strong_password)
 
 EVIL = "https://evil.example"
-
-
-def live_sessions(uid):
-    return int(sql_value("SELECT count(*) FROM sessions WHERE user_id = "
-                         ":'u' AND revoked_at IS NULL;", u=uid))
 
 
 def password_hash(uid):

@@ -7,11 +7,11 @@ import re
 import secrets
 import urllib.parse
 
-from helpers import (ACCESS_COOKIE, CSRF_COOKIE, MAIN, MAIN_ACCESS_TTL, RL,
-                     REFRESH_COOKIE, REFRESH_TTL, SEEN_PASSWORDS, Browser,
-                     E2ETestCase, create_user, login, new_email,
-                     outbox_state, parse_forms, parse_set_cookie, refresh,
-                     remember, sql, sql_value, strong_password)
+from helpers import (ACCESS_COOKIE, Browser, CSRF_COOKIE, E2ETestCase,
+                     MAIN_ACCESS_TTL, REFRESH_COOKIE, REFRESH_TTL, RL,
+                     SEEN_PASSWORDS, create_user, live_sessions, login,
+                     new_email, outbox_state, parse_forms, parse_set_cookie,
+                     refresh, remember, sql, sql_value, strong_password)
 
 CSP = ("default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
        "base-uri 'none'")
@@ -32,11 +32,6 @@ def cookies_of(r):
         name, val, attrs = parse_set_cookie(v)
         out[name] = (val, attrs, v)
     return out
-
-
-def live_sessions(uid):
-    return int(sql_value("SELECT count(*) FROM sessions WHERE user_id = "
-                         ":'u' AND revoked_at IS NULL;", u=uid))
 
 
 class PageCase(E2ETestCase):
