@@ -429,6 +429,34 @@ START_TEST(test_cookies)
 }
 END_TEST
 
+START_TEST(test_page_hsts)
+{
+	struct auth_config cfg;
+	struct auth_ctx ctx;
+	struct auth_resp rs;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = &cfg;
+	snprintf(cfg.pages_dir, sizeof(cfg.pages_dir), "%s",
+	    AUTH_TEST_SRCDIR "/templates/pages");
+	/* Strict-Transport-Security with an https public_url only. */
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "https://a.example");
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_endpoint_page(&ctx, &rs, 200, "signup_sent",
+	    NULL, 0), AUTH_OK);
+	ck_assert_ptr_nonnull(strstr(rs.headers,
+	    "Strict-Transport-Security: max-age="));
+	auth_resp_free(&rs);
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "http://127.0.0.1:1");
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_endpoint_page(&ctx, &rs, 200, "signup_sent",
+	    NULL, 0), AUTH_OK);
+	ck_assert_ptr_null(strstr(rs.headers, "Strict-Transport-Security"));
+	auth_resp_free(&rs);
+}
+END_TEST
+
 START_TEST(test_origin_device)
 {
 	char o[AUTH_ORIGIN_MAX], d[64];
@@ -509,6 +537,7 @@ http_suite(void)
 	tcase_add_test(tc, test_client_ip);
 	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_cookies);
+	tcase_add_test(tc, test_page_hsts);
 	tcase_add_test(tc, test_origin_device);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
