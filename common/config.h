@@ -43,6 +43,14 @@ enum auth_smtp_tls {
 	AUTH_SMTP_TLS__MAX
 };
 
+/* The seccomp filter of the endpoints (endpoint_sandbox.h). */
+enum auth_sandbox_mode {
+	AUTH_SANDBOX_ON = 0,
+	AUTH_SANDBOX_LOG,		/* allowed, logged by the kernel */
+	AUTH_SANDBOX_OFF,		/* for debugging only */
+	AUTH_SANDBOX__MAX
+};
+
 struct auth_config {
 	char		database_url[1024];	/* libpq conninfo or URI */
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
@@ -85,6 +93,7 @@ struct auth_config {
 	long		mail_retry_max;		/* longest retry delay, default 3600 */
 	long		mail_poll_interval;	/* seconds between polls, default 30 */
 	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
+	enum auth_sandbox_mode sandbox;		/* endpoints' seccomp filter, default on */
 };
 
 enum auth_cfg_type {

@@ -3,6 +3,7 @@
 
 #include "db.h"
 #include "endpoint_config.h"
+#include "endpoint_sandbox.h"
 #include "flow.h"
 #include "jwt.h"
 #include "keyring.h"
@@ -39,6 +40,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_seal_cfg,
 	&auth_pw_cfg,
 	&auth_endpoint_cfg,
+	&auth_sandbox_cfg,
 	&auth_log_cfg,
 	&auth_rl_cfg,
 	&auth_rl_lockout_cfg,

@@ -224,6 +224,9 @@ stack_render() {
 # NAME=VALUE lines.
 endpoint_env() {
 	local san=${ST[san]:-}
+	# sandbox = log for one run: the kernel's audit lines show what the
+	# seccomp allow-list lacks (scripts/dev sandbox-calls).
+	[[ -z ${AUTH_TEST_SANDBOX:-} ]] || echo "AUTH_SANDBOX=$AUTH_TEST_SANDBOX"
 	[[ -n $san ]] || return 0
 	echo "ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"
 	echo "UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"
