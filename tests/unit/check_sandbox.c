@@ -86,33 +86,33 @@ probe_rc(enum auth_sandbox_kind kind, enum auth_sandbox_mode mode,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-START_TEST(test_local)
+/* What each probe gives under the filter: 0 allowed, 1 refused (EPERM). */
+static const struct {
+	enum auth_sandbox_kind	 kind;
+	enum auth_sandbox_mode	 mode;
+	enum probe		 what;
+	int			 rc;
+} cases[] = {
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON, P_OPEN_READ, 0 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON, P_SOCKET_INET, 1 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON, P_OPEN_WRITE, 1 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON, P_OPEN_CREATE, 1 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON, P_FORK, 1 },
+	{ AUTH_SANDBOX_NET, AUTH_SANDBOX_ON, P_SOCKET_INET, 0 },
+	{ AUTH_SANDBOX_NET, AUTH_SANDBOX_ON, P_SOCKET_PACKET, 1 },
+	{ AUTH_SANDBOX_NET, AUTH_SANDBOX_ON, P_OPEN_WRITE, 1 },
+	/* log and off refuse nothing (log: the kernel records it) */
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_LOG, P_SOCKET_INET, 0 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_OFF, P_SOCKET_INET, 0 },
+	{ AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_OFF, P_OPEN_WRITE, 0 },
+};
+
+START_TEST(test_calls)
 {
-	int refused = SANITIZER ? 0 : 1;
+	int want = SANITIZER ? 0 : cases[_i].rc;
 
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON,
-	    P_OPEN_READ), 0);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON,
-	    P_SOCKET_INET), refused);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON,
-	    P_OPEN_WRITE), refused);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON,
-	    P_OPEN_CREATE), refused);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_ON,
-	    P_FORK), refused);
-}
-END_TEST
-
-START_TEST(test_net)
-{
-	int refused = SANITIZER ? 0 : 1;
-
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_NET, AUTH_SANDBOX_ON,
-	    P_SOCKET_INET), 0);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_NET, AUTH_SANDBOX_ON,
-	    P_SOCKET_PACKET), refused);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_NET, AUTH_SANDBOX_ON,
-	    P_OPEN_WRITE), refused);
+	ck_assert_int_eq(probe_rc(cases[_i].kind, cases[_i].mode,
+	    cases[_i].what), want);
 }
 END_TEST
 
@@ -124,18 +124,6 @@ START_TEST(test_exec_kills)
 		return;
 	ck_assert(WIFSIGNALED(st));
 	ck_assert_int_eq(WTERMSIG(st), SIGSYS);
-}
-END_TEST
-
-/* log and off refuse nothing (log: the kernel records it). */
-START_TEST(test_log_off)
-{
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_LOG,
-	    P_SOCKET_INET), 0);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_OFF,
-	    P_SOCKET_INET), 0);
-	ck_assert_int_eq(probe_rc(AUTH_SANDBOX_LOCAL, AUTH_SANDBOX_OFF,
-	    P_OPEN_WRITE), 0);
 }
 END_TEST
 
@@ -155,10 +143,9 @@ sandbox_suite(void)
 	Suite	*s = suite_create("sandbox");
 	TCase	*sec = tcase_create("security");
 
-	tcase_add_test(sec, test_local);
-	tcase_add_test(sec, test_net);
+	tcase_add_loop_test(sec, test_calls, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(sec, test_exec_kills);
-	tcase_add_test(sec, test_log_off);
 	tcase_add_test(sec, test_root);
 	suite_add_tcase(s, sec);
 	return s;
