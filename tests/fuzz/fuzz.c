@@ -19,15 +19,34 @@ fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+static char	 dir[64];
+static char	 made[8][32];	/* the names fuzz_file wrote */
+
+/* Removes the files and the directory at exit. */
+static void
+fuzz_clean(void)
+{
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(made) / sizeof(made[0]) && made[i][0]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, made[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 const char *
 fuzz_dir(void)
 {
-	static char dir[64];
 
+	/* memory-backed where there is one: a file is written per input */
 	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/authd-fuzz-XXXXXX");
+		snprintf(dir, sizeof(dir), "%s/authd-fuzz-XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		if (mkdtemp(dir) == NULL)
 			abort();
+		atexit(fuzz_clean);
 	}
 	return dir;
 }
@@ -36,8 +55,14 @@ const char *
 fuzz_file(const char *name, const uint8_t *data, size_t size)
 {
 	static char path[128];
+	size_t i;
 	int fd;
 
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		if (made[i][0] == '\0' || strcmp(made[i], name) == 0) {
+			snprintf(made[i], sizeof(made[i]), "%s", name);
+			break;
+		}
 	snprintf(path, sizeof(path), "%s/%s", fuzz_dir(), name);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 		abort();

@@ -11,7 +11,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A malloc'd NUL-terminated copy of data (aborts when out of memory). */
 char	*fuzz_str(const uint8_t *data, size_t size);
 
-/* A directory of the process's own under /tmp, made on first use. */
+/* A directory of the process's own (/dev/shm or /tmp), made on first use. */
 const char *fuzz_dir(void);
 
 /* Writes data to fuzz_dir()/name (replaced); returns its path (static). */
