@@ -5,6 +5,7 @@
 #include "endpoint_config.h"
 #include "endpoint_sandbox.h"
 #include "flow.h"
+#include "hmac.h"
 #include "jwt.h"
 #include "keyring.h"
 #include "log.h"
@@ -38,6 +39,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_jwt_cfg,
 	&auth_keyring_cfg,
 	&auth_seal_cfg,
+	&auth_hmac_cfg,
 	&auth_pw_cfg,
 	&auth_endpoint_cfg,
 	&auth_sandbox_cfg,
