@@ -11,7 +11,7 @@
 #include "mail.h"
 #include "fuzz.h"
 
-static const struct auth_mail_var vars[] = {
+static const struct auth_tmpl_var vars[] = {
 	{ "link", "https://auth.example/verify-email?token=abc" },
 	{ "email", "user@example.com" },
 };
