@@ -177,6 +177,9 @@ auth_sandbox_enter(enum auth_sandbox_kind kind, const struct auth_config *cfg)
 
 static const char *const sandbox_names[] = { "on", "log", "off", NULL };
 
+_Static_assert(sizeof(sandbox_names) / sizeof(sandbox_names[0]) ==
+    AUTH_SANDBOX__MAX + 1, "sandbox names match the enum");
+
 static const struct auth_cfg_key sandbox_keys[] = {
 	AUTH_CFG_ENUM(sandbox, sandbox_names, "on"),
 };
