@@ -43,6 +43,14 @@ enum auth_smtp_tls {
 	AUTH_SMTP_TLS__MAX
 };
 
+/* The seccomp filter of the endpoints (endpoint_sandbox.h). */
+enum auth_sandbox_mode {
+	AUTH_SANDBOX_ON = 0,
+	AUTH_SANDBOX_LOG,		/* allowed, logged by the kernel */
+	AUTH_SANDBOX_OFF,		/* for debugging only */
+	AUTH_SANDBOX__MAX
+};
+
 struct auth_config {
 	char		database_url[1024];	/* libpq conninfo or URI */
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
@@ -89,6 +97,7 @@ struct auth_config {
 	/* browser pages (endpoint_web.h) */
 	char		cors_origins[1024];	/* exact origins, comma separated */
 	char		pages_dir[AUTH_PATH_MAX];	/* "": <mail_templates_dir>/pages */
+	enum auth_sandbox_mode sandbox;		/* endpoints' seccomp filter, default on */
 };
 
 enum auth_cfg_type {

@@ -8,6 +8,7 @@
  */
 #include "endpoint.h"
 #include "endpoint_config.h"
+#include "endpoint_sandbox.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -541,6 +542,14 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 	return 0;
 }
 
+/* Database or rate limits (Redis): the endpoint opens sockets. */
+static enum auth_sandbox_kind
+sandbox_kind(const struct auth_endpoint *ep)
+{
+	return ep->needs_db || ep->limits[0] != NULL ? AUTH_SANDBOX_NET :
+	    AUTH_SANDBOX_LOCAL;
+}
+
 int
 auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 {
@@ -553,10 +562,10 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	int rc = 1;
 
 	(void)argc;
-	(void)argv;
 	memset(&ctx, 0, sizeof(ctx));
 	auth_log_init(ep->name);
-	if (setup(ep, &cfg, &ctx, &kr, seal_key) != 0)
+	if (auth_sandbox_refuse_root(argv[0]) != 0 ||
+	    setup(ep, &cfg, &ctx, &kr, seal_key) != 0)
 		goto out;
 	if (auth_rl_off())
 		auth_log_error(NULL, "rate_limits = off: no request is rate "
@@ -573,6 +582,8 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 		auth_log_error(NULL, "FastCGI initialisation failed");
 		goto out;
 	}
+	if (auth_sandbox_enter(sandbox_kind(ep), &cfg) != 0)
+		goto out;
 	while (FCGX_Accept_r(&fr) >= 0) {
 		keys_refresh(ep, &ctx, &kr);
 		if (ep->authorizer)

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "endpoint_config.h"
 #include "endpoint_web.h"
+#include "endpoint_sandbox.h"
 #include "flow.h"
 #include "hmac.h"
 #include "http_addr.h"
@@ -45,6 +46,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_pw_cfg,
 	&auth_endpoint_cfg,
 	&auth_endpoint_web_cfg,
+	&auth_sandbox_cfg,
 	&auth_log_cfg,
 	&auth_rl_cfg,
 	&auth_rl_lockout_cfg,

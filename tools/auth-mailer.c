@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "endpoint_config.h"
+#include "endpoint_sandbox.h"
 #include "db.h"
 #include "http_json.h"
 #include "keyring.h"
@@ -376,6 +377,8 @@ main(int argc, char **argv)
 		fputs("usage: auth-mailer [--once] | --version\n", stderr);
 		return 2;
 	}
+	if (auth_sandbox_refuse_root("auth-mailer") != 0)
+		return 1;
 	auth_log_init("auth-mailer");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -14,6 +14,7 @@
 
 #include "authctl.h"
 #include "endpoint_config.h"
+#include "endpoint_sandbox.h"
 #include "db.h"
 #include "endpoint.h"
 #include "log.h"
@@ -237,6 +238,11 @@ main(int argc, char **argv)
 		fputs(exit_text, rc == -1 ? stdout : stderr);
 		return rc == -1 ? AUTHCTL_OK : AUTHCTL_USAGE;
 	}
+	/* Key files may be made as root (the operator then gives them their
+	 * owner and group); everything else runs as the service user. */
+	if (strcmp(c->name, "keys") != 0 &&
+	    auth_sandbox_refuse_root("authctl") != 0)
+		return AUTHCTL_FAIL;
 	rc = c->fn(&o);
 	auth_db_close();
 	return rc;

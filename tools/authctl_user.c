@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "authctl.h"
+#include "authctl_csv.h"
 #include "db.h"
 #include "flow.h"
 #include "password.h"
@@ -24,7 +25,6 @@
 #include "base_codec.h"
 #include "base_secret.h"
 
-#define CSV_LINE_MAX	8192	/* bytes per import record */
 #define CSV_FIELDS	4	/* email, password_hash, email_verified, created_at */
 
 /* What the audit trail records for an operator's change. */
@@ -264,69 +264,6 @@ user_verify_email(const char *email)
 	return 0;
 }
 
-/*
- * Splits one CSV record (RFC 4180 quoting, no newline inside quotes) in
- * place into at most max fields. Returns the count, or -1 if malformed.
- */
-static int
-csv_split(char *line, char **fields, int max)
-{
-	char *r = line, *w;
-	int n = 0;
-
-	for (;;) {
-		if (n == max)
-			return -1;
-		fields[n++] = w = r;
-		if (*r == '"') {
-			r++;
-			for (;;) {
-				if (*r == '\0')
-					return -1;
-				if (*r == '"' && r[1] == '"') {
-					*w++ = '"';
-					r += 2;
-				} else if (*r == '"') {
-					r++;
-					break;
-				} else
-					*w++ = *r++;
-			}
-			if (*r != ',' && *r != '\0')
-				return -1;
-		} else {
-			while (*r != ',' && *r != '\0') {
-				if (*r == '"')
-					return -1;
-				*w++ = *r++;
-			}
-		}
-		if (*r == '\0') {
-			*w = '\0';
-			return n;
-		}
-		r++;
-		*w = '\0';
-	}
-}
-
-/* email_verified: 1 true, 0 false, -1 neither. */
-static int
-csv_bool(const char *s)
-{
-	static const char *const yes[] = { "true", "t", "1", "yes", "y" };
-	static const char *const no[] = { "false", "f", "0", "no", "n", "" };
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	return -1;
-}
-
 /* A stored hash we can verify later: a crypt(5) string libxcrypt knows. */
 static bool
 hash_ok(const char *h)
@@ -376,7 +313,7 @@ import_record(unsigned long lineno, char **f, int n,
 		st->bad++;
 		return AUTH_OK;
 	}
-	if (n >= 3 && (verified = csv_bool(f[2])) == -1) {
+	if (n >= 3 && (verified = authctl_csv_bool(f[2])) == -1) {
 		warnx("line %lu: email_verified must be true or false",
 		    lineno);
 		st->bad++;
@@ -443,21 +380,16 @@ user_import(const char *path)
 	while ((got = getline(&line, &cap, in)) != -1) {
 		lineno++;
 		len = (size_t)got;
-		if (len > CSV_LINE_MAX || strlen(line) != len) {
+		if ((n = authctl_csv_record(line, len, lineno == 1, f,
+		    CSV_FIELDS + 1)) == AUTHCTL_CSV_LONG) {
 			warnx("line %lu: longer than %d bytes or has a NUL "
-			    "byte", lineno, CSV_LINE_MAX);
+			    "byte", lineno, AUTHCTL_CSV_LINE_MAX);
 			st.bad++;
 			continue;
 		}
-		while (len > 0 && (line[len - 1] == '\n' ||
-		    line[len - 1] == '\r'))
-			line[--len] = '\0';
-		/* A UTF-8 byte order mark before the first record. */
-		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
-			memmove(line, line + 3, len - 2);
-		if (line[0] == '\0')
+		if (n == 0)
 			continue;
-		if ((n = csv_split(line, f, CSV_FIELDS + 1)) == -1) {
+		if (n == AUTHCTL_CSV_MALFORMED) {
 			warnx("line %lu: malformed CSV (quotes, or more than "
 			    "%d fields)", lineno, CSV_FIELDS);
 			st.bad++;

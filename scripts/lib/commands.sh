@@ -71,7 +71,8 @@ stack_env() {
 	printf 'export AUTH_REDIS_URL=%q\n' "redis://127.0.0.1:${PORTS[redis_port]}"
 	printf 'export AUTH_MAIL_DIR=%q\n' "$s/mail"
 	printf 'export AUTH_CONFIG=%q\n' "$s/auth.conf"
-	printf 'export AUTHCTL=%q\n' "${ST[prefix]}/bin/authctl"
+	# as root, a wrapper that runs it as the service user (tools refuse root)
+	printf 'export AUTHCTL=%q\n' "$(tool_wrappers "$s")/authctl"
 	printf 'export AUTH_TEST_AUTHCTL=%q\n' "$ROOT/scripts/dev authctl $s"
 }
 

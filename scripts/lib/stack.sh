@@ -104,11 +104,13 @@ stack_create() {
 	done
 	write_kv "$s/stack" "prefix=$prefix" "build=$build" "server=$server" \
 		"kind=$kind" "instances=$instances" "${runs[@]}" \
-		"san=$([[ $want_san == san ]] && echo "$s/san")"
+		"san=$([[ $want_san == san ]] && echo "$s/san")" \
+		"valgrind=$([[ $want_san == valgrind ]] && echo "$s")"
 	write_kv "$s/ports" "pg_port=$pg" "redis_port=$redis" "http_port=$http" \
 		"smtp_port=$smtp" \
 		"${extra_ports[@]}"
 	load_stack "$s"
+	[[ $want_san == valgrind ]] && valgrind_wrappers "$s" "$prefix"
 	for inst in $instances; do
 		d=$(inst_dir "$s" "$inst")
 		svc_own "$d/log" "$d/www" "${ST[run_$inst]}"
@@ -211,11 +213,13 @@ write_auth_conf() {
 # loaded stack by scripts/render-config (as make install does); more
 # placeholders' values may follow.
 stack_render() {
-	local tmpl=$1 d=$2 port=$3 run
+	local tmpl=$1 d=$2 port=$3 run libexec=${ST[prefix]}/libexec/authd
 	shift 3
 	run=$(cd -P "$d/run" && pwd)
+	# the main instance of a valgrind stack spawns wrappers (valgrind.sh)
+	[[ -n ${ST[valgrind]:-} && $d == "${ST[valgrind]}" ]] && libexec=$d/valgrind-bin
 	"$ROOT/scripts/render-config" "$ROOT/$tmpl" \
-		"LIBEXECDIR=${ST[prefix]}/libexec/authd" "SYSCONFDIR=$d" "STATEDIR=$d" \
+		"LIBEXECDIR=$libexec" "SYSCONFDIR=$d" "STATEDIR=$d" \
 		"RUNDIR=$run" "PORT=$port" "SAMPLESDIR=${ST[prefix]}/share/authd/samples" \
 		"$@" >"$d/$tmpl"
 }
@@ -224,6 +228,9 @@ stack_render() {
 # NAME=VALUE lines.
 endpoint_env() {
 	local san=${ST[san]:-}
+	# sandbox = log for one run: the kernel's audit lines show what the
+	# seccomp allow-list lacks (scripts/dev sandbox-calls).
+	[[ -z ${AUTH_TEST_SANDBOX:-} ]] || echo "AUTH_SANDBOX=$AUTH_TEST_SANDBOX"
 	[[ -n $san ]] || return 0
 	echo "ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"
 	echo "UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"

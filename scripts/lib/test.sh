@@ -65,18 +65,39 @@ check_sanitizer_logs() {
 
 # Throwaway stack NAME of BUILD on SERVER, the black-box suite against it.
 e2e_stack() {
-	local name=$1 build=$2 server=$3 s http rc
+	local name=$1 build=$2 server=$3 s http rc want=
 	s=$(place test)/$name
 	stack_remove "$s"
 	http=$(pick_port)
-	stack_create "$s" "$build" "$server" "$http" test \
-		"$([[ $build == asan ]] && echo san)"
+	[[ $build == asan ]] && want=san
+	[[ $name == valgrind ]] && want=valgrind
+	stack_create "$s" "$build" "$server" "$http" test "$want"
 	try e2e_run "$s"
 	rc=$TRY_RC
 	check_sanitizer_logs "$s/san" || rc=1
 	return "$rc"
 }
 
+# S/bin/authctl and S/bin/auth-mailer for the suite: as root, they run the
+# stack's tools as the service user (the tools refuse root); prints S/bin.
+tool_wrappers() {
+	local s=$1 t
+	mkdir -p "$s/bin"
+	for t in authctl auth-mailer; do
+		if ((EUID == 0)); then
+			printf '#!/bin/sh
+exec setpriv --reuid=%q --regid=%q --init-groups -- %q "$@"\n' \
+				"$SVC_USER" "$SVC_USER" "${ST[prefix]}/bin/$t"
+		else
+			printf '#!/bin/sh
+exec %q "$@"\n' "${ST[prefix]}/bin/$t"
+		fi >"$s/bin/$t"
+		chmod 0755 "$s/bin/$t"
+	done
+	echo "$s/bin"
+}
+
+# AUTH_E2E_ONLY="test_x test_y.Class": only those modules or classes.
 e2e_run() {
 	local s=$1 san
 	trap 'stack_stop "$s"' EXIT
@@ -93,7 +114,7 @@ e2e_run() {
 		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
 		AUTH_MAIL_DIR="$s/mail" \
 		AUTH_CONFIG="$s/auth.conf" \
-		AUTHCTL="${ST[prefix]}/bin/authctl" \
+		AUTHCTL="$(tool_wrappers "$s")/authctl" \
 		AUTH_STACK_DIR="$s" \
 		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
 		AUTH_WEB_SERVER="${ST[server]}" \
@@ -104,10 +125,11 @@ e2e_run() {
 		AUTH_TEST_PGPASSWORD="$(<"$s/pg/superuser.password")" \
 		${san:+"ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"} \
 		${san:+"UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"} \
-		"$ROOT/tests/run-e2e"
+		"$ROOT/tests/run-e2e" ${AUTH_E2E_ONLY:-}
 }
 
 declare -A BG_PID=() BG_T0=()
+FUZZ_PID=
 
 # Starts the black-box run NAME (BUILD on SERVER) in the background once its
 # build passed, and returns when its stack is up (so the next stack picks
@@ -152,6 +174,47 @@ package_stage() {
 	"$ROOT/scripts/package-test"
 }
 
+# The fuzz stage: every harness of tests/fuzz/ for FUZZ_SECONDS (20) each,
+# in the background from the start (it builds with clang on its own), its
+# output in var/test/fuzz.out; fuzz_wait records the result.
+fuzz_background() {
+	local out
+	STAGES+=(fuzz)
+	out=$(place test)/fuzz.out
+	say "stage fuzz: in the background (output: var/test/fuzz.out)"
+	BG_T0[fuzz]=$SECONDS
+	AUTH_FUZZ_DIR=$VAR/fuzz nice "$ROOT/tests/fuzz/run" "${FUZZ_SECONDS:-20}" \
+		>"$out" 2>&1 &
+	FUZZ_PID=$!
+}
+
+fuzz_wait() {
+	local rc=0
+	[[ -n ${FUZZ_PID:-} ]] || return 0
+	wait "$FUZZ_PID" || rc=$?
+	say "stage fuzz (background), its output:"
+	cat "$(place test)/fuzz.out"
+	STAGE_RESULT[fuzz]=$( ((rc == 0)) && echo PASS || echo FAIL)
+	STAGE_NOTE[fuzz]="(crashing inputs: var/fuzz/)"
+	say "stage fuzz: ${STAGE_RESULT[fuzz]} ($((SECONDS - BG_T0[fuzz]))s)"
+}
+
+# scripts/dev test --valgrind: the normal build, the black-box suite with
+# the main lighttpd instance's endpoints under valgrind memcheck, then the
+# memcheck logs of that run (their own stage: a test that times out under
+# valgrind's slowdown is not a memory error).
+test_valgrind() {
+	local t0=$SECONDS
+	ensure_packages
+	init_layout
+	stage build-normal - build_install normal
+	stage e2e-valgrind build-normal e2e_stack valgrind normal lighttpd
+	STAGE_NOTE[e2e-valgrind]="(logs: var/test/valgrind/log/)"
+	stage memcheck build-normal valgrind_check "$(place test)/valgrind"
+	STAGE_NOTE[memcheck]="(var/test/valgrind/valgrind/)"
+	test_summary "$t0"
+}
+
 # test_run QUICK: every stage, then the summary; QUICK 1: the normal build,
 # its unit tests and its lighttpd run only. Fails if a stage did not pass.
 test_run() {
@@ -159,6 +222,7 @@ test_run() {
 	((quick)) && E2E_STACKS=("${E2E_STACKS[0]}")
 	ensure_packages
 	init_layout
+	((quick)) || fuzz_background
 	stage build-normal - build_install normal
 	((quick)) || stage build-asan - build_install asan
 	stage unit-normal build-normal unit_tests normal
@@ -175,6 +239,7 @@ test_run() {
 		STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
 	done
 	e2e_background_wait
+	fuzz_wait
 	((quick)) || stage package - package_stage
 	test_summary "$t0"
 }

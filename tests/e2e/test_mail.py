@@ -8,6 +8,7 @@ import datetime
 import email.policy
 import email.utils
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -34,6 +35,15 @@ def outbox_rows(addr):
     return sql("SELECT id, template, status, attempts, octet_length(payload),"
                " coalesce(last_error, '') FROM outbox WHERE lower(recipient) ="
                " lower(:'e') ORDER BY id;", e=addr)
+
+
+def service_owned(*paths):
+    """auth-mailer refuses root: as root, the suite runs it as the service
+    user (MAILER is a wrapper), so what it reads or writes is that user's."""
+    if os.geteuid() == 0:
+        uid = pwd.getpwnam("authd").pw_uid
+        for p in paths:
+            os.chown(p, uid, -1)
 
 
 def authctl(*args):
@@ -299,6 +309,7 @@ class MailDeliveryTest(E2ETestCase):
         pw = os.path.join(d, "smtp.pw")
         with open(pw, "w") as f:
             f.write("sink-password\n")
+        service_owned(d, pw)
         link = os.path.join(d, "link.pw")
         os.symlink(pw, link)
         env = dict(os.environ, AUTH_CONFIG=CONFIG, AUTH_MAIL_TRANSPORT="smtp",
@@ -320,6 +331,7 @@ class MailDeliveryTest(E2ETestCase):
 
     def test_file_transport_once_and_notify(self):
         out = tempfile.mkdtemp(prefix="authd-mail.")
+        service_owned(out)
         env = dict(os.environ, AUTH_CONFIG=CONFIG, AUTH_MAIL_TRANSPORT="file",
                    AUTH_MAIL_FILE_DIR=out, AUTH_MAIL_POLL_INTERVAL="3600")
         log = os.path.join(out, "mailer.log")

@@ -16,6 +16,9 @@ passed=0
 failed=0
 dbs=()
 work=$(mktemp -d "${TMPDIR:-/tmp}/authd-migrations.XXXXXX")
+# authctl refuses root: as root, AUTHCTL runs it as the service user, which
+# reads the schema files written here.
+chmod 0755 "$work"
 
 psql_q() {	# psql_q DB SQL: one unaligned value per line
 	psql -X -q -At -v ON_ERROR_STOP=1 -h "$AUTH_TEST_PGHOST" \
