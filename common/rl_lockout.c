@@ -61,12 +61,15 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 		now = auth_clock_mono_us();
 		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN,
 		    okey, now, false) != NULL;
-		/* No room to count a failure: refused until there is. */
-		if (!*known && (s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL,
-		    fkey, now, true)) == NULL)
-			left_us = (int64_t)RL_RETRY_MS * 1000;
-		else if (!*known && s->b > now)
-			left_us = s->b - now;
+		if (!*known) {
+			s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
+			    true);
+			/* No room to count a failure: refused until there is. */
+			if (s == NULL)
+				left_us = (int64_t)RL_RETRY_MS * 1000;
+			else if (s->b > now)
+				left_us = s->b - now;
+		}
 	}
 	if (reply != NULL)
 		freeReplyObject(reply);
