@@ -23,6 +23,8 @@ static const struct auth_err_info err_table[AUTH_ERR__MAX] = {
 	    "The account is disabled." },
 	[AUTH_ERR_FORBIDDEN] = { 403, "forbidden", "Forbidden",
 	    "The access token does not grant this." },
+	[AUTH_ERR_CSRF_FAILED] = { 403, "csrf_failed", "Forbidden",
+	    "The request did not come from this site's own pages." },
 	[AUTH_ERR_NOT_FOUND] = { 404, "not_found", "Not Found",
 	    "No such resource." },
 	[AUTH_ERR_METHOD_NOT_ALLOWED] = { 405, "method_not_allowed",
@@ -60,6 +62,7 @@ auth_http_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
