@@ -166,3 +166,91 @@ out:
 	close(fd);
 	return rc;
 }
+
+int
+auth_key_file_load(const char *name, const char *path, unsigned char *key,
+    size_t len, char *err, size_t errlen)
+{
+	unsigned char	*buf = NULL;
+	size_t		 got = 0;
+	int		 rc = -1;
+
+	if (path == NULL || path[0] == '\0') {
+		auth_errf(err, errlen, "%s is not set", name);
+		return -1;
+	}
+	if (auth_key_file_read(path, len, true, &buf, &got, err, errlen) == -1)
+		return -1;
+	if (got != len) {
+		auth_errf(err, errlen, "%s: must hold exactly %zu bytes", path,
+		    len);
+		goto out;
+	}
+	memcpy(key, buf, len);
+	rc = 0;
+out:
+	auth_wipe_free(buf, len + 1);
+	return rc;
+}
+
+/* Writes all len bytes of p to fd. 0, or -1 with errno set. */
+static int
+write_all(int fd, const unsigned char *p, size_t len)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < len) {
+		n = write(fd, p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int
+auth_key_file_create(const char *name, const char *path, size_t len,
+    char *err, size_t errlen)
+{
+	unsigned char	key[64];
+	int		fd, rc = -1;
+
+	if (path == NULL || path[0] == '\0') {
+		auth_errf(err, errlen, "%s is not set", name);
+		return -1;
+	}
+	if (len > sizeof(key)) {
+		auth_errf(err, errlen, "%s: keys longer than %zu bytes are not "
+		    "made here", path, sizeof(key));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST)
+		return 0;
+	if (fd == -1) {
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (auth_random_bytes(key, len) == -1) {
+		auth_errf(err, errlen, "no random bytes");
+		goto out;
+	}
+	if (write_all(fd, key, len) == -1 || fsync(fd) == -1) {
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	auth_wipe(key, sizeof(key));
+	if (close(fd) == -1 && rc == 0) {
+		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == -1)
+		unlink(path);
+	return rc;
+}

@@ -38,4 +38,21 @@ void	auth_wipe_free(void *p, size_t len);
 int	auth_key_file_read(const char *path, size_t max, bool secret,
 	    unsigned char **out, size_t *outlen, char *err, size_t errlen);
 
+/*
+ * Reads a secret key of exactly len bytes from path into key (what
+ * auth_key_file_read refuses, this refuses too). name is the config key
+ * that names the file, for the message when path is empty. 0, or -1 with
+ * a one-line reason in err; key is wiped on failure.
+ */
+int	auth_key_file_load(const char *name, const char *path,
+	    unsigned char *key, size_t len, char *err, size_t errlen);
+
+/*
+ * Creates path (no symlink, mode 0600) holding len random bytes, unless it
+ * exists already. 0, or -1 with a reason in err (a half-written file is
+ * removed).
+ */
+int	auth_key_file_create(const char *name, const char *path, size_t len,
+	    char *err, size_t errlen);
+
 #endif

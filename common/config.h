@@ -54,6 +54,7 @@ struct auth_config {
 	char		keys_dir[AUTH_PATH_MAX];	/* key files (keyring.h) */
 	char		hs256_secret_file[AUTH_PATH_MAX];/* HS256 secret, >= 32 bytes */
 	char		outbox_key_file[AUTH_PATH_MAX];	/* 32-byte key sealing outbox payloads */
+	char		hmac_key_file[AUTH_PATH_MAX];	/* 32-byte key of the service's HMACs */
 	long		access_ttl;		/* seconds, default 300 */
 	long		refresh_ttl;		/* seconds, default 14 days */
 	long		session_max_lifetime;	/* seconds, default 30 days */

@@ -19,6 +19,7 @@
 #include <fcgiapp.h>
 
 #include "db.h"
+#include "hmac.h"
 #include "http_addr.h"
 #include "http_body.h"
 #include "log.h"
@@ -465,6 +466,11 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 			return -1;
 		}
 		ctx->seal_key = seal_key;
+	}
+	if (ep->needs_hmac && auth_hmac_key_load(cfg->hmac_key_file, err,
+	    sizeof(err)) != 0) {
+		auth_log_error(NULL, "hmac key: %s", err);
+		return -1;
 	}
 	if (ep->hash_passwords && auth_pw_init(cfg->password_cost) != 0) {
 		auth_log_error(NULL, "password hashing unavailable");

@@ -57,6 +57,7 @@ struct auth_endpoint {
 	enum auth_keys_need	 keys;
 	bool			 needs_db;
 	bool			 needs_seal;	/* outbox key */
+	bool			 needs_hmac;	/* hmac_key_file (hmac.h) */
 	bool			 bearer;	/* Bearer token required */
 	bool			 hash_passwords;/* call auth_pw_init at start */
 	/* FastCGI AUTHORIZER role: any path and method, no body, no limits;

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "endpoint_config.h"
 #include "flow.h"
+#include "hmac.h"
 #include "jwt.h"
 #include "keyring.h"
 #include "log.h"
@@ -37,6 +38,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_jwt_cfg,
 	&auth_keyring_cfg,
 	&auth_seal_cfg,
+	&auth_hmac_cfg,
 	&auth_pw_cfg,
 	&auth_endpoint_cfg,
 	&auth_log_cfg,

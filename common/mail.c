@@ -393,7 +393,7 @@ add_part(struct auth_buf *m, const char *boundary, const char *type,
 
 /* Checks the values and the head; fills from (the bare address) and date. */
 static int
-check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
+check_input(const struct auth_mail_head *h, const struct auth_tmpl_var *vars,
     size_t nvars, char *from, size_t fromsz, char *date, size_t datesz,
     char *err, size_t errlen)
 {
@@ -433,7 +433,7 @@ check_input(const struct auth_mail_head *h, const struct auth_mail_var *vars,
 /* Renders the subject, the text and the HTML (both CRLF) of t. */
 static int
 render_parts(const struct auth_mail_template *t,
-    const struct auth_mail_var *vars, size_t nvars, struct auth_buf *subj,
+    const struct auth_tmpl_var *vars, size_t nvars, struct auth_buf *subj,
     struct auth_buf *text, struct auth_buf *html, char *err,
     size_t errlen)
 {
@@ -507,7 +507,7 @@ put_head(struct auth_buf *m, const struct auth_mail_head *h,
 
 int
 auth_mail_build(const struct auth_mail_template *t,
-    const struct auth_mail_head *h, const struct auth_mail_var *vars,
+    const struct auth_mail_head *h, const struct auth_tmpl_var *vars,
     size_t nvars, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	struct auth_buf	 subj = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);

@@ -36,9 +36,6 @@ struct auth_mail_template {
 	char	*html;					/* malloc'd */
 };
 
-/* A {{name}} placeholder and its value (UTF-8, no control characters). */
-#define auth_mail_var	auth_tmpl_var
-
 /* What goes into the header besides the template's subject. */
 struct auth_mail_head {
 	const char	*from;		/* mail_from: "a@b" or "Name <a@b>" */
@@ -80,7 +77,7 @@ void	auth_mail_template_free(struct auth_mail_template *t);
  * unknown placeholder, a bad address, a value with a control character).
  */
 int	auth_mail_build(const struct auth_mail_template *t,
-	    const struct auth_mail_head *h, const struct auth_mail_var *vars,
+	    const struct auth_mail_head *h, const struct auth_tmpl_var *vars,
 	    size_t nvars, char **out, size_t *outlen, char *err, size_t errlen);
 
 /* The RFC 5322 date of t in UTC ("Tue, 24 Nov 2026 09:13:36 +0000"). */

@@ -24,78 +24,15 @@ int
 auth_seal_key_load(const char *path, unsigned char key[AUTH_SEAL_KEY_LEN],
     char *err, size_t errlen)
 {
-	unsigned char	*buf = NULL;
-	size_t		 len = 0;
-	int		 rc = -1;
-
-	if (path == NULL || path[0] == '\0') {
-		auth_errf(err, errlen, "outbox_key_file is not set");
-		return -1;
-	}
-	if (auth_key_file_read(path, AUTH_SEAL_KEY_LEN, true, &buf, &len, err,
-	    errlen) == -1)
-		return -1;
-	if (len != AUTH_SEAL_KEY_LEN) {
-		auth_errf(err, errlen, "%s: must hold exactly %d bytes", path,
-		    AUTH_SEAL_KEY_LEN);
-		goto out;
-	}
-	memcpy(key, buf, AUTH_SEAL_KEY_LEN);
-	rc = 0;
-out:
-	auth_wipe(buf, len);
-	free(buf);
-	return rc;
+	return auth_key_file_load("outbox_key_file", path, key,
+	    AUTH_SEAL_KEY_LEN, err, errlen);
 }
 
 int
 auth_seal_key_generate(const char *path, char *err, size_t errlen)
 {
-	unsigned char	key[AUTH_SEAL_KEY_LEN];
-	size_t		off = 0;
-	ssize_t		n;
-	int		fd, rc = -1;
-
-	if (path == NULL || path[0] == '\0') {
-		auth_errf(err, errlen, "outbox_key_file is not set");
-		return -1;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 && errno == EEXIST)
-		return 0;
-	if (fd == -1) {
-		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (auth_random_bytes(key, sizeof(key)) == -1) {
-		auth_errf(err, errlen, "no random bytes");
-		goto out;
-	}
-	while (off < sizeof(key)) {
-		n = write(fd, key + off, sizeof(key) - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			auth_errf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1) {
-		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	auth_wipe(key, sizeof(key));
-	if (close(fd) == -1 && rc == 0) {
-		auth_errf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (rc == -1)
-		unlink(path);
-	return rc;
+	return auth_key_file_create("outbox_key_file", path, AUTH_SEAL_KEY_LEN,
+	    err, errlen);
 }
 
 int

@@ -90,8 +90,8 @@ static const struct auth_stmt outbox_stmts[ST_OUTBOX__MAX] = {
 	    "UPDATE outbox SET status = 'pending', next_attempt_at = now() "
 	    "WHERE status = 'sending' AND next_attempt_at <= now()" },
 	[ST_OUTBOX_NEXT_DUE] = { "outbox_next_due",
-	    "SELECT greatest(0, extract(epoch FROM"
-	    " min(next_attempt_at) - now()))::float8 "
+	    "SELECT ceil(greatest(0, extract(epoch FROM"
+	    " min(next_attempt_at) - now())) * 1000)::bigint "
 	    "FROM outbox WHERE status = 'pending'" },
 	/* ---- operator commands ---- */
 	[ST_OUTBOX_LIST] = { "outbox_list",
@@ -291,7 +291,7 @@ enum auth_err
 auth_store_outbox_next_due(double *seconds)
 {
 	PGresult	*r = NULL;
-	char		*end;
+	long long	 ms;
 	enum auth_err	 rc;
 
 	*seconds = 0;
@@ -302,9 +302,9 @@ auth_store_outbox_next_due(double *seconds)
 		rc = AUTH_ERR_NOT_FOUND;
 		goto out;
 	}
-	*seconds = strtod(PQgetvalue(r, 0, STORE_C_ONLY), &end);
-	if (*end != '\0' || *seconds < 0)
-		*seconds = 0;
+	/* whole milliseconds: no float parser needed */
+	if ((ms = store_llong(r, 0, STORE_C_ONLY)) > 0)
+		*seconds = (double)ms / 1000;
 out:
 	PQclear(r);
 	return rc;

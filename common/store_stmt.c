@@ -14,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "base_num.h"
+#include "base_utf8.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
@@ -104,53 +105,7 @@ store_uuid_ok(const char *s)
 void
 store_clean_text(const char *s, char *out, size_t outsz)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 o = 0, n, i;
-	uint32_t		 cp, min;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			n = 1;
-			cp = *p;
-			min = 0;
-		} else if ((*p & 0xe0) == 0xc0) {
-			n = 2;
-			cp = *p & 0x1f;
-			min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 3;
-			cp = *p & 0x0f;
-			min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 4;
-			cp = *p & 0x07;
-			min = 0x10000;
-		} else
-			n = 0;
-		for (i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80) {
-				n = 0;
-				break;
-			}
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (n != 0 && (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 || cp == 0x7f))
-			n = 0;
-		if (n == 0) {
-			if (o + 1 >= outsz)
-				break;
-			out[o++] = '?';
-			p++;
-			continue;
-		}
-		if (o + n >= outsz)
-			break;
-		memcpy(out + o, p, n);
-		o += n;
-		p += n;
-	}
-	out[o] = '\0';
+	auth_utf8_clean(s, out, outsz);
 }
 
 /* Returns ip if it is a textual IPv4 or IPv6 address, else NULL. */

@@ -143,7 +143,7 @@ mailer_init(struct mailer *mr)
  * The strings stay owned by obj. Returns the count, or -1.
  */
 static int
-payload_vars(json_object *obj, struct auth_mail_var *vars, size_t max)
+payload_vars(json_object *obj, struct auth_tmpl_var *vars, size_t max)
 {
 	size_t n = 0;
 
@@ -165,7 +165,7 @@ deliver(const struct mailer *mr, const struct auth_outbox_msg *m, char *err,
     size_t errlen)
 {
 	struct auth_mail_template	*t = NULL;
-	struct auth_mail_var		 vars[AUTH_MAIL_VARS_MAX];
+	struct auth_tmpl_var		 vars[AUTH_MAIL_VARS_MAX];
 	struct auth_mail_head		 h;
 	json_object			*obj = NULL;
 	unsigned char			 rnd[16];

@@ -24,6 +24,8 @@ enum authctl_verb {
 	VERB_NONE = 0,
 	VERB_KEYS_ACTIVATE,
 	VERB_KEYS_RETIRE,
+	VERB_KEYS_SEAL,
+	VERB_KEYS_HMAC,
 	VERB_USER_CREATE,
 	VERB_USER_SHOW,
 	VERB_USER_DISABLE,
@@ -84,7 +86,7 @@ int	authctl_purge(const struct authctl_opts *o);
 int	authctl_keys_generate(const struct authctl_opts *o);
 int	authctl_keys_list(const struct authctl_opts *o);
 int	authctl_keys_state(const struct authctl_opts *o);
-int	authctl_keys_seal_key(const struct authctl_opts *o);
+int	authctl_keys_secret(const struct authctl_opts *o);
 int	authctl_token_verify(const struct authctl_opts *o);
 int	authctl_outbox_list(const struct authctl_opts *o);
 int	authctl_outbox_link(const struct authctl_opts *o);

@@ -1,6 +1,6 @@
 /*
- * authctl keys generate|list|activate|retire|seal-key: the signing keys of
- * the key directory and the outbox sealing key.
+ * authctl keys generate|list|activate|retire|seal-key|hmac-key: the signing
+ * keys of the key directory, the outbox sealing key and the HMAC key.
  */
 #include <sys/stat.h>
 
@@ -11,6 +11,7 @@
 
 #include "authctl.h"
 #include "endpoint_config.h"
+#include "hmac.h"
 #include "keyadmin.h"
 #include "keyring.h"
 #include "seal.h"
@@ -154,30 +155,38 @@ authctl_keys_state(const struct authctl_opts *o)
 }
 
 
-/* Writes a new outbox sealing key unless the file exists. */
+/*
+ * Writes a new secret key file unless it exists: the outbox sealing key
+ * (seal-key, outbox_key_file) or the HMAC key (hmac-key, hmac_key_file).
+ */
 int
-authctl_keys_seal_key(const struct authctl_opts *o)
+authctl_keys_secret(const struct authctl_opts *o)
 {
 	struct auth_config	 cfg;
 	struct stat		 st;
+	const bool		 seal = o->verb == VERB_KEYS_SEAL;
 	const char		*file = o->file;
 	char			 err[512];
+	int			 rc;
 
 	if (file == NULL) {
 		if (authctl_config(&cfg) == -1)
 			return AUTHCTL_FAIL;
-		file = cfg.outbox_key_file;
+		file = seal ? cfg.outbox_key_file : cfg.hmac_key_file;
 	}
 	if (file[0] == '\0') {
-		warnx("no outbox key file given or configured");
+		warnx("no %s given or configured",
+		    seal ? "outbox_key_file" : "hmac_key_file");
 		return AUTHCTL_FAIL;
 	}
 	if (stat(file, &st) == 0) {
 		printf("%s exists; kept\n", file);
 		return AUTHCTL_OK;
 	}
-	if (auth_seal_key_generate(file, err, sizeof(err)) == -1) {
-		warnx("keys seal-key: %s", err);
+	rc = seal ? auth_seal_key_generate(file, err, sizeof(err)) :
+	    auth_hmac_key_generate(file, err, sizeof(err));
+	if (rc == -1) {
+		warnx("keys %s: %s", seal ? "seal-key" : "hmac-key", err);
 		return AUTHCTL_FAIL;
 	}
 	printf("wrote %s\n", file);

@@ -142,6 +142,7 @@ auth_conf_base() {
 	echo "audience = authd"
 	echo "keys_dir = $s/keys"
 	echo "outbox_key_file = $s/keys/outbox.seal"
+	echo "hmac_key_file = $s/keys/hmac.key"
 	mail_settings "$s"
 	echo "trusted_proxies = 127.0.0.1/32, ::1/128"
 }
@@ -311,4 +312,5 @@ app_setup() {
 	"${ctl[@]}" migrate
 	[[ -s $s/keys/active ]] || "${ctl[@]}" keys generate --dir "$s/keys"
 	[[ -s $s/keys/outbox.seal ]] || "${ctl[@]}" keys seal-key --file "$s/keys/outbox.seal"
+	[[ -s $s/keys/hmac.key ]] || "${ctl[@]}" keys hmac-key --file "$s/keys/hmac.key"
 }

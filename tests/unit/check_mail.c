@@ -71,7 +71,7 @@ static char *
 build(const struct auth_mail_template *t, const struct auth_mail_head *h,
     const char *link, char *err, size_t errlen)
 {
-	struct auth_mail_var	 v = { "link", link };
+	struct auth_tmpl_var	 v = { "link", link };
 	char			*out = NULL;
 	size_t			 len = 0;
 
@@ -487,7 +487,7 @@ END_TEST
 START_TEST(test_limits)
 {
 	struct auth_mail_template	*t;
-	struct auth_mail_var		 vars[AUTH_MAIL_VARS_MAX + 1];
+	struct auth_tmpl_var		 vars[AUTH_MAIL_VARS_MAX + 1];
 	char				 err[256], val[AUTH_MAIL_VAR_MAX + 2];
 	char				 subj[AUTH_MAIL_SUBJECT_MAX + 32], *m = NULL;
 	size_t				 i, len;

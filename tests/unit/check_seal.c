@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hmac.h"
 #include "seal.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -182,6 +183,45 @@ START_TEST(test_key_size)
 }
 END_TEST
 
+/* A known answer: HMAC-SHA-256 under test_key of "csrf" NUL "x". */
+#define HMAC_CSRF_X \
+	"4a8cc2c566f4447938e4f242079eb3d1a258ddadb7cfc03baa090e88c060997e"
+
+START_TEST(test_hmac)
+{
+	unsigned char	a[AUTH_HASH_LEN], b[AUTH_HASH_LEN], c[AUTH_HASH_LEN];
+	char		path[128], err[256];
+	char		hex[2 * AUTH_HASH_LEN + 1];
+
+	auth_hmac_key_unload();
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, a), -1);
+	key_path(path, sizeof(path), "hmac.key");
+	write_file(path, test_key, sizeof(test_key), 0644);
+	ck_assert_int_eq(auth_hmac_key_load(path, err, sizeof(err)), -1);
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, a), -1);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(auth_hmac_key_load(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, a), 0);
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, b), 0);
+	ck_assert(memcmp(a, b, sizeof(a)) == 0);
+	/* the purpose is part of the MAC: another purpose, another digest */
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_REFRESH_SUCCESSOR, "x", 1, c), 0);
+	ck_assert(memcmp(a, c, sizeof(a)) != 0);
+	/* openssl dgst -sha256 -mac HMAC -macopt hexkey:0102...1f20 agrees */
+	auth_hex(a, sizeof(a), hex);
+	ck_assert_str_eq(hex, HMAC_CSRF_X);
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC__MAX, "x", 1, c), -1);
+	auth_hmac_key_unload();
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, a), -1);
+	key_path(path, sizeof(path), "new-hmac.key");
+	ck_assert_int_eq(auth_hmac_key_generate(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_hmac_key_load(path, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_hmac(AUTH_HMAC_CSRF, "x", 1, b), 0);
+	ck_assert(memcmp(a, b, sizeof(a)) != 0);
+	auth_hmac_key_unload();
+}
+END_TEST
+
 static Suite *
 seal_suite(void)
 {
@@ -197,6 +237,7 @@ seal_suite(void)
 	tcase_add_test(sec, test_tamper);
 	tcase_add_test(sec, test_key_perms);
 	tcase_add_test(sec, test_key_size);
+	tcase_add_test(sec, test_hmac);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, sec);
 	return s;
