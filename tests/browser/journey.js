@@ -170,7 +170,10 @@ async function crossSite(ctx, person, pw, account) {
 			const target = forms[n].action;
 			const resp = page.waitForResponse((r) => r.url() === target &&
 				r.request().method() === 'POST');
-			await page.goto(origin + '/attack?n=' + n);
+			// The page submits itself at once: the navigation it starts
+			// may cut this one short.
+			await page.goto(origin + '/attack?n=' + n,
+				{ waitUntil: 'commit' }).catch(() => {});
 			const r = await resp;
 			await page.waitForLoadState();
 			if (n === 0)
