@@ -43,6 +43,7 @@ static const struct auth_endpoint endpoint = {
 	.nroutes = AUTH_NITEMS(routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
+	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_REFRESH_IP) },
 };
 

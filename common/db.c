@@ -19,6 +19,28 @@ static PGconn	*db_conn;
  * COMMIT must not report success.
  */
 static bool	 db_in_tx;
+/*
+ * Since auth_db_run began: a statement other than BEGIN was handed to the
+ * connection, so the server may have run it (or committed it) even if the
+ * answer never came back.
+ */
+static bool	 db_sent;
+static void	(*db_hook)(const char *);
+
+void
+auth_db_test_hook(void (*fn)(const char *what))
+{
+	db_hook = fn;
+}
+
+/* Notes that the statement what is about to be sent. */
+static void
+db_sending(const char *what)
+{
+	db_sent = true;
+	if (db_hook != NULL)
+		db_hook(what);
+}
 
 void
 auth_db_init(const char *conninfo)
@@ -210,6 +232,7 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 		rc = AUTH_ERR_UNAVAILABLE;
 		goto out;
 	}
+	db_sending(name);
 	r = PQexecPrepared(db_conn, name, nparams, values, lengths, formats, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
@@ -315,6 +338,7 @@ auth_db_commit(void)
 		auth_db_rollback();
 		return AUTH_ERR_UNAVAILABLE;
 	}
+	db_sending("COMMIT");
 	rc = db_command("COMMIT", "COMMIT");
 	if (rc == AUTH_ERR_INTERNAL)
 		auth_db_rollback();
@@ -340,7 +364,22 @@ auth_db_utility(const char *sql, const char *tag)
 {
 	if (auth_db_conn() == NULL)
 		return AUTH_ERR_UNAVAILABLE;
+	db_sending(sql);
 	return db_command(sql, tag);
+}
+
+enum auth_err
+auth_db_run(enum auth_err (*fn)(void *), void *arg)
+{
+	enum auth_err e;
+
+	db_sent = false;
+	e = fn(arg);
+	if (e == AUTH_ERR_UNAVAILABLE && !db_sent) {
+		auth_db_reset();
+		e = fn(arg);
+	}
+	return e;
 }
 
 /* ---- configuration ------------------------------------------------------ */

@@ -48,6 +48,21 @@ enum auth_err auth_db_exec(const char *name, int nparams,
  */
 enum auth_err auth_db_utility(const char *sql, const char *tag);
 
+/*
+ * Runs fn(arg), one request's database work. If it fails with
+ * AUTH_ERR_UNAVAILABLE before any statement but BEGIN was sent (the
+ * connection could not be opened, or was found dead first), runs it once
+ * more on a fresh connection. Once a statement was sent, the server may
+ * have run or even committed it with the answer lost: a retry would do the
+ * change twice (a rotation seen as its own reuse, a reset link as used),
+ * so the failure stands and the caller answers 503.
+ */
+enum auth_err auth_db_run(enum auth_err (*fn)(void *), void *arg);
+
+/* For tests: fn is called with a statement's name (or "COMMIT") just
+ * before it is sent; NULL turns it off. */
+void	auth_db_test_hook(void (*fn)(const char *what));
+
 /* Transactions: BEGIN / COMMIT / ROLLBACK on the process connection. */
 enum auth_err auth_db_begin(void);
 enum auth_err auth_db_commit(void);

@@ -3,7 +3,8 @@
  * and keys are loaded once; per request: request id, routing by the
  * endpoint's route table, method check, bounded body read, field
  * extraction and validation, Bearer check, the handler (retried once after
- * a lost database connection), one response, one log line.
+ * a lost database connection, if nothing had reached the server), one
+ * response, one log line.
  */
 #include "endpoint.h"
 #include "endpoint_config.h"
@@ -37,6 +38,8 @@
 /* Proxies whose X-Forwarded-For is believed; parsed once at start. */
 static struct auth_cidr trusted[AUTH_CIDRS_MAX];
 static size_t ntrusted;
+/* An X-Forwarded-For from an untrusted local peer was logged. */
+static bool xff_logged;
 
 /* One request's state. */
 struct exchange {
@@ -50,6 +53,7 @@ struct exchange {
 	struct auth_rl_verdict		 tight;		/* for the headers */
 	struct auth_rl_verdict		 flow_rl;
 	bool				 limited;
+	bool				 ran;		/* the handler ran */
 	long long			 t0;
 };
 
@@ -158,7 +162,8 @@ route_find(struct exchange *x)
 
 /*
  * Counts the request against the endpoint's rules of one kind. Keeps in
- * x->tight the verdict with the fewest requests left (or the refusal).
+ * x->tight the refusal, or the per-IP verdict with the fewest requests
+ * left (the only ones whose state the answer shows).
  */
 static enum auth_err
 check_limits(struct exchange *x, enum auth_rl_key kind)
@@ -185,8 +190,8 @@ check_limits(struct exchange *x, enum auth_rl_key kind)
 		if (len == 0)
 			continue;
 		auth_rl_check(r, subject, len, &v);
-		if (!v.allowed || !x->limited ||
-		    v.remaining < x->tight.remaining) {
+		if (!v.allowed || (kind == AUTH_RL_IP && (!x->limited ||
+		    v.remaining < x->tight.remaining))) {
 			x->tight = v;
 			x->limited = true;
 		}
@@ -219,19 +224,46 @@ check_bearer(struct auth_ctx *ctx, struct auth_req *req,
 	return AUTH_OK;
 }
 
-/* Runs the route's handler; after a lost database connection, once more. */
+/* One run of the route's handler; a second one starts a fresh answer. */
+static enum auth_err
+handler_once(void *arg)
+{
+	struct exchange *x = arg;
+
+	if (x->ran)
+		auth_resp_free(&x->rs);
+	x->ran = true;
+	return x->rt->handler(x->ctx, &x->req, &x->rs);
+}
+
+/*
+ * Runs the route's handler; with a database, once more after a lost
+ * connection if nothing had reached the server yet (auth_db_run).
+ */
 static enum auth_err
 run_handler(struct exchange *x)
 {
-	enum auth_err e;
+	if (!x->ep->needs_db)
+		return handler_once(x);
+	return auth_db_run(handler_once, x);
+}
 
-	e = x->rt->handler(x->ctx, &x->req, &x->rs);
-	if (e == AUTH_ERR_UNAVAILABLE && x->ep->needs_db) {
-		auth_db_reset();
-		auth_resp_free(&x->rs);
-		e = x->rt->handler(x->ctx, &x->req, &x->rs);
-	}
-	return e;
+/*
+ * A loopback or private peer sending X-Forwarded-For is most likely a proxy
+ * missing from trusted_proxies: every client then looks like that proxy.
+ * Logged once per process.
+ */
+static void
+xff_check(const char *remote, const char *xff)
+{
+	if (xff_logged || xff == NULL || remote == NULL ||
+	    auth_http_cidr_match(trusted, ntrusted, remote) ||
+	    !auth_http_addr_private(remote))
+		return;
+	xff_logged = true;
+	auth_log_error(NULL, "X-Forwarded-For from %.*s, which is not in "
+	    "trusted_proxies: its clients are all counted as that one address "
+	    "(logged once)", AUTH_IP_MAX, remote);
 }
 
 /*
@@ -265,6 +297,8 @@ request_start(struct exchange *x, const struct auth_endpoint *ep,
 	auth_http_client_ip(trusted, ntrusted, auth_http_param(req,
 	    "REMOTE_ADDR"), auth_http_param(req, "HTTP_X_FORWARDED_FOR"),
 	    req->client_ip);
+	xff_check(auth_http_param(req, "REMOTE_ADDR"), auth_http_param(req,
+	    "HTTP_X_FORWARDED_FOR"));
 	ctx->now = (long long)time(NULL);
 	memset(&ctx->bearer, 0, sizeof(ctx->bearer));
 	ctx->rl = &x->flow_rl;

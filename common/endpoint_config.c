@@ -5,6 +5,7 @@
 #include "endpoint_config.h"
 #include "flow.h"
 #include "hmac.h"
+#include "http_addr.h"
 #include "jwt.h"
 #include "keyring.h"
 #include "log.h"
@@ -24,7 +25,8 @@ endpoint_check_proxies(char *s)
 
 static const struct auth_cfg_key endpoint_keys[] = {
 	AUTH_CFG_NUM(max_body, AUTH_CFG_T_SIZE, 1024, 1048576, "16384"),
-	AUTH_CFG_STR(trusted_proxies, endpoint_check_proxies, ""),
+	AUTH_CFG_STR(trusted_proxies, endpoint_check_proxies,
+	    AUTH_TRUSTED_PROXIES_DEFAULT),
 };
 
 const struct auth_cfg_module auth_endpoint_cfg =

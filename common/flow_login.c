@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "hmac.h"
 #include "password.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -200,20 +201,46 @@ refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row)
 	return AUTH_OK;
 }
 
-/* A fresh pair in the session of the locked token th (row). */
+/*
+ * The successor of the presented refresh token tok: an HMAC of it under
+ * the server key, so every retry of one rotation gets the same token.
+ */
 static enum auth_err
-refresh_rotate(const struct auth_ctx *ctx, const unsigned char *th,
-    const struct auth_refresh_row *row, struct auth_tokens *out)
+refresh_successor(const char *tok, size_t len, char out[AUTH_TOKEN_LEN + 1])
 {
+	unsigned char mac[AUTH_HASH_LEN];
+	size_t n = 0;
+
+	if (auth_hmac(AUTH_HMAC_REFRESH_SUCCESSOR, tok, len, mac) == 0)
+		n = auth_b64url_encode(mac, sizeof(mac), out, AUTH_TOKEN_LEN + 1);
+	auth_wipe(mac, sizeof(mac));
+	return n == AUTH_TOKEN_LEN ? AUTH_OK : AUTH_ERR_INTERNAL;
+}
+
+/*
+ * A fresh access token and the successor of the locked token tok (hashed
+ * th, its row). The first rotation stores the successor's hash; a retry
+ * within the leeway gets the same successor and stores nothing, so the
+ * family keeps one live refresh token.
+ */
+static enum auth_err
+refresh_rotate(const struct auth_ctx *ctx, const char *tok, size_t len,
+    const unsigned char *th, const struct auth_refresh_row *row,
+    struct auth_tokens *out)
+{
+	unsigned char sh[AUTH_HASH_LEN];
 	struct auth_user u;
 	enum auth_err e;
 
 	memset(&u, 0, sizeof(u));
-	/* Within the leeway a retry gets a fresh pair; nothing is revoked. */
-	if (!row->rotated &&
-	    (e = auth_store_refresh_mark_rotated(th)) != AUTH_OK)
+	if ((e = refresh_successor(tok, len, out->refresh)) != AUTH_OK)
 		goto out;
-	if ((e = issue_refresh(ctx, row->session_id, out)) != AUTH_OK)
+	out->refresh_expires_in = ctx->cfg->refresh_ttl;
+	auth_sha256(out->refresh, AUTH_TOKEN_LEN, sh);
+	if (!row->rotated &&
+	    ((e = auth_store_refresh_mark_rotated(th)) != AUTH_OK ||
+	    (e = auth_store_refresh_insert(sh, row->session_id,
+	    ctx->cfg->refresh_ttl)) != AUTH_OK))
 		goto out;
 	if ((e = auth_store_session_touch(row->session_id)) != AUTH_OK)
 		goto out;
@@ -222,18 +249,20 @@ refresh_rotate(const struct auth_ctx *ctx, const unsigned char *th,
 	/* Signed first: a signing failure must not burn the old token. */
 	e = issue_access(ctx, &u, row->session_id, out);
 out:
+	auth_wipe(sh, sizeof(sh));
 	auth_wipe(&u, sizeof(u));
 	return e;
 }
 
 /*
- * The rotation rules for the token hashed as th, inside the transaction.
- * *reuse says the family was burnt: AUTH_OK then means the revocation is
- * to be committed, and the caller answers 401.
+ * The rotation rules for the token tok (len bytes, hashed as th), inside
+ * the transaction. *reuse says the family was burnt: AUTH_OK then means
+ * the revocation is to be committed, and the caller answers 401.
  */
 static enum auth_err
 refresh_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
-    const unsigned char *th, struct auth_tokens *out, bool *reuse)
+    const char *tok, size_t len, const unsigned char *th,
+    struct auth_tokens *out, bool *reuse)
 {
 	struct auth_refresh_row row;
 	struct auth_rl_verdict v;
@@ -257,7 +286,7 @@ refresh_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
 		*reuse = true;
 		return refresh_reuse(cl, &row);
 	}
-	return refresh_rotate(ctx, th, &row, out);
+	return refresh_rotate(ctx, tok, len, th, &row, out);
 }
 
 enum auth_err
@@ -273,7 +302,8 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 		return AUTH_ERR_INVALID_REFRESH_TOKEN;
 	auth_sha256(token, len, th);
 	if ((e = auth_db_begin()) == AUTH_OK)
-		e = auth_flow_tx_end(refresh_tx(ctx, cl, th, out, &reuse));
+		e = auth_flow_tx_end(refresh_tx(ctx, cl, token, len, th, out,
+		    &reuse));
 	if (reuse && e == AUTH_OK)
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 	if (e != AUTH_OK)

@@ -141,3 +141,31 @@ auth_http_client_ip(const struct auth_cidr *trusted, size_t n,
 		end = start;
 	}
 }
+
+/* True if ip lies in one of the ranges of the CIDR list text. */
+static bool
+addr_in(const char *list, const char *ip)
+{
+	struct auth_cidr c[AUTH_CIDRS_MAX];
+	int n;
+
+	n = auth_http_cidr_parse_list(list, c, AUTH_CIDRS_MAX);
+	return n > 0 && auth_http_cidr_match(c, (size_t)n, ip);
+}
+
+#define ADDR_LOOPBACK	"127.0.0.0/8, ::1/128, ::ffff:127.0.0.0/104"
+
+bool
+auth_http_addr_loopback(const char *ip)
+{
+	return addr_in(ADDR_LOOPBACK, ip);
+}
+
+bool
+auth_http_addr_private(const char *ip)
+{
+	return addr_in(ADDR_LOOPBACK ", 10.0.0.0/8, 172.16.0.0/12, "
+	    "192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10, fc00::/7, "
+	    "fe80::/10, ::ffff:10.0.0.0/104, ::ffff:172.16.0.0/108, "
+	    "::ffff:192.168.0.0/112", ip);
+}

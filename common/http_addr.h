@@ -9,6 +9,9 @@
 
 #define AUTH_CIDRS_MAX	32
 
+/* What trusted_proxies is by default: the proxy on the same host. */
+#define AUTH_TRUSTED_PROXIES_DEFAULT	"127.0.0.0/8, ::1/128"
+
 struct auth_cidr {
 	int		family;		/* AF_INET or AF_INET6 */
 	unsigned char	addr[16];
@@ -34,5 +37,14 @@ bool	auth_http_cidr_match(const struct auth_cidr *list, size_t n,
  */
 void	auth_http_client_ip(const struct auth_cidr *trusted, size_t n,
 	    const char *remote, const char *xff, char out[AUTH_IP_MAX + 1]);
+
+/* True if ip is a loopback address (IPv4-mapped too). */
+bool	auth_http_addr_loopback(const char *ip);
+
+/*
+ * True if ip is loopback, private (RFC 1918, RFC 4193), shared (RFC 6598)
+ * or link-local: a peer that may well be a proxy.
+ */
+bool	auth_http_addr_private(const char *ip);
 
 #endif

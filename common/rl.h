@@ -2,7 +2,9 @@
  * Rate limits and brute-force protection. Each check is one Redis round
  * trip (a GCRA script keyed "authd:rl:<rule>:<hash of the subject>");
  * when Redis is down or slow, a fixed-size in-process table takes over
- * until Redis answers again.
+ * until Redis answers again. That table never evicts an entry that still
+ * refuses (a subject at its limit, a failure count, a known-good address):
+ * when it is full, checks and logins are refused (fail closed).
  *
  * Rules are static data: endpoint tables point at entries of
  * auth_rl_known_rules[], e.g. AUTH_RL_RULE(AUTH_RL_LOGIN_IP), and the
@@ -78,6 +80,7 @@ struct auth_rl_verdict {
 	unsigned	 reset;		/* seconds until the full quota is back */
 	unsigned	 retry_after;	/* seconds, >= 1 when refused, else 0 */
 	const char	*name;
+	enum auth_rl_key key;		/* what the rule counts by */
 };
 
 /*
@@ -91,8 +94,8 @@ struct auth_rl_verdict {
 const char *auth_rl_overrides_check(const char *spec);
 
 /*
- * Applies cfg: rate_limits, login_lockout_threshold, login_lockout_max.
- * Clears the in-process tables and the degraded state. Returns 0, or -1
+ * Applies cfg: rate_limits, login_lockout_threshold, login_lockout_max,
+ * trusted_proxies (addresses never known good). Clears the in-process tables and the degraded state. Returns 0, or -1
  * with a one-line reason in err.
  */
 int	auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen);
@@ -118,9 +121,11 @@ bool	auth_rl_degraded(void);
 /*
  * Adds `RateLimit-Policy: "<name>";q=<limit>;w=<period>` and
  * `RateLimit: "<name>";r=<remaining>;t=<reset>` (IETF httpapi draft,
- * structured fields) and, when refused, `Retry-After: <seconds>`. A verdict
- * with a NULL name (a login delay) gets only Retry-After.
- * Call it with the verdict that decided the answer.
+ * structured fields) and, when refused, `Retry-After: <seconds>`. Only a
+ * per-IP rule's verdict shows its policy and state: an account's or a
+ * session's would tell the caller about other clients' requests, so such
+ * a verdict, like one with a NULL name (a login delay), gets only
+ * Retry-After. Call it with the verdict that decided the answer.
  */
 void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
 
@@ -129,8 +134,10 @@ void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
  * window (renewed by each failure); from the threshold-th failure on, each
  * one refuses further logins for base * 2^(n - threshold) seconds (base 1 s,
  * capped at login_lockout_max). An address that logged in successfully to
- * the account within the last 30 days is never refused. ip is the client
- * address as text (IPv6 is taken per /64), may be NULL.
+ * the account within the last 30 days is never refused, unless it is
+ * loopback or in trusted_proxies (a proxy's own address is every client's:
+ * it never becomes known good). ip is the client address as text (IPv6 is
+ * taken per /64), may be NULL.
  */
 
 /*

@@ -108,12 +108,20 @@ auth_rl_init(const struct auth_config *cfg, char *err, size_t errlen)
 	unsigned	 mdlen;
 	const char	*why;
 	size_t		 i;
+	int		 n;
 
 	if ((why = auth_rl_parse(cfg->rate_limits, auth_rl.limit,
 	    auth_rl.period, &auth_rl.off)) != NULL) {
 		snprintf(err, errlen, "rate_limits %s", why);
 		return -1;
 	}
+	if ((n = auth_http_cidr_parse_list(cfg->trusted_proxies, auth_rl.shared,
+	    AUTH_CIDRS_MAX)) < 0) {
+		snprintf(err, errlen, "trusted_proxies: not a list of at most "
+		    "%d addresses or CIDR ranges", AUTH_CIDRS_MAX);
+		return -1;
+	}
+	auth_rl.nshared = (size_t)n;
 	auth_rl.threshold = cfg->login_lockout_threshold;
 	auth_rl.lockout_max = cfg->login_lockout_max;
 	for (i = 0; i < RL_SCRIPT__MAX; i++) {
@@ -249,8 +257,9 @@ mem_key(const char *rkey, unsigned char out[16])
 
 /*
  * The live slot for key, or with create a fresh one (zeroed but for the
- * key): an expired slot in the probe window, else the one expiring first.
- * Returns NULL only without create. nslots is a power of two.
+ * key): an expired slot in the probe window, else of those no longer
+ * holding the one expiring first. NULL without create, or when every slot
+ * of the window still holds. nslots is a power of two.
  */
 struct rl_slot *
 auth_rl_slot(struct rl_slot *t, size_t nslots, const char *rkey,
@@ -276,9 +285,12 @@ auth_rl_slot(struct rl_slot *t, size_t nslots, const char *rkey,
 			victim = s;
 			break;
 		}
-		if (victim == NULL || s->expires < victim->expires)
+		if (s->hold <= now && (victim == NULL ||
+		    s->expires < victim->expires))
 			victim = s;
 	}
+	if (victim == NULL)
+		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	memcpy(victim->key, key, 16);
 	return victim;
@@ -406,6 +418,11 @@ struct gcra {
 	long long	remaining, reset_us, retry_us;
 };
 
+/*
+ * GCRA on the in-process table. A slot holds while its subject's next
+ * request would be refused; with no slot to be had (the table is full of
+ * such) the request is refused too, to be retried when Redis may be back.
+ */
 static void
 mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 {
@@ -413,6 +430,13 @@ mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 	int64_t		 now = auth_clock_mono_us(), tat, nt, allow_at;
 
 	s = auth_rl_slot(auth_rl.gcra, RL_MEM_GCRA, rkey, now, true);
+	if (s == NULL) {
+		g->allowed = false;
+		g->remaining = 0;
+		g->reset_us = tau;
+		g->retry_us = (int64_t)RL_RETRY_MS * 1000;
+		return;
+	}
 	tat = s->a > now ? s->a : now;
 	nt = tat + T;
 	allow_at = nt - tau;
@@ -427,6 +451,7 @@ mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 	}
 	s->a = nt;
 	s->expires = nt;
+	s->hold = nt + T - tau;
 	g->allowed = true;
 	g->remaining = (now - allow_at) / T;
 	g->reset_us = nt - now;
@@ -484,6 +509,7 @@ auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
 	if (!g.allowed && v->retry_after == 0)
 		v->retry_after = 1;
 	v->name = rl_name(r);
+	v->key = r->key;
 	if (reply != NULL)
 		freeReplyObject(reply);
 	return AUTH_OK;
@@ -498,8 +524,9 @@ auth_rl_degraded(void)
 void
 auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs)
 {
-	/* A verdict without a rule (a login delay) has no policy to show. */
-	if (v->name != NULL) {
+	/* A verdict without a rule (a login delay) has no policy to show, and
+	 * only the caller's own address is the caller's business. */
+	if (v->name != NULL && v->key == AUTH_RL_IP) {
 		auth_resp_header(rs, "RateLimit-Policy", "\"%s\";q=%u;w=%u",
 		    v->name, v->limit, v->period);
 		auth_resp_header(rs, "RateLimit", "\"%s\";r=%u;t=%u", v->name,

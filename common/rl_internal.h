@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "http_addr.h"
 #include "rl.h"
 
 #define RL_HEX		32		/* hex chars of a subject hash */
@@ -29,10 +30,15 @@ enum rl_script {
 	RL_SCRIPT__MAX
 };
 
-/* One in-process entry; free once expires (monotonic us) has passed. */
+/*
+ * One in-process entry; free once expires (monotonic us) has passed. Until
+ * hold has passed it is still locking (a refusal, a lockout, a known-good
+ * address) and no other key may take its place.
+ */
 struct rl_slot {
 	unsigned char	key[16];
 	int64_t		expires;
+	int64_t		hold;
 	int64_t		a;	/* GCRA: TAT; failures: count */
 	int64_t		b;	/* failures: locked until */
 };
@@ -54,6 +60,8 @@ struct auth_rl_state {
 	bool		logged;
 	int64_t		retry_at;	/* monotonic ms */
 	int64_t		logged_at;
+	struct auth_cidr shared[AUTH_CIDRS_MAX];	/* trusted_proxies */
+	size_t		nshared;
 	struct rl_slot	gcra[RL_MEM_GCRA];
 	struct rl_slot	fail[RL_MEM_FAIL];
 	struct rl_slot	known[RL_MEM_KNOWN];
@@ -82,7 +90,9 @@ void	auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
 
 /*
  * The live in-process slot of rkey in t (nslots, a power of two), or with
- * create a fresh one. NULL only without create.
+ * create a fresh one in place of a free or, failing that, a no longer
+ * holding slot. NULL if there is none, or if every slot rkey may take
+ * still holds (the table is full: the caller fails closed).
  */
 struct rl_slot *auth_rl_slot(struct rl_slot *t, size_t nslots,
 	    const char *rkey, int64_t now, bool create);

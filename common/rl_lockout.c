@@ -14,7 +14,10 @@
 
 /* ---- brute force ------------------------------------------------------ */
 
-/* The failure key of account and, when ip is usable, its known-good key. */
+/*
+ * The failure key of account and, when ip is usable, its known-good key. A
+ * loopback or trusted proxy address stands for many clients: never usable.
+ */
 static bool
 bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
     char okey[RL_KEY_MAX])
@@ -24,7 +27,8 @@ bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
 	auth_rl_subject(AUTH_RL_ACCOUNT, account, len, ahex);
 	snprintf(fkey, RL_KEY_MAX, "authd:bf:%s", ahex);
 	okey[0] = '\0';
-	if (ip == NULL || *ip == '\0')
+	if (ip == NULL || *ip == '\0' || auth_http_addr_loopback(ip) ||
+	    auth_http_cidr_match(auth_rl.shared, auth_rl.nshared, ip))
 		return false;
 	auth_rl_subject(AUTH_RL_IP, ip, strnlen(ip, AUTH_IP_MAX + 1), ihex);
 	snprintf(okey, RL_KEY_MAX, "authd:bf:ok:%s:%s", ahex, ihex);
@@ -57,8 +61,11 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 		now = auth_clock_mono_us();
 		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN,
 		    okey, now, false) != NULL;
+		/* No room to count a failure: refused until there is. */
 		if (!*known && (s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL,
-		    fkey, now, false)) != NULL && s->b > now)
+		    fkey, now, true)) == NULL)
+			left_us = (int64_t)RL_RETRY_MS * 1000;
+		else if (!*known && s->b > now)
 			left_us = s->b - now;
 	}
 	if (reply != NULL)
@@ -83,6 +90,23 @@ bf_delay_ms(int64_t n)
 	    (int64_t)auth_rl.lockout_max * 1000;
 }
 
+/* Counts a failure in the in-process slot s; true if it set a lockout. */
+static bool
+bf_count(struct rl_slot *s, int64_t now)
+{
+	int64_t	delay;
+
+	s->a++;
+	delay = bf_delay_ms(s->a);
+	if (delay > 0)
+		s->b = now + delay * 1000;
+	s->expires = now + ((int64_t)AUTH_RL_LOGIN_WINDOW * 1000 + delay) *
+	    1000;
+	/* A failure count is never evicted while it lasts. */
+	s->hold = s->expires;
+	return delay > 0;
+}
+
 bool
 auth_rl_login_failed(const char *account, size_t len, const char *ip)
 {
@@ -91,7 +115,7 @@ auth_rl_login_failed(const char *account, size_t len, const char *ip)
 	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX];
 	char		 thr[16], cap[24], win[24];
 	const char	*args[4];
-	int64_t		 now, delay;
+	int64_t		 now;
 	bool		 locked;
 
 	if (auth_rl.off)
@@ -111,13 +135,7 @@ auth_rl_login_failed(const char *account, size_t len, const char *ip)
 	else {
 		now = auth_clock_mono_us();
 		s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now, true);
-		s->a++;
-		delay = bf_delay_ms(s->a);
-		if (delay > 0)
-			s->b = now + delay * 1000;
-		s->expires = now + ((int64_t)AUTH_RL_LOGIN_WINDOW * 1000 +
-		    delay) * 1000;
-		locked = delay > 0;
+		locked = s != NULL && bf_count(s, now);
 	}
 	if (reply != NULL)
 		freeReplyObject(reply);
@@ -145,10 +163,11 @@ auth_rl_login_succeeded(const char *account, size_t len, const char *ip)
 	if ((s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
 	    false)) != NULL)
 		s->expires = 0;
-	if (has_ip) {
-		s = auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now, true);
-		s->expires = now + (int64_t)AUTH_RL_KNOWN_IP_TTL * 1000000;
-	}
+	/* A full table forgets no known address: the new one goes unknown. */
+	if (has_ip && (s = auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now,
+	    true)) != NULL)
+		s->expires = s->hold = now +
+		    (int64_t)AUTH_RL_KNOWN_IP_TTL * 1000000;
 	if (has_ip)
 		reply = auth_rl_eval(RL_OK, 2, args, 3);
 	else

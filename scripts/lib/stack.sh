@@ -144,7 +144,6 @@ auth_conf_base() {
 	echo "outbox_key_file = $s/keys/outbox.seal"
 	echo "hmac_key_file = $s/keys/hmac.key"
 	mail_settings "$s"
-	echo "trusted_proxies = 127.0.0.1/32, ::1/128"
 }
 
 # Sets the variable named $2 to the key of auth.conf line $1; false for a

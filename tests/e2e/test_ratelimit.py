@@ -10,13 +10,14 @@ never carry over between tests. RedisOutageTest stops Redis; run.py runs it
 just before the database outage.
 """
 
+import os
 import random
 import re
 import time
 
-from helpers import (E2ETestCase, MAIN, RL, RL2, create_user, login,
-                     login_pair, new_email, new_ip, post, refresh, sql_value,
-                     stack_ctl, strong_password)
+from helpers import (E2ETestCase, MAIN, RL, RL2, STACK_DIR, create_user,
+                     login, login_pair, new_email, new_ip, post, refresh,
+                     sql_value, stack_ctl, strong_password)
 
 # What RL and RL2 are configured with (tests/e2e/stack/rl.conf).
 LOGIN_IP = (5, 30)
@@ -98,6 +99,11 @@ class RateLimitCase(E2ETestCase):
             self.assertEqual(self.state(r)[1], 0, r.describe())
             self.assertLessEqual(int(ra), limit_period[1], r.describe())
         return int(ra)
+
+    def assertNoPolicy(self, r):
+        """Neither RateLimit-Policy nor RateLimit."""
+        self.assertIsNone(r.header("RateLimit-Policy"), r.describe())
+        self.assertIsNone(r.header("RateLimit"), r.describe())
 
     def until_limited(self, send, limit_period, most=None, check=True):
         """Calls send(i) until the first 429; returns (allowed, the 429).
@@ -190,6 +196,39 @@ class IpLimitTest(RateLimitCase):
                                         LOGIN_IP)
         self.assertLimited(r, "login_ip", LOGIN_IP)
 
+    def test_default_trusts_the_proxy_on_the_same_host(self):
+        # MAIN runs with trusted_proxies unset: the default trusts every
+        # loopback address, so a request from 127.x.y.z is counted (and
+        # audited) as the client it forwards for.
+        user = create_user("rldef")
+        fwd = new_ip()
+        r = post("/auth/login", {"email": user.email,
+                                 "password": user.password},
+                 base=MAIN, ip=fwd, source=untrusted_source())
+        self.assertTokenPair(r)
+        self.assertEqual(sql_value(
+            "SELECT host(ip) FROM audit_events WHERE user_id = :'u' AND "
+            "event = 'login_succeeded';", u=user.id), fwd)
+
+    def test_forwarded_for_from_an_untrusted_local_peer_is_logged_once(self):
+        log = os.path.join(STACK_DIR, "rl", "log", "endpoints.log")
+        for _ in range(3):
+            r = self.req("GET", "/auth/health", base=RL, ip=new_ip(),
+                         source=untrusted_source())
+            self.assertEqual(r.status, 200, r.describe())
+        # RL runs one process per endpoint: one line for health, however
+        # many such requests it has seen.
+        deadline = time.monotonic() + 5
+        while True:
+            with open(log, encoding="utf-8", errors="replace") as f:
+                lines = [ln for ln in f if '"endpoint":"health"' in ln
+                         and "not in trusted_proxies" in ln]
+            if lines or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn('"level":"error"', lines[0])
+
     def test_ipv6_clients_are_counted_per_64(self):
         net = new_ipv6_prefix()
         allowed, r = self.until_limited(
@@ -241,7 +280,23 @@ class IpLimitTest(RateLimitCase):
             r = refresh(tok, base=RL, ip=new_ip())
             tok = self.assertTokenPair(r, full=False)["refresh_token"]
         r = refresh(tok, base=RL, ip=new_ip())
-        self.assertLimited(r, "refresh_session", REFRESH_SESSION, [tok])
+        self.assertLimited(r, secrets_=[tok])
+        self.assertNoPolicy(r)
+
+    def test_account_refusal_shows_no_policy(self):
+        # forgot_account is 3 an hour: the 4th request for one address,
+        # each from a fresh client, is refused with Retry-After alone (the
+        # rule's state would tell that others asked for that address).
+        email = new_email("rlfa")
+        for _ in range(3):
+            r = post("/auth/password/forgot", {"email": email}, base=RL,
+                     ip=new_ip())
+            self.assertEqual(r.status, 202, r.describe())
+            self.assertEqual(self.policy(r)[0], "forgot_ip", r.describe())
+        r = post("/auth/password/forgot", {"email": email}, base=RL,
+                 ip=new_ip())
+        self.assertLimited(r)
+        self.assertNoPolicy(r)
 
     def test_verify_ip(self):
         allowed, r = self.until_limited(
@@ -296,6 +351,26 @@ class BruteForceTest(RateLimitCase):
         n = sql_value("SELECT count(*) FROM audit_events WHERE user_id = "
                       ":'u' AND event = 'login_lockout';", u=user.id)
         self.assertGreaterEqual(int(n), 1, "no login_lockout audit event")
+
+    def test_the_proxy_address_is_never_known_good(self):
+        # A login that reaches the service as the trusted proxy itself (no
+        # client address forwarded) makes no address known good: after a
+        # lockout, that address waits like any other.
+        user = create_user("rlprx")
+        self.assertTokenPair(login(user.email, user.password, base=RL,
+                                   ip="127.0.0.1"))
+        # Failures up to a delay of 4 s (1 s and 2 s waited out), so that
+        # the next login surely falls within it.
+        failures = 0
+        while failures < LOCKOUT_THRESHOLD + 2:
+            r = login(user.email, user.password + "x", base=RL, ip=new_ip())
+            if r.status == 429:
+                time.sleep(self.assertLimited(r))
+                continue
+            self.assertProblem(r, 401, "invalid_credentials")
+            failures += 1
+        r = login(user.email, user.password, base=RL, ip="127.0.0.1")
+        self.assertLimited(r, secrets_=[user.password])
 
     def test_a_success_clears_the_failures(self):
         user = create_user("rlclr")

@@ -57,15 +57,28 @@ class RefreshTest(E2ETestCase):
                                   full=False)
         self.assertEqual(sid_of(p3), sid_of(self.pair))
 
-    def test_retry_within_leeway_gets_a_fresh_pair(self):
+    def live_tokens(self, pair):
+        """The family's refresh tokens that are neither rotated nor
+        expired."""
+        return int(sql_value(
+            "SELECT count(*) FROM refresh_tokens WHERE session_id = :'s' "
+            "AND rotated_at IS NULL AND expires_at > now();",
+            s=sid_of(pair)))
+
+    def test_retry_within_leeway_gets_the_same_successor(self):
         p2 = self.assertTokenPair(self.refresh(self.r1), full=False)
         retry = self.refresh(self.r1)
         p3 = self.assertTokenPair(retry, full=False)
-        self.assertNotIn(p3["refresh_token"], (self.r1, p2["refresh_token"]))
+        # A fresh access token, the successor the first rotation issued.
+        self.assertEqual(p3["refresh_token"], p2["refresh_token"])
         self.assertEqual(sid_of(p3), sid_of(self.pair))
-        # Nothing was revoked: both siblings still rotate.
-        self.assertTokenPair(self.refresh(p2["refresh_token"]), full=False)
-        self.assertTokenPair(self.refresh(p3["refresh_token"]), full=False)
+        self.assertEqual(self.live_tokens(self.pair), 1)
+        # Nothing was revoked: the successor rotates.
+        p4 = self.assertTokenPair(self.refresh(p2["refresh_token"]),
+                                  full=False)
+        self.assertNotIn(p4["refresh_token"],
+                         (self.r1, p2["refresh_token"]))
+        self.assertEqual(self.live_tokens(self.pair), 1)
         self.assertEqual(reuse_events(self.user.id), 0)
 
     def test_reuse_after_leeway_revokes_the_family(self):
@@ -103,13 +116,15 @@ class RefreshTest(E2ETestCase):
         answers = concurrent_refresh(self.r1, MAIN, 20)
         for r in answers:
             self.assertTokenPair(r, full=False)
+        # All 20 got the one successor: the family has one live token.
         new = {r.json["refresh_token"] for r in answers}
-        self.assertEqual(len(new), 20)
+        self.assertEqual(len(new), 1, new)
         self.assertNotIn(self.r1, new)
         self.assertEqual({sid_of(r.json) for r in answers},
                          {sid_of(self.pair)})
-        self.assertTokenPair(self.refresh(sorted(new)[0]), full=False)
-        self.assertTokenPair(self.refresh(sorted(new)[-1]), full=False)
+        self.assertEqual(self.live_tokens(self.pair), 1)
+        self.assertTokenPair(self.refresh(new.pop()), full=False)
+        self.assertEqual(self.live_tokens(self.pair), 1)
         self.assertEqual(reuse_events(self.user.id), 0)
 
     def test_expired_token(self):

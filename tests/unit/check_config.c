@@ -102,7 +102,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c.cracklib_dict, AUTH_CRACKLIB_DICT);
 	ck_assert_uint_eq(c.max_body, 16384);
 	ck_assert_int_eq(c.signup_existing, AUTH_SIGNUP_CONCEAL);
-	ck_assert_str_eq(c.trusted_proxies, "");
+	ck_assert_str_eq(c.trusted_proxies, "127.0.0.0/8, ::1/128");
 	ck_assert_str_eq(c.log_level, "info");
 	ck_assert_str_eq(c.rate_limits, "");
 	ck_assert_uint_eq(c.login_lockout_threshold, 5);

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "endpoint_config.h"
 #include "flow.h"
+#include "hmac.h"
 #include "store_email_token.h"
 #include "jwt.h"
 #include "keyring.h"
@@ -242,17 +243,26 @@ START_TEST(test_refresh_retry_within_leeway)
 {
 	struct auth_tokens	a, b, b2, c;
 	char			why[64];
+	const char		*live = "SELECT count(*) FROM refresh_tokens t "
+	    "JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = "
+	    "s.user_id WHERE u.email = $1 AND t.rotated_at IS NULL AND "
+	    "t.expires_at > now()";
 
 	ck_assert_int_gt(cfg.refresh_reuse_leeway, 0);
 	make_user("leeway@example.test", PW_GOOD);
 	ck_assert_int_eq(login("leeway@example.test", PW_GOOD, &a), AUTH_OK);
 	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
-	/* A retry of the rotated token at once: a fresh pair, no revocation. */
+	/* A retry of the rotated token at once: a fresh access token, the
+	 * same successor, no revocation, still one live refresh token. */
 	ck_assert_int_eq(refresh(a.refresh, &b2), AUTH_OK);
-	ck_assert_str_ne(b.refresh, b2.refresh);
+	ck_assert_ptr_nonnull(b2.access);
+	ck_assert_str_eq(b.refresh, b2.refresh);
+	ck_assert_str_ne(b.refresh, a.refresh);
+	ck_assert_int_eq(q_long(live, "leeway@example.test", NULL), 1);
 	revoke_reason(a.refresh, why, sizeof(why));
 	ck_assert_str_eq(why, "");
 	ck_assert_int_eq(refresh(b.refresh, &c), AUTH_OK);
+	ck_assert_int_eq(q_long(live, "leeway@example.test", NULL), 1);
 	ck_assert_int_eq(n_of(N_AUDIT, "leeway@example.test",
 	    "refresh_token_reuse"), 0);
 	auth_tokens_clear(&a);
@@ -507,12 +517,17 @@ START_TEST(test_login_lockout)
 {
 	const char		*email = "lock@example.test";
 	struct auth_client	 home = { "198.51.100.7", "check_flow", NULL };
+	struct auth_client	 proxy = { "127.0.0.1", "check_flow", NULL };
 	struct auth_tokens	 t;
 	unsigned		 i;
 
 	make_user(email, PW_GOOD);
-	/* A success from home makes that address known good. */
+	/* A success from home makes that address known good; one from a
+	 * loopback address (a proxy's, every client's) does not. */
 	ck_assert_int_eq(auth_flow_login(&ctx, &home, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_OK);
+	auth_tokens_clear(&t);
+	ck_assert_int_eq(auth_flow_login(&ctx, &proxy, email, strlen(email),
 	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_OK);
 	auth_tokens_clear(&t);
 	for (i = 0; i < cfg.login_lockout_threshold; i++)
@@ -527,6 +542,8 @@ START_TEST(test_login_lockout)
 	ck_assert_int_eq(login(email, PW_GOOD, &t), AUTH_ERR_RATE_LIMITED);
 	ck_assert_uint_ge(verdict.retry_after, 1);
 	ck_assert_ptr_null(t.access);
+	ck_assert_int_eq(auth_flow_login(&ctx, &proxy, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_ERR_RATE_LIMITED);
 	/* The owner's known-good address is exempt. */
 	ck_assert_int_eq(auth_flow_login(&ctx, &home, email, strlen(email),
 	    PW_GOOD, strlen(PW_GOOD), &t), AUTH_OK);
@@ -534,6 +551,107 @@ START_TEST(test_login_lockout)
 	/* An address without an account answers as a wrong password does. */
 	ck_assert_int_eq(login("ghost@example.test", PW_OTHER, &t),
 	    AUTH_ERR_INVALID_CREDENTIALS);
+}
+END_TEST
+
+/* ---- a lost connection: retried only if nothing was sent ---------------- */
+
+static const char *kill_at;	/* the statement before which to kill */
+
+/* Terminates the flow's backend from the spy, and waits until it is gone. */
+static void
+kill_backend(const char *what)
+{
+	char	pid[16];
+	int	i;
+
+	if (kill_at == NULL || strcmp(what, kill_at) != 0)
+		return;
+	kill_at = NULL;
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(auth_db_conn()));
+	ck_assert_int_eq(q_long("SELECT pg_terminate_backend($1::int)::int",
+	    pid, NULL), 1);
+	for (i = 0; i < 200 && q_long("SELECT count(*) FROM pg_stat_activity "
+	    "WHERE pid = $1::int", pid, NULL) > 0; i++)
+		usleep(10000);
+}
+
+struct refresh_run {
+	const char		*token;
+	struct auth_tokens	 out;
+	int			 calls;
+	bool			 unreachable;	/* the first call finds no db */
+};
+
+static enum auth_err
+refresh_run(void *arg)
+{
+	struct refresh_run *r = arg;
+
+	if (r->calls++ == 0 && r->unreachable) {
+		auth_db_reset();
+		auth_db_init("host=/nonexistent dbname=none");
+	} else
+		auth_db_init(getenv("AUTH_TEST_DATABASE_URL"));
+	auth_tokens_clear(&r->out);
+	return refresh(r->token, &r->out);
+}
+
+/*
+ * A connection lost once the refresh's statements were sent (here just
+ * before its COMMIT) is a 503, not a retry: the server may have committed,
+ * and with leeway 0 a retry would see its own rotation as reuse.
+ */
+START_TEST(test_lost_commit_not_retried)
+{
+	struct refresh_run	r;
+	struct auth_tokens	t;
+
+	cfg.refresh_reuse_leeway = 0;
+	make_user("lostcommit@example.test", PW_GOOD);
+	ck_assert_int_eq(login("lostcommit@example.test", PW_GOOD, &t),
+	    AUTH_OK);
+	memset(&r, 0, sizeof(r));
+	r.token = t.refresh;
+	auth_db_test_hook(kill_backend);
+	kill_at = "COMMIT";
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
+	ck_assert_ptr_null(kill_at);
+	ck_assert_int_eq(r.calls, 1);
+	/* Killed between statements: the same. */
+	kill_at = "refresh_mark_rotated";
+	r.calls = 0;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
+	ck_assert_ptr_null(kill_at);
+	ck_assert_int_eq(r.calls, 1);
+	auth_db_test_hook(NULL);
+	/* Nothing was committed: the token still rotates, no reuse. */
+	r.calls = 0;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_OK);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(n_of(N_AUDIT, "lostcommit@example.test",
+	    "refresh_token_reuse"), 0);
+	auth_tokens_clear(&r.out);
+	auth_tokens_clear(&t);
+}
+END_TEST
+
+/* With no statement sent (the database unreachable), the work runs again. */
+START_TEST(test_unreachable_is_retried)
+{
+	struct refresh_run	r;
+	struct auth_tokens	t;
+
+	make_user("retried@example.test", PW_GOOD);
+	ck_assert_int_eq(login("retried@example.test", PW_GOOD, &t), AUTH_OK);
+	memset(&r, 0, sizeof(r));
+	r.token = t.refresh;
+	r.unreachable = true;
+	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_OK);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_ptr_nonnull(r.out.access);
+	auth_tokens_clear(&r.out);
+	auth_tokens_clear(&t);
 }
 END_TEST
 
@@ -759,6 +877,12 @@ init(void)
 		exit(1);
 	}
 	memset(seal_key, 0x5a, sizeof(seal_key));
+	snprintf(path, sizeof(path), "%s/hmac.key", tmpdir);
+	if (auth_hmac_key_generate(path, err, sizeof(err)) != 0 ||
+	    auth_hmac_key_load(path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "check_flow: hmac key: %s\n", err);
+		exit(1);
+	}
 	auth_redis_init(&cfg);
 	if (auth_rl_init(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "check_flow: limits: %s\n", err);
@@ -788,6 +912,8 @@ flow_suite(void)
 	tcase_add_test(rot, test_refresh_retry_within_leeway);
 	tcase_add_test(rot, test_refresh_reuse_revokes_family);
 	tcase_add_test(rot, test_logout_revokes);
+	tcase_add_test(rot, test_lost_commit_not_retried);
+	tcase_add_test(rot, test_unreachable_is_retried);
 	tcase_add_test(sig, test_signup_writes_all_three);
 	tcase_add_test(sig, test_signup_duplicate_writes_nothing);
 	tcase_add_test(sig, test_signup_failure_writes_nothing);
@@ -832,6 +958,8 @@ main(int argc, char **argv)
 	srunner_free(sr);
 	auth_keyring_free(keyring);
 	snprintf(path, sizeof(path), "%s/hs256.secret", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hmac.key", tmpdir);
 	unlink(path);
 	rmdir(tmpdir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -484,6 +484,50 @@ START_TEST(test_query_encode)
 }
 END_TEST
 
+/* Which peers are local: never known good, warned about with XFF. */
+START_TEST(test_addr_local)
+{
+	static const struct {
+		const char	*ip;
+		bool		 loopback, private;
+	} cases[] = {
+		{ "127.0.0.1", true, true }, { "127.3.4.5", true, true },
+		{ "::1", true, true }, { "::ffff:127.0.0.1", true, true },
+		{ "10.1.2.3", false, true }, { "172.31.255.1", false, true },
+		{ "172.32.0.1", false, false }, { "192.168.1.1", false, true },
+		{ "fd00::1", false, true }, { "fe80::1", false, true },
+		{ "::ffff:10.0.0.1", false, true }, { "128.0.0.1", false, false },
+		{ "::2", false, false }, { "203.0.113.1", false, false },
+		{ "2001:db8::1", false, false }, { "nonsense", false, false },
+	};
+	static const char *const peers[][2] = {
+		{ "127.0.0.1", "198.51.100.7" }, { "127.0.0.9", "198.51.100.7" },
+		{ "::1", "198.51.100.7" }, { "10.0.0.1", "10.0.0.1" },
+	};
+	struct auth_cidr t[AUTH_CIDRS_MAX];
+	char ip[AUTH_IP_MAX + 1];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(auth_http_addr_loopback(cases[i].ip) ==
+		    cases[i].loopback, "%s", cases[i].ip);
+		ck_assert_msg(auth_http_addr_private(cases[i].ip) ==
+		    cases[i].private, "%s", cases[i].ip);
+	}
+	ck_assert(!auth_http_addr_loopback(NULL));
+
+	/* The default trusts the proxy on the same host, any loopback. */
+	n = auth_http_cidr_parse_list(AUTH_TRUSTED_PROXIES_DEFAULT, t,
+	    AUTH_CIDRS_MAX);
+	ck_assert_int_eq(n, 2);
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		auth_http_client_ip(t, 2, peers[i][0], "198.51.100.7", ip);
+		ck_assert_str_eq(ip, peers[i][1]);
+	}
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -499,6 +543,7 @@ http_suite(void)
 	tcase_add_test(tc, test_email_validator);
 	tcase_add_test(tc, test_resp_problem);
 	tcase_add_test(tc, test_client_ip);
+	tcase_add_test(tc, test_addr_local);
 	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_navigation_origin);
 	tcase_add_test(tc, test_query_encode);

@@ -637,6 +637,26 @@ START_TEST(test_headers)
 	rs.headers[rs.headers_len] = '\0';
 	ck_assert_ptr_nonnull(strstr(rs.headers, "Retry-After: 1\r\n"));
 	auth_resp_free(&rs);
+
+	/* An account's or a session's rule tells when, never its state. */
+	for (i = 0; i < 4; i++)
+		v = check_str(AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT),
+		    "hdr@example.com");
+	ck_assert(!v.allowed);
+	ck_assert_int_eq(v.key, AUTH_RL_ACCOUNT);
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	rs.headers[rs.headers_len] = '\0';
+	ck_assert_msg(strncmp(rs.headers, "Retry-After: ", 13) == 0 &&
+	    strchr(rs.headers, '\n') == rs.headers + rs.headers_len - 1,
+	    "%s", rs.headers);
+	auth_resp_free(&rs);
+	v = check_str(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), "sid-1");
+	ck_assert(v.allowed);
+	auth_resp_init(&rs);
+	auth_rl_headers(&v, &rs);
+	ck_assert_uint_eq(rs.headers_len, 0);
+	auth_resp_free(&rs);
 }
 END_TEST
 
@@ -808,6 +828,44 @@ START_TEST(test_known_good_ip)
 	ck_assert_int_gt(spy_int("TTL %s", keys->element[0]->str),
 	    30 * 86400 - 10);
 	ck_assert_int_le(spy_int("TTL %s", keys->element[0]->str), 30 * 86400);
+	freeReplyObject(keys);
+}
+END_TEST
+
+/*
+ * Behind a proxy that forwards no X-Forwarded-For every client is the
+ * proxy: its address, a trusted proxy's or loopback, is never known good.
+ */
+START_TEST(test_known_good_never_a_proxy)
+{
+	const char		*acct = "proxied@example.com";
+	static const char *const shared[] = { "127.0.0.1", "127.9.9.9",
+	    "::1", "10.9.1.1" };
+	struct auth_config	 cfg;
+	redisReply		*keys;
+	char			 err[256];
+	unsigned		 ra, i;
+
+	auth_config_defaults(&cfg);
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url),
+	    "redis://127.0.0.1:%d", srv_port);
+	snprintf(cfg.trusted_proxies, sizeof(cfg.trusted_proxies),
+	    "10.9.0.0/16");
+	cfg.login_lockout_threshold = 3;
+	auth_redis_init(&cfg);
+	ck_assert_msg(auth_rl_init(&cfg, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < 4; i++)
+		auth_rl_login_succeeded(acct, strlen(acct), shared[i]);
+	auth_rl_login_succeeded(acct, strlen(acct), "10.8.1.1");
+	for (i = 0; i < 3; i++)
+		bf_fail(acct, "203.0.113.66");
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(bf_gate(acct, shared[i], &ra) ==
+		    AUTH_ERR_RATE_LIMITED, "%s is exempt", shared[i]);
+	/* A private address that is no proxy is a client like any other. */
+	ck_assert_int_eq(bf_gate(acct, "10.8.1.1", &ra), AUTH_OK);
+	keys = spy_keys("authd:bf:ok:*");
+	ck_assert_uint_eq(keys->elements, 1);
 	freeReplyObject(keys);
 }
 END_TEST
@@ -1078,25 +1136,85 @@ END_TEST
 
 START_TEST(test_memory_table_bounded)
 {
-	static const struct auth_rl_rule r = { "t_mem", AUTH_RL_IP, 1, 3600 };
+	static const struct auth_rl_rule r = { "t_mem", AUTH_RL_IP, 2, 3600 };
 	char		ip[32];
 	unsigned	i, refused = 0;
 
-	/* No Redis at all: the fixed table evicts, it never grows. */
+	/* No Redis at all: the fixed table never grows. */
 	rl_setup_cfg(free_port(), "", 5, 900, 100);
 	for (i = 0; i < 50000; i++) {
 		snprintf(ip, sizeof(ip), "10.%u.%u.%u", i >> 16,
 		    (i >> 8) & 255, i & 255);
-		ck_assert(allowed(&r, ip));
+		refused += !allowed(&r, ip);
 	}
 	ck_assert(auth_rl_degraded());
+	/* Subjects that used one of two requests hold no slot: the table
+	 * takes every new one. */
+	ck_assert_uint_eq(refused, 0);
 	/* Recent subjects are still remembered, most of them at least. */
 	for (i = 49000; i < 50000; i++) {
 		snprintf(ip, sizeof(ip), "10.%u.%u.%u", i >> 16,
 		    (i >> 8) & 255, i & 255);
-		refused += !allowed(&r, ip);
+		refused += allowed(&r, ip) && !allowed(&r, ip);
 	}
 	ck_assert_uint_gt(refused, 500);
+}
+END_TEST
+
+/*
+ * A flood of subjects while Redis is down cannot flush the table: a subject
+ * at its limit, a failure count and a known-good address keep their slots,
+ * and once the table is full of them, new subjects and logins are refused.
+ */
+START_TEST(test_fallback_not_flushed)
+{
+	static const struct auth_rl_rule r = { "t_fl", AUTH_RL_IP, 1, 3600 };
+	const char	*victim = "victim@example.com";
+	const char	*owner = "owner@example.com";
+	char		 s[48];
+	unsigned	 i, ra, refused = 0;
+
+	rl_setup_cfg(free_port(), "", 3, 900, 100);
+	ck_assert(allowed(&r, "192.0.2.1"));
+	ck_assert(!allowed(&r, "192.0.2.1"));
+	for (i = 0; i < 3; i++)
+		bf_fail(victim, "203.0.113.1");
+	ck_assert_int_eq(bf_gate(victim, "203.0.113.1", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	auth_rl_login_succeeded(owner, strlen(owner), "198.51.100.1");
+	for (i = 0; i < 3; i++)
+		bf_fail(owner, "203.0.113.1");
+	ck_assert(auth_rl_degraded());
+
+	/* The flood: 8 times each table's size of fresh subjects. */
+	for (i = 0; i < 8 * 4096; i++) {
+		snprintf(s, sizeof(s), "10.%u.%u.%u", i >> 16,
+		    (i >> 8) & 255, i & 255);
+		refused += !allowed(&r, s);
+		snprintf(s, sizeof(s), "flood%u@example.com", i);
+		bf_fail(s, "203.0.113.2");
+		snprintf(s, sizeof(s), "mine%u@example.com", i);
+		auth_rl_login_succeeded(s, strlen(s), "198.51.100.2");
+	}
+	/* The table filled up, and then refused the rest. */
+	ck_assert_uint_gt(refused, 4 * 4096);
+	ck_assert(!allowed(&r, "192.0.2.1"));
+	ck_assert(!allowed(&r, "192.0.2.250"));
+	/* The victim's lockout held; the owner's address is still known. */
+	auth_clock_advance_for_test(500000);
+	ck_assert_int_eq(bf_gate(victim, "203.0.113.3", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_int_eq(bf_gate(owner, "198.51.100.1", &ra), AUTH_OK);
+	/* A login with no room to count its failure waits (fail closed). */
+	ck_assert_int_eq(bf_gate("new@example.com", "203.0.113.4", &ra),
+	    AUTH_ERR_RATE_LIMITED);
+	ck_assert_uint_ge(ra, 1);
+
+	/* Once the holds pass, the table takes new subjects again. */
+	auth_clock_advance_for_test((int64_t)3601 * 1000000);
+	ck_assert(allowed(&r, "192.0.2.250"));
+	ck_assert_int_eq(bf_gate("new@example.com", "203.0.113.4", &ra),
+	    AUTH_OK);
 }
 END_TEST
 
@@ -1131,6 +1249,7 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_lockout_expires);
 	tcase_add_test(tc, test_lockout_expires_fallback);
 	tcase_add_test(tc, test_known_good_ip);
+	tcase_add_test(tc, test_known_good_never_a_proxy);
 	tcase_add_test(tc, test_success_resets);
 	suite_add_tcase(s, tc);
 
@@ -1139,6 +1258,7 @@ ratelimit_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_fallback);
 	tcase_add_test(tc, test_fallback_lockout);
+	tcase_add_test(tc, test_fallback_not_flushed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
