@@ -39,14 +39,30 @@ function lit(s) {
 	return "'" + String(s).replace(/'/g, "''") + "'";
 }
 
-// The link of the n-th mail (1-based) to addr, read from AUTH_MAIL_DIR by
-// the black-box suite's own reader (tests/e2e/helpers.py).
-function mailLink(addr, n) {
-	const py = 'import sys; sys.path.insert(0, sys.argv[1]); import helpers; ' +
-		'print(helpers.mail_link(helpers.wait_mails(sys.argv[2], ' +
-		'int(sys.argv[3]))[int(sys.argv[3]) - 1]))';
+// What code (Python, with the black-box suite's tests/e2e/helpers.py
+// imported and the arguments in sys.argv[2:]) prints.
+function helpers(code, ...args) {
+	const py = 'import sys; sys.path.insert(0, sys.argv[1]); import helpers\n' +
+		code;
 	return execFileSync('python3', ['-c', py, path.join(HERE, '..', 'e2e'),
-		addr, String(n)], { encoding: 'utf8' }).trim();
+		...args.map(String)], { encoding: 'utf8' }).trim();
+}
+
+// The link of the n-th mail (1-based) to addr, read from AUTH_MAIL_DIR.
+function mailLink(addr, n) {
+	return helpers('n = int(sys.argv[3])\n' +
+		'print(helpers.mail_link(helpers.wait_mails(sys.argv[2], n)[n - 1]))',
+		addr, n);
+}
+
+// A verified account signed in through the API on BASE: its email and
+// token pair.
+function apiSession() {
+	return JSON.parse(helpers('import json\n' +
+		'u = helpers.create_user("browser")\n' +
+		'p = helpers.login_pair(u, base=sys.argv[2])\n' +
+		'print(json.dumps({"email": u.email, "access": p["access_token"], ' +
+		'"refresh": p["refresh_token"]}))', BASE));
 }
 
 function check(cond, what) {
@@ -235,6 +251,56 @@ async function openProtected(page) {
 		page.off('request', onReq);
 	}
 	return seen;
+}
+
+// The authorizer in the browser, with cookies holding tokens the API
+// issued (so this part needs no page of the service): the access cookie
+// opens the protected page; a page of another origin posting to it gets
+// 403; a refresh cookie alone is sent to the renew step.
+async function authorizerInBrowser(browser) {
+	const t = apiSession();
+	const cookie = (name, value, sameSite) => ({ name, value, sameSite,
+		url: BASE, httpOnly: true });
+	const a = await browser.newContext();
+	const page = await a.newPage();
+	page.setDefaultTimeout(STEP_TIMEOUT);
+	await a.addCookies([cookie('authd-access', t.access, 'Lax')]);
+	await step('authorizer-access-cookie', page, async () => {
+		await page.goto(BASE + WHOAMI);
+		check((await bodyText(page)).includes('AUTH_EMAIL=' + t.email),
+			'the protected page does not show ' + t.email);
+		await shot(page, 'whoami-cookie');
+	}, false);
+	await step('authorizer-cross-site-post', page, async () => {
+		const forms = [{ id: 'protected-post', action: BASE + WHOAMI,
+			fields: { a: '1' } }];
+		const srv = await attacker(forms);
+		try {
+			const resp = page.waitForResponse((r) => r.url() ===
+				BASE + WHOAMI && r.request().method() === 'POST');
+			await page.goto('http://127.0.0.1:' + srv.address().port +
+				'/attack?n=0', { waitUntil: 'commit' }).catch(() => {});
+			const r = await resp;
+			check(r.status() === 403, 'a POST from another origin: ' +
+				r.status() + ', not 403');
+			await page.waitForLoadState();
+			await shot(page, 'cross-site-protected-post');
+		} finally {
+			srv.close();
+		}
+	}, false);
+	await a.close();
+	const b = await browser.newContext();
+	const other = await b.newPage();
+	other.setDefaultTimeout(STEP_TIMEOUT);
+	await b.addCookies([cookie('authd-refresh', t.refresh, 'Strict')]);
+	await step('authorizer-refresh-cookie-to-renew', other, async () => {
+		const seen = await openProtected(other);
+		check(seen.includes('/auth/session/renew'), 'not sent to ' +
+			'/auth/session/renew: ' + seen.join(' '));
+		await shot(other, 'renew-from-refresh-cookie');
+	}, false);
+	await b.close();
 }
 
 async function journey(browser) {
@@ -427,6 +493,7 @@ async function main() {
 		JSON.parse(fs.readFileSync(path.join(path.dirname(
 			require.resolve('playwright-core')), 'package.json'))).version);
 	try {
+		await authorizerInBrowser(browser);
 		await journey(browser);
 	} catch (e) {
 		if (!String(e.message).startsWith('stopped after'))
