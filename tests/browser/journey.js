@@ -482,6 +482,7 @@ async function journey(browser) {
 }
 
 async function main() {
+	fs.rmSync(SHOTS, { recursive: true, force: true });
 	fs.mkdirSync(SHOTS, { recursive: true });
 	const t0 = Date.now();
 	// Playwright gives the browser a fresh --user-data-dir of its own and
@@ -502,8 +503,10 @@ async function main() {
 	} finally {
 		await browser.close();
 	}
-	console.log('%d steps passed, %d failed (%ds); screenshots: %s',
-		passed.length, failures, Math.round((Date.now() - t0) / 1000), SHOTS);
+	console.log('screenshots in %s: %s', SHOTS, fs.readdirSync(SHOTS).sort()
+		.join(' '));
+	console.log('%d steps passed, %d failed (%ds)', passed.length, failures,
+		Math.round((Date.now() - t0) / 1000));
 	process.exit(failures ? 1 : 0);
 }
 
