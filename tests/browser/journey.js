@@ -151,8 +151,9 @@ async function accountForms(page) {
 		for (const i of f.querySelectorAll('input'))
 			if (i.name)
 				fields[i.name] = i.value;
-		return { id: f.id || f.className, action: f.action, fields };
-	}));
+		return { id: f.id || f.className, action: f.action, fields,
+			post: f.method === 'post' };
+	})).then((all) => all.filter((f) => f.post));
 }
 
 async function crossSite(ctx, person, pw, account) {
@@ -160,8 +161,6 @@ async function crossSite(ctx, person, pw, account) {
 		{ id: 'logout', action: BASE + '/logout', fields: {} },
 		{ id: 'api-refresh', action: BASE + '/auth/refresh', fields: {} },
 		{ id: 'api-logout', action: BASE + '/auth/logout', fields: {} },
-		{ id: 'api-logout-all', action: BASE + '/auth/logout-all',
-			fields: {} },
 		{ id: 'protected-post', action: BASE + WHOAMI, fields: {} },
 	];
 	for (const f of account) {
