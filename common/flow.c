@@ -7,24 +7,8 @@
 
 #include <string.h>
 
+#include "base_clock.h"
 #include "db.h"
-
-static bool
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-void
-auth_email_trim(const char **s, size_t *len)
-{
-	while (*len > 0 && is_space((*s)[0])) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && is_space((*s)[*len - 1]))
-		(*len)--;
-}
 
 int
 auth_email_copy(const char *s, size_t len, char out[AUTH_EMAIL_MAX + 1])
@@ -57,10 +41,17 @@ void
 auth_flow_login_failed(const struct auth_client *cl,
     const struct auth_user *u, const char *detail)
 {
-	auth_flow_audit_event(AUTH_AUDIT_LOGIN_FAILED, u->id, cl, detail);
+	const char *id = u->id[0] != '\0' ? u->id : NULL;
+
+	auth_flow_audit_event(AUTH_AUDIT_LOGIN_FAILED, id, cl, detail);
 	if (auth_rl_login_failed(u->email, strlen(u->email), cl->ip))
-		auth_flow_audit_event(AUTH_AUDIT_LOGIN_LOCKOUT, u->id, cl,
-		    NULL);
+		auth_flow_audit_event(AUTH_AUDIT_LOGIN_LOCKOUT, id, cl, NULL);
+}
+
+void
+auth_flow_pad(int64_t t0, int64_t floor_us)
+{
+	auth_clock_sleep_until(t0 + floor_us);
 }
 
 enum auth_err

@@ -14,7 +14,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "base_email.h"
 #include "config.h"
 #include "base_err.h"
 #include "jwt.h"
@@ -37,9 +39,6 @@ struct auth_ctx {
 							   AUTH_ERR_RATE_LIMITED; may be NULL */
 };
 
-/* Trims ASCII whitespace at both ends of an email address. */
-void	auth_email_trim(const char **s, size_t *len);
-
 /* Copies the trimmed address into out; -1 if empty, too long or holding
  * a NUL. */
 int	auth_email_copy(const char *s, size_t len,
@@ -56,10 +55,20 @@ enum auth_err auth_flow_login_gate(const struct auth_ctx *ctx,
 /*
  * Records a wrong password of user u typed by cl: the login_failed event
  * with detail, the failure counted against u->email, and login_lockout
- * when that starts or extends a delay.
+ * when that starts or extends a delay. An unknown address is a u with an
+ * empty id: the same work, its events without a user.
  */
 void	auth_flow_login_failed(const struct auth_client *cl,
 	    const struct auth_user *u, const char *detail);
+
+/*
+ * The time floor of the flows whose work tells whether an account exists
+ * (verification resend, forgotten password): each call lasts at least
+ * AUTH_FLOW_FLOOR_US. auth_flow_pad sleeps until floor_us after t0
+ * (auth_clock_mono_us at the start) on the one clock (base_clock.h).
+ */
+#define AUTH_FLOW_FLOOR_US	(60LL * 1000)
+void	auth_flow_pad(int64_t t0, int64_t floor_us);
 
 /*
  * Ends the transaction the caller began: commits it when e is AUTH_OK and
@@ -159,7 +168,8 @@ enum auth_err auth_flow_email_token_make(const struct auth_ctx *ctx,
 /*
  * Stores t for user u (voiding u's older tokens of that purpose) and
  * queues its mail to u->email, the stored address. Call inside the
- * caller's transaction.
+ * caller's transaction. Over the mail_recipient limit, does neither and
+ * returns AUTH_OK (auth_flow_mail_link too).
  */
 enum auth_err auth_flow_email_token_send(const struct auth_ctx *ctx,
 	    const struct auth_email_token *t, const struct auth_user *u);
@@ -251,14 +261,16 @@ enum auth_err auth_flow_logout(const struct auth_ctx *ctx,
 /*
  * Queues a reset link (<public_url>/reset-password?token=..., reset_ttl,
  * voiding older ones) if an enabled account has this email. AUTH_OK for
- * known and unknown addresses alike, with about the same work.
+ * known and unknown addresses alike, each call at least
+ * AUTH_FLOW_FLOOR_US long.
  */
 enum auth_err auth_flow_password_forgot(const struct auth_ctx *ctx,
 	    const struct auth_client *cl, const char *email, size_t email_len);
 
 /*
- * Consumes a reset token and sets pw: every session is revoked and the
- * email counts as verified. AUTH_ERR_INVALID_TOKEN for unknown, expired,
+ * Consumes a reset token and sets pw: every session is revoked, the
+ * email counts as verified and the account's login failures and delay
+ * are cleared. AUTH_ERR_INVALID_TOKEN for unknown, expired,
  * used tokens (or a disabled account); a weak pw is AUTH_ERR_VALIDATION
  * with *weak set, and the token stays usable.
  */

@@ -12,6 +12,7 @@
 
 #include "base_codec.h"
 #include "base_secret.h"
+#include "log.h"
 #include "store_email_token.h"
 #include "store_outbox.h"
 
@@ -106,6 +107,23 @@ mail_queue(const struct auth_ctx *ctx, const char *recipient,
 	return e;
 }
 
+/*
+ * Counts one mail of template to recipient against mail_recipient; false
+ * when over it: the caller then queues nothing and answers as if it had.
+ */
+static bool
+mail_allowed(enum auth_mail_kind template, const char *recipient)
+{
+	struct auth_rl_verdict v;
+
+	auth_rl_check(AUTH_RL_RULE(AUTH_RL_MAIL_RECIPIENT), recipient,
+	    strlen(recipient), &v);
+	if (!v.allowed)
+		auth_log_info(NULL, "mail: %s not queued: its recipient is "
+		    "over mail_recipient", auth_mail_template_names[template]);
+	return v.allowed;
+}
+
 enum auth_err
 auth_flow_mail_link(const struct auth_ctx *ctx, const char *recipient,
     enum auth_mail_kind template, const char *page)
@@ -116,6 +134,8 @@ auth_flow_mail_link(const struct auth_ctx *ctx, const char *recipient,
 
 	if ((n = link_payload(ctx, page, NULL, payload, sizeof(payload))) < 0)
 		return AUTH_ERR_INTERNAL;
+	if (!mail_allowed(template, recipient))
+		return AUTH_OK;
 	e = mail_queue(ctx, recipient, template, payload, (size_t)n);
 	auth_wipe(payload, sizeof(payload));
 	return e;
@@ -145,6 +165,9 @@ auth_flow_email_token_send(const struct auth_ctx *ctx,
 {
 	enum auth_err e;
 
+	/* Capped: no token either, so the last mailed link stays good. */
+	if (!mail_allowed(purposes[t->purpose].template, u->email))
+		return AUTH_OK;
 	if ((e = auth_store_email_token_insert(u->id, t->hash,
 	    auth_email_token_names[t->purpose],
 	    purpose_ttl(ctx, t->purpose))) != AUTH_OK)

@@ -104,9 +104,10 @@ login_check(const struct auth_ctx *ctx, const struct auth_client *cl,
 	}
 	e = auth_store_user_by_email(email, u);
 	if (e == AUTH_ERR_NOT_FOUND) {
-		/* The same hashing work as a wrong password. */
+		/* A wrong password's work: the hash, the audit row, the count. */
 		auth_pw_burn(pw, pw_len);
-		auth_rl_login_failed(email, strlen(email), cl->ip);
+		snprintf(u->email, sizeof(u->email), "%s", email);
+		auth_flow_login_failed(cl, u, "{\"reason\":\"unknown\"}");
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
 	if (e != AUTH_OK)

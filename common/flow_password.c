@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "base_clock.h"
 #include "db.h"
 #include "password.h"
 #include "base_codec.h"
@@ -39,6 +40,7 @@ enum auth_err
 auth_flow_password_forgot(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *email_in, size_t email_len)
 {
+	int64_t t0 = auth_clock_mono_us();
 	char email[AUTH_EMAIL_MAX + 1];
 	struct auth_email_token t;
 	struct auth_user u;
@@ -64,6 +66,8 @@ auth_flow_password_forgot(const struct auth_ctx *ctx,
 out:
 	auth_flow_email_token_clear(&t);
 	auth_wipe(&u, sizeof(u));
+	/* The inserts, NOTIFY and commit of an account hide under it. */
+	auth_flow_pad(t0, AUTH_FLOW_FLOOR_US);
 	return e;
 }
 
@@ -87,11 +91,12 @@ reset_apply(const struct auth_client *cl, const struct auth_user *u,
 	return AUTH_OK;
 }
 
-/* The reset by the token hashed as th, inside the transaction. */
+/* The reset by the token hashed as th, inside the transaction; email
+ * gets the account's address. */
 static enum auth_err
 reset_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
     const unsigned char *th, const char *pw, size_t pw_len,
-    const char **weak)
+    const char **weak, char email[AUTH_EMAIL_MAX + 1])
 {
 	char user_id[AUTH_UUID_LEN + 1];
 	char hash[AUTH_PW_HASH_MAX];
@@ -112,7 +117,8 @@ reset_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
 	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
 		goto out;
-	e = reset_apply(cl, &u, hash);
+	if ((e = reset_apply(cl, &u, hash)) == AUTH_OK)
+		memcpy(email, u.email, sizeof(u.email));
 out:
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));
@@ -125,6 +131,7 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
     const char *pw, size_t pw_len, const char **weak)
 {
 	unsigned char th[AUTH_HASH_LEN];
+	char email[AUTH_EMAIL_MAX + 1] = "";
 	enum auth_err e;
 
 	*weak = NULL;
@@ -132,7 +139,11 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
 		return AUTH_ERR_INVALID_TOKEN;
 	auth_sha256(token, len, th);
 	if ((e = auth_db_begin()) == AUTH_OK)
-		e = auth_flow_tx_end(reset_tx(ctx, cl, th, pw, pw_len, weak));
+		e = auth_flow_tx_end(reset_tx(ctx, cl, th, pw, pw_len, weak,
+		    email));
+	/* The owner's reset ends the failures and delay others caused. */
+	if (e == AUTH_OK)
+		auth_rl_login_succeeded(email, strlen(email), NULL);
 	auth_wipe(th, sizeof(th));
 	return e;
 }

@@ -4,20 +4,13 @@
  */
 #include "flow.h"
 
-#include <errno.h>
 #include <string.h>
-#include <time.h>
 
+#include "base_clock.h"
 #include "db.h"
 #include "password.h"
 #include "base_codec.h"
 #include "base_secret.h"
-
-/*
- * Every resend takes at least this long, so that the inserts and the commit
- * of an eligible account do not tell it apart from an unknown address.
- */
-#define RESEND_FLOOR_NS		(60LL * 1000 * 1000)
 
 /* A new account u: its verification token and mail. */
 static enum auth_err
@@ -133,23 +126,6 @@ auth_flow_verify_email(const struct auth_ctx *ctx,
 	return e;
 }
 
-/* Sleeps until RESEND_FLOOR_NS after t0 (CLOCK_MONOTONIC). */
-static void
-resend_pad(const struct timespec *t0)
-{
-	struct timespec	until;
-
-	until.tv_sec = t0->tv_sec + (time_t)(RESEND_FLOOR_NS / 1000000000LL);
-	until.tv_nsec = t0->tv_nsec + (long)(RESEND_FLOOR_NS % 1000000000LL);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
-	    NULL) == EINTR)
-		;
-}
-
 /* The resend for a trimmed address inside the transaction; AUTH_OK when
  * nothing is due. */
 static enum auth_err
@@ -182,15 +158,15 @@ enum auth_err
 auth_flow_verify_resend(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *email_in, size_t email_len)
 {
-	struct timespec	t0;
+	int64_t		t0 = auth_clock_mono_us();
 	char		email[AUTH_EMAIL_MAX + 1];
 	enum auth_err	e;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (auth_email_copy(email_in, email_len, email) != 0)
 		return AUTH_ERR_VALIDATION;
+	/* The inserts and commit of an eligible account hide under it. */
 	if ((e = auth_db_begin()) == AUTH_OK)
 		e = auth_flow_tx_end(resend_tx(ctx, cl, email));
-	resend_pad(&t0);
+	auth_flow_pad(t0, AUTH_FLOW_FLOOR_US);
 	return e;
 }

@@ -14,12 +14,12 @@
 #include "base_err.h"
 #include "keyring.h"
 #include "base_codec.h"
+#include "base_email.h"
 #include "base_secret.h"
 
 #define AUTH_JWT_MAX		4096	/* longest token we accept */
 #define AUTH_ROLES_MAX		8
 #define AUTH_ROLE_MAX		32
-#define AUTH_EMAIL_MAX		254
 
 struct auth_jwt_claims {
 	char		sub[AUTH_UUID_LEN + 1];		/* user id */

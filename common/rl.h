@@ -28,7 +28,7 @@
 /* What a rule counts by; decides how the subject is normalised. */
 enum auth_rl_key {
 	AUTH_RL_IP = 0,		/* IPv4 address, or the /64 of an IPv6 one */
-	AUTH_RL_ACCOUNT,	/* email: trimmed, ASCII-lowercased */
+	AUTH_RL_ACCOUNT,	/* email: its auth_email_key (base_email.h) */
 	AUTH_RL_SESSION,	/* opaque id, used as is */
 	AUTH_RL_KEY__MAX
 };
@@ -59,6 +59,7 @@ enum auth_rl_id {
 	AUTH_RL_FORGOT_ACCOUNT,		/* 3/3600 */
 	AUTH_RL_RESET_IP,		/* 10/60 */
 	AUTH_RL_LOGOUT_IP,		/* 30/60 */
+	AUTH_RL_MAIL_RECIPIENT,		/* 3/3600: every mail to one address */
 	AUTH_RL_ID__MAX
 };
 
@@ -152,7 +153,8 @@ enum auth_err auth_rl_login_gate(const char *account, size_t len,
  * (the caller writes the audit event). */
 bool	auth_rl_login_failed(const char *account, size_t len, const char *ip);
 
-/* Clears the failures and remembers ip as known good for 30 days. */
+/* Clears the failures and remembers ip as known good for 30 days; with
+ * ip NULL only clears them (a completed password reset). */
 void	auth_rl_login_succeeded(const char *account, size_t len,
 	    const char *ip);
 

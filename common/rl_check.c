@@ -17,6 +17,7 @@
 
 #include "base_clock.h"
 #include "base_codec.h"
+#include "base_email.h"
 #include "base_secret.h"
 #include "log.h"
 #include "redis.h"
@@ -209,15 +210,10 @@ auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
 		}
 		break;
 	case AUTH_RL_ACCOUNT:
-		while (n > 0 && strchr(" \t\r\n", *p) != NULL)
-			p++, n--;
-		while (n > 0 && strchr(" \t\r\n", p[n - 1]) != NULL)
-			n--;
-		if (n <= sizeof(norm)) {
-			for (i = 0; i < n; i++)
-				norm[i] = (p[i] >= 'A' && p[i] <= 'Z') ?
-				    (char)(p[i] - 'A' + 'a') : p[i];
+		/* The account lookup's key (users.email_key), nothing else. */
+		if (auth_email_key(s, len, norm, NULL) == 0) {
 			p = norm;
+			n = strlen(norm);
 		}
 		break;
 	default:

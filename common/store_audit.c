@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "base_email.h"
 #include "log.h"
 
 #define STORE_REQID_MAX		128
@@ -43,7 +44,7 @@ static const struct auth_stmt audit_stmts[ST_AUDIT__MAX] = {
 	    " coalesce(a.request_id, ''), coalesce(a.detail::text, '') "
 	    "FROM (SELECT * FROM audit_events e"
 	    " WHERE ($1::text IS NULL OR e.user_id = (SELECT id FROM users"
-	    " WHERE lower(email) = lower($1::text)))"
+	    " WHERE email_key = $1::text))"
 	    " AND ($2::timestamptz IS NULL OR e.at >= $2::timestamptz)"
 	    " ORDER BY e.id DESC LIMIT $3::bigint) a "
 	    "LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id" },
@@ -157,13 +158,17 @@ enum auth_err
 auth_store_audit_list(const char *email, const char *since, long limit,
     int (*fn)(void *arg, const struct auth_audit_row *row), void *arg)
 {
-	char			 lim[24];
-	const char *const	 vals[3] = { email, since, lim };
+	char			 lim[24], key[AUTH_EMAIL_MAX + 1];
+	const char *const	 vals[3] = { email != NULL ? key : NULL, since,
+				    lim };
 	struct auth_audit_row	*row = NULL;
 	struct store_rows	 it;
 	enum auth_err		 rc;
 	int			 more;
 
+	if (email != NULL && auth_email_key(email, strlen(email), key,
+	    NULL) != 0)
+		return AUTH_OK;
 	snprintf(lim, sizeof(lim), "%ld", limit > 0 ? limit : 1);
 	if ((row = calloc(1, sizeof(*row))) == NULL)
 		return AUTH_ERR_INTERNAL;

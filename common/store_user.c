@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base_email.h"
 #include "log.h"
 
 /* The columns of every statement that returns a user, in this order. */
@@ -37,13 +38,13 @@ enum {
 static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	[ST_USER_BY_EMAIL] = { "user_by_email",
 	    "SELECT " USER_COLS " FROM users u "
-	    "WHERE lower(u.email) = lower($1::text)" },
+	    "WHERE u.email_key = $1::text" },
 	[ST_USER_BY_ID] = { "user_by_id",
 	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid" },
 	[ST_USER_INSERT] = { "user_insert",
 	    "INSERT INTO users AS u (email, password_hash) "
 	    "VALUES ($1::text, $2::text) "
-	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "ON CONFLICT (email_key) DO NOTHING "
 	    "RETURNING " USER_COLS },
 	[ST_USER_MARK_VERIFIED] = { "user_mark_verified",
 	    "UPDATE users SET updated_at = now(), "
@@ -58,7 +59,7 @@ static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	    "VALUES ($1::text, $2::text,"
 	    " CASE WHEN $3::boolean THEN now() END,"
 	    " coalesce($4::timestamptz, now())) "
-	    "ON CONFLICT ((lower(email))) DO NOTHING "
+	    "ON CONFLICT (email_key) DO NOTHING "
 	    "RETURNING " USER_COLS },
 	[ST_USER_SET_DISABLED] = { "user_set_disabled",
 	    "UPDATE users SET updated_at = now(), disabled_at = CASE"
@@ -149,11 +150,15 @@ out:
 enum auth_err
 auth_store_user_by_email(const char *email, struct auth_user *u)
 {
-	if (email == NULL || strnlen(email, AUTH_EMAIL_MAX + 1) > AUTH_EMAIL_MAX) {
+	char key[AUTH_EMAIL_MAX + 1];
+
+	/* A non-ASCII key is looked up too: the same statement, no row. */
+	if (email == NULL || auth_email_key(email, strlen(email), key,
+	    NULL) != 0) {
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_EMAIL, email, u);
+	return store_user_get(ST_USER_BY_EMAIL, key, u);
 }
 
 enum auth_err
@@ -166,8 +171,20 @@ auth_store_user_by_id(const char *id, struct auth_user *u)
 	return store_user_get(ST_USER_BY_ID, id, u);
 }
 
+/* True if email may name a new account: a usable, all-ASCII key. */
+static bool
+store_email_ok(const char *email)
+{
+	char key[AUTH_EMAIL_MAX + 1];
+	bool ascii = false;
+
+	return email != NULL && auth_email_key(email, strlen(email), key,
+	    &ascii) == 0 && ascii;
+}
+
 /*
- * Runs an INSERT ... ON CONFLICT DO NOTHING RETURNING a user; *inserted says
+ * Runs an INSERT ... ON CONFLICT DO NOTHING RETURNING a user (vals[0] the
+ * address; AUTH_ERR_VALIDATION if store_email_ok refuses it); *inserted says
  * whether a row came back (u filled).
  */
 static enum auth_err
@@ -179,6 +196,8 @@ store_user_insert_with(int st, int n, const char *const *vals,
 
 	memset(u, 0, sizeof(*u));
 	*inserted = false;
+	if (!store_email_ok(vals[0]))
+		return AUTH_ERR_VALIDATION;
 	if ((rc = store_exec(STMT(st), n, vals, NULL, NULL, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) == 0)

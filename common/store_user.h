@@ -23,14 +23,16 @@ struct auth_user {
 	size_t	nroles;
 };
 
-/* users (email compared case-insensitively; roles filled from user_roles) */
+/* users: email compared by its key (users.email_key, auth_email_key);
+ * roles filled from user_roles */
 enum auth_err auth_store_user_by_email(const char *email, struct auth_user *u);
 enum auth_err auth_store_user_by_id(const char *id, struct auth_user *u);
 
 /*
- * Inserts a user unless one with this email (any case) exists; *inserted
+ * Inserts a user unless one with this email's key exists; *inserted
  * says which. On insert u is filled (no roles). Race-free: concurrent inserts
- * of one address leave one row and no error.
+ * of one address leave one row and no error. An address with a non-ASCII
+ * byte is AUTH_ERR_VALIDATION (import too).
  */
 enum auth_err auth_store_user_insert(const char *email, const char *pw_hash,
 	    struct auth_user *u, bool *inserted);

@@ -6,7 +6,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libpq-dev libcrypt-dev libjwt-dev libjson-c-dev libhiredis-dev check
 	libsubunit-dev libcrack2-dev cracklib-runtime libssl-dev postgresql
 	redis-server lighttpd curl jq python3 wrk spawn-fcgi
-	apache2 nodejs mandoc chromium)
+	apache2 nodejs mandoc debhelper lintian logrotate chromium)
 
 ensure_packages() {
 	local missing=() p created=0

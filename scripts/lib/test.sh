@@ -195,6 +195,12 @@ e2e_background_wait() {
 	done
 }
 
+# The Debian package: built, linted, installed, its units verified, the
+# black-box core run against the installed files, purged (scripts/package-test).
+package_stage() {
+	"$ROOT/scripts/package-test"
+}
+
 # test_run QUICK: every stage, then the summary; QUICK 1: the normal build,
 # its unit tests and its lighttpd run only. Fails if a stage did not pass.
 test_run() {
@@ -222,6 +228,7 @@ test_run() {
 	done
 	e2e_background_wait
 	browser_stages
+	((quick)) || stage package - package_stage
 	test_summary "$t0"
 }
 

@@ -7,6 +7,7 @@
 #include "base_buf.h"
 #include "base_clock.h"
 #include "base_codec.h"
+#include "base_email.h"
 #include "base_err.h"
 #include "base_num.h"
 #include "base_secret.h"
@@ -410,6 +411,37 @@ START_TEST(test_num_cases)
 }
 END_TEST
 
+/* The key of an address: ASCII case only, no Unicode mapping, bounded. */
+START_TEST(test_email_key)
+{
+	char	key[AUTH_EMAIL_MAX + 1], big[AUTH_EMAIL_MAX + 2];
+	bool	ascii = false;
+
+	ck_assert_int_eq(auth_email_key(" \tKim@Kiwi.IO\r\n", 15, key, &ascii),
+	    0);
+	ck_assert_str_eq(key, "kim@kiwi.io");
+	ck_assert(ascii);
+	/* U+0130 and U+212A stay themselves: never "kim@kiwi.io". */
+	ck_assert_int_eq(auth_email_key("k\xc4\xb0m@kiwi.io", 12, key, &ascii),
+	    0);
+	ck_assert_str_eq(key, "k\xc4\xb0m@kiwi.io");
+	ck_assert(!ascii);
+	ck_assert_int_eq(auth_email_key("\xe2\x84\xaaIM@kiwi.io", 13, key,
+	    &ascii), 0);
+	ck_assert_str_eq(key, "\xe2\x84\xaaim@kiwi.io");
+	ck_assert(!ascii);
+	/* Empty, a NUL, one byte too long: no key. */
+	ck_assert_int_eq(auth_email_key(" \t ", 3, key, NULL), -1);
+	ck_assert_int_eq(auth_email_key("a\0b@c.d", 7, key, NULL), -1);
+	ck_assert_int_eq(auth_email_key(NULL, 0, key, NULL), -1);
+	memset(big, 'A', sizeof(big));
+	ck_assert_int_eq(auth_email_key(big, AUTH_EMAIL_MAX + 1, key, NULL), -1);
+	ck_assert_int_eq(auth_email_key(big, AUTH_EMAIL_MAX, key, &ascii), 0);
+	ck_assert_uint_eq(strlen(key), AUTH_EMAIL_MAX);
+	ck_assert_int_eq(key[0], 'a');
+}
+END_TEST
+
 static Suite *
 base_suite(void)
 {
@@ -441,6 +473,7 @@ base_suite(void)
 	tcase_add_test(tc, test_errf);
 	tcase_add_test(lim, test_utf8_cases);
 	tcase_add_test(lim, test_num_cases);
+	tcase_add_test(lim, test_email_key);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, lim);
 	return s;

@@ -27,6 +27,7 @@
 #include "rl.h"
 #include "redis.h"
 #include "seal.h"
+#include "base_clock.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
@@ -636,6 +637,120 @@ START_TEST(test_lost_commit_not_retried)
 }
 END_TEST
 
+/* ---- account security: one key per address, equal work, caps ------------ */
+
+/* U+0130 (k\xc4\xb0m) and U+212A (\xe2\x84\xaaim) are other addresses. */
+#define KIM		"kim@kiwi.io"
+#define KIM_DOTTED	"k\xc4\xb0m@kiwi.io"
+#define KIM_KELVIN	"\xe2\x84\xaaim@kiwi.io"
+
+START_TEST(test_lookalike_emails)
+{
+	const char	*alike[] = { KIM_DOTTED, KIM_KELVIN };
+	struct auth_tokens t;
+	struct auth_user u;
+	const char	*weak;
+	bool		 created;
+	size_t		 i;
+
+	make_user(KIM, PW_GOOD);
+	for (i = 0; i < 2; i++) {
+		/* Not the account, even with its password; no account made. */
+		ck_assert_int_eq(auth_store_user_by_email(alike[i], &u),
+		    AUTH_ERR_NOT_FOUND);
+		ck_assert_int_eq(login(alike[i], PW_GOOD, &t),
+		    AUTH_ERR_INVALID_CREDENTIALS);
+		ck_assert_ptr_null(t.access);
+		ck_assert_int_eq(auth_flow_signup(&ctx, &client, alike[i],
+		    strlen(alike[i]), PW_OTHER, strlen(PW_OTHER), &u, &created,
+		    &weak), AUTH_ERR_VALIDATION);
+		ck_assert_int_eq(auth_store_user_import(alike[i], "$y$x", true,
+		    NULL, &u, &created), AUTH_ERR_VALIDATION);
+	}
+	ck_assert_int_eq(q_long("SELECT count(*) FROM users WHERE email_key "
+	    "LIKE '%kiwi.io'", NULL, NULL), 1);
+	/* ASCII case is one account: its failures lock every spelling. */
+	for (i = 0; i < cfg.login_lockout_threshold; i++)
+		ck_assert_int_eq(login(i % 2 ? "KIM@Kiwi.io" : " kIm@KIWI.IO",
+		    PW_OTHER, &t), AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(login(KIM, PW_GOOD, &t), AUTH_ERR_RATE_LIMITED);
+}
+END_TEST
+
+/* An unknown address does a wrong password's work: one audit row too. */
+START_TEST(test_login_unknown_audited)
+{
+	const char	*sql = "SELECT count(*) FROM audit_events WHERE "
+			    "event = 'login_failed' AND user_id IS NULL AND "
+			    "detail->>'reason' = 'unknown'";
+	struct auth_tokens t;
+	long		 before;
+
+	make_user("known@example.test", PW_GOOD);
+	before = q_long(sql, NULL, NULL);
+	ck_assert_int_eq(login("unknown@example.test", PW_OTHER, &t),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(login(KIM_KELVIN, PW_OTHER, &t),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(q_long(sql, NULL, NULL), before + 2);
+	ck_assert_int_eq(login("known@example.test", PW_OTHER, &t),
+	    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(n_of(N_AUDIT, "known@example.test", "login_failed"),
+	    1);
+}
+END_TEST
+
+/* forgot lasts AUTH_FLOW_FLOOR_US for an account and for nobody alike. */
+START_TEST(test_forgot_time_floor)
+{
+	const char	*who[] = { "floor@example.test", "nofloor@example.test" };
+	int64_t		 t0;
+	size_t		 i;
+
+	make_user(who[0], PW_GOOD);
+	/* Pinned ahead of the real clock: the limits never see time go back. */
+	t0 = auth_clock_mono_us() + 1000000;
+	for (i = 0; i < 2; i++) {
+		auth_clock_set_for_test(t0);
+		ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, who[i],
+		    strlen(who[i])), AUTH_OK);
+		ck_assert_int_eq(auth_clock_mono_us(), t0 + AUTH_FLOW_FLOOR_US);
+		auth_clock_set_for_test(t0);
+		ck_assert_int_eq(auth_flow_verify_resend(&ctx, &client, who[i],
+		    strlen(who[i])), AUTH_OK);
+		ck_assert_int_eq(auth_clock_mono_us(), t0 + AUTH_FLOW_FLOOR_US);
+	}
+	auth_clock_set_for_test(0);
+	ck_assert_int_eq(n_of(N_MAIL, who[0], "password_reset"), 1);
+}
+END_TEST
+
+/* The owner's reset ends the delay an attacker's guesses caused. */
+START_TEST(test_reset_clears_lockout)
+{
+	const char		*email = "relock@example.test";
+	struct auth_client	 other = { "203.0.113.9", "check_flow", NULL };
+	char			 token[AUTH_TOKEN_LEN + 1];
+	struct auth_tokens	 t;
+	const char		*weak;
+	unsigned		 i;
+
+	make_user(email, PW_GOOD);
+	for (i = 0; i < cfg.login_lockout_threshold; i++)
+		ck_assert_int_eq(login(email, PW_OTHER, &t),
+		    AUTH_ERR_INVALID_CREDENTIALS);
+	ck_assert_int_eq(login(email, PW_GOOD, &t), AUTH_ERR_RATE_LIMITED);
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	mail_token(email, "password_reset", token);
+	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	ck_assert_int_eq(auth_flow_login(&ctx, &other, email, strlen(email),
+	    PW_OTHER, strlen(PW_OTHER), &t), AUTH_OK);
+	auth_tokens_clear(&t);
+}
+END_TEST
+
 /* With no statement sent (the database unreachable), the work runs again. */
 START_TEST(test_unreachable_is_retried)
 {
@@ -652,6 +767,36 @@ START_TEST(test_unreachable_is_retried)
 	ck_assert_ptr_nonnull(r.out.access);
 	auth_tokens_clear(&r.out);
 	auth_tokens_clear(&t);
+}
+END_TEST
+
+/* Every mail to one address counts against mail_recipient (3/3600). */
+START_TEST(test_mail_recipient_cap)
+{
+	const char		*email = "Capped@example.test";
+	struct auth_config	 c = cfg;
+	struct auth_user	 u;
+	const char		*weak;
+	char			 err[256];
+	bool			 created;
+	int			 i;
+
+	c.rate_limits[0] = '\0';
+	ck_assert_int_eq(auth_rl_init(&c, err, sizeof(err)), 0);
+	make_user(email, PW_GOOD);
+	/* The verify mail and two notices; then nothing, the same answer. */
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(auth_flow_signup(&ctx, &client,
+		    "capped@EXAMPLE.test", 19, PW_OTHER, strlen(PW_OTHER), &u,
+		    &created, &weak), AUTH_OK);
+	ck_assert_int_eq(auth_flow_password_forgot(&ctx, &client, email,
+	    strlen(email)), AUTH_OK);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM outbox WHERE "
+	    "recipient = $1", email, NULL), 3);
+	ck_assert_int_eq(n_of(N_MAIL, email, "account_exists"), 2);
+	/* A capped reset stores no token: no link is voided unseen. */
+	ck_assert_int_eq(n_of(N_TOKENS, email, "reset"), 0);
+	ck_assert_int_eq(auth_rl_init(&cfg, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -871,6 +1016,10 @@ init(void)
 	cfg.redis_timeout_ms = 100;
 	cfg.password_cost = 1;
 	cfg.login_lockout_threshold = 3;
+	/* The flows' tests mail one address more often than mail_recipient
+	 * allows; test_mail_recipient_cap runs with the default. */
+	snprintf(cfg.rate_limits, sizeof(cfg.rate_limits),
+	    "mail_recipient=1000/3600");
 	if ((keyring = auth_keyring_load(&cfg, true, err, sizeof(err))) ==
 	    NULL) {
 		fprintf(stderr, "check_flow: keys: %s\n", err);
@@ -920,6 +1069,11 @@ flow_suite(void)
 	tcase_add_test(pw, test_reset_single_use_revokes_sessions);
 	tcase_add_test(pw, test_forgot_unknown_and_newer_token);
 	tcase_add_test(sec, test_login_lockout);
+	tcase_add_test(sec, test_lookalike_emails);
+	tcase_add_test(sec, test_login_unknown_audited);
+	tcase_add_test(sec, test_forgot_time_floor);
+	tcase_add_test(sec, test_reset_clears_lockout);
+	tcase_add_test(sec, test_mail_recipient_cap);
 	tcase_add_test(ses, test_sessions_of_the_caller);
 	tcase_add_test(ses, test_password_change_keeps_current);
 	tcase_add_test(ses, test_operator_disable);
