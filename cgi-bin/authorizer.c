@@ -23,19 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "base_buf.h"
 #include "endpoint.h"
+#include "http_cookie.h"
+#include "http_csrf.h"
 #include "http_nav.h"
 #include "jwt.h"
 
-/* The cookies of a browser session: with the __Host- prefix when
- * public_url is https, without it on a plain-http loopback public_url. */
-#define ACCESS_COOKIE(https)	((https) ? "__Host-authd-access" : \
-				    "authd-access")
-#define REFRESH_COOKIE(https)	((https) ? "__Host-authd-refresh" : \
-				    "authd-refresh")
 #define RENEW_PATH	"/auth/session/renew"
 #define LOGIN_PATH	"/login"
 #define REQUIRE_ROLE	"AUTH_REQUIRE_ROLE"
@@ -107,28 +101,24 @@ grant(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 static enum auth_err
 redirect(struct auth_req *req, struct auth_resp *rs, const char *page)
 {
-	char		 mem[sizeof(RENEW_PATH) + 6 + 3 * AUTH_NEXT_MAX + 1];
-	struct auth_buf	 b;
+	char		 next[AUTH_NEXT_MAX + 1], enc[3 * AUTH_NEXT_MAX + 1];
 	const char	*uri = auth_http_param(req, "REQUEST_URI");
 
-	if (uri == NULL || !auth_http_next_ok(uri, strlen(uri)))
-		uri = AUTH_NEXT_DEFAULT;
-	auth_buf_fixed(&b, mem, sizeof(mem), sizeof(mem) - 1);
-	auth_buf_str(&b, page);
-	auth_buf_str(&b, "?next=");
-	if (!auth_http_query_encode(&b, uri, strlen(uri)) ||
-	    auth_resp_header(rs, "Location", "%s", b.p))
+	auth_http_next(uri, uri != NULL ? strlen(uri) : 0, next, sizeof(next));
+	if (auth_http_query_encode(next, enc, sizeof(enc)) != 0 ||
+	    auth_resp_header(rs, "Location", "%s?next=%s", page, enc))
 		return AUTH_ERR_INTERNAL;
 	rs->status = 302;
 	return AUTH_OK;
 }
 
-/* True if the request carries cookie name (its value is not kept). */
+/* True if the request carries cookie c (its value is not kept). */
 static bool
-has_cookie(const struct auth_req *req, const char *name)
+has_cookie(const struct auth_req *req, enum auth_cookie c, bool secure)
 {
 	char	buf[AUTH_REFRESH_TOKEN_MAX + 1];
-	bool	has = auth_http_cookie(req, name, buf, sizeof(buf)) >= 0;
+	bool	has = auth_http_cookie_get(req, c, secure, buf,
+		    sizeof(buf)) >= 0;
 
 	auth_wipe(buf, sizeof(buf));
 	return has;
@@ -139,14 +129,13 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
 	char		 cookie[AUTH_JWT_MAX + 1];
 	const char	*tok = NULL;
-	bool		 https = strncasecmp(ctx->cfg->public_url, "https://",
-			    8) == 0;
+	bool		 secure = auth_http_cookie_secure(ctx->cfg);
 	long		 len = auth_http_bearer(req, &tok);
 	bool		 bearer = len >= 0;
 	enum auth_err	 e = AUTH_ERR_UNAUTHORIZED;
 
-	if (!bearer && (len = auth_http_cookie(req, ACCESS_COOKIE(https), cookie,
-	    sizeof(cookie))) >= 0) {
+	if (!bearer && (len = auth_http_cookie_get(req, AUTH_COOKIE_ACCESS,
+	    secure, cookie, sizeof(cookie))) >= 0) {
 		tok = cookie;
 		/* A cookie goes with requests another site makes. */
 		if (!auth_http_method_safe(req->method) &&
@@ -162,8 +151,8 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	}
 	/* A person's browser is sent to sign in; an API call is told. */
 	if (!bearer && auth_http_navigation(req)) {
-		e = redirect(req, rs, has_cookie(req, REFRESH_COOKIE(https)) ?
-		    RENEW_PATH : LOGIN_PATH);
+		e = redirect(req, rs, has_cookie(req, AUTH_COOKIE_REFRESH,
+		    secure) ? RENEW_PATH : LOGIN_PATH);
 		goto out;
 	}
 	auth_resp_header(rs, "WWW-Authenticate", len < 0 ? REALM :

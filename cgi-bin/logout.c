@@ -1,13 +1,19 @@
-/* POST /auth/logout: revoke the session (token family) of a refresh token. */
+/*
+ * POST /auth/logout: revoke the session (token family) of a refresh token,
+ * from the body or the refresh cookie (then under the CSRF rule, and the
+ * cookies are expired).
+ */
 #include "endpoint.h"
+#include "endpoint_web.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
-enum { F_REFRESH_TOKEN, F__MAX };
+enum { F_REFRESH_TOKEN, F_CSRF, F__MAX };
 
 /* Not required: the refresh cookie will do. */
 static const struct auth_field_spec fields[F__MAX] = {
 	[F_REFRESH_TOKEN] = { "refresh_token", AUTH_REFRESH_TOKEN_MAX, NULL },
+	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
 static enum auth_err
@@ -16,16 +22,25 @@ logout(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	struct auth_client cl = auth_endpoint_client(req);
 	char buf[AUTH_REFRESH_TOKEN_MAX + 1];
 	const char *tok;
+	bool cookie;
 	long len;
 	enum auth_err e;
 
-	len = auth_endpoint_refresh_token(req, buf, sizeof(buf), &tok);
+	len = auth_endpoint_refresh_token(ctx, req, buf, sizeof(buf), &tok,
+	    &cookie);
 	if (len < 0)
 		return auth_http_resp_missing(rs, "refresh_token");
-	e = auth_flow_logout(ctx, &cl, tok, (size_t)len);
+	e = cookie ? auth_endpoint_refresh_csrf(ctx, req, tok, (size_t)len) :
+	    AUTH_OK;
+	if (e == AUTH_OK)
+		e = auth_flow_logout(ctx, &cl, tok, (size_t)len);
 	auth_wipe(buf, sizeof(buf));
 	if (e != AUTH_OK)
 		return e;
+	if (cookie) {
+		auth_endpoint_session_clear(ctx, rs);
+		auth_resp_header(rs, "Clear-Site-Data", "\"cookies\"");
+	}
 	rs->status = 204;
 	return AUTH_OK;
 }
@@ -41,6 +56,7 @@ static const struct auth_endpoint endpoint = {
 	.routes = routes,
 	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
+	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 };
 

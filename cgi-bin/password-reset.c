@@ -5,9 +5,10 @@
  *   GET  /reset-password?token=T   the emailed link: a form with the token
  *                                  hidden and a new-password field; never
  *                                  consumes the token
- *   POST /reset-password (form)    that form: resets, answers a page
+ *   POST /reset-password (form)    that form: resets, 303 to /login
  */
 #include "endpoint.h"
+#include "endpoint_web.h"
 #include "password.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -17,11 +18,12 @@
 
 #define TITLE		"Choose a new password"
 
-enum { F_TOKEN, F_PASSWORD, F__MAX };
+enum { F_TOKEN, F_PASSWORD, F_CSRF, F__MAX };
 
 static const struct auth_field_spec fields[F__MAX] = {
 	[F_TOKEN] = { "token", 512, NULL },
 	[F_PASSWORD] = { "password", AUTH_PW_MAX_BYTES, NULL },
+	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
 /* A page of templates/pages with no values but the title. */
@@ -34,26 +36,33 @@ page(struct auth_ctx *ctx, struct auth_resp *rs, int status,
 	return auth_endpoint_page(ctx, rs, status, name, &title, 1);
 }
 
-/* The form: token hidden, a new password; reason (static text) above it. */
+/* The form: token hidden, a new password; reason (static text) next to
+ * it. */
 static enum auth_err
-form(struct auth_ctx *ctx, struct auth_resp *rs, int status,
-    const struct auth_str *tok, const char *reason)
+form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
+    int status, const char *reason)
 {
-	struct auth_tmpl_var v[2] = { { "token", NULL }, { "reason", reason } };
+	const struct auth_str *tok = req->field[F_TOKEN];
+	char csrf[AUTH_CSRF_TOKEN_LEN + 1];
+	struct auth_tmpl_var v[3] = { { "token", NULL },
+	    { "csrf_token", csrf }, { "reason", reason } };
+	enum auth_err e;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
 		return page(ctx, rs, 400, "link_invalid");
+	if ((e = auth_endpoint_presession(ctx, req, rs, csrf)) != AUTH_OK)
+		return e;
 	v[0].value = tok->p;
 	if (reason == NULL)
-		return auth_endpoint_page(ctx, rs, status, "reset_form", v, 1);
-	return auth_endpoint_page(ctx, rs, status, "reset_form_retry", v, 2);
+		return auth_endpoint_page(ctx, rs, status, "reset_form", v, 2);
+	return auth_endpoint_page(ctx, rs, status, "reset_form_retry", v, 3);
 }
 
 /* GET /reset-password?token=T, the emailed link: never consumes it. */
 static enum auth_err
 form_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	return form(ctx, rs, 200, req->field[F_TOKEN], NULL);
+	return form(ctx, req, rs, 200, NULL);
 }
 
 /* Resets the password with the token and password of the request. */
@@ -68,7 +77,8 @@ reset_with(struct auth_ctx *ctx, struct auth_req *req, const char **weak)
 	    pw->len, weak);
 }
 
-/* POST /reset-password (form): resets, answers a page. */
+/* POST /reset-password (form), under the CSRF rule (the pre-session
+ * cookie): resets, 303 to the login page; else a page. */
 static enum auth_err
 reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
@@ -76,15 +86,17 @@ reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	const char *weak = NULL;
 	enum auth_err e;
 
+	if ((e = auth_endpoint_presession_check(ctx, req)) != AUTH_OK)
+		return e;
 	if (tok == NULL || req->field[F_PASSWORD] == NULL)
-		return form(ctx, rs, 422, tok, "required");
+		return form(ctx, req, rs, 422, "required");
 	e = reset_with(ctx, req, &weak);
 	if (e == AUTH_OK)
-		return page(ctx, rs, 200, "reset_done");
+		return auth_endpoint_redirect(rs, "/login?done=password-reset");
 	if (e == AUTH_ERR_INVALID_TOKEN)
 		return page(ctx, rs, 400, "reset_expired");
 	if (e == AUTH_ERR_VALIDATION && weak != NULL)
-		return form(ctx, rs, 422, tok, weak);
+		return form(ctx, req, rs, 422, weak);
 	return e;
 }
 
@@ -119,6 +131,7 @@ static const struct auth_endpoint endpoint = {
 	.routes = routes,
 	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
+	.needs_hmac = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_RESET_IP) },
 };

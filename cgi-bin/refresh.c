@@ -1,13 +1,19 @@
-/* POST /auth/refresh: rotate a refresh token within its family. */
+/*
+ * POST /auth/refresh: rotate a refresh token within its family. The token
+ * comes in the body, or in the refresh cookie: then the CSRF rule holds
+ * and the rotated pair is set in the cookies too.
+ */
 #include "endpoint.h"
+#include "endpoint_web.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
-enum { F_REFRESH_TOKEN, F__MAX };
+enum { F_REFRESH_TOKEN, F_CSRF, F__MAX };
 
 /* Not required: the refresh cookie will do. */
 static const struct auth_field_spec fields[F__MAX] = {
 	[F_REFRESH_TOKEN] = { "refresh_token", AUTH_REFRESH_TOKEN_MAX, NULL },
+	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
 static enum auth_err
@@ -17,16 +23,25 @@ refresh(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	struct auth_tokens t;
 	char buf[AUTH_REFRESH_TOKEN_MAX + 1];
 	const char *tok;
+	bool cookie;
 	long len;
 	enum auth_err e;
 
-	len = auth_endpoint_refresh_token(req, buf, sizeof(buf), &tok);
+	len = auth_endpoint_refresh_token(ctx, req, buf, sizeof(buf), &tok,
+	    &cookie);
 	if (len < 0)
 		return auth_http_resp_missing(rs, "refresh_token");
-	e = auth_flow_refresh(ctx, &cl, tok, (size_t)len, &t);
+	e = cookie ? auth_endpoint_refresh_csrf(ctx, req, tok, (size_t)len) :
+	    AUTH_OK;
+	if (e == AUTH_OK)
+		e = auth_flow_refresh(ctx, &cl, tok, (size_t)len, &t);
 	auth_wipe(buf, sizeof(buf));
 	if (e != AUTH_OK)
 		return e;
+	if (cookie && (e = auth_endpoint_session_set(ctx, rs, &t)) != AUTH_OK) {
+		auth_tokens_clear(&t);
+		return e;
+	}
 	auth_endpoint_tokens(req, rs, &t);
 	return AUTH_OK;
 }

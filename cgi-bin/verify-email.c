@@ -4,11 +4,14 @@
  *   GET  /auth/verify-email?token=T     API clients: consumes the token
  *   GET  /verify-email?token=T          the emailed link: a page whose button
  *                                       POSTs the token; never consumes it
- *   POST /verify-email (form)           that button: consumes, answers a page
+ *   POST /verify-email (form)           that button (under the CSRF rule,
+ *                                       bound to the pre-session cookie):
+ *                                       consumes, answers a page
  */
 #include <json-c/json.h>
 
 #include "endpoint.h"
+#include "endpoint_web.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
@@ -16,10 +19,11 @@
 #define PAGE_PATH	"/verify-email"
 #define TITLE		"Verify your email"
 
-enum { F_TOKEN, F__MAX };
+enum { F_TOKEN, F_CSRF, F__MAX };
 
 static const struct auth_field_spec fields[F__MAX] = {
 	[F_TOKEN] = { "token", 512, NULL },
+	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
 /* A page of templates/pages with no values but the title. */
@@ -38,12 +42,16 @@ static enum auth_err
 confirm_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
 	const struct auth_str *tok = req->field[F_TOKEN];
-	struct auth_tmpl_var v = { "token", NULL };
+	char csrf[AUTH_CSRF_TOKEN_LEN + 1];
+	struct auth_tmpl_var v[2] = { { "token", NULL }, { "csrf_token", csrf } };
+	enum auth_err e;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
 		return page(ctx, rs, 400, "link_invalid");
-	v.value = tok->p;
-	return auth_endpoint_page(ctx, rs, 200, "verify_confirm", &v, 1);
+	if ((e = auth_endpoint_presession(ctx, req, rs, csrf)) != AUTH_OK)
+		return e;
+	v[0].value = tok->p;
+	return auth_endpoint_page(ctx, rs, 200, "verify_confirm", v, 2);
 }
 
 /* POST /verify-email (form): that button; consumes, answers a page. */
@@ -56,6 +64,8 @@ verify_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 
 	if (tok == NULL)
 		return confirm_page(ctx, req, rs);
+	if ((e = auth_endpoint_presession_check(ctx, req)) != AUTH_OK)
+		return e;
 	e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len);
 	if (e == AUTH_OK)
 		return page(ctx, rs, 200, "verify_done");
@@ -96,6 +106,7 @@ static const struct auth_endpoint endpoint = {
 	.routes = routes,
 	.nroutes = AUTH_NITEMS(routes),
 	.needs_db = true,
+	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_IP) },
 };
 

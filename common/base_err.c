@@ -24,7 +24,7 @@ static const struct auth_err_info err_table[AUTH_ERR__MAX] = {
 	[AUTH_ERR_FORBIDDEN] = { 403, "forbidden", "Forbidden",
 	    "The access token does not grant this." },
 	[AUTH_ERR_CSRF_FAILED] = { 403, "csrf_failed", "Forbidden",
-	    "The request did not come from this site's own pages." },
+	    "The request did not come from this site's own form." },
 	[AUTH_ERR_NOT_FOUND] = { 404, "not_found", "Not Found",
 	    "No such resource." },
 	[AUTH_ERR_METHOD_NOT_ALLOWED] = { 405, "method_not_allowed",
@@ -62,7 +62,6 @@ auth_http_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
-	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";

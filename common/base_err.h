@@ -18,7 +18,7 @@ enum auth_err {
 	AUTH_ERR_EMAIL_NOT_VERIFIED,	/* 403 email_not_verified */
 	AUTH_ERR_ACCOUNT_DISABLED,	/* 403 account_disabled */
 	AUTH_ERR_FORBIDDEN,		/* 403 forbidden */
-	AUTH_ERR_CSRF_FAILED,		/* 403 csrf_failed */
+	AUTH_ERR_CSRF_FAILED,		/* 403 csrf_failed (cookie-authenticated) */
 	AUTH_ERR_NOT_FOUND,		/* 404 not_found */
 	AUTH_ERR_METHOD_NOT_ALLOWED,	/* 405 method_not_allowed */
 	AUTH_ERR_EMAIL_TAKEN,		/* 409 email_taken */

@@ -86,6 +86,9 @@ struct auth_config {
 	long		mail_retry_max;		/* longest retry delay, default 3600 */
 	long		mail_poll_interval;	/* seconds between polls, default 30 */
 	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
+	/* browser pages (endpoint_web.h) */
+	char		cors_origins[1024];	/* exact origins, comma separated */
+	char		pages_dir[AUTH_PATH_MAX];	/* "": <mail_templates_dir>/pages */
 };
 
 enum auth_cfg_type {

@@ -20,8 +20,10 @@
 #include <fcgiapp.h>
 
 #include "db.h"
+#include "endpoint_web.h"
 #include "hmac.h"
 #include "http_addr.h"
+#include "http_csrf.h"
 #include "http_body.h"
 #include "log.h"
 #include "password.h"
@@ -323,7 +325,8 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	enum auth_err e;
 
 	if ((e = route_find(x)) != AUTH_OK ||
-	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK ||
+	    (!(x->ep->free_gets && x->req.method == AUTH_GET) &&
+	    (e = check_limits(x, AUTH_RL_IP)) != AUTH_OK) ||
 	    (e = auth_http_body_read(&x->req, fr->in, x->ctx->cfg->max_body,
 	    x->ep->fields, x->ep->nfields, &x->errors)) != AUTH_OK)
 		return e;
@@ -344,10 +347,26 @@ pipeline(struct exchange *x, FCGX_Request *fr)
 	return AUTH_OK;
 }
 
-/* The problem body of e unless the handler wrote one. */
+/* True if the route of x is a browser page: a page answers every error
+ * with a page. */
+static bool
+route_is_page(const struct exchange *x)
+{
+	const char *path = x->rt != NULL ? x->rt->path : x->req.path;
+
+	if (path == NULL || path[0] != '/' || x->ep->authorizer)
+		return false;
+	return x->ep->pages || (strncmp(path, "/auth/", 6) != 0 &&
+	    strncmp(path, "/.well-known/", 13) != 0);
+}
+
+/* The problem body of e unless the handler wrote one; on a page, an
+ * error page instead of a problem body. */
 static void
 answer(struct exchange *x, enum auth_err e)
 {
+	if (e != AUTH_OK && route_is_page(x) && x->rs.raw == NULL)
+		auth_endpoint_error_page(x->ctx, &x->rs, e);
 	if (e != AUTH_OK && x->rs.json == NULL && x->rs.raw == NULL)
 		auth_http_resp_problem(&x->rs, e, NULL);
 	if (e != AUTH_OK)
@@ -377,6 +396,8 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 	if (!request_start(&x, ep, ctx, fr)) {
 		x.req.path = "-";
 		e = AUTH_ERR_NOT_FOUND;
+	} else if (auth_http_cors(&x.req, &x.rs, ctx->cfg->cors_origins)) {
+		e = AUTH_OK;	/* a preflight of a listed origin */
 	} else if ((e = pipeline(&x, fr)) == AUTH_OK) {
 		e = run_handler(&x);
 		/* A valid token refused later (revoked session, disabled
@@ -592,18 +613,22 @@ auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
 }
 
 long
-auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
-    size_t bufsz, const char **tok)
+auth_endpoint_refresh_token(const struct auth_ctx *ctx,
+    const struct auth_req *req, char *buf, size_t bufsz, const char **tok,
+    bool *from_cookie)
 {
 	const struct auth_str *f = auth_http_field(req, "refresh_token");
 	long n;
 
+	*from_cookie = false;
 	if (f != NULL) {
 		*tok = f->p;
 		return (long)f->len;
 	}
-	if ((n = auth_http_cookie(req, AUTH_REFRESH_COOKIE, buf, bufsz)) >= 0) {
+	if ((n = auth_http_cookie_get(req, AUTH_COOKIE_REFRESH,
+	    auth_http_cookie_secure(ctx->cfg), buf, bufsz)) >= 0) {
 		*tok = buf;
+		*from_cookie = true;
 		return n;
 	}
 	return -1;
@@ -614,12 +639,24 @@ auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
     int status, const char *name, const struct auth_tmpl_var *vars,
     size_t nvars)
 {
-	char dir[AUTH_PATH_MAX + 8];
-	int n;
+	return auth_endpoint_page_with(ctx, rs, status, name, vars, nvars,
+	    NULL, 0);
+}
 
-	n = snprintf(dir, sizeof(dir), "%s/pages",
-	    ctx->cfg->mail_templates_dir);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+enum auth_err
+auth_endpoint_page_with(const struct auth_ctx *ctx, struct auth_resp *rs,
+    int status, const char *name, const struct auth_tmpl_var *vars,
+    size_t nvars, const struct auth_tmpl_var *html, size_t nhtml)
+{
+	char dir[AUTH_PATH_MAX + 8];
+	enum auth_err e;
+
+	if (auth_endpoint_pages_dir(ctx, dir, sizeof(dir)) != 0)
 		return AUTH_ERR_INTERNAL;
-	return auth_http_page(rs, status, dir, name, vars, nvars);
+	e = auth_http_page_with(rs, status, dir, name, vars, nvars, html,
+	    nhtml);
+	if (e == AUTH_OK && auth_http_cookie_secure(ctx->cfg))
+		auth_resp_header(rs, "Strict-Transport-Security",
+		    "max-age=31536000");
+	return e;
 }

@@ -63,6 +63,12 @@ struct auth_endpoint {
 	/* FastCGI AUTHORIZER role: any path and method, no body, no limits;
 	 * the first route's handler's 200 passes only its Variable-* headers */
 	bool			 authorizer;
+	/* Browser pages: every error of every route is answered with a page
+	 * (routes outside /auth/ and /.well-known/ are pages anyway). */
+	bool			 pages;
+	/* Its GETs only show forms and change nothing: not counted by the
+	 * IP limits. */
+	bool			 free_gets;
 	/*
 	 * Rate limits, NULL-terminated: AUTH_RL_IP rules are counted before the
 	 * body is read, AUTH_RL_ACCOUNT rules by the "email" field once it is
@@ -85,12 +91,12 @@ void	auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
 
 /*
  * The refresh token of a request: the body field refresh_token, else the
- * refresh cookie (copied into buf). Returns its length and points *tok at
- * it, or -1 if neither was sent.
+ * refresh cookie (copied into buf; *from_cookie set). Returns its length
+ * and points *tok at it, or -1 if neither was sent.
  */
-long	auth_endpoint_refresh_token(const struct auth_req *req, char *buf,
-	    size_t bufsz, const char **tok);
-#define AUTH_REFRESH_COOKIE	"refresh_token"
+long	auth_endpoint_refresh_token(const struct auth_ctx *ctx,
+	    const struct auth_req *req, char *buf, size_t bufsz,
+	    const char **tok, bool *from_cookie);
 /* Longest refresh_token accepted, from the body or the cookie. */
 #define AUTH_REFRESH_TOKEN_MAX	512
 
@@ -103,12 +109,20 @@ void	auth_endpoint_validate(const struct auth_endpoint *ep,
 	    json_object **errors);
 
 /*
- * Sets page name (templates/pages/NAME.html under mail_templates_dir)
- * rendered with vars as the body of rs. AUTH_OK or AUTH_ERR_INTERNAL.
+ * Sets page name (NAME.html of pages_dir, by default templates/pages under
+ * mail_templates_dir) rendered with vars as the body of rs, with
+ * Strict-Transport-Security when public_url is https. AUTH_OK or
+ * AUTH_ERR_INTERNAL.
  */
 enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,
 	    const struct auth_tmpl_var *vars, size_t nvars);
+
+/* auth_endpoint_page with the values html too, HTML already. */
+enum auth_err auth_endpoint_page_with(const struct auth_ctx *ctx,
+	    struct auth_resp *rs, int status, const char *name,
+	    const struct auth_tmpl_var *vars, size_t nvars,
+	    const struct auth_tmpl_var *html, size_t nhtml);
 
 /* Field validators. */
 const char *auth_valid_email(const char *s, size_t len);

@@ -3,6 +3,7 @@
 
 #include "db.h"
 #include "endpoint_config.h"
+#include "endpoint_web.h"
 #include "flow.h"
 #include "hmac.h"
 #include "http_addr.h"
@@ -43,6 +44,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_hmac_cfg,
 	&auth_pw_cfg,
 	&auth_endpoint_cfg,
+	&auth_endpoint_web_cfg,
 	&auth_log_cfg,
 	&auth_rl_cfg,
 	&auth_rl_lockout_cfg,

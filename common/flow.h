@@ -252,6 +252,11 @@ enum auth_err auth_flow_refresh(const struct auth_ctx *ctx,
 	    const struct auth_client *cl, const char *token, size_t len,
 	    struct auth_tokens *out);
 
+/* The session of a refresh token, whatever its state, into sid:
+ * AUTH_OK, or AUTH_ERR_NOT_FOUND for an unknown token. */
+enum auth_err auth_flow_refresh_sid(const char *token, size_t len,
+	    char sid[AUTH_UUID_LEN + 1]);
+
 /* Revokes the family of a refresh token; unknown tokens are AUTH_OK. */
 enum auth_err auth_flow_logout(const struct auth_ctx *ctx,
 	    const struct auth_client *cl, const char *token, size_t len);

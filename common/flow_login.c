@@ -314,6 +314,22 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 }
 
 enum auth_err
+auth_flow_refresh_sid(const char *token, size_t len,
+    char sid[AUTH_UUID_LEN + 1])
+{
+	unsigned char th[AUTH_HASH_LEN];
+	char uid[AUTH_UUID_LEN + 1];
+	enum auth_err e;
+
+	if (!auth_token_wellformed(token, len))
+		return AUTH_ERR_NOT_FOUND;
+	auth_sha256(token, len, th);
+	e = auth_store_refresh_session(th, sid, uid);
+	auth_wipe(th, sizeof(th));
+	return e;
+}
+
+enum auth_err
 auth_flow_logout(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *token, size_t len)
 {

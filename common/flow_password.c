@@ -114,8 +114,8 @@ reset_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if (e != AUTH_OK)
 		goto out;
 	/* A weak password rolls back: the token stays usable. */
-	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
-	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg, hash,
+	    weak)) != AUTH_OK)
 		goto out;
 	if ((e = reset_apply(cl, &u, hash)) == AUTH_OK)
 		memcpy(email, u.email, sizeof(u.email));
@@ -205,8 +205,8 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 		goto out;
 	if ((e = change_check(ctx, cl, &u, cur, cur_len)) != AUTH_OK)
 		goto out;
-	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg->cracklib_dict,
-	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg, hash,
+	    weak)) != AUTH_OK)
 		goto out;
 	if ((e = auth_db_begin()) == AUTH_OK)
 		e = auth_flow_tx_end(change_tx(cl, &u, hash,

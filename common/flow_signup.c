@@ -80,8 +80,8 @@ auth_flow_signup(const struct auth_ctx *ctx, const struct auth_client *cl,
 		goto out;
 	}
 	/* Hash before looking: new and existing addresses cost the same. */
-	if ((e = auth_pw_new(pw, pw_len, email, ctx->cfg->cracklib_dict,
-	    ctx->cfg->password_cost, hash, weak)) != AUTH_OK)
+	if ((e = auth_pw_new(pw, pw_len, email, ctx->cfg, hash,
+	    weak)) != AUTH_OK)
 		goto out;
 	if ((e = auth_db_begin()) == AUTH_OK)
 		e = auth_flow_tx_end(signup_tx(ctx, cl, email, hash, u,

@@ -47,12 +47,6 @@ form_decode(const char *src, size_t len, char *dst)
 	return (long)o;
 }
 
-long
-auth_http_form_decode(const char *src, size_t len, char *dst)
-{
-	return form_decode(src, len, dst);
-}
-
 int
 auth_http_form_parse(const char *body, size_t len, char **bufp, size_t *bufszp,
     int (*fn)(void *, const char *, size_t, const char *, size_t), void *arg)

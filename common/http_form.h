@@ -14,11 +14,4 @@ int	auth_http_form_parse(const char *body, size_t len, char **buf,
 	    size_t *bufsz, int (*fn)(void *arg, const char *k, size_t klen,
 	    const char *v, size_t vlen), void *arg);
 
-/*
- * Decodes one form-encoded component (%XX escapes, '+' as a space) of len
- * bytes into dst (len + 1 bytes, may be src); NUL-terminates it. Returns
- * the decoded length, or -1 on a bad escape.
- */
-long	auth_http_form_decode(const char *src, size_t len, char *dst);
-
 #endif

@@ -48,6 +48,50 @@ json_numbers_finite(json_object *j, int depth)
 	}
 }
 
+/* 1 if the 4 hex digits at p are a high surrogate, 2 a low one, else 0. */
+static int
+json_surrogate(const char *p)
+{
+	int	c = tolower((unsigned char)p[1]);
+
+	if (tolower((unsigned char)p[0]) != 'd')
+		return 0;
+	if ((c >= '8' && c <= '9') || c == 'a' || c == 'b')
+		return 1;
+	return c >= 'c' && c <= 'f' ? 2 : 0;
+}
+
+/*
+ * json-c turns a lone or reversed surrogate escape into U+FFFD, so two
+ * different texts would decode alike. True if, in body (len bytes that
+ * parsed as JSON, where a backslash only starts an escape), every
+ * \uD800-\uDBFF is followed by a \uDC00-\uDFFF and no low one stands alone.
+ */
+static bool
+json_surrogates_paired(const char *body, size_t len)
+{
+	size_t	i = 0;
+	int	s;
+
+	while (i < len) {
+		if (body[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 < len && body[i + 1] != 'u') {
+			i += 2;
+			continue;
+		}
+		if (i + 6 > len || (s = json_surrogate(body + i + 2)) == 2)
+			return false;
+		if (s == 1 && (i + 12 > len || body[i + 6] != '\\' ||
+		    body[i + 7] != 'u' || json_surrogate(body + i + 8) != 2))
+			return false;
+		i += s == 1 ? 12 : 6;
+	}
+	return true;
+}
+
 /*
  * The tokener decodes each string into its own buffer before copying it
  * into the object; that buffer keeps the last, longest, strings, and after
@@ -115,7 +159,7 @@ auth_json_parse(const char *body, size_t len)
 		if (!isspace((unsigned char)body[end]))
 			goto bad;
 	if (!json_object_is_type(j, json_type_object) ||
-	    !json_numbers_finite(j, 0))
+	    !json_numbers_finite(j, 0) || !json_surrogates_paired(body, len))
 		goto bad;
 	tokener_free(tok);
 	return j;

@@ -13,7 +13,9 @@
 #include <json-c/json.h>
 
 /*
- * Parses a JSON object body; NULL if malformed or not an object. The
+ * Parses a JSON object body; NULL if malformed (a lone or reversed UTF-16
+ * surrogate escape included: JSON text must encode Unicode) or not an
+ * object. The
  * tokener's copies of the strings it decoded are wiped before it is freed.
  */
 json_object *auth_json_parse(const char *body, size_t len);

@@ -1,55 +1,135 @@
-/* Navigations, same-origin requests and the `next` path of a sign-in. */
+/* The `next` of the pages and its query encoding; page navigations. */
 #include "http_nav.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
-#include "http_form.h"
+/* The value of hex digit c, or -1. */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
 
-/* Rounds of percent-decoding `next` is checked after ("%252F" is two). */
-#define NEXT_ROUNDS	4
-
-/* The rule of one form of `next`: a leading '/' (which also rules out a
- * scheme), not "//" or "/\", no control character, no backslash. */
+/* One round of the checks on s, len bytes. */
 static bool
-next_plain(const char *s, size_t len)
+next_plain_ok(const char *s, size_t len)
 {
 	size_t i;
 
 	if (len == 0 || s[0] != '/' || (len > 1 && (s[1] == '/' ||
 	    s[1] == '\\')))
 		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\')
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '\\')
 			return false;
+	}
+	/* Starting with "/", it has no scheme. */
 	return true;
+}
+
+/*
+ * Decodes %XX of in (len bytes) into out (len + 1 bytes). Its length, or
+ * -1 for a malformed escape.
+ */
+static long
+pct_decode(const char *in, size_t len, char *out)
+{
+	size_t i, o = 0;
+	int h, l;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] != '%') {
+			out[o++] = in[i];
+			continue;
+		}
+		if (i + 2 >= len)
+			return -1;
+		if ((h = hexval((unsigned char)in[i + 1])) < 0 ||
+		    (l = hexval((unsigned char)in[i + 2])) < 0)
+			return -1;
+		out[o++] = (char)(h * 16 + l);
+		i += 2;
+	}
+	out[o] = '\0';
+	return (long)o;
 }
 
 bool
 auth_http_next_ok(const char *s, size_t len)
 {
-	char buf[AUTH_NEXT_MAX + 1];
-	long n = (long)len;
-	int round;
-	bool ok = false;
+	char a[AUTH_NEXT_MAX + 1], b[AUTH_NEXT_MAX + 1];
+	long n;
 
-	if (s == NULL || len > AUTH_NEXT_MAX || memchr(s, '\0', len) != NULL)
+	if (len > AUTH_NEXT_MAX || memchr(s, '\0', len) != NULL)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	for (round = 0; round < NEXT_ROUNDS; round++) {
-		if (!next_plain(buf, (size_t)n))
-			goto out;
-		if (memchr(buf, '%', (size_t)n) == NULL) {
-			ok = true;
-			goto out;
-		}
-		if ((n = auth_http_form_decode(buf, (size_t)n, buf)) < 0 ||
-		    memchr(buf, '\0', (size_t)n) != NULL)
-			goto out;
+	memcpy(a, s, len);
+	a[len] = '\0';
+	for (;;) {
+		if (!next_plain_ok(a, len))
+			return false;
+		if (memchr(a, '%', len) == NULL)
+			return true;
+		if ((n = pct_decode(a, len, b)) < 0)
+			return false;
+		if ((size_t)n == len && memcmp(a, b, len) == 0)
+			return true;
+		len = (size_t)n;
+		memcpy(a, b, len + 1);
 	}
-out:
-	return ok;
+}
+
+void
+auth_http_next(const char *s, size_t len, char *out, size_t outsz)
+{
+	const char *v = AUTH_NEXT_DEFAULT;
+	size_t vlen = strlen(AUTH_NEXT_DEFAULT);
+
+	if (outsz == 0)
+		return;
+	if (s != NULL && auth_http_next_ok(s, len) && len < outsz) {
+		v = s;
+		vlen = len;
+	}
+	if (vlen >= outsz)
+		vlen = 0;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+}
+
+int
+auth_http_query_encode(const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~/", c) != NULL) {
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 3 >= outsz)
+			return -1;
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	if (o >= outsz)
+		return -1;
+	out[o] = '\0';
+	return 0;
 }
 
 /* A qvalue (RFC 9110 12.4.2) of n bytes in thousandths; -1 if malformed. */
@@ -126,49 +206,7 @@ auth_http_navigation(const struct auth_req *r)
 }
 
 bool
-auth_http_same_origin(const struct auth_req *r, const char *public_url)
-{
-	const char *origin = auth_http_param(r, "HTTP_ORIGIN");
-	const char *site = auth_http_param(r, "HTTP_SEC_FETCH_SITE");
-	const char *host;
-	size_t n;
-
-	if (origin == NULL)
-		return site != NULL && strcmp(site, "same-origin") == 0;
-	if ((host = strstr(public_url, "://")) == NULL)
-		return false;
-	host += 3;
-	n = (size_t)(host - public_url) + strcspn(host, "/?#");
-	return strlen(origin) == n && strncasecmp(origin, public_url, n) == 0;
-}
-
-bool
 auth_http_method_safe(enum auth_method m)
 {
 	return m == AUTH_GET || m == AUTH_HEAD || m == AUTH_OPTIONS;
-}
-
-bool
-auth_http_query_encode(struct auth_buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char esc[3];
-	size_t i;
-	unsigned char c;
-	bool ok = true;
-
-	for (i = 0; i < len && ok; i++) {
-		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c != '\0' &&
-		    strchr("-._~", c) != NULL)) {
-			ok = auth_buf_add(b, &s[i], 1);
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = hex[c >> 4];
-		esc[2] = hex[c & 0xf];
-		ok = auth_buf_add(b, esc, 3);
-	}
-	return ok && !b->failed;
 }

@@ -1,6 +1,7 @@
 /*
- * A person's browser: whether a request is a page navigation, whether it
- * came from this origin, and the `next` path a sign-in returns to.
+ * Where a browser is sent next: the `next` parameter of the pages, kept
+ * only if it is a path on this origin, and its encoding as a query value;
+ * whether a request is a page navigation.
  */
 #ifndef AUTH_HTTP_NAV_H
 #define AUTH_HTTP_NAV_H
@@ -8,21 +9,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "base_buf.h"
 #include "http_req.h"
 
-/* Longest `next` path kept; a longer one becomes the default. */
-#define AUTH_NEXT_MAX	1024
-/* Where a sign-in goes when `next` is absent or not kept. */
+#define AUTH_NEXT_MAX		1024	/* bytes of a kept next */
 #define AUTH_NEXT_DEFAULT	"/account"
 
 /*
- * True if s (len bytes, as sent: percent-encoded) may be a `next` path: it
- * starts with a single '/' (not "//" or "/\"), so it names no scheme or
- * host, and has no control character and no backslash, both as sent and
- * after each round of percent-decoding.
+ * True if s (len bytes, already decoded once from the query) is a path on
+ * this origin: a single leading "/", not "//" or "/\", no scheme, no
+ * control character, space, non-ASCII byte or backslash, also after
+ * percent-decoding it again (repeatedly).
  */
 bool	auth_http_next_ok(const char *s, size_t len);
+
+/* Copies s into out (outsz bytes) if auth_http_next_ok, else
+ * AUTH_NEXT_DEFAULT. */
+void	auth_http_next(const char *s, size_t len, char *out, size_t outsz);
+
+/*
+ * Percent-encodes s for a query value into out (NUL-terminated): letters,
+ * digits and "-._~/" stay. 0, or -1 if it does not fit.
+ */
+int	auth_http_query_encode(const char *s, char *out, size_t outsz);
 
 /*
  * True if r is a page navigation of a browser: Sec-Fetch-Mode: navigate,
@@ -30,19 +38,7 @@ bool	auth_http_next_ok(const char *s, size_t len);
  */
 bool	auth_http_navigation(const struct auth_req *r);
 
-/*
- * True if r came from the origin of public_url: its Origin header equals
- * that origin, or, without an Origin, Sec-Fetch-Site is same-origin.
- */
-bool	auth_http_same_origin(const struct auth_req *r, const char *public_url);
-
 /* True for the methods that change nothing: GET, HEAD, OPTIONS. */
 bool	auth_http_method_safe(enum auth_method m);
-
-/*
- * Appends s (len bytes) to b percent-encoded for a query value: every
- * byte but ALPHA, DIGIT and "-._~" as %XX. false once b has failed.
- */
-bool	auth_http_query_encode(struct auth_buf *b, const char *s, size_t len);
 
 #endif

@@ -16,6 +16,15 @@ enum auth_err
 auth_http_page(struct auth_resp *rs, int status, const char *dir,
     const char *name, const struct auth_tmpl_var *vars, size_t nvars)
 {
+	return auth_http_page_with(rs, status, dir, name, vars, nvars, NULL,
+	    0);
+}
+
+enum auth_err
+auth_http_page_with(struct auth_resp *rs, int status, const char *dir,
+    const char *name, const struct auth_tmpl_var *vars, size_t nvars,
+    const struct auth_tmpl_var *html, size_t nhtml)
+{
 	struct auth_buf b = AUTH_BUF_INIT(AUTH_TMPL_BUF_MAX);
 	char *tmpl = NULL, err[512];
 	enum auth_err e = AUTH_ERR_INTERNAL;
@@ -23,8 +32,8 @@ auth_http_page(struct auth_resp *rs, int status, const char *dir,
 	err[0] = '\0';
 	if ((tmpl = auth_http_tmpl_read(dir, name, ".html", err,
 	    sizeof(err))) == NULL ||
-	    auth_http_tmpl_render(tmpl, vars, nvars, AUTH_TMPL_HTML, &b, err,
-	    sizeof(err)) != 0)
+	    auth_http_tmpl_render_with(tmpl, vars, nvars, html, nhtml,
+	    AUTH_TMPL_HTML, &b, err, sizeof(err)) != 0)
 		goto out;
 	if (b.failed || b.len > AUTH_PAGE_MAX) {
 		snprintf(err, sizeof(err), "page %s: larger than %d bytes",
@@ -34,8 +43,8 @@ auth_http_page(struct auth_resp *rs, int status, const char *dir,
 	if (auth_http_resp_html(rs, status, b.p != NULL ? b.p : "",
 	    b.len) != 0)
 		goto out;
-	auth_resp_header(rs, "Content-Security-Policy", "default-src 'none'; "
-	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	auth_resp_header(rs, "Content-Security-Policy", "default-src 'self'; "
+	    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
 	auth_resp_header(rs, "Referrer-Policy", "no-referrer");
 	auth_resp_header(rs, "X-Frame-Options", "DENY");
 	e = AUTH_OK;

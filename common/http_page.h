@@ -12,7 +12,7 @@
 #include "base_err.h"
 #include "http_resp.h"
 
-#define AUTH_PAGE_MAX	(16 * 1024)	/* bytes of a rendered page */
+#define AUTH_PAGE_MAX	(128 * 1024)	/* bytes of a rendered page */
 
 /*
  * Sets page name of directory dir rendered with vars as the body of rs.
@@ -21,6 +21,12 @@
 enum auth_err auth_http_page(struct auth_resp *rs, int status,
 	    const char *dir, const char *name, const struct auth_tmpl_var *vars,
 	    size_t nvars);
+
+/* auth_http_page with the values html too, HTML already (see
+ * auth_http_tmpl_render_with). */
+enum auth_err auth_http_page_with(struct auth_resp *rs, int status,
+	    const char *dir, const char *name, const struct auth_tmpl_var *vars,
+	    size_t nvars, const struct auth_tmpl_var *html, size_t nhtml);
 
 /* Appends s to b escaped for HTML text or attribute context. */
 int	auth_http_html_escape(const char *s, size_t len, char *out,

@@ -103,7 +103,7 @@ header_safe(const char *s, size_t len)
 int
 auth_resp_header(struct auth_resp *rs, const char *name, const char *fmt, ...)
 {
-	char value[1024];
+	char value[4096];
 	va_list ap;
 	int n, m;
 

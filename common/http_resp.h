@@ -14,7 +14,7 @@
 
 #include "base_err.h"
 
-#define AUTH_HEADERS_MAX	2048
+#define AUTH_HEADERS_MAX	8192
 
 struct auth_resp {
 	int		 status;

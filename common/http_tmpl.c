@@ -114,8 +114,32 @@ auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
     size_t nvars, enum auth_tmpl_esc esc, struct auth_buf *b, char *err,
     size_t errlen)
 {
+	return auth_http_tmpl_render_with(tmpl, vars, nvars, NULL, 0, esc, b,
+	    err, errlen);
+}
+
+/* The value of the placeholder n (nlen bytes) in vars, or NULL. */
+static const struct auth_tmpl_var *
+find_var(const struct auth_tmpl_var *vars, size_t nvars, const char *n,
+    size_t nlen)
+{
+	size_t i;
+
+	for (i = 0; i < nvars; i++)
+		if (strlen(vars[i].name) == nlen &&
+		    memcmp(vars[i].name, n, nlen) == 0)
+			return &vars[i];
+	return NULL;
+}
+
+int
+auth_http_tmpl_render_with(const char *tmpl, const struct auth_tmpl_var *vars,
+    size_t nvars, const struct auth_tmpl_var *html, size_t nhtml,
+    enum auth_tmpl_esc esc, struct auth_buf *b, char *err, size_t errlen)
+{
+	const struct auth_tmpl_var *v;
 	const char	*p = tmpl, *open, *n, *ne, *close;
-	size_t		 i, nlen;
+	size_t		 nlen;
 
 	while ((open = strstr(p, "{{")) != NULL) {
 		auth_buf_add(b, p, (size_t)(open - p));
@@ -135,16 +159,15 @@ auth_http_tmpl_render(const char *tmpl, const struct auth_tmpl_var *vars,
 			    "{{name}} placeholder");
 			return -1;
 		}
-		for (i = 0; i < nvars; i++)
-			if (strlen(vars[i].name) == nlen &&
-			    memcmp(vars[i].name, n, nlen) == 0)
-				break;
-		if (i == nvars) {
+		if ((v = find_var(vars, nvars, n, nlen)) != NULL)
+			put_value(b, v->value, esc);
+		else if ((v = find_var(html, nhtml, n, nlen)) != NULL)
+			put_value(b, v->value, AUTH_TMPL_RAW);
+		else {
 			snprintf(err, errlen, "unknown placeholder {{%.*s}}",
 			    (int)nlen, n);
 			return -1;
 		}
-		put_value(b, vars[i].value, esc);
 		p = close + 2;
 	}
 	auth_buf_str(b, p);

@@ -40,6 +40,16 @@ int	auth_http_tmpl_render(const char *tmpl,
 	    struct auth_buf *b, char *err, size_t errlen);
 
 /*
+ * auth_http_tmpl_render with, besides vars, the values html (nhtml of
+ * them): HTML rendered from templates already, copied as they are.
+ */
+int	auth_http_tmpl_render_with(const char *tmpl,
+	    const struct auth_tmpl_var *vars, size_t nvars,
+	    const struct auth_tmpl_var *html, size_t nhtml,
+	    enum auth_tmpl_esc esc, struct auth_buf *b, char *err,
+	    size_t errlen);
+
+/*
  * Reads dir/name+suffix whole into a malloc'd, NUL-terminated string the
  * caller frees: a regular file of at most AUTH_TMPL_FILE_MAX bytes of
  * UTF-8 without NUL. NULL with a one-line reason in err.

@@ -483,6 +483,33 @@ fail:
 	return NULL;
 }
 
+/*
+ * Drops from kr every public key whose <kid>.pub is no longer in dir (a key
+ * retired while the directory as a whole does not load), so a failed reload
+ * never keeps a retired key trusted. The signing key stays.
+ */
+static void
+keyring_prune(struct auth_keyring *kr, const char *dir)
+{
+	char		path[AUTH_PATH_MAX + 64];
+	struct stat	st;
+	size_t		i = 0;
+
+	while (i < kr->nkeys) {
+		snprintf(path, sizeof(path), "%s/%s.pub", dir,
+		    kr->keys[i].kid);
+		if (stat(path, &st) == 0 || errno != ENOENT) {
+			i++;
+			continue;
+		}
+		EVP_PKEY_free(kr->keys[i].pub);
+		memmove(&kr->keys[i], &kr->keys[i + 1],
+		    (kr->nkeys - i - 1) * sizeof(kr->keys[0]));
+		kr->nkeys--;
+		memset(&kr->keys[kr->nkeys], 0, sizeof(kr->keys[0]));
+	}
+}
+
 int
 auth_keyring_refresh(struct auth_keyring **krp, const struct auth_config *cfg,
     bool signing, long long now, char *err, size_t errlen)
@@ -499,6 +526,9 @@ auth_keyring_refresh(struct auth_keyring **krp, const struct auth_config *cfg,
 	if (memcmp(&s, &kr->stamp, sizeof(s)) == 0)
 		return 0;
 	if ((nk = auth_keyring_load(cfg, signing, err, errlen)) == NULL) {
+		/* kr->stamp stays: the next check, a second on, tries again */
+		if (kr->alg != AUTH_JWT_HS256)
+			keyring_prune(kr, cfg->keys_dir);
 		if (memcmp(&s, &kr->failed, sizeof(s)) == 0) {
 			if (err != NULL && errlen > 0)
 				err[0] = '\0';

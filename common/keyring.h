@@ -22,7 +22,9 @@
  * Reload: auth_keyring_refresh() looks at keys_dir and `active` (or the
  * HS256 secret file) at most once every AUTH_KEYS_RECHECK seconds and
  * reloads the whole keyring when either changed; a keyring that does not
- * load is reported and the old one kept. The endpoint loop calls it before
+ * load is reported once and the old one kept, less every key whose .pub
+ * left keys_dir (so a stray or half-written file never keeps a retired key
+ * trusted), and the reload is tried again at the next check. The endpoint loop calls it before
  * each request, so `authctl keys activate|retire` reaches running
  * processes within about a second, without a web-server restart.
  *
@@ -62,7 +64,8 @@ void	auth_keyring_free(struct auth_keyring *kr);
  * at most once every AUTH_KEYS_RECHECK seconds (now is the caller's clock in
  * seconds). Returns 0 if *kr is unchanged, 1 if it was replaced (the old one
  * freed), -1 if the new files do not load (err set once per change; *kr is
- * kept).
+ * kept, less the keys whose .pub left keys_dir; tried again at the next
+ * check).
  */
 int	auth_keyring_refresh(struct auth_keyring **kr,
 	    const struct auth_config *cfg, bool signing, long long now,

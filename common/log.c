@@ -115,19 +115,31 @@ lb_escape(struct logbuf *lb, const char *s, size_t max)
 		lb->truncated = true;
 }
 
-/* Appends ,"name":"value" with the value capped at max output bytes. */
+/*
+ * Appends ,"name":"value" with the value capped at max output bytes. The
+ * closing quote is counted in the line's bytes before the reserve, so the
+ * line never grows past them and the reserve always holds the closing.
+ */
 static void
 lb_str(struct logbuf *lb, const char *name, const char *value, size_t max)
 {
 	char	key[48];
+	size_t	room;
 	int	n;
 
 	if (lb->b.failed)
 		return;
 	n = snprintf(key, sizeof(key), ",\"%s\":\"", name);
-	if (n < 0 || (size_t)n >= sizeof(key) || !lb_put(lb, key, (size_t)n))
+	if (n < 0 || (size_t)n >= sizeof(key))
 		return;
-	lb_escape(lb, value, max);
+	if (lb->b.max - lb->b.len < (size_t)n + 1) {
+		lb->b.failed = true;
+		lb->truncated = true;
+		return;
+	}
+	lb_put(lb, key, (size_t)n);
+	room = lb->b.max - lb->b.len - 1;
+	lb_escape(lb, value, max < room ? max : room);
 	lb_tail(lb, "\"", 1);
 }
 

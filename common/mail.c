@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "base_err.h"
 #include "base_secret.h"
 #include "base_utf8.h"
+#include "http_addr.h"
 #include "http_tmpl.h"
 
 #define MAIL_LINE_MAX		998	/* RFC 5322 hard limit, CRLF excluded */
@@ -607,6 +609,37 @@ static const struct auth_cfg_key mail_keys[] = {
 	AUTH_CFG_NUM(mail_claim_timeout, AUTH_CFG_T_LONG, 60, 86400, "600"),
 };
 
+/*
+ * True if the host of the smtp:// or smtps:// url is a loopback address
+ * (127.0.0.0/8, ::1) or "localhost".
+ */
+static bool
+mail_smtp_loopback(const char *url)
+{
+	struct auth_cidr	 lo[2];
+	char			 host[256];
+	const char		*h;
+	size_t			 n;
+	int			 nlo;
+
+	if ((h = strstr(url, "://")) == NULL)
+		return false;
+	h += 3;
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else
+		n = strcspn(h, ":/");
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	nlo = auth_http_cidr_parse_list("127.0.0.0/8, ::1/128", lo, 2);
+	return nlo == 2 && auth_http_cidr_match(lo, 2, host);
+}
+
 static const char *
 mail_validate(const struct auth_config *c, const char **key)
 {
@@ -622,6 +655,16 @@ mail_validate(const struct auth_config *c, const char **key)
 	if (c->smtp_user[0] != '\0' && c->smtp_password_file[0] == '\0') {
 		*key = "smtp_user";
 		return "smtp_user requires smtp_password_file";
+	}
+	/* AUTH in clear goes to a relay on this host only. */
+	if (c->smtp_user[0] != '\0' && c->smtp_tls == AUTH_SMTP_TLS_NONE &&
+	    strncmp(c->smtp_url, "smtp://", 7) == 0 &&
+	    !mail_smtp_loopback(c->smtp_url)) {
+		*key = "smtp_tls";
+		return "smtp_tls none with smtp_user would send the SMTP "
+		    "password in clear: use smtp_tls starttls or an smtps:// "
+		    "smtp_url, or a loopback smtp_url host (127.0.0.0/8, ::1, "
+		    "localhost)";
 	}
 	return NULL;
 }

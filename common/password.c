@@ -6,6 +6,7 @@
 #include <crack.h>
 #include <crypt.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/sha.h>
+#include <zxcvbn.h>
 
 #include "password.h"
 #include "base_codec.h"
@@ -23,6 +25,12 @@
 #define PW_COST_MAX		11
 #define PW_PREHASH_LEN		(1 + 86)	/* 0xff + base64url(SHA-512) */
 #define PW_CRACKLIB_MAX		255		/* cracklib truncates past this */
+#define PW_REPEAT_UNIT_MAX	64	/* longest unit the repeat check folds */
+#define PW_FOLD_RUNS		16	/* distinct runs a fold tells apart */
+#define PW_FOLD_ROUNDS		10	/* nesting 2^10 deep fills 1024 bytes */
+#define PW_WORDS_MAX		16	/* user inputs given to zxcvbn */
+#define PW_WORD_MIN		3
+#define PW_WORD_MAX		64
 
 static char	pw_dummy[AUTH_PW_HASH_MAX];
 static unsigned	pw_dummy_cost;
@@ -240,9 +248,179 @@ pw_dict_usable(const char *dict)
 	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
 }
 
+/* The words a guesser of one account tries first: its email, the site. */
+struct pw_words {
+	char		 buf[PW_WORDS_MAX][PW_WORD_MAX + 1];
+	const char	*list[PW_WORDS_MAX + 1];	/* NULL-terminated */
+	size_t		 n;
+};
+
+/* Adds s (len bytes) lowercased if it is PW_WORD_MIN..PW_WORD_MAX long. */
+static void
+pw_word_add(struct pw_words *w, const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len < PW_WORD_MIN || len > PW_WORD_MAX || w->n == PW_WORDS_MAX ||
+	    memchr(s, '\0', len) != NULL)
+		return;
+	for (i = 0; i < len; i++)
+		w->buf[w->n][i] = (char)tolower((unsigned char)s[i]);
+	w->buf[w->n][len] = '\0';
+	w->list[w->n] = w->buf[w->n];
+	w->list[++w->n] = NULL;
+}
+
+/* Adds s (len bytes) whole, then each of its runs of letters and digits. */
+static void
+pw_words_of(struct pw_words *w, const char *s, size_t len)
+{
+	size_t	i, start = 0;
+
+	pw_word_add(w, s, len);
+	for (i = 0; i <= len; i++) {
+		if (i < len && (isalnum((unsigned char)s[i]) ||
+		    (unsigned char)s[i] >= 0x80))
+			continue;
+		if (i - start < len)
+			pw_word_add(w, s + start, i - start);
+		start = i + 1;
+	}
+}
+
+/* A run of a unit repeated back to back, as folded. */
+struct pw_run {
+	size_t	off;		/* the unit's one copy, in the folded string */
+	size_t	unit;		/* its length */
+	size_t	count;		/* how many times it stood in a row */
+};
+
+/*
+ * The longest-covering run of a unit of up to PW_REPEAT_UNIT_MAX bytes
+ * repeated back to back from s + i (len bytes in all) into *r; false if
+ * none repeats.
+ */
+static bool
+pw_run_at(const char *s, size_t len, size_t i, struct pw_run *r)
+{
+	size_t	p, k;
+
+	r->unit = r->count = 0;
+	for (p = 1; p <= PW_REPEAT_UNIT_MAX && i + 2 * p <= len; p++) {
+		for (k = 1; i + (k + 1) * p <= len &&
+		    memcmp(s + i, s + i + k * p, p) == 0; k++)
+			;
+		if (k > 1 && k * p > r->count * r->unit) {
+			r->unit = p;
+			r->count = k;
+		}
+	}
+	return r->count > 1;
+}
+
+/*
+ * Folds, in place, every run of a unit repeated back to back in s (*len
+ * bytes; "abcabcabc" becomes "abc") and stores the new length. Returns the
+ * bits the folds are worth: log2 of each run's count, once per distinct
+ * run (a run like one folded before costs a guesser nothing more).
+ */
+static double
+pw_fold(char *s, size_t *len)
+{
+	struct pw_run	 seen[PW_FOLD_RUNS], r;
+	double		 bits = 0;
+	size_t		 i = 0, o = 0, n, nseen = 0, j;
+
+	while (i < *len) {
+		if (!pw_run_at(s, *len, i, &r)) {
+			if ((n = auth_utf8_step((const unsigned char *)s + i,
+			    *len - i, NULL)) == 0)
+				n = 1;
+			memmove(s + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		for (j = 0; j < nseen; j++)
+			if (seen[j].unit == r.unit && seen[j].count == r.count &&
+			    memcmp(s + seen[j].off, s + i, r.unit) == 0)
+				break;
+		if (j == nseen) {
+			bits += log2((double)r.count);
+			r.off = o;
+			if (nseen < PW_FOLD_RUNS)
+				seen[nseen++] = r;
+		}
+		memmove(s + o, s + i, r.unit);
+		o += r.unit;
+		i += r.unit * r.count;
+	}
+	*len = o;
+	return bits;
+}
+
+/*
+ * Bits of guessing work for pw (len bytes, no NUL) by zxcvbn with the
+ * user's words: the lowest of pw whole and pw after each round of folds
+ * (plus what the folds are worth), as zxcvbn judges only the first 100
+ * characters in full and misses long repeats. -1 if out of memory.
+ */
+static double
+pw_guess_bits(const char *pw, size_t len, const char **words)
+{
+	char	*buf;
+	double	 best, est, folds = 0;
+	size_t	 n = len, before, round;
+
+	if ((buf = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(buf, pw, len);
+	buf[len] = '\0';
+	best = ZxcvbnMatch(buf, words, NULL);
+	for (round = 0; round < PW_FOLD_ROUNDS; round++) {
+		before = n;
+		folds += pw_fold(buf, &n);
+		if (n == before)
+			break;
+		buf[n] = '\0';
+		est = folds + ZxcvbnMatch(buf, words, NULL);
+		if (est < best)
+			best = est;
+	}
+	auth_wipe_free(buf, len + 1);
+	return best;
+}
+
+/* The zxcvbn reason for pw, or NULL if it takes enough guesses. */
+static const char *
+pw_guessable(const char *pw, size_t len, const char *email, size_t email_len,
+    const char *site)
+{
+	struct pw_words	 w;
+	const char	*at;
+	double		 bits;
+
+	memset(&w, 0, sizeof(w));
+	w.list[0] = NULL;
+	if (email != NULL && email_len > 0 &&
+	    (at = memrchr(email, '@', email_len)) != NULL) {
+		pw_words_of(&w, email, (size_t)(at - email));
+		pw_words_of(&w, at + 1, email_len - (size_t)(at - email) - 1);
+	}
+	if (site != NULL)
+		pw_words_of(&w, site, strlen(site));
+	bits = pw_guess_bits(pw, len, w.list);
+	auth_wipe(&w, sizeof(w));
+	if (bits < 0)
+		return "cannot be checked right now";
+	if (bits * log10(2.0) < AUTH_PW_MIN_GUESSES_LOG10)
+		return "too easy to guess";
+	return NULL;
+}
+
 const char *
 auth_pw_policy(const char *pw, size_t len, const char *email,
-    size_t email_len, const char *dict)
+    size_t email_len, const char *site, const char *dict)
 {
 	char		 buf[PW_CRACKLIB_MAX + 1];
 	char		 user[65];
@@ -263,6 +441,8 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 		if (ulen >= 3 && pw_contains_ci(pw, len, email, ulen))
 			return "contains the email address";
 	}
+	if ((msg = pw_guessable(pw, len, email, email_len, site)) != NULL)
+		return msg;
 	if (dict == NULL || dict[0] == '\0')
 		return NULL;
 	if (!pw_dict_usable(dict))
@@ -285,14 +465,41 @@ auth_pw_policy(const char *pw, size_t len, const char *email,
 	return msg == NULL ? NULL : "too common or too simple";
 }
 
-enum auth_err
-auth_pw_new(const char *pw, size_t len, const char *email, const char *dict,
-    unsigned cost, char out[AUTH_PW_HASH_MAX], const char **weak)
+size_t
+auth_pw_site(const char *url, char *out, size_t outsz)
 {
+	const char	*h, *end;
+	size_t		 n;
+
+	out[0] = '\0';
+	if (url == NULL || (h = strstr(url, "://")) == NULL)
+		return 0;
+	h += 3;
+	if (*h == '[') {
+		h++;
+		end = h + strcspn(h, "]");
+	} else
+		end = h + strcspn(h, ":/?#");
+	n = (size_t)(end - h);
+	if (n >= outsz)
+		return 0;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return n;
+}
+
+enum auth_err
+auth_pw_new(const char *pw, size_t len, const char *email,
+    const struct auth_config *cfg, char out[AUTH_PW_HASH_MAX],
+    const char **weak)
+{
+	char	site[256];
+
+	auth_pw_site(cfg->public_url, site, sizeof(site));
 	if ((*weak = auth_pw_policy(pw, len, email, email ? strlen(email) : 0,
-	    dict)) != NULL)
+	    site, cfg->cracklib_dict)) != NULL)
 		return AUTH_ERR_VALIDATION;
-	return auth_pw_hash(pw, len, cost, out);
+	return auth_pw_hash(pw, len, cfg->password_cost, out);
 }
 
 /* ---- configuration ------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /*
  * Password hashing (libxcrypt, yescrypt; bcrypt and older yescrypt verified)
- * and the password policy (length, cracklib, the email's local part).
+ * and the password policy (length, zxcvbn, cracklib, the email's local part).
  */
 #ifndef AUTH_PASSWORD_H
 #define AUTH_PASSWORD_H
@@ -14,6 +14,7 @@
 #define AUTH_PW_MIN_CHARS	8	/* Unicode code points */
 #define AUTH_PW_MAX_BYTES	1024
 #define AUTH_PW_HASH_MAX	256	/* room for any crypt(5) string */
+#define AUTH_PW_MIN_GUESSES_LOG10 10	/* zxcvbn guesses, as log10 */
 
 /*
  * Prepares the dummy hash used to spend equal work for unknown accounts.
@@ -42,20 +43,33 @@ void	auth_pw_burn(const char *pw, size_t len);
 
 /*
  * Policy check for a new password. Returns NULL if acceptable, else a short
- * static reason suitable for a 422 field error (never echoes the password).
- * email (may be NULL) is the account's address: its local part may not be
- * contained in the password. dict is the cracklib dictionary prefix.
+ * static reason suitable for a 422 field error (never echoes the password):
+ * at least AUTH_PW_MIN_CHARS code points, at most AUTH_PW_MAX_BYTES bytes of
+ * UTF-8; not containing the local part of email (may be NULL); at least
+ * 10^AUTH_PW_MIN_GUESSES_LOG10 guesses by zxcvbn (common passwords, words,
+ * names, l33t, keyboard patterns, sequences, dates, repeats), with email's
+ * local part and domain words and site (the service's host name, may be
+ * NULL) as the user's own words; and, with dict (the cracklib dictionary
+ * prefix, may be NULL or ""), not a cracklib dictionary word. Every length
+ * is judged, however long.
  */
 const char *auth_pw_policy(const char *pw, size_t len, const char *email,
-	    size_t email_len, const char *dict);
+	    size_t email_len, const char *site, const char *dict);
 
 /*
- * A new password for the account at email: the policy check, then the
- * hash into out. AUTH_ERR_VALIDATION with the reason in *weak, or the
- * result of auth_pw_hash.
+ * The host of url ("https://auth.example.org:8443/x" gives
+ * "auth.example.org") into out (outsz bytes); its length, or 0 if none.
+ */
+size_t	auth_pw_site(const char *url, char *out, size_t outsz);
+
+/*
+ * A new password for the account at email: the policy check (the site is
+ * the host of cfg->public_url, the dictionary cfg->cracklib_dict), then the
+ * hash at cfg->password_cost into out. AUTH_ERR_VALIDATION with the reason
+ * in *weak, or the result of auth_pw_hash.
  */
 enum auth_err auth_pw_new(const char *pw, size_t len, const char *email,
-	    const char *dict, unsigned cost, char out[AUTH_PW_HASH_MAX],
+	    const struct auth_config *cfg, char out[AUTH_PW_HASH_MAX],
 	    const char **weak);
 
 /* The keys password_cost and cracklib_dict. */

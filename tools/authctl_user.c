@@ -90,8 +90,7 @@ new_password_hash(const struct auth_config *cfg, const char *email,
 
 	if ((len = read_password(pw, sizeof(pw))) < 0)
 		goto out;
-	if (auth_pw_new(pw, (size_t)len, email, cfg->cracklib_dict,
-	    cfg->password_cost, hash, &weak) != AUTH_OK) {
+	if (auth_pw_new(pw, (size_t)len, email, cfg, hash, &weak) != AUTH_OK) {
 		if (weak != NULL)
 			warnx("password: %s", weak);
 		else

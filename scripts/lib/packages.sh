@@ -4,8 +4,8 @@
 PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libcurl4-openssl-dev python3-aiosmtpd
 	libpq-dev libcrypt-dev libjwt-dev libjson-c-dev libhiredis-dev check
-	libsubunit-dev libcrack2-dev cracklib-runtime libssl-dev postgresql
-	redis-server lighttpd curl jq python3 wrk spawn-fcgi
+	libsubunit-dev libcrack2-dev cracklib-runtime libzxcvbn-dev libssl-dev
+	postgresql redis-server lighttpd curl jq python3 wrk spawn-fcgi
 	apache2 nodejs mandoc debhelper lintian logrotate chromium)
 
 ensure_packages() {

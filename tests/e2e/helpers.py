@@ -607,6 +607,96 @@ def parse_forms(text):
     return p.forms
 
 # ---------------------------------------------------------------------------
+# A browser over HTTP: the session cookies of the pages
+
+# The cookie names on a plain-http loopback public_url (the test stacks).
+REFRESH_COOKIE = "authd-refresh"
+ACCESS_COOKIE = "authd-access"
+CSRF_COOKIE = "authd-csrf"
+
+
+def parse_set_cookie(value):
+    """One Set-Cookie value as (name, value, {attribute-lower: value})."""
+    parts = [p.strip() for p in value.split(";")]
+    name, _, val = parts[0].partition("=")
+    attrs = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        attrs[k.strip().lower()] = v.strip()
+    return name.strip(), val.strip(), attrs
+
+
+def live_sessions(uid):
+    """How many unrevoked sessions user uid has."""
+    return int(sql_value("SELECT count(*) FROM sessions WHERE user_id = "
+                         ":'u' AND revoked_at IS NULL;", u=uid))
+
+
+class Browser:
+    """A cookie jar over request(): keeps what Set-Cookie sets (Max-Age=0
+    removes), sends it back, and sends with a POST the Origin a form of
+    this site has (origin=None: none; a string: that one)."""
+
+    def __init__(self, base=MAIN, ip=None, user_agent=None):
+        self.base = base
+        self.ip = ip or new_ip()
+        self.jar = {}
+        self.user_agent = user_agent
+
+    def send(self, method, path, form=None, headers=None, origin=True,
+             **kw):
+        h = {}
+        if self.jar:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.jar.items())
+        if method == "POST" and origin is True:
+            h["Origin"] = self.base
+        elif isinstance(origin, str):
+            h["Origin"] = origin
+        if self.user_agent:
+            h["User-Agent"] = self.user_agent
+        h.update(headers or {})
+        r = request(method, path, base=self.base, form=form, headers=h,
+                    ip=self.ip, **kw)
+        for v in r.header_all("Set-Cookie"):
+            name, val, attrs = parse_set_cookie(v)
+            if attrs.get("max-age") == "0":
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = val
+        return r
+
+    def get(self, path, **kw):
+        return self.send("GET", path, **kw)
+
+    def post(self, path, form, **kw):
+        return self.send("POST", path, form=form, **kw)
+
+    @staticmethod
+    def form(r, form_id):
+        """The form of r with this id: {"attrs", "inputs", "buttons"}."""
+        for f in parse_forms(r.text):
+            if f["attrs"].get("id") == form_id:
+                return f
+        raise AssertionError("no form#%s: %s" % (form_id, r.describe()))
+
+    def submit(self, r, form_id, fields=None, **kw):
+        """Posts form#form_id of page r with its inputs and fields."""
+        f = self.form(r, form_id)
+        data = dict(f["inputs"])
+        data.update(fields or {})
+        return self.post(f["attrs"]["action"], data, **kw)
+
+    def sign_in(self, user, next_path=None):
+        """Logs user in through the login page; returns the 303."""
+        page = self.get("/login" + ("?next=" + urllib.parse.quote(
+            next_path, safe="") if next_path else ""))
+        r = self.submit(page, "login", {"email": user.email,
+                                        "password": user.password})
+        if r.status != 303:
+            raise AssertionError("page login failed: " + r.describe())
+        return r
+
+# ---------------------------------------------------------------------------
 # The base test case
 
 

@@ -1,11 +1,13 @@
 """Common rules of API.md: body limits, media types, malformed bodies,
 validation, 405 with Allow, X-Request-Id, nosniff, problem documents."""
 
+import json
 import secrets
 import uuid
 
-from helpers import (E2ETestCase, MAIN, MAX_BODY, REQUEST_ID_RE, new_email,
-                     raw_exchange, request, strong_password, sql_value)
+from helpers import (E2ETestCase, MAIN, MAX_BODY, REQUEST_ID_RE, create_user,
+                     new_email, raw_exchange, request, strong_password,
+                     sql_value)
 
 
 def padded_body(size):
@@ -113,6 +115,16 @@ class MalformedBodyTest(E2ETestCase):
         ("single quotes", b"{'email':'a@example.com'}"),
         ("NaN literal",
          b'{"email":"a@example.com","password":"Secret-123x","n":NaN}'),
+        ("lone high surrogate escape",
+         b'{"email":"a@example.com","password":"Secret\\ud800-123x"}'),
+        ("lone low surrogate escape",
+         b'{"email":"a@example.com","password":"Secret\\udfff-123x"}'),
+        ("reversed surrogate escapes",
+         b'{"email":"a@example.com","password":"S\\udc00\\ud800-123x"}'),
+        ("high surrogate escape at the end",
+         b'{"email":"a@example.com","password":"Secret-123x\\udbff"}'),
+        ("lone surrogate escape in a name",
+         b'{"email":"a@example.com","password":"Secret-123x","\\ud800":1}'),
     ]
     FORM_BODIES = [
         ("bad %-escape", b"email=%zz%40example.com&password=Secret-123x"),
@@ -133,6 +145,34 @@ class MalformedBodyTest(E2ETestCase):
                                  ctype="application/json")
                     self.assertProblem(r, 400, "malformed_body",
                                        ["Secret-123x"])
+
+    def test_surrogate_escapes(self):
+        # A surrogate pair escape is its character; a lone one is no
+        # Unicode text (json-c would read U+FFFD for any of them, so
+        # "\ud800" and "\udbff" would be one password).
+        pw = "Grüße ☃ \U0001d11e Ωμέγα-" + secrets.token_hex(4)
+        u = create_user("surr", password=pw)
+        raw = json.dumps({"email": u.email, "password": pw},
+                         ensure_ascii=False).encode()
+        self.assertNotIn(b"\\u", raw)
+        self.assertTokenPair(self.req("POST", "/auth/login", body=raw,
+                                      ctype="application/json"))
+        email = new_email("surr")
+        for esc in ("\\ud800", "\\udbff", "\\udc00", "\\udc00\\ud800",
+                    "\\ud800x", "\\ud800\\u0041"):
+            with self.subTest(esc=esc):
+                body = ('{"email":"%s","password":"%s%s"}'
+                        % (email, strong_password(), esc)).encode()
+                r = self.req("POST", "/auth/signup", body=body,
+                             ctype="application/json")
+                self.assertProblem(r, 400, "malformed_body")
+                body = ('{"email":"%s","password":"%s%s"}'
+                        % (u.email, pw, esc)).encode()
+                r = self.req("POST", "/auth/login", body=body,
+                             ctype="application/json")
+                self.assertProblem(r, 400, "malformed_body")
+        self.assertEqual(sql_value(
+            "SELECT count(*) FROM users WHERE email = :'e';", e=email), "0")
 
     def test_malformed_form(self):
         for name, body in self.FORM_BODIES:
@@ -335,3 +375,32 @@ class HeadersEverywhereTest(E2ETestCase):
                 self.assertEqual(r.header_all("X-Content-Type-Options"),
                                  ["nosniff"])
                 self.assertEqual(len(r.header_all("X-Request-Id")), 1)
+
+    def test_nosniff_on_the_web_servers_own_errors(self):
+        # Answers the web server gives itself, before or without an
+        # endpoint: a body far over the limit, an oversized header field
+        # (lighttpd 431, Apache 400), paths no endpoint serves.
+        host = MAIN.split("://", 1)[1]
+        cases = [
+            ("200 KB body", (413,),
+             "POST /auth/login HTTP/1.1\r\nHost: %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 204800\r\n"
+             "Connection: close\r\n\r\n" % host, b"{" + b" " * 1023),
+            ("oversized header", (400, 431),
+             "GET /auth/health HTTP/1.1\r\nHost: %s\r\nX-Pad: %s\r\n"
+             "Connection: close\r\n\r\n" % (host, "a" * 9000), b""),
+            ("404 under /auth/", (404,),
+             "GET /auth/no-such-endpoint HTTP/1.1\r\nHost: %s\r\n"
+             "Connection: close\r\n\r\n" % host, b""),
+            ("outside /auth/", (403, 404),
+             "GET /no-such-file.txt HTTP/1.1\r\nHost: %s\r\n"
+             "Connection: close\r\n\r\n" % host, b""),
+        ]
+        for name, statuses, head, body in cases:
+            with self.subTest(name):
+                status, headers, _ = raw_exchange(MAIN, head.encode(), body,
+                                                  timeout=10)
+                self.assertIn(status, statuses, headers)
+                self.assertEqual([v for k, v in headers
+                                  if k.lower() == "x-content-type-options"],
+                                 ["nosniff"], (status, headers))

@@ -4,8 +4,8 @@ recovery without restarting the service. run.py runs this file last."""
 import secrets
 import time
 
-from helpers import (E2ETestCase, create_user, login, login_pair, new_email,
-                     refresh, stack_ctl, strong_password)
+from helpers import (Browser, E2ETestCase, create_user, login, login_pair,
+                     new_email, refresh, stack_ctl, strong_password)
 
 
 class OutageTest(E2ETestCase):
@@ -71,3 +71,51 @@ class OutageTest(E2ETestCase):
         h = self.req("GET", "/auth/health")
         self.assertEqual(self.assertJSON(h, 200), {
             "status": "ok", "checks": {"db": "ok", "redis": "ok"}})
+
+
+class PageOutageTest(E2ETestCase):
+    """A page's form post answers a page on every error: with PostgreSQL
+    stopped, a 503 page with Retry-After, never problem+json."""
+
+    def assertUnavailablePage(self, r, secrets_=()):
+        self.assertEqual(r.status, 503, r.describe())
+        self.assertEqual(r.media_type, "text/html", r.describe())
+        self.assertRegex(r.header("Retry-After") or "", r"^\d+$")
+        self.assertEqual(r.header("X-Frame-Options"), "DENY")
+        for s_ in secrets_:
+            self.assertNotIn(s_, r.text)
+
+    def test_pages_while_the_database_is_down(self):
+        user = create_user("outage-page")
+        b = Browser()
+        b.sign_in(user)
+        account = b.get("/account")
+        lb = Browser()
+        login_page = lb.get("/login")
+        sb = Browser()
+        signup_page = sb.get("/signup")
+        fb = Browser()
+        forgot_page = fb.get("/forgot-password")
+        vb = Browser()
+        verify_page = vb.get("/verify-email?token=" + secrets.token_urlsafe(32))
+        try:
+            stack_ctl("pg-stop")
+            self.assertUnavailablePage(lb.submit(login_page, "login", {
+                "email": user.email, "password": user.password}),
+                [user.password])
+            self.assertUnavailablePage(sb.submit(signup_page, "signup", {
+                "email": new_email("outage-page"),
+                "password": strong_password()}))
+            self.assertUnavailablePage(fb.submit(forgot_page, "forgot", {
+                "email": user.email}))
+            self.assertUnavailablePage(vb.submit(verify_page, "verify"))
+            self.assertUnavailablePage(b.get("/account"))
+            self.assertUnavailablePage(b.submit(account, "logout-all"))
+            self.assertUnavailablePage(b.get("/auth/session/renew?next=/"))
+        finally:
+            stack_ctl("pg-start")
+        deadline = time.monotonic() + 15
+        while b.get("/account").status != 200 and \
+                time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.assertEqual(b.get("/account").status, 200)

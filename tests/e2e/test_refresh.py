@@ -2,6 +2,7 @@
 reuse detection revoking the family, expiry, concurrency."""
 
 import concurrent.futures
+import re
 import secrets
 
 from helpers import (ALT, ALT_ACCESS_TTL, E2ETestCase, MAIN, create_user,
@@ -178,18 +179,30 @@ class RefreshTest(E2ETestCase):
                               ["refresh_token"])
 
     def test_refresh_token_cookie(self):
-        # No body: the refresh_token cookie carries the token.
-        r = self.req("POST", "/auth/refresh",
-                     headers={"Cookie": "theme=dark; refresh_token=" + self.r1})
+        # No body: the refresh cookie carries the token, under the CSRF
+        # rule: the site's Origin and the session's token (the account
+        # page's csrf_token).
+        page = self.req("GET", "/account", headers={
+            "Cookie": "authd-access=" + self.pair["access_token"]})
+        self.assertEqual(page.status, 200, page.describe())
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                         page.text).group(1)
+        same = {"Origin": MAIN, "X-CSRF-Token": csrf}
+        r = self.req("POST", "/auth/refresh", headers=dict(
+            same, Cookie="theme=dark; authd-refresh=" + self.r1))
         self.assertTokenPair(r, full=False)
+        # The cookie of the old name is no cookie of ours.
+        r = self.req("POST", "/auth/refresh",
+                     headers={"Cookie": "refresh_token=" + self.r1})
+        self.assertValidation(r, ["refresh_token"])
         # A cookie longer than a token of ours is an unknown token (401),
         # not a missing one (422).
         for junk in ("A" * 100, "A" * 512):
             r = self.req("POST", "/auth/refresh",
-                         headers={"Cookie": "refresh_token=" + junk})
+                         headers={"Cookie": "authd-refresh=" + junk})
             self.assertRefreshRejected(r)
         r = self.req("POST", "/auth/refresh",
-                     headers={"Cookie": "refresh_token=" + "A" * 513})
+                     headers={"Cookie": "authd-refresh=" + "A" * 513})
         self.assertValidation(r, ["refresh_token"])
 
     def test_form_encoded_refresh(self):

@@ -109,6 +109,27 @@ class SignupConcealTest(E2ETestCase):
                 self.assertNotIn("email", b["errors"])
         self.assertEqual(user_count(email), 0)
 
+    def test_guessable_passwords_are_422_at_every_length(self):
+        # What password spraying tries first, the site's and the address's
+        # own words, and weak repeats past cracklib's 255 bytes.
+        email = "u%s@zorblatt.example" % uuid.uuid4().hex[:8]
+        cases = ["P@ssw0rd", "Passw0rd!", "Password123!", "P@ssword1",
+                 "Summer2024!", "passwordpassword", "1qaz2wsx3edc",
+                 "x" * 256, "12345678" * 32, "Password123!" * 85,
+                 "Zorblatt#79"]
+        for pw in cases:
+            with self.subTest(pw=pw[:24]):
+                r = self.post("/auth/signup", {"email": email,
+                                               "password": pw})
+                b = self.assertValidation(r, ["password"])
+                self.assertEqual(b["errors"]["password"],
+                                 "too easy to guess")
+        self.assertEqual(user_count(email), 0)
+        # The same password is fine for an address without that word.
+        r = self.post("/auth/signup", {"email": new_email("zb"),
+                                       "password": "Zorblatt#79"})
+        self.assertStatus(r, 202)
+
     def test_eight_characters_and_unicode_are_enough(self):
         for pw in ("Zq8#vL2m", "Grüße ☃ 𝄞 Ωμέγα-7k2q"):
             with self.subTest(pw=pw):

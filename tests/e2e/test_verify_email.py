@@ -5,7 +5,7 @@ import re
 import secrets
 import urllib.parse
 
-from helpers import (E2ETestCase, MAIN, TOKEN_RE, login, new_email,
+from helpers import (Browser, E2ETestCase, MAIN, TOKEN_RE, login, new_email,
                      outbox_link, parse_forms, post, request, signup, sql,
                      sql_value, strong_password, remember, SEEN_PASSWORDS)
 
@@ -71,6 +71,7 @@ class VerifyEmailTest(E2ETestCase):
     def test_submitting_the_page_form_verifies(self):
         r = self.page(self.token)
         self.assertStatus(r, 200)
+        self.csrf_cookie = r.header("Set-Cookie").split(";")[0]
         form = [f for f in parse_forms(r.text)
                 if f["attrs"].get("method", "").lower() == "post"][0]
         action = urllib.parse.urljoin(MAIN + "/verify-email?token="
@@ -79,17 +80,29 @@ class VerifyEmailTest(E2ETestCase):
         u = urllib.parse.urlsplit(action)
         path = u.path + ("?" + u.query if u.query else "")
         self.assertIn(u.path, ("/verify-email", "/auth/verify-email"))
-        r = self.req("POST", path, form=form["inputs"])
+        # The page's form, posted as a browser does: with the pre-session
+        # cookie of the GET and the site's Origin (the CSRF rule).
+        r = self.req("POST", path, form=form["inputs"],
+                     headers={"Origin": MAIN, "Cookie": self.csrf_cookie})
         self.assertStatus(r, 200)
         self.assertEqual(r.media_type, "text/html", r.describe())
         self.assertVerified()
 
     def test_form_post_to_the_page_consumes_and_answers_html(self):
+        b = Browser(ip=self.ip)
+        data = b.form(b.get("/verify-email?token=" + self.token),
+                      "verify")["inputs"]
+        # Without the pre-session cookie: the CSRF rule refuses it.
         r = self.req("POST", "/verify-email", form={"token": self.token})
+        self.assertStatus(r, 403)
+        self.assertEqual(r.media_type, "text/html", r.describe())
+        self.assertUnverified()
+        r = b.post("/verify-email", data)
         self.assertStatus(r, 200)
         self.assertEqual(r.media_type, "text/html", r.describe())
+        self.assertIn('id="login-link"', r.text)
         self.assertVerified()
-        again = self.req("POST", "/verify-email", form={"token": self.token})
+        again = b.post("/verify-email", data)
         self.assertStatus(again, 400)
         self.assertEqual(again.media_type, "text/html", again.describe())
         self.assertNotEqual(again.body, r.body)

@@ -487,6 +487,53 @@ START_TEST(test_hs256)
 }
 END_TEST
 
+/* SMTP AUTH without TLS is refused unless the relay is on this host. */
+START_TEST(test_smtp_auth_in_clear)
+{
+	static const char *const lo[] = {
+		"smtp://127.0.0.1:25", "smtp://127.9.8.7", "smtp://[::1]:2525",
+		"smtp://localhost:25", "smtp://LocalHost",
+		"smtps://mail.example.com:465",
+	};
+	static const char *const far[] = {
+		"smtp://mail.example.com:25", "smtp://127.0.0.1.example.com",
+		"smtp://localhost.example.com", "smtp://[::2]:25",
+		"smtp://10.0.0.1", "smtp://128.0.0.1",
+	};
+	struct auth_config	c;
+	char			err[512], text[512];
+	size_t			i;
+
+	for (i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		snprintf(text, sizeof(text), "smtp_url = %s\nsmtp_tls = none\n"
+		    "smtp_user = mailer\nsmtp_password_file = /srv/pw\n",
+		    far[i]);
+		ck_assert_msg(load_text(&c, text, err, sizeof(err)) == -1,
+		    "%s accepted", far[i]);
+		ck_assert_msg(strstr(err, ":2: smtp_tls none with smtp_user") !=
+		    NULL, "%s", err);
+		/* with STARTTLS, or without a user, it is fine */
+		snprintf(text, sizeof(text), "smtp_url = %s\nsmtp_tls = "
+		    "starttls\nsmtp_user = mailer\nsmtp_password_file = "
+		    "/srv/pw\n", far[i]);
+		ck_assert_msg(load_text(&c, text, err, sizeof(err)) == 0,
+		    "%s", err);
+		snprintf(text, sizeof(text), "smtp_url = %s\nsmtp_tls = none\n",
+		    far[i]);
+		ck_assert_msg(load_text(&c, text, err, sizeof(err)) == 0,
+		    "%s", err);
+	}
+	for (i = 0; i < sizeof(lo) / sizeof(lo[0]); i++) {
+		snprintf(text, sizeof(text), "smtp_url = %s\nsmtp_tls = none\n"
+		    "smtp_user = mailer\nsmtp_password_file = /srv/pw\n",
+		    lo[i]);
+		ck_assert_msg(load_text(&c, text, err, sizeof(err)) == 0,
+		    "%s: %s", lo[i], err);
+	}
+	tmp_remove();
+}
+END_TEST
+
 START_TEST(test_example_file)
 {
 	struct auth_config	 c, d;
@@ -907,6 +954,7 @@ config_suite(void)
 	tcase_add_test(tc, test_failure_leaves_cfg);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_hs256);
+	tcase_add_test(tc, test_smtp_auth_in_clear);
 	tcase_add_test(tc, test_example_file);
 	tcase_add_test(tc, test_secrets_not_echoed);
 	tcase_add_test(tc, test_small_err_buffer);

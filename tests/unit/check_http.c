@@ -1,5 +1,6 @@
 /* Unit tests for request parsing and response building (common/http*.c). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,12 +8,15 @@
 #include "http_addr.h"
 #include "http_auth.h"
 #include "http_body.h"
+#include "http_cookie.h"
+#include "http_csrf.h"
 #include "http_form.h"
 #include "http_json.h"
 #include "http_nav.h"
 #include "http_page.h"
 #include "http_req.h"
 #include "http_resp.h"
+#include "http_ua.h"
 #include "base_err.h"
 
 struct pairs {
@@ -131,6 +135,39 @@ START_TEST(test_json_parse)
 		json_object_put(j);
 	}
 	ck_assert_ptr_null(auth_json_parse("{\"a\":", 5));
+}
+END_TEST
+
+/* json-c maps lone surrogate escapes to U+FFFD: they are malformed. */
+START_TEST(test_json_surrogates)
+{
+	static const char *const bad[] = {
+		"{\"p\":\"a\\ud800b\"}", "{\"p\":\"a\\uDBFF\"}",
+		"{\"p\":\"\\udc00\"}", "{\"p\":\"\\udc00\\ud800\"}",
+		"{\"p\":\"\\ud800\\u0041\"}", "{\"p\":\"\\ud800\\ud800\"}",
+		"{\"p\":\"\\ud834\\udd1e\\udfff\"}", "{\"\\ud800\":\"x\"}",
+		"{\"p\":\"\\\\\\ud800\"}",
+	};
+	static const char *const good[] = {
+		"{\"p\":\"\\ud834\\udd1e\"}", "{\"p\":\"\\uD83D\\uDE00x\"}",
+		"{\"p\":\"\\\\ud800\"}", "{\"p\":\"\\ud7ff\\ue000\"}",
+		"{\"p\":\"\\\"\\ud834\\udd1e\"}",
+	};
+	json_object	*j;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(auth_json_parse(bad[i], strlen(bad[i])) == NULL,
+		    "%s accepted", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		j = auth_json_parse(good[i], strlen(good[i]));
+		ck_assert_msg(j != NULL, "%s refused", good[i]);
+		json_object_put(j);
+	}
+	j = auth_json_parse(good[0], strlen(good[0]));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(j,
+	    "p")), "\xf0\x9d\x84\x9e");
+	json_object_put(j);
 }
 END_TEST
 
@@ -303,28 +340,53 @@ START_TEST(test_pages)
 {
 	static const char *const names[] = { "link_invalid", "verify_confirm",
 	    "verify_done", "verify_expired", "reset_form", "reset_form_retry",
-	    "reset_done", "reset_expired" };
+	    "reset_expired", "error", "signup", "signup_sent", "login",
+	    "forgot", "forgot_sent", "account", "account_session",
+	    "account_revoke", "account_current", "field_error", "notice" };
 	const struct auth_tmpl_var vars[] = { { "title", "T" },
-	    { "token", "\"><script>x" }, { "reason", "is too <short>" } };
+	    { "token", "\"><script>x" }, { "reason", "is too <short>" },
+	    { "csrf_token", "c" }, { "email", "<script>e" }, { "next", "/n" },
+	    { "status", "403" }, { "detail", "d" }, { "device", "<script>" },
+	    { "ip", "::1" }, { "last_used", "now" }, { "session_id", "s" },
+	    { "id", "email" }, { "text", "t" } };
+	const struct auth_tmpl_var html[] = { { "email_msg", "" },
+	    { "email_attr", "" }, { "password_msg", "" },
+	    { "password_attr", "" }, { "form_msg", "" }, { "form_attr", "" },
+	    { "notice", "" }, { "sessions", "" }, { "current_msg", "" },
+	    { "current_attr", "" }, { "new_msg", "" }, { "new_attr", "" },
+	    { "action", "<b>a</b>" } };
 	const char *dir = AUTH_TEST_SRCDIR "/templates/pages";
 	struct auth_resp rs;
-	size_t i;
+	size_t i, nv = sizeof(vars) / sizeof(vars[0]);
+	size_t nh = sizeof(html) / sizeof(html[0]);
 
-	/* Every page renders with its values, escaped, and the page headers. */
+	/* Every page renders with its values, escaped, and the page headers;
+	 * the html values stand as they are. */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		auth_resp_init(&rs);
-		ck_assert_int_eq(auth_http_page(&rs, 200, dir, names[i], vars,
-		    3), AUTH_OK);
+		ck_assert_int_eq(auth_http_page_with(&rs, 200, dir, names[i],
+		    vars, nv, html, nh), AUTH_OK);
 		ck_assert_str_eq(rs.content_type, "text/html; charset=utf-8");
 		ck_assert_ptr_null(strstr(rs.raw, "<script>"));
 		ck_assert_ptr_null(strstr(rs.raw, "{{"));
 		ck_assert_ptr_nonnull(strstr(rs.headers,
-		    "Content-Security-Policy: default-src 'none'"));
+		    "Content-Security-Policy: default-src 'self'; "
+		    "frame-ancestors 'none'; form-action 'self'; "
+		    "base-uri 'none'"));
+		ck_assert_ptr_nonnull(strstr(rs.headers,
+		    "X-Frame-Options: DENY"));
 		auth_resp_free(&rs);
 	}
 	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_page_with(&rs, 200, dir, "account_session",
+	    vars, nv, html, nh), AUTH_OK);
+	ck_assert_ptr_nonnull(strstr(rs.raw, "<td><b>a</b></td>"));
+	auth_resp_free(&rs);
+	auth_resp_init(&rs);
 	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "reset_form_retry",
-	    vars, 3), AUTH_OK);
+	    vars, 3), AUTH_ERR_INTERNAL);	/* csrf_token missing */
+	ck_assert_int_eq(auth_http_page(&rs, 200, dir, "reset_form_retry",
+	    vars, 4), AUTH_OK);
 	ck_assert_ptr_nonnull(strstr(rs.raw,
 	    "value=\"&quot;&gt;&lt;script&gt;x\""));
 	ck_assert_ptr_nonnull(strstr(rs.raw,
@@ -338,6 +400,116 @@ START_TEST(test_pages)
 	    1), AUTH_ERR_INTERNAL);
 	ck_assert_ptr_null(rs.raw);
 	auth_resp_free(&rs);
+}
+END_TEST
+
+START_TEST(test_next)
+{
+	static const char *const bad[] = { "//evil.example",
+	    "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example",
+	    "/%2f%5Cevil.example", "/%252F%252Fevil.example",
+	    "javascript:alert(1)", "/a\r\nSet-Cookie: x=y", "/a%0d%0ab",
+	    "", "evil", "/a b", "/%zz", "/\x7f", "/caf\xc3\xa9" };
+	static const char *const good[] = { "/", "/samples/private/",
+	    "/account", "/a/b?c=d&e=%2Ff", "/a:b" };
+	char out[AUTH_NEXT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(!auth_http_next_ok(bad[i], strlen(bad[i])),
+		    "%s", bad[i]);
+		auth_http_next(bad[i], strlen(bad[i]), out, sizeof(out));
+		ck_assert_str_eq(out, "/account");
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(auth_http_next_ok(good[i], strlen(good[i])),
+		    "%s", good[i]);
+		auth_http_next(good[i], strlen(good[i]), out, sizeof(out));
+		ck_assert_str_eq(out, good[i]);
+	}
+	ck_assert_int_eq(auth_http_query_encode("/a b&c=/%", out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a%20b%26c%3D/%25");
+	ck_assert_int_eq(auth_http_query_encode("/abc", out, 4), -1);
+}
+END_TEST
+
+START_TEST(test_cookies)
+{
+	struct auth_config cfg;
+	struct auth_resp rs;
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "https://a.example");
+	ck_assert(auth_http_cookie_secure(&cfg));
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "http://127.0.0.1:1");
+	ck_assert(!auth_http_cookie_secure(&cfg));
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_http_cookie_set(&rs, AUTH_COOKIE_REFRESH, true,
+	    "abc", 60), 0);
+	ck_assert_int_eq(auth_http_cookie_set(&rs, AUTH_COOKIE_ACCESS, false,
+	    "a.b.c", 0), 0);
+	ck_assert_str_eq(rs.headers, "Set-Cookie: __Host-authd-refresh=abc; "
+	    "Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict\r\n"
+	    "Set-Cookie: authd-access=a.b.c; Path=/; Max-Age=0; HttpOnly; "
+	    "SameSite=Lax\r\n");
+	/* Only token characters: nothing to break the header with. */
+	ck_assert_int_eq(auth_http_cookie_set(&rs, AUTH_COOKIE_CSRF, true,
+	    "a;Domain=x", 60), -1);
+	ck_assert_int_eq(auth_http_cookie_set(&rs, AUTH_COOKIE__MAX, true,
+	    "a", 60), -1);
+	auth_resp_free(&rs);
+}
+END_TEST
+
+START_TEST(test_page_hsts)
+{
+	struct auth_config cfg;
+	struct auth_ctx ctx;
+	struct auth_resp rs;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = &cfg;
+	snprintf(cfg.pages_dir, sizeof(cfg.pages_dir), "%s",
+	    AUTH_TEST_SRCDIR "/templates/pages");
+	/* Strict-Transport-Security with an https public_url only. */
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "https://a.example");
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_endpoint_page(&ctx, &rs, 200, "signup_sent",
+	    NULL, 0), AUTH_OK);
+	ck_assert_ptr_nonnull(strstr(rs.headers,
+	    "Strict-Transport-Security: max-age="));
+	auth_resp_free(&rs);
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "http://127.0.0.1:1");
+	auth_resp_init(&rs);
+	ck_assert_int_eq(auth_endpoint_page(&ctx, &rs, 200, "signup_sent",
+	    NULL, 0), AUTH_OK);
+	ck_assert_ptr_null(strstr(rs.headers, "Strict-Transport-Security"));
+	auth_resp_free(&rs);
+}
+END_TEST
+
+START_TEST(test_origin_device)
+{
+	char o[AUTH_ORIGIN_MAX], d[64];
+
+	ck_assert_int_eq(auth_http_origin_of("https://A.example:8443/auth",
+	    o), 0);
+	ck_assert_str_eq(o, "https://a.example:8443");
+	ck_assert_int_eq(auth_http_origin_of("no-scheme", o), -1);
+	auth_http_device("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+	    "(KHTML, like Gecko) Chrome/120.0 Safari/537.36", d, sizeof(d));
+	ck_assert_str_eq(d, "Chrome on Linux");
+	auth_http_device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS "
+	    "X) AppleWebKit/605.1.15 Version/17.0 Mobile Safari/604.1", d,
+	    sizeof(d));
+	ck_assert_str_eq(d, "Safari on iOS");
+	auth_http_device("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) "
+	    "Gecko/20100101 Firefox/120.0", d, sizeof(d));
+	ck_assert_str_eq(d, "Firefox on Windows");
+	auth_http_device(NULL, d, sizeof(d));
+	ck_assert_str_eq(d, "Unknown device");
 }
 END_TEST
 
@@ -405,7 +577,7 @@ START_TEST(test_next_path)
 	ck_assert(next_ok("/account"));
 	ck_assert(next_ok("/samples/cgi-bin/whoami?a=1&b=%2Fx"));
 	ck_assert(next_ok("/a:b/javascript:x"));
-	ck_assert(next_ok("/a%2520b"));
+	ck_assert(next_ok("/a%252Fb"));
 	for (i = 0; i < AUTH_NITEMS(bad); i++)
 		ck_assert_msg(!next_ok(bad[i]), "kept %s", bad[i]);
 	ck_assert(!auth_http_next_ok("/a\0b", 4));
@@ -472,18 +644,6 @@ START_TEST(test_navigation_origin)
 }
 END_TEST
 
-START_TEST(test_query_encode)
-{
-	char mem[32];
-	struct auth_buf b;
-
-	auth_buf_fixed(&b, mem, sizeof(mem), sizeof(mem) - 1);
-	ck_assert(auth_http_query_encode(&b, "/a b?c=d&e~", 11));
-	ck_assert_str_eq(b.p, "%2Fa%20b%3Fc%3Dd%26e~");
-	ck_assert(!auth_http_query_encode(&b, "//////", 6));
-}
-END_TEST
-
 /* Which peers are local: never known good, warned about with XFF. */
 START_TEST(test_addr_local)
 {
@@ -538,6 +698,7 @@ http_suite(void)
 	tcase_add_test(tc, test_form_basic);
 	tcase_add_test(tc, test_form_names_only);
 	tcase_add_test(tc, test_json_parse);
+	tcase_add_test(tc, test_json_surrogates);
 	tcase_add_test(tc, test_json_burn);
 	tcase_add_test(tc, test_cookie_bearer_query);
 	tcase_add_test(tc, test_email_validator);
@@ -546,13 +707,16 @@ http_suite(void)
 	tcase_add_test(tc, test_addr_local);
 	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_navigation_origin);
-	tcase_add_test(tc, test_query_encode);
+	tcase_add_test(tc, test_cookies);
+	tcase_add_test(tc, test_page_hsts);
+	tcase_add_test(tc, test_origin_device);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_form_malformed);
 	tcase_add_test(lim, test_email_limits);
 	tcase_add_test(lim, test_resp_header_injection);
 	tcase_add_test(lim, test_html_escape);
 	tcase_add_test(lim, test_next_path);
+	tcase_add_test(lim, test_next);
 	suite_add_tcase(s, lim);
 	return s;
 }

@@ -388,6 +388,87 @@ START_TEST(test_refresh)
 }
 END_TEST
 
+/* Writes n bytes of s to path, replacing its contents in place. */
+static void
+put_file(const char *path, const char *s, size_t n)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(s, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The contents of path (NUL-terminated, the caller frees it). */
+static char *
+get_file(const char *path)
+{
+	char	*buf;
+	FILE	*f;
+	size_t	 n;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(buf = calloc(1, 8192));
+	n = fread(buf, 1, 8191, f);
+	ck_assert_uint_gt(n, 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A reload that fails on a half-written file still drops a key retired at
+ * the same time, and is tried again once the file is complete.
+ */
+START_TEST(test_refresh_failed_drops_retired)
+{
+	struct auth_keyring	*k;
+	char			 err[256], kid3[AUTH_KID_MAX + 1];
+	char			 kid4[AUTH_KID_MAX + 1], other[160], path[256];
+	char			*old, *tok, *pem;
+
+	k = load(&cfg, true);
+	old = issue(k, &cfg);
+	ck_assert_int_eq(auth_keys_generate(dir, kid3, sizeof(kid3), err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(activate(kid3, AUTH_JWT_ES256, err, sizeof(err)), 0);
+	ck_assert_int_eq(auth_keyring_refresh(&k, &cfg, true, NOW + 10, err,
+	    sizeof(err)), 1);
+	tok = issue(k, &cfg);
+	/* a key being copied in: the first half of its public file */
+	snprintf(other, sizeof(other), "%s/other", tmpdir);
+	ck_assert_int_eq(auth_keys_generate(other, kid4, sizeof(kid4), err,
+	    sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s.pub", other, kid4);
+	pem = get_file(path);
+	snprintf(path, sizeof(path), "%s/%s.pub", dir, kid4);
+	put_file(path, pem, strlen(pem) / 2);
+	ck_assert_msg(auth_keys_retire(dir, es_kid, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(auth_keyring_refresh(&k, &cfg, true, NOW + 20, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, kid4) != NULL, "%s", err);
+	/* the retired key no longer verifies; the others still do */
+	ck_assert_int_eq(verify(k, &cfg, old), AUTH_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(verify(k, &cfg, tok), AUTH_OK);
+	ck_assert_ptr_null(auth_keyring_find(k, es_kid, strlen(es_kid)));
+	ck_assert_ptr_nonnull(auth_keyring_find(k, rs_kid, strlen(rs_kid)));
+	ck_assert_str_eq(k->active, kid3);
+	/* quiet while the same files fail; loaded once the file is whole */
+	ck_assert_int_eq(auth_keyring_refresh(&k, &cfg, true, NOW + 21, err,
+	    sizeof(err)), 0);
+	put_file(path, pem, strlen(pem));
+	ck_assert_int_eq(auth_keyring_refresh(&k, &cfg, true, NOW + 22, err,
+	    sizeof(err)), 1);
+	ck_assert_ptr_nonnull(auth_keyring_find(k, kid4, strlen(kid4)));
+	ck_assert_int_eq(verify(k, &cfg, old), AUTH_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(verify(k, &cfg, tok), AUTH_OK);
+	free(pem);
+	free(old);
+	free(tok);
+	auth_keyring_free(k);
+}
+END_TEST
+
 /* ---- security ----------------------------------------------------------- */
 
 /* Each key verifies its own algorithm only, whatever the header says. */
@@ -576,6 +657,7 @@ keys_suite(void)
 	tcase_add_test(core, test_rsa_thumbprint_known_answer);
 	tcase_add_test(rot, test_activate_retire_list);
 	tcase_add_test(rot, test_refresh);
+	tcase_add_test(rot, test_refresh_failed_drops_retired);
 	tcase_add_test(sec, test_alg_pinned_per_key);
 	tcase_add_test(sec, test_signing_key_must_match_jwt_alg);
 	tcase_add_test(sec, test_activate_refusals);

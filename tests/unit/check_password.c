@@ -240,7 +240,7 @@ static const char *
 policy(const char *pw, const char *email)
 {
 	return auth_pw_policy(pw, strlen(pw), email,
-	    email == NULL ? 0 : strlen(email), DICT);
+	    email == NULL ? 0 : strlen(email), NULL, DICT);
 }
 
 START_TEST(test_policy)
@@ -249,9 +249,12 @@ START_TEST(test_policy)
 
 	ck_assert_ptr_null(policy("vT9#kq2!Lmw4", NULL));
 	ck_assert_ptr_null(policy("vT9#kq2!Lmw4", "alice@example.com"));
-	ck_assert_str_eq(policy("password1", NULL), "too common or too simple");
-	ck_assert_str_eq(policy("Password123", NULL), "too common or too simple");
-	ck_assert_str_eq(policy("abcdefghijk", NULL), "too common or too simple");
+	ck_assert_str_eq(policy("password1", NULL), "too easy to guess");
+	ck_assert_str_eq(policy("Password123", NULL), "too easy to guess");
+	ck_assert_str_eq(policy("abcdefghijk", NULL), "too easy to guess");
+	/* a dictionary word zxcvbn's smaller lists do not hold: cracklib's */
+	ck_assert_str_eq(policy("circumlocutions", NULL),
+	    "too common or too simple");
 	ck_assert_str_eq(policy("Ab3$xY9", NULL), "too short");
 	ck_assert_ptr_null(policy("Ab3$xY9z", NULL));
 	/* eight code points, sixteen bytes */
@@ -271,17 +274,93 @@ START_TEST(test_policy)
 
 	p = long_password(AUTH_PW_MAX_BYTES + 1);
 	ck_assert_str_eq(auth_pw_policy(p, AUTH_PW_MAX_BYTES + 1, NULL, 0,
-	    DICT), "too long");
-	ck_assert_ptr_null(auth_pw_policy(p, AUTH_PW_MAX_BYTES, NULL, 0, DICT));
+	    NULL, DICT), "too long");
+	ck_assert_ptr_null(auth_pw_policy(p, AUTH_PW_MAX_BYTES, NULL, 0, NULL,
+	    DICT));
 	free(p);
+}
+END_TEST
+
+/* Breached and sprayed passwords, and the account's own words. */
+START_TEST(test_policy_guessable)
+{
+	static const char *const weak[] = {
+		"P@ssw0rd", "Passw0rd!", "Password123!", "P@ssword1",
+		"Summer2024!", "passwordpassword", "1qaz2wsx3edc", "Winter2025!",
+		"qwertyuiop123", "Letmein!23",
+	};
+	char		 site[64];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
+		ck_assert_msg(policy(weak[i], NULL) != NULL &&
+		    strcmp(policy(weak[i], NULL), "too easy to guess") == 0,
+		    "%s: %s", weak[i], policy(weak[i], NULL));
+	/* strong ones pass, with the account's words too */
+	ck_assert_ptr_null(policy("Qx7!Zk3_p9QmA0vRw2LtXnJ8", "a@kiwi.io"));
+	ck_assert_ptr_null(policy("correct horse battery staple",
+	    "alice@example.com"));
+	/* the domain of the email and the site's name are the user's words */
+	ck_assert_ptr_null(auth_pw_policy("Zorblatt#79", 11, NULL, 0, NULL,
+	    NULL));
+	ck_assert_str_eq(auth_pw_policy("Zorblatt#79", 11, "x.y@zorblatt.io",
+	    15, NULL, NULL), "too easy to guess");
+	ck_assert_uint_eq(auth_pw_site("https://zorblatt.example:8443/a",
+	    site, sizeof(site)), 16);
+	ck_assert_str_eq(site, "zorblatt.example");
+	ck_assert_str_eq(auth_pw_policy("Zorblatt#79", 11, "x@y.org", 7,
+	    site, NULL), "too easy to guess");
+	ck_assert_uint_eq(auth_pw_site("http://[::1]:8080", site,
+	    sizeof(site)), 3);
+	ck_assert_str_eq(site, "::1");
+	ck_assert_uint_eq(auth_pw_site("no-scheme", site, sizeof(site)), 0);
+}
+END_TEST
+
+/* The policy holds past 255 bytes (cracklib's limit) up to the maximum. */
+START_TEST(test_policy_every_length)
+{
+	static const char *const units[] = {
+		"x", "12345678", "ab", "Password123!", "1qaz2wsx3edc",
+		"P@ssw0rd\xc3\xa9",
+	};
+	char		 pw[AUTH_PW_MAX_BYTES + 1];
+	size_t		 i, len, ulen, o;
+	static const size_t lens[] = { 255, 256, 300, 512, 1000, 1024 };
+	size_t		 j;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		ulen = strlen(units[i]);
+		for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			len = lens[j] - lens[j] % ulen;
+			for (o = 0; o < len; o += ulen)
+				memcpy(pw + o, units[i], ulen);
+			pw[len] = '\0';
+			ck_assert_msg(auth_pw_policy(pw, len, NULL, 0, NULL,
+			    NULL) != NULL, "%s x %zu accepted", units[i],
+			    len / ulen);
+		}
+	}
+	/* a weak start padded with a repeat is as weak */
+	memcpy(pw, "Password123!", 12);
+	memset(pw + 12, 'x', 500);
+	ck_assert_ptr_nonnull(auth_pw_policy(pw, 512, NULL, 0, NULL, NULL));
+	/* a unit longer than the fold's made of runs: folded in rounds */
+	for (o = 0; o < 1024; o++)
+		pw[o] = o % 65 == 64 ? 'b' : 'a';
+	ck_assert_ptr_nonnull(auth_pw_policy(pw, 1024, NULL, 0, NULL, NULL));
 }
 END_TEST
 
 START_TEST(test_policy_no_dict)
 {
-	ck_assert_ptr_null(auth_pw_policy("password1", 9, NULL, 0, NULL));
+	/* zxcvbn judges without the cracklib dictionary */
+	ck_assert_str_eq(auth_pw_policy("password1", 9, NULL, 0, NULL, NULL),
+	    "too easy to guess");
+	ck_assert_ptr_null(auth_pw_policy("vT9#kq2!Lmw4", 12, NULL, 0, NULL,
+	    NULL));
 	ck_assert_str_eq(auth_pw_policy("vT9#kq2!Lmw4", 12, NULL, 0,
-	    "/nonexistent/dict"), "cannot be checked right now");
+	    NULL, "/nonexistent/dict"), "cannot be checked right now");
 }
 END_TEST
 
@@ -308,6 +387,8 @@ password_suite(void)
 	tcase_add_test(lim, test_mismatch_costs_a_hash);
 	tcase_add_test(lim, test_bad_cost);
 	tcase_add_test(lim, test_policy_no_dict);
+	tcase_add_test(lim, test_policy_guessable);
+	tcase_add_test(lim, test_policy_every_length);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, lim);
 	return s;
