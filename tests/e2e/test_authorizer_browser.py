@@ -154,7 +154,7 @@ class AuthorizerBrowserTest(E2ETestCase):
                          200)
 
     def test_next_keeps_a_path_and_its_query(self):
-        for target in (STATIC + "?q=%E2%9C%93&a=b%2Fc&n=//evil.example",
+        for target in (STATIC + "?q=x&a=b%2Fc&n=//evil.example",
                        "/samples//evil.example",
                        "/samples/private/index.txt?u=https://evil.example",
                        "/javascript:alert(1)/../samples/private/index.txt"):
@@ -210,7 +210,9 @@ class AuthorizerBrowserTest(E2ETestCase):
 
     def test_same_origin_cookie_post_and_bearer_post_pass(self):
         cookie = "%s=%s" % (ACCESS, self.token)
-        for h in ({"Origin": MAIN}, {"Sec-Fetch-Site": "same-origin"}):
+        # Origin: null is what Chromium sends from a no-referrer page
+        for h in ({"Origin": MAIN}, {"Sec-Fetch-Site": "same-origin"},
+                  {"Origin": "null", "Sec-Fetch-Site": "same-origin"}):
             r = get(WHOAMI, cookie, h, method="POST")
             self.assertEqual(r.status, 200, "%r %s" % (h, r.describe()))
             self.assertIn("AUTH_EMAIL=%s\n" % self.user.email, r.text)
