@@ -2,11 +2,18 @@
  * The web server's authorizer (FastCGI AUTHORIZER role): lighttpd
  * ("mode" => "authorizer") and Apache (mod_authnz_fcgi) ask it about each
  * request to a protected location. It checks the access token (Bearer, or
- * the access_token cookie) with the public keys alone, no database or
- * Redis, and answers
+ * the access cookie) with the public keys alone, no database or Redis, and
+ * answers
  *   200 with Variable-AUTH_USER_ID, Variable-AUTH_EMAIL, Variable-AUTH_ROLES
  *       (comma-separated), which the server passes on as AUTH_USER_ID, ...
- *   401 with WWW-Authenticate when the token is missing or invalid,
+ *   302 to a person's browser without a valid access cookie (a page
+ *       navigation): to /auth/session/renew?next=PATH while it holds a
+ *       refresh cookie (whether that still lives, the renew step finds
+ *       out), else to /login?next=PATH; PATH is the request's own path and
+ *       query when auth_http_next_ok keeps it, else /account
+ *   401 with WWW-Authenticate to anything else without a valid token,
+ *   403 csrf_failed to a state-changing request (not GET, HEAD, OPTIONS)
+ *       that carries the access cookie but not this origin,
  *   403 when a required role is missing.
  * Required role: AUTH_REQUIRE_ROLE, as a request variable set by the web
  * server for the location (lighttpd setenv.add-environment, Apache
@@ -18,9 +25,13 @@
 #include <string.h>
 
 #include "endpoint.h"
+#include "http_cookie.h"
+#include "http_csrf.h"
+#include "http_nav.h"
 #include "jwt.h"
 
-#define ACCESS_COOKIE	"access_token"
+#define RENEW_PATH	"/auth/session/renew"
+#define LOGIN_PATH	"/login"
 #define REQUIRE_ROLE	"AUTH_REQUIRE_ROLE"
 #define REALM		"Bearer realm=\"auth\""
 
@@ -52,38 +63,21 @@ role_held(const struct auth_jwt_claims *c, const char *want)
 	return false;
 }
 
+/* The answer to the verified token in ctx->bearer: 200 with its
+ * Variable-* headers, or 403 without the required role. */
 static enum auth_err
-authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+grant(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
 	const struct auth_jwt_claims *c = &ctx->bearer;
-	char		 cookie[AUTH_JWT_MAX + 1], roles[AUTH_ROLES_MAX *
-			    (AUTH_ROLE_MAX + 1) + 1];
-	const char	*tok = NULL;
-	long		 len;
+	char		 roles[AUTH_ROLES_MAX * (AUTH_ROLE_MAX + 1) + 1];
 	size_t		 i, o = 0;
-	enum auth_err	 e = AUTH_ERR_UNAUTHORIZED;
 
-	if ((len = auth_http_bearer(req, &tok)) < 0 &&
-	    (len = auth_http_cookie(req, ACCESS_COOKIE, cookie,
-	    sizeof(cookie))) >= 0)
-		tok = cookie;
-	if (len < 0) {
-		auth_resp_header(rs, "WWW-Authenticate", REALM);
-		goto out;
-	}
-	if (ctx->keys == NULL || auth_jwt_verify(ctx->keys, ctx->cfg, tok,
-	    (size_t)len, ctx->now, &ctx->bearer) != AUTH_OK) {
-		auth_resp_header(rs, "WWW-Authenticate",
-		    REALM ", error=\"invalid_token\"");
-		goto out;
-	}
 	snprintf(req->user_id, sizeof(req->user_id), "%s", c->sub);
 	if (!role_held(c, auth_http_param(req, REQUIRE_ROLE)) ||
 	    !role_held(c, getenv(REQUIRE_ROLE))) {
 		auth_resp_header(rs, "WWW-Authenticate",
 		    REALM ", error=\"insufficient_scope\"");
-		e = AUTH_ERR_FORBIDDEN;
-		goto out;
+		return AUTH_ERR_FORBIDDEN;
 	}
 	roles[0] = '\0';
 	for (i = 0; i < c->nroles && o < sizeof(roles); i++) {
@@ -94,15 +88,77 @@ authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	}
 	if (auth_resp_header(rs, "Variable-AUTH_USER_ID", "%s", c->sub) ||
 	    auth_resp_header(rs, "Variable-AUTH_EMAIL", "%s", c->email) ||
-	    auth_resp_header(rs, "Variable-AUTH_ROLES", "%s", roles)) {
-		e = AUTH_ERR_INTERNAL;
+	    auth_resp_header(rs, "Variable-AUTH_ROLES", "%s", roles))
+		return AUTH_ERR_INTERNAL;
+	rs->status = 200;
+	return AUTH_OK;
+}
+
+/*
+ * The 302 that sends a browser to page (RENEW_PATH or LOGIN_PATH) with
+ * next: the request's path and query if kept, else AUTH_NEXT_DEFAULT.
+ */
+static enum auth_err
+redirect(struct auth_req *req, struct auth_resp *rs, const char *page)
+{
+	char		 next[AUTH_NEXT_MAX + 1], enc[3 * AUTH_NEXT_MAX + 1];
+	const char	*uri = auth_http_param(req, "REQUEST_URI");
+
+	auth_http_next(uri, uri != NULL ? strlen(uri) : 0, next, sizeof(next));
+	if (auth_http_query_encode(next, enc, sizeof(enc)) != 0 ||
+	    auth_resp_header(rs, "Location", "%s?next=%s", page, enc))
+		return AUTH_ERR_INTERNAL;
+	rs->status = 302;
+	return AUTH_OK;
+}
+
+/* True if the request carries cookie c (its value is not kept). */
+static bool
+has_cookie(const struct auth_req *req, enum auth_cookie c, bool secure)
+{
+	char	buf[AUTH_REFRESH_TOKEN_MAX + 1];
+	bool	has = auth_http_cookie_get(req, c, secure, buf,
+		    sizeof(buf)) >= 0;
+
+	auth_wipe(buf, sizeof(buf));
+	return has;
+}
+
+static enum auth_err
+authorize(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	char		 cookie[AUTH_JWT_MAX + 1];
+	const char	*tok = NULL;
+	bool		 secure = auth_http_cookie_secure(ctx->cfg);
+	long		 len = auth_http_bearer(req, &tok);
+	bool		 bearer = len >= 0;
+	enum auth_err	 e = AUTH_ERR_UNAUTHORIZED;
+
+	if (!bearer && (len = auth_http_cookie_get(req, AUTH_COOKIE_ACCESS,
+	    secure, cookie, sizeof(cookie))) >= 0) {
+		tok = cookie;
+		/* A cookie goes with requests another site makes. */
+		if (!auth_http_method_safe(req->method) &&
+		    !auth_http_same_origin(req, ctx->cfg->public_url)) {
+			e = AUTH_ERR_CSRF_FAILED;
+			goto out;
+		}
+	}
+	if (len >= 0 && ctx->keys != NULL && auth_jwt_verify(ctx->keys,
+	    ctx->cfg, tok, (size_t)len, ctx->now, &ctx->bearer) == AUTH_OK) {
+		e = grant(ctx, req, rs);
 		goto out;
 	}
-	rs->status = 200;
-	e = AUTH_OK;
+	/* A person's browser is sent to sign in; an API call is told. */
+	if (!bearer && auth_http_navigation(req)) {
+		e = redirect(req, rs, has_cookie(req, AUTH_COOKIE_REFRESH,
+		    secure) ? RENEW_PATH : LOGIN_PATH);
+		goto out;
+	}
+	auth_resp_header(rs, "WWW-Authenticate", len < 0 ? REALM :
+	    REALM ", error=\"invalid_token\"");
 out:
-	if (tok == cookie)
-		auth_wipe(cookie, sizeof(cookie));
+	auth_wipe(cookie, sizeof(cookie));
 	return e;
 }
 

@@ -30,7 +30,10 @@ auth_http_same_origin(const struct auth_req *r, const char *public_url)
 	const char *site;
 	char want[AUTH_ORIGIN_MAX];
 
-	if (origin == NULL) {
+	/* A page sent with Referrer-Policy: no-referrer (every page of ours)
+	 * posts its forms with "Origin: null": the browser's own
+	 * Sec-Fetch-Site, which no page can set, then decides. */
+	if (origin == NULL || strcmp(origin, "null") == 0) {
 		site = auth_http_param(r, "HTTP_SEC_FETCH_SITE");
 		return site != NULL && strcmp(site, "same-origin") == 0;
 	}

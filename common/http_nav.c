@@ -1,8 +1,9 @@
-/* The `next` of the pages and its query encoding. */
+/* The `next` of the pages and its query encoding; page navigations. */
 #include "http_nav.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 /* The value of hex digit c, or -1. */
 static int
@@ -129,4 +130,83 @@ auth_http_query_encode(const char *s, char *out, size_t outsz)
 		return -1;
 	out[o] = '\0';
 	return 0;
+}
+
+/* A qvalue (RFC 9110 12.4.2) of n bytes in thousandths; -1 if malformed. */
+static int
+qvalue(const char *s, size_t n)
+{
+	int q, scale = 100;
+	size_t i;
+
+	if (n == 0 || (s[0] != '0' && s[0] != '1') || (n > 1 && s[1] != '.') ||
+	    n > 5)
+		return -1;
+	q = (s[0] - '0') * 1000;
+	for (i = 2; i < n; i++, scale /= 10) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		q += (s[i] - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
+/*
+ * The q (thousandths) that the Accept list a gives to type/sub: that of its
+ * most specific matching range (type/sub, type/ *, * / *), 0 if none.
+ */
+static int
+accept_q(const char *a, const char *type, const char *sub)
+{
+	int best = 0, spec = 0, s, q;
+	size_t tlen = strlen(type), slen = strlen(sub), n, r;
+	const char *p, *par, *end;
+
+	for (; *a != '\0'; a += n + (a[n] == ',')) {
+		a += strspn(a, " \t");
+		n = strcspn(a, ",");
+		r = strcspn(a, ";, \t");
+		if (r == 3 && strncmp(a, "*/*", 3) == 0)
+			s = 1;
+		else if (r == tlen + 2 && strncasecmp(a, type, tlen) == 0 &&
+		    strncmp(a + tlen, "/*", 2) == 0)
+			s = 2;
+		else if (r == tlen + 1 + slen && strncasecmp(a, type, tlen) ==
+		    0 && a[tlen] == '/' && strncasecmp(a + tlen + 1, sub,
+		    slen) == 0)
+			s = 3;
+		else
+			continue;
+		q = 1000;
+		end = a + n;
+		for (p = a + r; p < end && (par = memchr(p, ';',
+		    (size_t)(end - p))) != NULL; p = par + 1) {
+			par += 1 + strspn(par + 1, " \t");
+			if ((par[0] == 'q' || par[0] == 'Q') && par[1] == '=')
+				q = qvalue(par + 2, strcspn(par + 2, ";, \t"));
+		}
+		if (q >= 0 && s > spec) {
+			spec = s;
+			best = q;
+		}
+	}
+	return best;
+}
+
+bool
+auth_http_navigation(const struct auth_req *r)
+{
+	const char *mode = auth_http_param(r, "HTTP_SEC_FETCH_MODE");
+	const char *accept = auth_http_param(r, "HTTP_ACCEPT");
+
+	if (mode != NULL && strcasecmp(mode, "navigate") == 0)
+		return true;
+	return accept != NULL && accept_q(accept, "text", "html") >
+	    accept_q(accept, "application", "json");
+}
+
+bool
+auth_http_method_safe(enum auth_method m)
+{
+	return m == AUTH_GET || m == AUTH_HEAD || m == AUTH_OPTIONS;
 }

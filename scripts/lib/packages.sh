@@ -6,7 +6,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libpq-dev libcrypt-dev libjwt-dev libjson-c-dev libhiredis-dev check
 	libsubunit-dev libcrack2-dev cracklib-runtime libzxcvbn-dev libssl-dev
 	postgresql redis-server lighttpd curl jq python3 wrk spawn-fcgi
-	apache2 nodejs mandoc debhelper lintian logrotate
+	apache2 nodejs mandoc debhelper lintian logrotate chromium
 	libseccomp-dev clang libclang-rt-14-dev valgrind)
 
 ensure_packages() {
@@ -31,6 +31,25 @@ ensure_packages() {
 	try apt_install "${missing[@]}"
 	((created)) && rm -f /usr/sbin/policy-rc.d
 	((TRY_RC == 0)) || die "apt-get install failed"
+}
+
+# The browser journey's driver (tests/browser/package.json and its lock:
+# playwright-core, which downloads no browser; it drives Debian's
+# chromium), installed into var/browser by npm ci when the lock changed.
+# Prints the node_modules directory.
+ensure_browser_driver() {
+	local src=$ROOT/tests/browser d=$VAR/browser
+	if [[ -d $d/node_modules/playwright-core ]] &&
+		cmp -s "$src/package-lock.json" "$d/package-lock.json"; then
+		echo "$d/node_modules"
+		return 0
+	fi
+	mkdir -p "$d"
+	install -m 0644 "$src/package.json" "$src/package-lock.json" "$d/"
+	say "npm ci (tests/browser: playwright-core) in var/browser" >&2
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$d" --ignore-scripts \
+		--no-audit --no-fund --loglevel=error >&2
+	echo "$d/node_modules"
 }
 
 apt_install() {

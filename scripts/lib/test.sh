@@ -12,6 +12,10 @@ E2E_STACKS=(
 # less, but on two busy cores the rate-limit tests' timing checks flake when
 # two runs overlap, so none by default.
 read -ra E2E_BACKGROUND <<<"${AUTH_TEST_BACKGROUND:-}"
+# Black-box runs whose stack then also runs the browser journey
+# (tests/run-browser), reported as the stage browser-NAME; not with --quick.
+BROWSER_STACKS=(normal apache)
+BROWSER_MODULES=
 
 STAGES=()
 declare -A STAGE_RESULT=() STAGE_NOTE=()
@@ -99,13 +103,13 @@ exec %q "$@"\n' "${ST[prefix]}/bin/$t"
 
 # AUTH_E2E_ONLY="test_x test_y.Class": only those modules or classes.
 e2e_run() {
-	local s=$1 san
+	local s=$1 san rc
 	trap 'stack_stop "$s"' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	stack_start "$s"
 	san=${ST[san]:-}
-	env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+	local env=(env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
 		AUTH_BASE_URL="http://127.0.0.1:${PORTS[http_port]}" \
 		AUTH_BASE_URL_ALT="http://127.0.0.1:${PORTS[alt_port]}" \
 		AUTH_BASE_URL_RL="http://127.0.0.1:${PORTS[rl_port]}" \
@@ -124,8 +128,53 @@ e2e_run() {
 		AUTH_TEST_PGUSER=postgres \
 		AUTH_TEST_PGPASSWORD="$(<"$s/pg/superuser.password")" \
 		${san:+"ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"} \
-		${san:+"UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"} \
-		"$ROOT/tests/run-e2e" ${AUTH_E2E_ONLY:-}
+		${san:+"UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"})
+	try "${env[@]}" "$ROOT/tests/run-e2e" ${AUTH_E2E_ONLY:-}
+	rc=$TRY_RC
+	if [[ " ${BROWSER_STACKS[*]} " == *" ${s##*/} "* && -n $BROWSER_MODULES ]]; then
+		browser_run "$s" "${env[@]}"
+	fi
+	return "$rc"
+}
+
+# The browser journey against the running stack $1, in the environment of
+# the command that follows; its output, exit status and seconds go to
+# $1/browser.{out,rc,secs} for the stage browser-NAME.
+browser_run() {
+	local s=$1 t0=$SECONDS
+	shift
+	say "browser journey (output: ${s#"$ROOT"/}/browser.out)"
+	try "$@" AUTH_BROWSER_MODULES="$BROWSER_MODULES" HOME="${HOME:-/root}" \
+		"$ROOT/tests/run-browser" >"$s/browser.out" 2>&1
+	echo "$TRY_RC" >"$s/browser.rc"
+	echo "$((SECONDS - t0))" >"$s/browser.secs"
+}
+
+# The stage browser-NAME: the journey's result from the run of stack NAME.
+browser_result() {
+	local s
+	s=$(place test)/$1
+	if [[ ! -f $s/browser.rc ]]; then
+		echo "no browser journey ran on stack $1 (did its stack start?)" >&2
+		return 1
+	fi
+	cat "$s/browser.out"
+	return "$(<"$s/browser.rc")"
+}
+
+# Records the stages browser-NAME of the runs of BROWSER_STACKS.
+browser_stages() {
+	local name s
+	for name in "${BROWSER_STACKS[@]}"; do
+		s=$(place test)/$name
+		if [[ -z $BROWSER_MODULES ]]; then
+			STAGES+=("browser-$name")
+			STAGE_RESULT[browser-$name]="FAIL (the driver did not install: npm ci)"
+			continue
+		fi
+		stage "browser-$name" "build-normal" browser_result "$name"
+		STAGE_NOTE[browser-$name]="($(cat "$s/browser.secs" 2>/dev/null || echo ?)s of e2e-$name; screenshots: var/test/$name/screenshots/)"
+	done
 }
 
 declare -A BG_PID=() BG_T0=()
@@ -219,10 +268,13 @@ test_valgrind() {
 # its unit tests and its lighttpd run only. Fails if a stage did not pass.
 test_run() {
 	local quick=$1 t0=$SECONDS entry name build server
-	((quick)) && E2E_STACKS=("${E2E_STACKS[0]}")
+	((quick)) && E2E_STACKS=("${E2E_STACKS[0]}") BROWSER_STACKS=()
 	ensure_packages
 	init_layout
 	((quick)) || fuzz_background
+	if ((${#BROWSER_STACKS[@]})); then
+		BROWSER_MODULES=$(ensure_browser_driver) || BROWSER_MODULES=
+	fi
 	stage build-normal - build_install normal
 	((quick)) || stage build-asan - build_install asan
 	stage unit-normal build-normal unit_tests normal
@@ -240,6 +292,7 @@ test_run() {
 	done
 	e2e_background_wait
 	fuzz_wait
+	browser_stages
 	((quick)) || stage package - package_stage
 	test_summary "$t0"
 }

@@ -80,10 +80,16 @@ class AuthorizerTest(E2ETestCase):
         self.assertEqual(whoami(r).get("AUTH_ROLES"), "admin", r.describe())
 
     def test_access_cookie(self):
-        r = get(WHOAMI, cookie="theme=dark; access_token=" + self.token)
+        # The plain-http loopback public_url of the test stack: the name
+        # without the __Host- prefix.
+        r = get(WHOAMI, cookie="theme=dark; authd-access=" + self.token)
         self.assertEqual(r.status, 200, r.describe())
         self.assertEqual(whoami(r).get("AUTH_USER_ID"), self.user.id)
-        self.assertUnauthorized(get(STATIC, cookie="access_token=x.y.z"))
+        self.assertUnauthorized(get(STATIC, cookie="authd-access=x.y.z"))
+        # The old name and the https name are not this stack's cookie.
+        for name in ("access_token", "__Host-authd-access"):
+            self.assertUnauthorized(get(STATIC, cookie=name + "=" +
+                                        self.token), presented=False)
 
     def test_invalid_tokens_are_401(self):
         h, p, s = self.token.split(".")

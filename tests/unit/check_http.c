@@ -553,6 +553,97 @@ START_TEST(test_client_ip)
 }
 END_TEST
 
+static bool
+next_ok(const char *s)
+{
+	return auth_http_next_ok(s, strlen(s));
+}
+
+/* `next` is a path of this origin, as sent and after percent-decoding. */
+START_TEST(test_next_path)
+{
+	static const char *const bad[] = {
+		"//evil.example", "/\\evil.example", "https://evil.example",
+		"/%2F%2Fevil.example", "/%2f%2Fevil.example", "/%5Cevil.example",
+		"/%252F%252Fevil.example", "javascript:alert(1)",
+		"/a%0d%0aSet-Cookie:x=1", "/a\r\nSet-Cookie:x=1", "/a%00b",
+		"/a\\b", "/a%7Fb", "", "evil.example", " /a", "/%zz", "/100%",
+		"/%25252525252F",
+	};
+	char longp[AUTH_NEXT_MAX + 2];
+	size_t i;
+
+	ck_assert(next_ok("/"));
+	ck_assert(next_ok("/account"));
+	ck_assert(next_ok("/samples/cgi-bin/whoami?a=1&b=%2Fx"));
+	ck_assert(next_ok("/a:b/javascript:x"));
+	ck_assert(next_ok("/a%252Fb"));
+	for (i = 0; i < AUTH_NITEMS(bad); i++)
+		ck_assert_msg(!next_ok(bad[i]), "kept %s", bad[i]);
+	ck_assert(!auth_http_next_ok("/a\0b", 4));
+	ck_assert(!auth_http_next_ok(NULL, 0));
+	memset(longp, 'a', sizeof(longp));
+	longp[0] = '/';
+	ck_assert(auth_http_next_ok(longp, AUTH_NEXT_MAX));
+	ck_assert(!auth_http_next_ok(longp, AUTH_NEXT_MAX + 1));
+}
+END_TEST
+
+/* A request of the FastCGI params env (NULL-terminated NAME=VALUE). */
+static struct auth_req
+nav_req(char **env)
+{
+	struct auth_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.envp = env;
+	return r;
+}
+
+START_TEST(test_navigation_origin)
+{
+	char *chrome[] = { "HTTP_ACCEPT=text/html,application/xhtml+xml,"
+	    "application/xml;q=0.9,image/avif,*/*;q=0.8", NULL };
+	char *nav[] = { "HTTP_SEC_FETCH_MODE=navigate", "HTTP_ACCEPT=*/*",
+	    NULL };
+	char *any[] = { "HTTP_ACCEPT=*/*", NULL };
+	char *json[] = { "HTTP_ACCEPT=application/json, text/html;q=0.5",
+	    NULL };
+	char *lowq[] = { "HTTP_ACCEPT=text/html;q=0.2, application/*;q=0.3",
+	    NULL };
+	char *cors[] = { "HTTP_SEC_FETCH_MODE=cors", "HTTP_ACCEPT=text/*",
+	    NULL };
+	char *none[] = { NULL };
+	char *same[] = { "HTTP_ORIGIN=http://127.0.0.1:8080", NULL };
+	char *other[] = { "HTTP_ORIGIN=http://127.0.0.1:8081",
+	    "HTTP_SEC_FETCH_SITE=same-origin", NULL };
+	char *null[] = { "HTTP_ORIGIN=null", NULL };
+	char *site[] = { "HTTP_SEC_FETCH_SITE=same-origin", NULL };
+	char *sites[] = { "HTTP_SEC_FETCH_SITE=same-site", NULL };
+	struct auth_req r;
+	const char *pub = "http://127.0.0.1:8080";
+
+	ck_assert(auth_http_navigation((r = nav_req(chrome), &r)));
+	ck_assert(auth_http_navigation((r = nav_req(nav), &r)));
+	ck_assert(!auth_http_navigation((r = nav_req(any), &r)));
+	ck_assert(!auth_http_navigation((r = nav_req(json), &r)));
+	ck_assert(!auth_http_navigation((r = nav_req(lowq), &r)));
+	ck_assert(auth_http_navigation((r = nav_req(cors), &r)));
+	ck_assert(!auth_http_navigation((r = nav_req(none), &r)));
+	ck_assert(auth_http_same_origin((r = nav_req(same), &r), pub));
+	ck_assert(auth_http_same_origin((r = nav_req(same), &r),
+	    "http://127.0.0.1:8080/base"));
+	ck_assert(!auth_http_same_origin((r = nav_req(other), &r), pub));
+	ck_assert(!auth_http_same_origin((r = nav_req(null), &r), pub));
+	ck_assert(auth_http_same_origin((r = nav_req(site), &r), pub));
+	ck_assert(!auth_http_same_origin((r = nav_req(sites), &r), pub));
+	ck_assert(!auth_http_same_origin((r = nav_req(none), &r), pub));
+	ck_assert(auth_http_method_safe(AUTH_GET));
+	ck_assert(!auth_http_method_safe(AUTH_POST));
+	ck_assert(!auth_http_method_safe(AUTH_METHOD_OTHER));
+}
+END_TEST
+
 /* Which peers are local: never known good, warned about with XFF. */
 START_TEST(test_addr_local)
 {
@@ -615,6 +706,7 @@ http_suite(void)
 	tcase_add_test(tc, test_client_ip);
 	tcase_add_test(tc, test_addr_local);
 	tcase_add_test(tc, test_pages);
+	tcase_add_test(tc, test_navigation_origin);
 	tcase_add_test(tc, test_cookies);
 	tcase_add_test(tc, test_page_hsts);
 	tcase_add_test(tc, test_origin_device);
@@ -623,6 +715,7 @@ http_suite(void)
 	tcase_add_test(lim, test_email_limits);
 	tcase_add_test(lim, test_resp_header_injection);
 	tcase_add_test(lim, test_html_escape);
+	tcase_add_test(lim, test_next_path);
 	tcase_add_test(lim, test_next);
 	suite_add_tcase(s, lim);
 	return s;
