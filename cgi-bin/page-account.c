@@ -366,10 +366,7 @@ static const struct auth_route routes[] = {
 /* One process for the session steps: the same keys and limits. */
 static const struct auth_endpoint endpoint = {
 	.name = "page-account",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
@@ -378,8 +375,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -135,10 +135,7 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "page-login",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
@@ -147,8 +144,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -37,18 +37,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "password-forgot",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_FORGOT_IP),
 	    AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

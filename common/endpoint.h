@@ -24,6 +24,23 @@
 /* The bit of field f of the field enum, for auth_route.required. */
 #define AUTH_F(f)	(1u << (f))
 
+/* The designated initialisers of struct auth_endpoint for the route
+ * table alone, and for a field table (indexed by its enum) and routes. */
+#define AUTH_ENDPOINT_ROUTES(r)						\
+	.routes = (r),							\
+	.nroutes = AUTH_NITEMS(r)
+#define AUTH_ENDPOINT_TABLES(f, r)					\
+	.fields = (f),							\
+	.nfields = AUTH_NITEMS(f),					\
+	AUTH_ENDPOINT_ROUTES(r)
+/* The main() of a cgi-bin executable serving endpoint ep. */
+#define AUTH_ENDPOINT_MAIN(ep)						\
+int									\
+main(int argc, char **argv)						\
+{									\
+	return auth_endpoint_main(&(ep), argc, argv);			\
+}
+
 enum auth_keys_need {
 	AUTH_KEYS_NONE = 0,
 	AUTH_KEYS_VERIFY,
