@@ -101,6 +101,16 @@ int	auth_endpoint_main(const struct auth_endpoint *ep, int argc,
 /* The client context of a request, for sessions and audit events. */
 struct auth_client auth_endpoint_client(const struct auth_req *req);
 
+/* A flow taking the client and an email address (forgot, resend). */
+typedef enum auth_err (*auth_email_flow)(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len);
+
+/* Runs flow on the request's email field f; on AUTH_OK a 202 with
+ * {"status": status}, the same whether or not the address has an account. */
+enum auth_err auth_endpoint_email_202(struct auth_ctx *ctx,
+	    struct auth_req *req, struct auth_resp *rs, unsigned f,
+	    auth_email_flow flow, const char *status);
+
 /* Sets a 200 token-pair body (login, refresh), names the user in the log
  * line, and wipes t. */
 void	auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
