@@ -131,6 +131,23 @@ auth_endpoint_refresh_csrf(const struct auth_ctx *ctx,
 }
 
 enum auth_err
+auth_endpoint_refresh_input(const struct auth_ctx *ctx,
+    const struct auth_req *req, struct auth_resp *rs, char *buf,
+    size_t bufsz, const char **tok, size_t *len, bool *from_cookie)
+{
+	long n;
+
+	n = auth_endpoint_refresh_token(ctx, req, buf, bufsz, tok,
+	    from_cookie);
+	if (n < 0)
+		return auth_http_resp_missing(rs, "refresh_token");
+	*len = (size_t)n;
+	if (!*from_cookie)
+		return AUTH_OK;
+	return auth_endpoint_refresh_csrf(ctx, req, *tok, *len);
+}
+
+enum auth_err
 auth_endpoint_session_set(const struct auth_ctx *ctx, struct auth_resp *rs,
     const struct auth_tokens *t)
 {
