@@ -674,6 +674,15 @@ auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
 }
 
 enum auth_err
+auth_endpoint_page_titled(const struct auth_ctx *ctx, struct auth_resp *rs,
+    int status, const char *name, const char *title)
+{
+	const struct auth_tmpl_var v = { "title", title };
+
+	return auth_endpoint_page(ctx, rs, status, name, &v, 1);
+}
+
+enum auth_err
 auth_endpoint_page_with(const struct auth_ctx *ctx, struct auth_resp *rs,
     int status, const char *name, const struct auth_tmpl_var *vars,
     size_t nvars, const struct auth_tmpl_var *html, size_t nhtml)

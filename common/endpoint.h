@@ -145,6 +145,11 @@ enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,
 	    const struct auth_tmpl_var *vars, size_t nvars);
 
+/* auth_endpoint_page with the one value "title". */
+enum auth_err auth_endpoint_page_titled(const struct auth_ctx *ctx,
+	    struct auth_resp *rs, int status, const char *name,
+	    const char *title);
+
 /* auth_endpoint_page with the values html too, HTML already. */
 enum auth_err auth_endpoint_page_with(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,
