@@ -345,11 +345,7 @@ renew(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	}
 	if (e != AUTH_OK)
 		return e;
-	snprintf(req->user_id, sizeof(req->user_id), "%s", t.user_id);
-	if ((e = auth_endpoint_session_set(ctx, rs, &t)) == AUTH_OK)
-		e = auth_endpoint_redirect(rs, next);
-	auth_tokens_clear(&t);
-	return e;
+	return auth_endpoint_session_redirect(ctx, req, rs, &t, next);
 }
 
 static const struct auth_route routes[] = {

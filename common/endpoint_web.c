@@ -148,6 +148,20 @@ auth_endpoint_refresh_input(const struct auth_ctx *ctx,
 }
 
 enum auth_err
+auth_endpoint_session_redirect(const struct auth_ctx *ctx,
+    struct auth_req *req, struct auth_resp *rs, struct auth_tokens *t,
+    const char *next)
+{
+	enum auth_err e;
+
+	snprintf(req->user_id, sizeof(req->user_id), "%s", t->user_id);
+	if ((e = auth_endpoint_session_set(ctx, rs, t)) == AUTH_OK)
+		e = auth_endpoint_redirect(rs, next);
+	auth_tokens_clear(t);
+	return e;
+}
+
+enum auth_err
 auth_endpoint_session_set(const struct auth_ctx *ctx, struct auth_resp *rs,
     const struct auth_tokens *t)
 {

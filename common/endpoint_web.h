@@ -71,6 +71,12 @@ enum auth_err auth_endpoint_refresh_input(const struct auth_ctx *ctx,
 enum auth_err auth_endpoint_session_set(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, const struct auth_tokens *t);
 
+/* Names t's user in the log line, sets both session cookies of t and
+ * answers a 303 to next; wipes t. */
+enum auth_err auth_endpoint_session_redirect(const struct auth_ctx *ctx,
+	    struct auth_req *req, struct auth_resp *rs, struct auth_tokens *t,
+	    const char *next);
+
 /* Expires both session cookies. */
 void	auth_endpoint_session_clear(const struct auth_ctx *ctx,
 	    struct auth_resp *rs);
