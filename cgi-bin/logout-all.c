@@ -20,16 +20,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "logout-all",
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_ROUTES(routes),
 	.keys = AUTH_KEYS_VERIFY,
 	.needs_db = true,
 	.bearer = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -345,11 +345,7 @@ renew(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	}
 	if (e != AUTH_OK)
 		return e;
-	snprintf(req->user_id, sizeof(req->user_id), "%s", t.user_id);
-	if ((e = auth_endpoint_session_set(ctx, rs, &t)) == AUTH_OK)
-		e = auth_endpoint_redirect(rs, next);
-	auth_tokens_clear(&t);
-	return e;
+	return auth_endpoint_session_redirect(ctx, req, rs, &t, next);
 }
 
 static const struct auth_route routes[] = {
@@ -366,10 +362,7 @@ static const struct auth_route routes[] = {
 /* One process for the session steps: the same keys and limits. */
 static const struct auth_endpoint endpoint = {
 	.name = "page-account",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
@@ -378,8 +371,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGOUT_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -120,12 +120,8 @@ login_post(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	    &t);
 	if (e != AUTH_OK)
 		return refused(ctx, req, rs, e);
-	snprintf(req->user_id, sizeof(req->user_id), "%s", t.user_id);
 	auth_endpoint_next(req, next, sizeof(next));
-	if ((e = auth_endpoint_session_set(ctx, rs, &t)) == AUTH_OK)
-		e = auth_endpoint_redirect(rs, next);
-	auth_tokens_clear(&t);
-	return e;
+	return auth_endpoint_session_redirect(ctx, req, rs, &t, next);
 }
 
 static const struct auth_route routes[] = {
@@ -135,10 +131,7 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "page-login",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
@@ -147,8 +140,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -122,10 +122,7 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "page-signup",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.needs_hmac = true,
@@ -134,8 +131,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_SIGNUP_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -14,12 +14,7 @@ static const struct auth_endpoint endpoint = {
 	.name = "page-static",
 	.fields = NULL,
 	.nfields = 0,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_ROUTES(routes),
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

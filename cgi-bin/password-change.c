@@ -40,10 +40,7 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "password-change",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_VERIFY,
 	.needs_db = true,
 	.bearer = true,
@@ -52,8 +49,4 @@ static const struct auth_endpoint endpoint = {
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -2,8 +2,6 @@
  * POST /auth/password/forgot {"email"}: always 202; an enabled account with
  * this address gets a reset link through the outbox.
  */
-#include <json-c/json.h>
-
 #include "endpoint.h"
 
 enum { F_EMAIL, F__MAX };
@@ -15,19 +13,8 @@ static const struct auth_field_spec fields[F__MAX] = {
 static enum auth_err
 forgot(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	const struct auth_str *email = req->field[F_EMAIL];
-	struct auth_client cl = auth_endpoint_client(req);
-	json_object *j;
-	enum auth_err e;
-
-	e = auth_flow_password_forgot(ctx, &cl, email->p, email->len);
-	if (e != AUTH_OK)
-		return e;
-	/* The same answer whether or not the address has an account. */
-	j = auth_http_json_object();
-	auth_http_json_add_str(j, "status", "reset_requested");
-	auth_http_resp_json(rs, 202, j);
-	return AUTH_OK;
+	return auth_endpoint_email_202(ctx, req, rs, F_EMAIL,
+	    auth_flow_password_forgot, "reset_requested");
 }
 
 static const struct auth_route routes[] = {
@@ -37,18 +24,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "password-forgot",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_FORGOT_IP),
 	    AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

@@ -26,16 +26,6 @@ static const struct auth_field_spec fields[F__MAX] = {
 	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
-/* A page of templates/pages with no values but the title. */
-static enum auth_err
-page(struct auth_ctx *ctx, struct auth_resp *rs, int status,
-    const char *name)
-{
-	const struct auth_tmpl_var title = { "title", TITLE };
-
-	return auth_endpoint_page(ctx, rs, status, name, &title, 1);
-}
-
 /* The form: token hidden, a new password; reason (static text) next to
  * it. */
 static enum auth_err
@@ -49,7 +39,8 @@ form(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	enum auth_err e;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
-		return page(ctx, rs, 400, "link_invalid");
+		return auth_endpoint_page_titled(ctx, rs, 400, "link_invalid",
+		    TITLE);
 	if ((e = auth_endpoint_presession(ctx, req, rs, csrf)) != AUTH_OK)
 		return e;
 	v[0].value = tok->p;
@@ -94,7 +85,8 @@ reset_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	if (e == AUTH_OK)
 		return auth_endpoint_redirect(rs, "/login?done=password-reset");
 	if (e == AUTH_ERR_INVALID_TOKEN)
-		return page(ctx, rs, 400, "reset_expired");
+		return auth_endpoint_page_titled(ctx, rs, 400, "reset_expired",
+		    TITLE);
 	if (e == AUTH_ERR_VALIDATION && weak != NULL)
 		return form(ctx, req, rs, 422, weak);
 	return e;
@@ -126,18 +118,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "password-reset",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_hmac = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_RESET_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

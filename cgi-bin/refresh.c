@@ -24,17 +24,13 @@ refresh(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	char buf[AUTH_REFRESH_TOKEN_MAX + 1];
 	const char *tok;
 	bool cookie;
-	long len;
+	size_t len;
 	enum auth_err e;
 
-	len = auth_endpoint_refresh_token(ctx, req, buf, sizeof(buf), &tok,
-	    &cookie);
-	if (len < 0)
-		return auth_http_resp_missing(rs, "refresh_token");
-	e = cookie ? auth_endpoint_refresh_csrf(ctx, req, tok, (size_t)len) :
-	    AUTH_OK;
+	e = auth_endpoint_refresh_input(ctx, req, rs, buf, sizeof(buf), &tok,
+	    &len, &cookie);
 	if (e == AUTH_OK)
-		e = auth_flow_refresh(ctx, &cl, tok, (size_t)len, &t);
+		e = auth_flow_refresh(ctx, &cl, tok, len, &t);
 	auth_wipe(buf, sizeof(buf));
 	if (e != AUTH_OK)
 		return e;
@@ -52,18 +48,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "refresh",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.keys = AUTH_KEYS_SIGN,
 	.needs_db = true,
 	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_REFRESH_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

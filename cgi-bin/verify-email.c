@@ -26,16 +26,6 @@ static const struct auth_field_spec fields[F__MAX] = {
 	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
 };
 
-/* A page of templates/pages with no values but the title. */
-static enum auth_err
-page(struct auth_ctx *ctx, struct auth_resp *rs, int status,
-    const char *name)
-{
-	const struct auth_tmpl_var title = { "title", TITLE };
-
-	return auth_endpoint_page(ctx, rs, status, name, &title, 1);
-}
-
 /* GET /verify-email?token=T, the emailed link (or a POST without a token):
  * show the button, consume nothing. */
 static enum auth_err
@@ -47,7 +37,8 @@ confirm_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	enum auth_err e;
 
 	if (tok == NULL || !auth_token_wellformed(tok->p, tok->len))
-		return page(ctx, rs, 400, "link_invalid");
+		return auth_endpoint_page_titled(ctx, rs, 400, "link_invalid",
+		    TITLE);
 	if ((e = auth_endpoint_presession(ctx, req, rs, csrf)) != AUTH_OK)
 		return e;
 	v[0].value = tok->p;
@@ -68,9 +59,11 @@ verify_page(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 		return e;
 	e = auth_flow_verify_email(ctx, &cl, tok->p, tok->len);
 	if (e == AUTH_OK)
-		return page(ctx, rs, 200, "verify_done");
+		return auth_endpoint_page_titled(ctx, rs, 200, "verify_done",
+		    TITLE);
 	if (e == AUTH_ERR_INVALID_TOKEN)
-		return page(ctx, rs, 400, "verify_expired");
+		return auth_endpoint_page_titled(ctx, rs, 400, "verify_expired",
+		    TITLE);
 	return e;
 }
 
@@ -101,17 +94,10 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "verify-email",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_IP) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

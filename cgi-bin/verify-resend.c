@@ -2,8 +2,6 @@
  * POST /auth/verify-email/resend {"email"}: 202 whatever the account's
  * state; an enabled, unverified account gets a new link (older ones void).
  */
-#include <json-c/json.h>
-
 #include "endpoint.h"
 
 enum { F_EMAIL, F__MAX };
@@ -13,21 +11,10 @@ static const struct auth_field_spec fields[F__MAX] = {
 };
 
 static enum auth_err
-verify_resend(struct auth_ctx *ctx, struct auth_req *req,
-    struct auth_resp *rs)
+verify_resend(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	const struct auth_str *email = req->field[F_EMAIL];
-	struct auth_client cl = auth_endpoint_client(req);
-	json_object *j;
-	enum auth_err e;
-
-	e = auth_flow_verify_resend(ctx, &cl, email->p, email->len);
-	if (e != AUTH_OK)
-		return e;
-	j = auth_http_json_object();
-	auth_http_json_add_str(j, "status", "verification_sent");
-	auth_http_resp_json(rs, 202, j);
-	return AUTH_OK;
+	return auth_endpoint_email_202(ctx, req, rs, F_EMAIL,
+	    auth_flow_verify_resend, "verification_sent");
 }
 
 static const struct auth_route routes[] = {
@@ -37,18 +24,11 @@ static const struct auth_route routes[] = {
 
 static const struct auth_endpoint endpoint = {
 	.name = "verify-resend",
-	.fields = fields,
-	.nfields = F__MAX,
-	.routes = routes,
-	.nroutes = AUTH_NITEMS(routes),
+	AUTH_ENDPOINT_TABLES(fields, routes),
 	.needs_db = true,
 	.needs_seal = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_VERIFY_RESEND_IP),
 	    AUTH_RL_RULE(AUTH_RL_VERIFY_RESEND_ACCOUNT) },
 };
 
-int
-main(int argc, char **argv)
-{
-	return auth_endpoint_main(&endpoint, argc, argv);
-}
+AUTH_ENDPOINT_MAIN(endpoint)

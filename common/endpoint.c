@@ -613,6 +613,25 @@ auth_endpoint_client(const struct auth_req *req)
 	return cl;
 }
 
+enum auth_err
+auth_endpoint_email_202(struct auth_ctx *ctx, struct auth_req *req,
+    struct auth_resp *rs, unsigned f, auth_email_flow flow,
+    const char *status)
+{
+	const struct auth_str *email = req->field[f];
+	struct auth_client cl = auth_endpoint_client(req);
+	json_object *j;
+	enum auth_err e;
+
+	e = flow(ctx, &cl, email->p, email->len);
+	if (e != AUTH_OK)
+		return e;
+	j = auth_http_json_object();
+	auth_http_json_add_str(j, "status", status);
+	auth_http_resp_json(rs, 202, j);
+	return AUTH_OK;
+}
+
 void
 auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
     struct auth_tokens *t)
@@ -652,6 +671,15 @@ auth_endpoint_page(const struct auth_ctx *ctx, struct auth_resp *rs,
 {
 	return auth_endpoint_page_with(ctx, rs, status, name, vars, nvars,
 	    NULL, 0);
+}
+
+enum auth_err
+auth_endpoint_page_titled(const struct auth_ctx *ctx, struct auth_resp *rs,
+    int status, const char *name, const char *title)
+{
+	const struct auth_tmpl_var v = { "title", title };
+
+	return auth_endpoint_page(ctx, rs, status, name, &v, 1);
 }
 
 enum auth_err

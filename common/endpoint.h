@@ -24,6 +24,23 @@
 /* The bit of field f of the field enum, for auth_route.required. */
 #define AUTH_F(f)	(1u << (f))
 
+/* The designated initialisers of struct auth_endpoint for the route
+ * table alone, and for a field table (indexed by its enum) and routes. */
+#define AUTH_ENDPOINT_ROUTES(r)						\
+	.routes = (r),							\
+	.nroutes = AUTH_NITEMS(r)
+#define AUTH_ENDPOINT_TABLES(f, r)					\
+	.fields = (f),							\
+	.nfields = AUTH_NITEMS(f),					\
+	AUTH_ENDPOINT_ROUTES(r)
+/* The main() of a cgi-bin executable serving endpoint ep. */
+#define AUTH_ENDPOINT_MAIN(ep)						\
+int									\
+main(int argc, char **argv)						\
+{									\
+	return auth_endpoint_main(&(ep), argc, argv);			\
+}
+
 enum auth_keys_need {
 	AUTH_KEYS_NONE = 0,
 	AUTH_KEYS_VERIFY,
@@ -84,6 +101,16 @@ int	auth_endpoint_main(const struct auth_endpoint *ep, int argc,
 /* The client context of a request, for sessions and audit events. */
 struct auth_client auth_endpoint_client(const struct auth_req *req);
 
+/* A flow taking the client and an email address (forgot, resend). */
+typedef enum auth_err (*auth_email_flow)(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *email, size_t email_len);
+
+/* Runs flow on the request's email field f; on AUTH_OK a 202 with
+ * {"status": status}, the same whether or not the address has an account. */
+enum auth_err auth_endpoint_email_202(struct auth_ctx *ctx,
+	    struct auth_req *req, struct auth_resp *rs, unsigned f,
+	    auth_email_flow flow, const char *status);
+
 /* Sets a 200 token-pair body (login, refresh), names the user in the log
  * line, and wipes t. */
 void	auth_endpoint_tokens(struct auth_req *req, struct auth_resp *rs,
@@ -117,6 +144,11 @@ void	auth_endpoint_validate(const struct auth_endpoint *ep,
 enum auth_err auth_endpoint_page(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, int status, const char *name,
 	    const struct auth_tmpl_var *vars, size_t nvars);
+
+/* auth_endpoint_page with the one value "title". */
+enum auth_err auth_endpoint_page_titled(const struct auth_ctx *ctx,
+	    struct auth_resp *rs, int status, const char *name,
+	    const char *title);
 
 /* auth_endpoint_page with the values html too, HTML already. */
 enum auth_err auth_endpoint_page_with(const struct auth_ctx *ctx,

@@ -131,6 +131,37 @@ auth_endpoint_refresh_csrf(const struct auth_ctx *ctx,
 }
 
 enum auth_err
+auth_endpoint_refresh_input(const struct auth_ctx *ctx,
+    const struct auth_req *req, struct auth_resp *rs, char *buf,
+    size_t bufsz, const char **tok, size_t *len, bool *from_cookie)
+{
+	long n;
+
+	n = auth_endpoint_refresh_token(ctx, req, buf, bufsz, tok,
+	    from_cookie);
+	if (n < 0)
+		return auth_http_resp_missing(rs, "refresh_token");
+	*len = (size_t)n;
+	if (!*from_cookie)
+		return AUTH_OK;
+	return auth_endpoint_refresh_csrf(ctx, req, *tok, *len);
+}
+
+enum auth_err
+auth_endpoint_session_redirect(const struct auth_ctx *ctx,
+    struct auth_req *req, struct auth_resp *rs, struct auth_tokens *t,
+    const char *next)
+{
+	enum auth_err e;
+
+	snprintf(req->user_id, sizeof(req->user_id), "%s", t->user_id);
+	if ((e = auth_endpoint_session_set(ctx, rs, t)) == AUTH_OK)
+		e = auth_endpoint_redirect(rs, next);
+	auth_tokens_clear(t);
+	return e;
+}
+
+enum auth_err
 auth_endpoint_session_set(const struct auth_ctx *ctx, struct auth_resp *rs,
     const struct auth_tokens *t)
 {

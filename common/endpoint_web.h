@@ -58,9 +58,24 @@ enum auth_err auth_endpoint_presession_check(const struct auth_ctx *ctx,
 enum auth_err auth_endpoint_refresh_csrf(const struct auth_ctx *ctx,
 	    const struct auth_req *req, const char *tok, size_t len);
 
+/*
+ * The request's refresh token, *len bytes at *tok: the refresh_token
+ * field, else the refresh cookie (copied to buf, *from_cookie set), which
+ * must pass auth_endpoint_refresh_csrf. A 422 for neither.
+ */
+enum auth_err auth_endpoint_refresh_input(const struct auth_ctx *ctx,
+	    const struct auth_req *req, struct auth_resp *rs, char *buf,
+	    size_t bufsz, const char **tok, size_t *len, bool *from_cookie);
+
 /* Sets both session cookies of t (Max-Age: the tokens' lifetimes). */
 enum auth_err auth_endpoint_session_set(const struct auth_ctx *ctx,
 	    struct auth_resp *rs, const struct auth_tokens *t);
+
+/* Names t's user in the log line, sets both session cookies of t and
+ * answers a 303 to next; wipes t. */
+enum auth_err auth_endpoint_session_redirect(const struct auth_ctx *ctx,
+	    struct auth_req *req, struct auth_resp *rs, struct auth_tokens *t,
+	    const char *next);
 
 /* Expires both session cookies. */
 void	auth_endpoint_session_clear(const struct auth_ctx *ctx,
