@@ -69,7 +69,8 @@ auth_http_next_ok(const char *s, size_t len)
 	char a[AUTH_NEXT_MAX + 1], b[AUTH_NEXT_MAX + 1];
 	long n;
 
-	if (len > AUTH_NEXT_MAX || memchr(s, '\0', len) != NULL)
+	if (s == NULL || len == 0 || len > AUTH_NEXT_MAX ||
+	    memchr(s, '\0', len) != NULL)
 		return false;
 	memcpy(a, s, len);
 	a[len] = '\0';
