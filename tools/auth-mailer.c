@@ -41,9 +41,6 @@
 #include "base_codec.h"
 #include "base_secret.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"unknown"
-#endif
 
 #define MAILER_DB_RETRY		2	/* seconds between reconnects */
 #define MAILER_MARK_TRIES	5	/* reconnects to record a sent message */
@@ -368,7 +365,7 @@ main(int argc, char **argv)
 	int			rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("auth-mailer %s\n", PACKAGE_VERSION);
+		printf("auth-mailer %s\n", AUTH_VERSION);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
@@ -394,7 +391,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);
-	auth_log_info(NULL, "auth-mailer started: transport %s%s",
+	auth_log_info(NULL, "started: auth-mailer %s, transport %s%s", AUTH_VERSION,
 	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");
 	rc = run(&mr);
