@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +51,12 @@
 static const mailer_send_fn transports[AUTH_MAIL_TRANSPORT__MAX] = {
 	[AUTH_MAIL_FILE] = mailer_file_send,
 	[AUTH_MAIL_SMTP] = mailer_smtp_send,
+	[AUTH_MAIL_SENDMAIL] = mailer_sendmail_send,
 };
 static const char *const transport_names[AUTH_MAIL_TRANSPORT__MAX] = {
 	[AUTH_MAIL_FILE] = "file",
 	[AUTH_MAIL_SMTP] = "smtp",
+	[AUTH_MAIL_SENDMAIL] = "sendmail",
 };
 
 static volatile sig_atomic_t stopping;
@@ -126,6 +129,12 @@ mailer_init(struct mailer *mr)
 	    access(mr->cfg.mail_file_dir, W_OK | X_OK) == -1)) {
 		warnx("mail_file_dir %s: not a writable directory",
 		    mr->cfg.mail_file_dir);
+		return -1;
+	}
+	if (mr->cfg.mail_transport == AUTH_MAIL_SENDMAIL &&
+	    access(mr->cfg.sendmail_path, X_OK) == -1) {
+		warnx("sendmail_path %s: %s", mr->cfg.sendmail_path,
+		    strerror(errno));
 		return -1;
 	}
 	if (mr->cfg.mail_transport == AUTH_MAIL_SMTP &&
