@@ -192,15 +192,16 @@ auth_flow_admin_users(const struct auth_ctx *ctx,
 	struct listing l = { fn, arg, 0, q->limit, next, nextsz };
 	enum auth_err e;
 
-	next[0] = '\0';
 	if ((e = auth_flow_admin_caller(ctx)) != AUTH_OK)
 		return e;
 	if (q->q != NULL && q->qlen > 0 && prefix_pattern(q->q, q->qlen, pattern,
 	    sizeof(pattern)) != 0)
 		return AUTH_ERR_VALIDATION;
+	/* Read before next is written: they may be one buffer. */
 	if (q->cursor != NULL && cursor_read(q->cursor, q->cursor_len, ts,
 	    id) != 0)
 		return AUTH_ERR_INVALID_CURSOR;
+	next[0] = '\0';
 	if ((e = auth_store_user_list(q->q != NULL && q->qlen > 0 ?
 	    pattern : NULL,
 	    q->cursor != NULL ? ts : NULL, q->cursor != NULL ? id : NULL,
