@@ -3,11 +3,12 @@
  * email verification, resend), flow_login.c (login, refresh rotation,
  * logout), flow_password.c (forgot, reset, change), flow_session.c (the
  * Bearer caller, sessions, logout everywhere), flow_operator.c (authctl's
- * account changes). They share only what this header declares under
- * "shared": the context, email addresses, the login delay (flow.c), the
- * audit writer (flow_audit.c) and the email-token step
- * (flow_email_token.c). Callable without HTTP (the tools and tests call
- * them too); they return an enum auth_err and never write a response.
+ * account changes), flow_admin.c (roles, the admin API, deletion). They
+ * share only what this header declares under "shared": the context, email
+ * addresses, the login delay (flow.c), the password check
+ * (flow_password.c), the audit writer (flow_audit.c) and the email-token
+ * step (flow_email_token.c). Callable without HTTP (the tools and tests
+ * call them too); they return an enum auth_err and never write a response.
  */
 #ifndef AUTH_FLOW_H
 #define AUTH_FLOW_H

@@ -1087,9 +1087,30 @@ list_row(void *arg, const struct auth_user_row *row)
 	return 0;
 }
 
+#define NEXT_MAX	200
+
+/* One page of the listing q into ids (appended) and next. */
+static enum auth_err
+list_page(const struct auth_admin_query *q, char ids[][AUTH_UUID_LEN + 1],
+    char next[NEXT_MAX])
+{
+	return auth_flow_admin_users(&ctx, q, list_row, ids, next, NEXT_MAX);
+}
+
+/* Asserts that the user with this email has the id id. */
+static void
+assert_id(const char *email, const char *id)
+{
+	struct auth_user u;
+
+	ck_assert_int_eq(auth_store_user_by_email(email, &u), AUTH_OK);
+	ck_assert_str_eq(u.id, id);
+}
+
 START_TEST(test_admin_listing_pages)
 {
-	char			 ids[4][AUTH_UUID_LEN + 1], next[200];
+	char			 ids[4][AUTH_UUID_LEN + 1], next[NEXT_MAX];
+	char			 first[NEXT_MAX];
 	struct auth_admin_query	 q = { "PAGE_", 5, 2, NULL, 0 };
 	struct auth_tokens	 t;
 	struct auth_user	 u;
@@ -1102,32 +1123,27 @@ START_TEST(test_admin_listing_pages)
 	ck_assert_int_eq(login("boss@example.test", PW_GOOD, &t), AUTH_OK);
 	bearer(&t);
 	memset(ids, 0, sizeof(ids));
-	ck_assert_int_eq(auth_flow_admin_users(&ctx, &q, list_row, ids, next,
-	    sizeof(next)), AUTH_ERR_FORBIDDEN);
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_ERR_FORBIDDEN);
 	ck_assert_int_eq(auth_store_user_by_email("boss@example.test", &u),
 	    AUTH_OK);
 	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, u.id, "admin",
 	    true), AUTH_OK);
-	ck_assert_int_eq(auth_flow_admin_users(&ctx, &q, list_row, ids, next,
-	    sizeof(next)), AUTH_OK);
+	/* Newest first; "_" matches itself only. */
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_OK);
 	ck_assert_str_ne(next, "");
-	ck_assert_int_eq(auth_store_user_by_email("page_3@example.test", &u),
-	    AUTH_OK);
-	ck_assert_str_eq(ids[0], u.id);
+	assert_id("page_3@example.test", ids[0]);
+	assert_id("page_2@example.test", ids[1]);
+	snprintf(first, sizeof(first), "%s", next);
 	q.cursor = next;
 	q.cursor_len = strlen(next);
-	ck_assert_int_eq(auth_flow_admin_users(&ctx, &q, list_row, ids, next,
-	    sizeof(next)), AUTH_OK);
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_OK);
 	ck_assert_str_eq(next, "");
-	ck_assert_int_eq(auth_store_user_by_email("page_1@example.test", &u),
-	    AUTH_OK);
-	ck_assert_str_eq(ids[2], u.id);
+	assert_id("page_1@example.test", ids[2]);
 	ck_assert_str_eq(ids[3], "");
 	/* A cursor altered by one character is refused. */
-	q.cursor = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-	q.cursor_len = strlen(q.cursor);
-	ck_assert_int_eq(auth_flow_admin_users(&ctx, &q, list_row, ids, next,
-	    sizeof(next)), AUTH_ERR_INVALID_CURSOR);
+	first[20] = first[20] == 'A' ? 'B' : 'A';
+	q.cursor = first;
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_ERR_INVALID_CURSOR);
 	auth_tokens_clear(&t);
 }
 END_TEST
