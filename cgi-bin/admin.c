@@ -229,30 +229,32 @@ enable(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	return set_disabled(ctx, req, rs, false);
 }
 
-/* DELETE /auth/admin/users/{id}/sessions */
+/* A change of the path's user by flow fn: 204, or its error. */
 static enum auth_err
-sessions(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+user_change(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
+    enum auth_err (*fn)(const struct auth_client *cl, const char *by,
+    const char *user_id))
 {
 	struct auth_client cl = auth_endpoint_client(req);
 	enum auth_err e;
 
 	if ((e = admin_on_user(ctx, req)) != AUTH_OK)
 		return e;
-	return changed(rs, auth_flow_admin_revoke_sessions(&cl,
-	    ctx->bearer.sub, req->path_arg));
+	return changed(rs, fn(&cl, ctx->bearer.sub, req->path_arg));
+}
+
+/* DELETE /auth/admin/users/{id}/sessions */
+static enum auth_err
+sessions(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	return user_change(ctx, req, rs, auth_flow_admin_revoke_sessions);
 }
 
 /* DELETE /auth/admin/users/{id} */
 static enum auth_err
 delete(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 {
-	struct auth_client cl = auth_endpoint_client(req);
-	enum auth_err e;
-
-	if ((e = admin_on_user(ctx, req)) != AUTH_OK)
-		return e;
-	return changed(rs, auth_flow_user_delete(&cl, ctx->bearer.sub,
-	    req->path_arg));
+	return user_change(ctx, req, rs, auth_flow_user_delete);
 }
 
 /* PUT and DELETE /auth/admin/users/{id}/roles/{role} */
