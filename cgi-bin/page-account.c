@@ -7,6 +7,8 @@
  *   POST /account/sessions/revoke     {session_id}: revokes one session
  *   POST /account/password            {current_password,new_password}
  *   POST /account/logout-all          revokes every session
+ *   POST /account/delete              {password}: deletes the account,
+ *                                     expires the cookies, 303 to /login
  *   POST /logout                      revokes this session, expires the
  *                                     cookies, 303 to /login
  *   GET  /auth/session/renew?next=P   rotates the refresh cookie as POST
@@ -30,7 +32,7 @@
 #define ROWS_MAX	(100 * 1024)
 
 enum { F_CSRF, F_SESSION_ID, F_CURRENT_PASSWORD, F_NEW_PASSWORD, F_NEXT,
-    F__MAX };
+    F_PASSWORD, F__MAX };
 
 static const struct auth_field_spec fields[F__MAX] = {
 	[F_CSRF] = { AUTH_CSRF_FIELD, 64, NULL },
@@ -38,6 +40,7 @@ static const struct auth_field_spec fields[F__MAX] = {
 	[F_CURRENT_PASSWORD] = { "current_password", AUTH_PW_MAX_BYTES, NULL },
 	[F_NEW_PASSWORD] = { "new_password", AUTH_PW_MAX_BYTES, NULL },
 	[F_NEXT] = { "next", AUTH_NEXT_MAX, NULL },
+	[F_PASSWORD] = { "password", AUTH_PW_MAX_BYTES, NULL },
 };
 
 /* The notices of ?done=NAME after an action. */
@@ -113,14 +116,16 @@ away(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	    ACCOUNT);
 }
 
-/* The account page (status) with the password form's reasons. */
+/* The account page (status) with the reasons of the password form and
+ * of the delete form. */
 static enum auth_err
-account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
-    int status, const char *cur_why, const char *new_why)
+account_with(struct auth_ctx *ctx, struct auth_req *req,
+    struct auth_resp *rs, int status, const char *cur_why,
+    const char *new_why, const char *del_why)
 {
 	struct rows st = { ctx, NULL, AUTH_BUF_INIT(ROWS_MAX) };
 	char csrf[AUTH_CSRF_TOKEN_LEN + 1], notice[1024];
-	struct auth_page_err ce, ne;
+	struct auth_page_err ce, ne, de;
 	struct auth_user u;
 	enum auth_err e;
 
@@ -135,7 +140,8 @@ account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	}
 	auth_endpoint_field_error(ctx, "current_password", cur_why, &ce);
 	auth_endpoint_field_error(ctx, "new_password", new_why, &ne);
-	auth_endpoint_notice(ctx, cur_why || new_why ? NULL :
+	auth_endpoint_field_error(ctx, "delete_password", del_why, &de);
+	auth_endpoint_notice(ctx, cur_why || new_why || del_why ? NULL :
 	    auth_endpoint_done(req, notices, AUTH_NITEMS(notices)), notice,
 	    sizeof(notice));
 	{
@@ -147,6 +153,7 @@ account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 			{ "sessions", st.b.p ? st.b.p : "" },
 			{ "current_msg", ce.msg }, { "current_attr", ce.attr },
 			{ "new_msg", ne.msg }, { "new_attr", ne.attr },
+			{ "delete_msg", de.msg }, { "delete_attr", de.attr },
 		};
 
 		e = auth_endpoint_page_with(ctx, rs, status, "account", v,
@@ -156,6 +163,14 @@ out:
 	auth_buf_free(&st.b);
 	auth_wipe(&u, sizeof(u));
 	return e;
+}
+
+/* The account page with the password form's reasons. */
+static enum auth_err
+account(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
+    int status, const char *cur_why, const char *new_why)
+{
+	return account_with(ctx, req, rs, status, cur_why, new_why, NULL);
 }
 
 static enum auth_err
@@ -254,6 +269,38 @@ change(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	    "Enter your current password." : NULL, weak != NULL ||
 	    pw == NULL || pw->len == 0 ? why : NULL) == AUTH_OK ?
 	    AUTH_ERR_VALIDATION : AUTH_ERR_INTERNAL;
+}
+
+/* POST /account/delete: the password confirms it; counted as a password
+ * change's guess is. */
+static enum auth_err
+delete_account(struct auth_ctx *ctx, struct auth_req *req,
+    struct auth_resp *rs)
+{
+	const struct auth_str *pw = req->field[F_PASSWORD];
+	struct auth_client cl = auth_endpoint_client(req);
+	const char *why;
+	bool gone;
+	enum auth_err e;
+
+	if ((e = action_start(ctx, req, rs, &gone)) != AUTH_OK || gone)
+		return e;
+	if (pw == NULL || pw->len == 0)
+		e = AUTH_ERR_VALIDATION;
+	else
+		e = auth_flow_account_delete(ctx, &cl, pw->p, pw->len);
+	if (e == AUTH_OK)
+		return ended(ctx, rs, LOGIN "?done=account-deleted");
+	if (e == AUTH_ERR_VALIDATION)
+		why = "Enter your password to delete the account.";
+	else if (e == AUTH_ERR_INVALID_CREDENTIALS)
+		why = "This is not your password.";
+	else if (e == AUTH_ERR_RATE_LIMITED)
+		why = "Too many attempts. Wait a moment, then try again.";
+	else
+		return e;
+	return account_with(ctx, req, rs, auth_err_info(e)->status, NULL, NULL,
+	    why) == AUTH_OK ? e : AUTH_ERR_INTERNAL;
 }
 
 static enum auth_err
@@ -355,6 +402,8 @@ static const struct auth_route routes[] = {
 	{ ACCOUNT "/password", false, NULL, AUTH_M(AUTH_POST), 0, change },
 	{ ACCOUNT "/logout-all", false, NULL, AUTH_M(AUTH_POST), 0,
 	    logout_all },
+	{ ACCOUNT "/delete", false, NULL, AUTH_M(AUTH_POST), 0,
+	    delete_account },
 	{ "/logout", false, NULL, AUTH_M(AUTH_POST), 0, logout },
 	{ RENEW, false, NULL, AUTH_M(AUTH_GET), 0, renew },
 };

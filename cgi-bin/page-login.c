@@ -28,6 +28,7 @@ static const struct auth_notice notices[] = {
 	{ "signed-out", "You are signed out." },
 	{ "signed-out-everywhere", "You are signed out on every device." },
 	{ "password-reset", "Your password is changed. Sign in with it." },
+	{ "account-deleted", "Your account is deleted." },
 };
 
 

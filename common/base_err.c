@@ -11,6 +11,8 @@ static const struct auth_err_info err_table[AUTH_ERR__MAX] = {
 	    "The request body could not be parsed." },
 	[AUTH_ERR_INVALID_TOKEN] = { 400, "invalid_token", "Bad Request",
 	    "The token is invalid, expired or already used." },
+	[AUTH_ERR_INVALID_CURSOR] = { 400, "invalid_cursor", "Bad Request",
+	    "The cursor is not one this service gave out." },
 	[AUTH_ERR_INVALID_CREDENTIALS] = { 401, "invalid_credentials",
 	    "Unauthorized", "The email or password is incorrect." },
 	[AUTH_ERR_INVALID_REFRESH_TOKEN] = { 401, "invalid_refresh_token",

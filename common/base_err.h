@@ -12,6 +12,7 @@ enum auth_err {
 	AUTH_OK = 0,
 	AUTH_ERR_MALFORMED_BODY,	/* 400 malformed_body */
 	AUTH_ERR_INVALID_TOKEN,		/* 400 invalid_token (email tokens) */
+	AUTH_ERR_INVALID_CURSOR,	/* 400 invalid_cursor (admin listing) */
 	AUTH_ERR_INVALID_CREDENTIALS,	/* 401 invalid_credentials */
 	AUTH_ERR_INVALID_REFRESH_TOKEN,	/* 401 invalid_refresh_token */
 	AUTH_ERR_UNAUTHORIZED,		/* 401 unauthorized (Bearer missing/invalid) */

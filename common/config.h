@@ -79,6 +79,7 @@ struct auth_config {
 	char		log_level[16];		/* "info" (default) or "debug" */
 	char		rate_limits[1024];	/* "rule=limit/period, ..." rl.h */
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
+	char		admin_role[33];		/* role of the admin API, default admin */
 	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
 	/* outgoing mail (tools/auth-mailer) */
 	enum auth_mail_transport mail_transport;/* file (default), smtp, sendmail */

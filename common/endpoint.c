@@ -97,6 +97,43 @@ request_id_set(struct auth_req *req)
 	auth_hex(raw, sizeof(raw), req->request_id);
 }
 
+/*
+ * True if the pattern route rt ("/auth/admin/users/ * /roles/ *", stars
+ * without the spaces) serves path: each star one non-empty segment that
+ * arg_ok accepts, copied into req->path_args; path_arg and path_arg2 name
+ * the first two.
+ */
+static bool
+route_pattern(const struct auth_route *rt, struct auth_req *req)
+{
+	char segs[AUTH_PATH_ARGS][AUTH_PATH_ARG_MAX + 1];
+	const char *p = rt->path, *s = req->path;
+	size_t n = 0, len;
+
+	memset(segs, 0, sizeof(segs));
+	while (*p != '\0') {
+		if (*p != '*') {
+			if (*p++ != *s++)
+				return false;
+			continue;
+		}
+		len = strcspn(s, "/");
+		if (len == 0 || len > AUTH_PATH_ARG_MAX ||
+		    n == AUTH_PATH_ARGS ||
+		    (rt->arg_ok != NULL && !rt->arg_ok(s, len)))
+			return false;
+		memcpy(segs[n++], s, len);
+		s += len;
+		p++;
+	}
+	if (*s != '\0')
+		return false;
+	memcpy(req->path_args, segs, sizeof(segs));
+	req->path_arg = n > 0 ? req->path_args[0] : NULL;
+	req->path_arg2 = n > 1 ? req->path_args[1] : NULL;
+	return true;
+}
+
 /* True if route rt serves path; sets req->path_arg for a "/{id}" route. */
 static bool
 route_path(const struct auth_route *rt, struct auth_req *req)
@@ -104,6 +141,8 @@ route_path(const struct auth_route *rt, struct auth_req *req)
 	size_t plen = strlen(rt->path);
 	const char *arg;
 
+	if (rt->arg && strchr(rt->path, '*') != NULL)
+		return route_pattern(rt, req);
 	if (!rt->arg)
 		return strcmp(req->path, rt->path) == 0;
 	if (strncmp(req->path, rt->path, plen) != 0 || req->path[plen] != '/')
@@ -157,6 +196,7 @@ route_find(struct exchange *x)
 		}
 	}
 	x->req.path_arg = NULL;
+	x->req.path_arg2 = NULL;
 	if (methods == 0)
 		return AUTH_ERR_NOT_FOUND;
 	allow_header(methods, &x->rs);

@@ -52,7 +52,9 @@ typedef enum auth_err (*auth_handler)(struct auth_ctx *ctx,
 
 /*
  * One route: a path (with arg, the path and one more segment "/{id}",
- * which arg_ok accepts, in req->path_arg), the methods it answers, the
+ * which arg_ok accepts, in req->path_arg; or, with arg and a path holding
+ * "*" segments, a pattern whose stars arg_ok accepts, in req->path_arg and
+ * req->path_arg2), the methods it answers, the
  * fields it requires and its handler. A path whose routes do not take the
  * method is a 405 with their methods in Allow; a path of no route, a 404.
  */

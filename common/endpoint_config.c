@@ -39,6 +39,7 @@ static const struct auth_cfg_module *const config_modules[] = {
 	&auth_db_cfg,
 	&auth_redis_cfg,
 	&auth_flow_cfg,
+	&auth_flow_admin_cfg,
 	&auth_jwt_cfg,
 	&auth_keyring_cfg,
 	&auth_seal_cfg,

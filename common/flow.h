@@ -3,11 +3,12 @@
  * email verification, resend), flow_login.c (login, refresh rotation,
  * logout), flow_password.c (forgot, reset, change), flow_session.c (the
  * Bearer caller, sessions, logout everywhere), flow_operator.c (authctl's
- * account changes). They share only what this header declares under
- * "shared": the context, email addresses, the login delay (flow.c), the
- * audit writer (flow_audit.c) and the email-token step
- * (flow_email_token.c). Callable without HTTP (the tools and tests call
- * them too); they return an enum auth_err and never write a response.
+ * account changes), flow_admin.c (roles, the admin API, deletion). They
+ * share only what this header declares under "shared": the context, email
+ * addresses, the login delay (flow.c), the password check
+ * (flow_password.c), the audit writer (flow_audit.c) and the email-token
+ * step (flow_email_token.c). Callable without HTTP (the tools and tests
+ * call them too); they return an enum auth_err and never write a response.
  */
 #ifndef AUTH_FLOW_H
 #define AUTH_FLOW_H
@@ -62,6 +63,15 @@ void	auth_flow_login_failed(const struct auth_client *cl,
 	    const struct auth_user *u, const char *detail);
 
 /*
+ * Checks the password pw of the caller u, counted like a login (the
+ * login delay first; a wrong one is a login_failed event whose detail
+ * says "by": by, and AUTH_ERR_INVALID_CREDENTIALS). flow_password.c.
+ */
+enum auth_err auth_flow_password_check(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const struct auth_user *u,
+	    const char *pw, size_t pw_len, const char *by);
+
+/*
  * The time floor of the flows whose work tells whether an account exists
  * (verification resend, forgotten password): each call lasts at least
  * AUTH_FLOW_FLOOR_US. auth_flow_pad sleeps until floor_us after t0
@@ -96,6 +106,12 @@ enum auth_audit_event {
 	AUTH_AUDIT_PASSWORD_CHANGED,
 	AUTH_AUDIT_ACCOUNT_DISABLED,
 	AUTH_AUDIT_ACCOUNT_ENABLED,
+	AUTH_AUDIT_ACCOUNT_DELETED,
+	AUTH_AUDIT_ROLE_GRANTED,
+	AUTH_AUDIT_ROLE_REVOKED,
+	AUTH_AUDIT_SESSIONS_REVOKED_BY_ADMIN,
+	AUTH_AUDIT_ADMIN_USERS_LISTED,
+	AUTH_AUDIT_ADMIN_USER_VIEWED,
 	AUTH_AUDIT__MAX
 };
 extern const char *const auth_audit_names[AUTH_AUDIT__MAX];
@@ -124,6 +140,8 @@ enum auth_revoke_reason {
 	AUTH_REVOKE_PASSWORD_CHANGED,
 	AUTH_REVOKE_ACCOUNT_DISABLED,
 	AUTH_REVOKE_PASSWORD_SET_BY_OPERATOR,
+	AUTH_REVOKE_ROLE_REVOKED,	/* the admin role taken away */
+	AUTH_REVOKE_BY_ADMIN,
 	AUTH_REVOKE__MAX
 };
 extern const char *const auth_revoke_names[AUTH_REVOKE__MAX];
@@ -330,6 +348,73 @@ enum auth_err auth_flow_user_set_disabled(const struct auth_client *cl,
 	    const char *user_id, bool disabled);
 enum auth_err auth_flow_user_set_password(const struct auth_client *cl,
 	    const char *user_id, const char *pw_hash);
+
+/* ---- administration (flow_admin.c) ---- */
+
+/*
+ * The caller of an admin request: AUTH_OK if auth_flow_bearer_user admits
+ * it and it holds admin_role now (read from the database, not the token),
+ * else AUTH_ERR_FORBIDDEN, or AUTH_ERR_UNAUTHORIZED.
+ */
+enum auth_err auth_flow_admin_caller(const struct auth_ctx *ctx);
+
+/* Writes event ev of user_id by the admin by ({"admin_id": by}). */
+void	auth_flow_admin_audit(enum auth_audit_event ev, const char *user_id,
+	    const struct auth_client *cl, const char *by);
+
+/* The admin listing's query: an address prefix (NULL: all), a page size
+ * and a cursor from an earlier page (NULL: the first). */
+struct auth_admin_query {
+	const char	*q;
+	size_t		 qlen;
+	long		 limit;
+	const char	*cursor;
+	size_t		 cursor_len;
+};
+#define AUTH_ADMIN_CURSOR_MAX	160	/* bytes of a cursor's text */
+
+/*
+ * Calls fn for a page of users, newest first, after checking the caller
+ * (auth_flow_admin_caller); next (nextsz >= AUTH_ADMIN_CURSOR_MAX + 1)
+ * gets the cursor of the next page, or "" on the last. A cursor that this
+ * service did not make is AUTH_ERR_INVALID_CURSOR; an unusable prefix,
+ * AUTH_ERR_VALIDATION.
+ */
+enum auth_err auth_flow_admin_users(const struct auth_ctx *ctx,
+	    const struct auth_admin_query *q,
+	    int (*fn)(void *arg, const struct auth_user_row *row), void *arg,
+	    char *next, size_t nextsz);
+
+/*
+ * The changes, each in one transaction with its audit event; by is the
+ * acting admin's user id, or NULL for authctl. NOT_FOUND for an unknown
+ * user.
+ *
+ * auth_flow_role_set grants or revokes role (AUTH_ERR_VALIDATION for a
+ * name user_roles' CHECK refuses; a grant held or a revoke not held
+ * changes nothing and writes no event); revoking admin_role revokes every
+ * session of the user. auth_flow_admin_set_disabled disables (revoking
+ * every session) or enables. auth_flow_user_delete removes the user, their
+ * sessions, tokens, roles and every outbox row to their address; the
+ * audit events keep the user id and no address.
+ */
+enum auth_err auth_flow_role_set(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *by, const char *user_id,
+	    const char *role, bool grant);
+enum auth_err auth_flow_admin_set_disabled(const struct auth_client *cl,
+	    const char *by, const char *user_id, bool disabled);
+enum auth_err auth_flow_admin_revoke_sessions(const struct auth_client *cl,
+	    const char *by, const char *user_id);
+enum auth_err auth_flow_user_delete(const struct auth_client *cl,
+	    const char *by, const char *user_id);
+
+/* Deletes the caller's account (as auth_flow_user_delete) after checking
+ * its password pw as a password change does. */
+enum auth_err auth_flow_account_delete(const struct auth_ctx *ctx,
+	    const struct auth_client *cl, const char *pw, size_t pw_len);
+
+/* The key admin_role. */
+extern const struct auth_cfg_module auth_flow_admin_cfg;
 
 /* The keys of the flows: public_url, the token lifetimes, signup_existing. */
 extern const struct auth_cfg_module auth_flow_cfg;

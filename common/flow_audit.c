@@ -26,6 +26,12 @@ const char *const auth_audit_names[AUTH_AUDIT__MAX] = {
 	[AUTH_AUDIT_PASSWORD_CHANGED] = "password_changed",
 	[AUTH_AUDIT_ACCOUNT_DISABLED] = "account_disabled",
 	[AUTH_AUDIT_ACCOUNT_ENABLED] = "account_enabled",
+	[AUTH_AUDIT_ACCOUNT_DELETED] = "account_deleted",
+	[AUTH_AUDIT_ROLE_GRANTED] = "role_granted",
+	[AUTH_AUDIT_ROLE_REVOKED] = "role_revoked",
+	[AUTH_AUDIT_SESSIONS_REVOKED_BY_ADMIN] = "sessions_revoked_by_admin",
+	[AUTH_AUDIT_ADMIN_USERS_LISTED] = "admin_users_listed",
+	[AUTH_AUDIT_ADMIN_USER_VIEWED] = "admin_user_viewed",
 };
 
 const char *const auth_revoke_names[AUTH_REVOKE__MAX] = {
@@ -37,6 +43,8 @@ const char *const auth_revoke_names[AUTH_REVOKE__MAX] = {
 	[AUTH_REVOKE_PASSWORD_CHANGED] = "password_changed",
 	[AUTH_REVOKE_ACCOUNT_DISABLED] = "account_disabled",
 	[AUTH_REVOKE_PASSWORD_SET_BY_OPERATOR] = "password_set_by_operator",
+	[AUTH_REVOKE_ROLE_REVOKED] = "role_revoked",
+	[AUTH_REVOKE_BY_ADMIN] = "revoked_by_admin",
 };
 
 void

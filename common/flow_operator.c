@@ -6,38 +6,13 @@
 
 #include "db.h"
 
-/* Disables (revoking every session) or enables user_id, inside the
- * transaction. */
-static enum auth_err
-set_disabled_tx(const struct auth_client *cl, const char *user_id,
-    bool disabled)
-{
-	long n = 0;
-	enum auth_err e;
-
-	if ((e = auth_store_user_set_disabled(user_id, disabled)) != AUTH_OK)
-		return e;
-	if (!disabled) {
-		auth_flow_audit_event(AUTH_AUDIT_ACCOUNT_ENABLED, user_id, cl,
-		    NULL);
-		return AUTH_OK;
-	}
-	if ((e = auth_store_sessions_revoke_user(user_id, NULL,
-	    auth_revoke_names[AUTH_REVOKE_ACCOUNT_DISABLED], &n)) != AUTH_OK)
-		return e;
-	auth_flow_audit_revoked(AUTH_AUDIT_ACCOUNT_DISABLED, user_id, cl, n);
-	return AUTH_OK;
-}
-
+/* authctl's, as an admin's (flow_admin.c): {"by":"authctl"} in the
+ * event. */
 enum auth_err
 auth_flow_user_set_disabled(const struct auth_client *cl,
     const char *user_id, bool disabled)
 {
-	enum auth_err e;
-
-	if ((e = auth_db_begin()) != AUTH_OK)
-		return e;
-	return auth_flow_tx_end(set_disabled_tx(cl, user_id, disabled));
+	return auth_flow_admin_set_disabled(cl, NULL, user_id, disabled);
 }
 
 /* Sets pw_hash for user_id and revokes every session, inside the

@@ -5,6 +5,7 @@
  */
 #include "flow.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base_clock.h"
@@ -148,11 +149,12 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
 	return e;
 }
 
-/* Checks the caller u's current password cur, counted like a login. */
-static enum auth_err
-change_check(const struct auth_ctx *ctx, const struct auth_client *cl,
-    const struct auth_user *u, const char *cur, size_t cur_len)
+enum auth_err
+auth_flow_password_check(const struct auth_ctx *ctx,
+    const struct auth_client *cl, const struct auth_user *u,
+    const char *cur, size_t cur_len, const char *by)
 {
+	char detail[96];
 	bool rehash, known;
 	enum auth_err e;
 	int ok;
@@ -165,8 +167,9 @@ change_check(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if (ok < 0)
 		return AUTH_ERR_INTERNAL;
 	if (ok == 0) {
-		auth_flow_login_failed(cl, u,
-		    "{\"reason\":\"password\",\"by\":\"password_change\"}");
+		snprintf(detail, sizeof(detail),
+		    "{\"reason\":\"password\",\"by\":\"%s\"}", by);
+		auth_flow_login_failed(cl, u, detail);
 		return AUTH_ERR_INVALID_CREDENTIALS;
 	}
 	return AUTH_OK;
@@ -203,7 +206,8 @@ auth_flow_password_change(const struct auth_ctx *ctx,
 	memset(hash, 0, sizeof(hash));
 	if ((e = auth_flow_bearer_user(ctx, &u)) != AUTH_OK)
 		goto out;
-	if ((e = change_check(ctx, cl, &u, cur, cur_len)) != AUTH_OK)
+	if ((e = auth_flow_password_check(ctx, cl, &u, cur, cur_len,
+	    "password_change")) != AUTH_OK)
 		goto out;
 	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg, hash,
 	    weak)) != AUTH_OK)

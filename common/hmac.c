@@ -13,6 +13,7 @@ static const char *const purpose_names[AUTH_HMAC__MAX] = {
 	[AUTH_HMAC_REFRESH_SUCCESSOR] = "refresh-successor",
 	[AUTH_HMAC_CSRF] = "csrf",
 	[AUTH_HMAC_REDIS_KEY] = "redis-key",
+	[AUTH_HMAC_ADMIN_CURSOR] = "admin-cursor",
 };
 
 static unsigned char	hmac_key[AUTH_HMAC_KEY_LEN];

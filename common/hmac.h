@@ -20,6 +20,7 @@ enum auth_hmac_purpose {
 	AUTH_HMAC_REFRESH_SUCCESSOR = 0,	/* the token a rotation issues */
 	AUTH_HMAC_CSRF,				/* a session's CSRF token */
 	AUTH_HMAC_REDIS_KEY,			/* a subject in a Redis key name */
+	AUTH_HMAC_ADMIN_CURSOR,			/* the admin listing's cursor */
 	AUTH_HMAC__MAX
 };
 

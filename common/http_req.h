@@ -37,6 +37,10 @@ struct auth_str {
 /* Field validators run before the handler; they return NULL or a reason. */
 typedef const char *(*auth_validator)(const char *s, size_t len);
 
+/* The "*" segments of a pattern route: how many, and their longest. */
+#define AUTH_PATH_ARGS		2
+#define AUTH_PATH_ARG_MAX	64
+
 /* One entry of an endpoint's field table, indexed by its field enum. */
 struct auth_field_spec {
 	const char	*name;
@@ -57,6 +61,8 @@ struct auth_req {
 	const char	*path;		/* request path without query */
 	const char	*query;		/* may be "" */
 	const char	*path_arg;	/* the {id} of a route, or NULL */
+	const char	*path_arg2;	/* a pattern route's second segment */
+	char		 path_args[AUTH_PATH_ARGS][AUTH_PATH_ARG_MAX + 1];
 	const char	*user_agent;	/* may be NULL */
 	const char	*authorization;	/* may be NULL */
 	const char	*cookie;	/* raw Cookie header, may be NULL */

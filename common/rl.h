@@ -60,6 +60,7 @@ enum auth_rl_id {
 	AUTH_RL_RESET_IP,		/* 10/60 */
 	AUTH_RL_LOGOUT_IP,		/* 30/60 */
 	AUTH_RL_MAIL_RECIPIENT,		/* 3/3600: every mail to one address */
+	AUTH_RL_ADMIN_IP,		/* 120/60: the admin API */
 	AUTH_RL_ID__MAX
 };
 

@@ -23,6 +23,7 @@ const struct auth_rl_rule auth_rl_known_rules[AUTH_RL_ID__MAX] = {
 	[AUTH_RL_RESET_IP] = { "reset_ip", AUTH_RL_IP, 10, 60 },
 	[AUTH_RL_LOGOUT_IP] = { "logout_ip", AUTH_RL_IP, 30, 60 },
 	[AUTH_RL_MAIL_RECIPIENT] = { "mail_recipient", AUTH_RL_ACCOUNT, 3, 3600 },
+	[AUTH_RL_ADMIN_IP] = { "admin_ip", AUTH_RL_IP, 120, 60 },
 };
 
 /* ---- rules and overrides ------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base_email.h"
 #include "db.h"
 #include "log.h"
 
@@ -48,6 +49,7 @@ enum {
 	ST_OUTBOX_RETRY,
 	ST_OUTBOX_PURGE_SENT,
 	ST_OUTBOX_PURGE_FAILED,
+	ST_OUTBOX_FORGET,
 	ST_OUTBOX__MAX
 };
 
@@ -117,6 +119,11 @@ static const struct auth_stmt outbox_stmts[ST_OUTBOX__MAX] = {
 	[ST_OUTBOX_PURGE_FAILED] = { "outbox_purge_failed",
 	    "DELETE FROM outbox WHERE status = 'failed'"
 	    " AND created_at < now() - $1::bigint * interval '1 day'" },
+	/* Every row of one address, by its key (migration 003's index). */
+	[ST_OUTBOX_FORGET] = { "outbox_forget",
+	    "DELETE FROM outbox WHERE translate(recipient,"
+	    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+	    " = $1::text" },
 };
 const struct auth_stmt_group auth_store_outbox_group = {
 	outbox_stmts, ST_OUTBOX__MAX
@@ -432,4 +439,17 @@ enum auth_err
 auth_store_outbox_purge_failed(long days, long *count)
 {
 	return outbox_purge(ST_OUTBOX_PURGE_FAILED, days, count);
+}
+
+enum auth_err
+auth_store_outbox_forget(const char *email, long *count)
+{
+	char key[AUTH_EMAIL_MAX + 1];
+	const char *const vals[1] = { key };
+
+	*count = 0;
+	if (email == NULL || auth_email_key(email, strlen(email), key,
+	    NULL) != 0)
+		return AUTH_OK;
+	return store_run(STMT(ST_OUTBOX_FORGET), 1, vals, count);
 }

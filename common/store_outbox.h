@@ -96,4 +96,8 @@ enum auth_err auth_store_outbox_purge_sent(long days, long *count);
 /* Deletes failed messages created more than days ago; *count as above. */
 enum auth_err auth_store_outbox_purge_failed(long days, long *count);
 
+/* Deletes every outbox row to email (compared by its key, pending or
+ * not): an account's deletion. *count gets how many. */
+enum auth_err auth_store_outbox_forget(const char *email, long *count);
+
 #endif

@@ -1,6 +1,7 @@
 /* users and user_roles. */
 #include "store_user.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base_email.h"
@@ -32,7 +33,31 @@ enum {
 	ST_USER_SET_PASSWORD,
 	ST_USER_IMPORT,
 	ST_USER_SET_DISABLED,
+	ST_USER_LIST,
+	ST_USER_DELETE,
+	ST_ROLE_GRANT,
+	ST_ROLE_REVOKE,
+	ST_ROLE_LIST,
 	ST_USER__MAX
+};
+
+/* user_list's columns: struct auth_user_row */
+enum {
+	C_UL_ID = 0,
+	C_UL_EMAIL,
+	C_UL_VERIFIED,
+	C_UL_DISABLED,
+	C_UL_CREATED_AT,
+	C_UL_ROLES,
+	C_UL_CURSOR,
+	C_UL__MAX
+};
+
+/* role_list's columns: struct auth_role_row */
+enum {
+	C_RL_EMAIL = 0,
+	C_RL_ROLE,
+	C_RL__MAX
 };
 
 static const struct auth_stmt user_stmts[ST_USER__MAX] = {
@@ -65,6 +90,34 @@ static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	    "UPDATE users SET updated_at = now(), disabled_at = CASE"
 	    " WHEN $2::boolean THEN coalesce(disabled_at, now()) END "
 	    "WHERE id = $1::uuid" },
+	/* Newest first; $1 a LIKE pattern of email_key (escaped prefix and
+	 * '%') or NULL; $2, $3 the (created_at, id) of the last row seen. */
+	[ST_USER_LIST] = { "user_list",
+	    "SELECT u.id, u.email, (u.email_verified_at IS NOT NULL)::text,"
+	    " (u.disabled_at IS NOT NULL)::text, " STORE_TS("u.created_at") ","
+	    " coalesce((SELECT string_agg(r.role, ',' ORDER BY r.role)"
+	    " FROM user_roles r WHERE r.user_id = u.id), ''),"
+	    " to_char(u.created_at AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+	    "FROM users u "
+	    "WHERE ($1::text IS NULL OR u.email_key LIKE $1::text ESCAPE '\\')"
+	    " AND ($2::timestamptz IS NULL OR"
+	    " (u.created_at, u.id) < ($2::timestamptz, $3::uuid)) "
+	    "ORDER BY u.created_at DESC, u.id DESC LIMIT $4::bigint" },
+	/* Sessions, refresh and email tokens and roles go by ON DELETE
+	 * CASCADE; audit events keep the id. */
+	[ST_USER_DELETE] = { "user_delete",
+	    "DELETE FROM users WHERE id = $1::uuid" },
+	[ST_ROLE_GRANT] = { "role_grant",
+	    "INSERT INTO user_roles (user_id, role) "
+	    "VALUES ($1::uuid, $2::text) ON CONFLICT DO NOTHING" },
+	[ST_ROLE_REVOKE] = { "role_revoke",
+	    "DELETE FROM user_roles WHERE user_id = $1::uuid AND role = $2::text" },
+	[ST_ROLE_LIST] = { "role_list",
+	    "SELECT u.email, r.role FROM user_roles r "
+	    "JOIN users u ON u.id = r.user_id "
+	    "WHERE $1::text IS NULL OR u.email_key = $1::text "
+	    "ORDER BY u.email_key, r.role" },
 };
 const struct auth_stmt_group auth_store_user_group = {
 	user_stmts, ST_USER__MAX
@@ -248,4 +301,101 @@ auth_store_user_set_disabled(const char *user_id, bool disabled)
 	const char *const vals[2] = { user_id, disabled ? "t" : "f" };
 
 	return store_update(STMT(ST_USER_SET_DISABLED), 2, vals);
+}
+
+bool
+auth_store_role_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > AUTH_ROLE_MAX || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == ':' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static const struct store_col user_row_cols[C_UL__MAX] = {
+	STORE_COL(C_UL_ID, struct auth_user_row, id),
+	STORE_COL(C_UL_EMAIL, struct auth_user_row, email),
+	STORE_COL(C_UL_VERIFIED, struct auth_user_row, verified),
+	STORE_COL(C_UL_DISABLED, struct auth_user_row, disabled),
+	STORE_COL(C_UL_CREATED_AT, struct auth_user_row, created_at),
+	STORE_COL(C_UL_ROLES, struct auth_user_row, roles),
+	STORE_COL(C_UL_CURSOR, struct auth_user_row, cursor),
+};
+
+enum auth_err
+auth_store_user_list(const char *pattern, const char *after_ts,
+    const char *after_id, long limit,
+    int (*fn)(void *arg, const struct auth_user_row *row), void *arg)
+{
+	char			 lim[24];
+	const char *const	 vals[4] = { pattern, after_ts, after_id, lim };
+	struct store_rows	 it;
+	struct auth_user_row	 row;
+	enum auth_err		 rc;
+	int			 n;
+
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	rc = store_rows_open(&it, STMT(ST_USER_LIST), 4, vals, user_row_cols,
+	    C_UL__MAX);
+	while (rc == AUTH_OK && (n = store_rows_next(&it, &row)) != 0) {
+		if (n < 0 || fn(arg, &row) != 0)
+			rc = AUTH_ERR_INTERNAL;
+	}
+	store_rows_close(&it);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_delete(const char *user_id)
+{
+	return store_update_id(STMT(ST_USER_DELETE), user_id);
+}
+
+enum auth_err
+auth_store_role_set(const char *user_id, const char *role, bool grant,
+    long *changed)
+{
+	const char *const vals[2] = { user_id, role };
+
+	*changed = 0;
+	if (!store_uuid_ok(user_id) || !auth_store_role_valid(role,
+	    strlen(role)))
+		return AUTH_ERR_NOT_FOUND;
+	return store_run(STMT(grant ? ST_ROLE_GRANT : ST_ROLE_REVOKE), 2, vals,
+	    changed);
+}
+
+static const struct store_col role_row_cols[C_RL__MAX] = {
+	STORE_COL(C_RL_EMAIL, struct auth_role_row, email),
+	STORE_COL(C_RL_ROLE, struct auth_role_row, role),
+};
+
+enum auth_err
+auth_store_role_list(const char *email,
+    int (*fn)(void *arg, const struct auth_role_row *row), void *arg)
+{
+	char			 key[AUTH_EMAIL_MAX + 1];
+	const char *const	 vals[1] = { email != NULL ? key : NULL };
+	struct store_rows	 it;
+	struct auth_role_row	 row;
+	enum auth_err		 rc;
+	int			 n;
+
+	if (email != NULL && auth_email_key(email, strlen(email), key,
+	    NULL) != 0)
+		return AUTH_ERR_NOT_FOUND;
+	rc = store_rows_open(&it, STMT(ST_ROLE_LIST), 1, vals, role_row_cols,
+	    C_RL__MAX);
+	while (rc == AUTH_OK && (n = store_rows_next(&it, &row)) != 0) {
+		if (n < 0 || fn(arg, &row) != 0)
+			rc = AUTH_ERR_INTERNAL;
+	}
+	store_rows_close(&it);
+	return rc;
 }

@@ -51,4 +51,49 @@ enum auth_err auth_store_user_import(const char *email, const char *pw_hash,
 enum auth_err auth_store_user_set_disabled(const char *user_id,
 	    bool disabled);
 
+/* True if s (len bytes) is a role name as user_roles' CHECK has it:
+ * ^[a-z][a-z0-9_:-]{0,31}$. */
+bool	auth_store_role_valid(const char *s, size_t len);
+
+/* A row of the admin listing; booleans as "true"/"false". */
+struct auth_user_row {
+	char	id[AUTH_UUID_LEN + 1];
+	char	email[AUTH_EMAIL_MAX + 1];
+	char	verified[8];
+	char	disabled[8];
+	char	created_at[AUTH_TS_MAX];
+	char	roles[AUTH_ROLES_MAX * (AUTH_ROLE_MAX + 1)];	/* a,b,c */
+	char	cursor[AUTH_TS_MAX];	/* created_at to the microsecond */
+};
+
+/*
+ * Calls fn for at most limit users, newest first: those whose email_key
+ * matches the LIKE pattern (NULL: all) and, with after_ts and after_id
+ * (a row's cursor and id; NULL: from the newest), older than that row.
+ * A non-zero fn stops with AUTH_ERR_INTERNAL.
+ */
+enum auth_err auth_store_user_list(const char *pattern, const char *after_ts,
+	    const char *after_id, long limit,
+	    int (*fn)(void *arg, const struct auth_user_row *row), void *arg);
+
+/* Deletes the user; their sessions, tokens and roles go with the row.
+ * NOT_FOUND if no such user. */
+enum auth_err auth_store_user_delete(const char *user_id);
+
+/* Grants (or revokes) role; *changed is 1 if that changed a row, else 0.
+ * NOT_FOUND for a malformed id or role; the user must exist. */
+enum auth_err auth_store_role_set(const char *user_id, const char *role,
+	    bool grant, long *changed);
+
+/* A role of the listing. */
+struct auth_role_row {
+	char	email[AUTH_EMAIL_MAX + 1];
+	char	role[AUTH_ROLE_MAX + 1];
+};
+
+/* Calls fn for every role of the user with this address (NULL: of every
+ * user), by address then role. */
+enum auth_err auth_store_role_list(const char *email,
+	    int (*fn)(void *arg, const struct auth_role_row *row), void *arg);
+
 #endif

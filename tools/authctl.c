@@ -54,7 +54,14 @@ static const struct authctl_cmd cmds[] = {
 	    "EMAIL" },
 	{ "user", "set-password", "", 1, authctl_user, VERB_USER_SET_PASSWORD,
 	    "EMAIL   (password on stdin)" },
+	{ "user", "delete", "", 1, authctl_user, VERB_USER_DELETE, "EMAIL" },
 	{ "user", "import", "", 1, authctl_user_import, VERB_NONE, "FILE|-" },
+	{ "role", "grant", "", 2, authctl_role, VERB_ROLE_GRANT,
+	    "EMAIL ROLE" },
+	{ "role", "revoke", "", 2, authctl_role, VERB_ROLE_REVOKE,
+	    "EMAIL ROLE" },
+	{ "role", "list", "", AUTHCTL_ARG_OPTIONAL, authctl_role_list,
+	    VERB_NONE, "[EMAIL]" },
 	{ "audit", NULL, "u:S:l:", 0, authctl_audit, VERB_NONE,
 	    "[--user EMAIL] [--since TIME|Nd|Nh|Nm|Ns] [--limit N]" },
 };
@@ -129,6 +136,22 @@ opt_set(struct authctl_opts *o, int c)
 	}
 }
 
+/* Records operand number i (from 0) of c in o; -1 if c takes no more. */
+static int
+operand(const struct authctl_cmd *c, struct authctl_opts *o, int i,
+    const char *arg)
+{
+	int max = c->nargs == AUTHCTL_ARG_OPTIONAL ? 1 : c->nargs;
+
+	if (i >= max)
+		return -1;
+	if (i == 0)
+		o->arg = arg;
+	else
+		o->arg2 = arg;
+	return 0;
+}
+
 /*
  * Parses argv (argv[0] is the command's last word) for c into o. Options
  * are long only, so any other word is the operand, even one that starts
@@ -146,9 +169,8 @@ cmd_parse(const struct authctl_cmd *c, int argc, char **argv,
 	optind = 1;
 	for (;;) {
 		if (optind < argc && strncmp(argv[optind], "--", 2) != 0) {
-			if (nargs++ == c->nargs)
+			if (operand(c, o, nargs++, argv[optind++]) != 0)
 				return AUTHCTL_USAGE;
-			o->arg = argv[optind++];
 			continue;
 		}
 		if ((ch = getopt_long(argc, argv, "+", longopts, NULL)) == -1)
@@ -160,11 +182,11 @@ cmd_parse(const struct authctl_cmd *c, int argc, char **argv,
 		opt_set(o, ch);
 	}
 	/* After "--": the operand. */
-	for (; optind < argc; optind++) {
-		if (nargs++ == c->nargs)
+	for (; optind < argc; optind++)
+		if (operand(c, o, nargs++, argv[optind]) != 0)
 			return AUTHCTL_USAGE;
-		o->arg = argv[optind];
-	}
+	if (c->nargs == AUTHCTL_ARG_OPTIONAL)
+		return AUTHCTL_OK;
 	return nargs == c->nargs ? AUTHCTL_OK : AUTHCTL_USAGE;
 }
 

@@ -32,6 +32,9 @@ enum authctl_verb {
 	VERB_USER_ENABLE,
 	VERB_USER_VERIFY_EMAIL,
 	VERB_USER_SET_PASSWORD,
+	VERB_USER_DELETE,
+	VERB_ROLE_GRANT,
+	VERB_ROLE_REVOKE,
 	VERB__MAX
 };
 
@@ -39,6 +42,7 @@ enum authctl_verb {
 struct authctl_opts {
 	enum authctl_verb verb;		/* from the command table */
 	const char	*arg;		/* EMAIL, KID, ID, TOKEN or FILE */
+	const char	*arg2;		/* a second operand: ROLE */
 	const char	*dir;		/* --dir */
 	const char	*file;		/* --file */
 	const char	*alg;		/* --alg */
@@ -52,16 +56,23 @@ struct authctl_opts {
 	bool		 verified;	/* --verified */
 };
 
-/* One command: authctl NAME [SUB] [OPERAND] [OPTIONS]. */
+/* nargs of a command whose one operand may be left out. */
+#define AUTHCTL_ARG_OPTIONAL	(-1)
+
+/* One command: authctl NAME [SUB] [OPERAND...] [OPTIONS]. */
 struct authctl_cmd {
 	const char	*name;
 	const char	*sub;		/* NULL for a command of its own */
 	const char	*opts;		/* getopt letters of its options */
-	int		 nargs;		/* operands it takes: 0 or 1 */
+	int		 nargs;		/* operands it takes: 0, 1, 2 or
+					   AUTHCTL_ARG_OPTIONAL */
 	int		(*fn)(const struct authctl_opts *o);
 	enum authctl_verb verb;		/* passed on in authctl_opts */
 	const char	*usage;		/* what follows "authctl NAME SUB" */
 };
+
+/* What the audit trail records as the client of authctl's changes. */
+extern const struct auth_client authctl_client;
 
 /* The operator's words for e. */
 const char *authctl_err_text(enum auth_err e);
@@ -95,5 +106,7 @@ int	authctl_outbox_purge(const struct authctl_opts *o);
 int	authctl_user(const struct authctl_opts *o);
 int	authctl_user_import(const struct authctl_opts *o);
 int	authctl_audit(const struct authctl_opts *o);
+int	authctl_role(const struct authctl_opts *o);
+int	authctl_role_list(const struct authctl_opts *o);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * authctl user create|show|disable|enable|set-password|verify-email|import:
+ * authctl user create|show|disable|enable|set-password|verify-email|delete|import:
  * the operator's account commands. They use the service's own flows and
  * store statements (one process connection), so every change writes the
  * same audit events as the endpoints do.
@@ -28,7 +28,7 @@
 #define CSV_FIELDS	4	/* email, password_hash, email_verified, created_at */
 
 /* What the audit trail records for an operator's change. */
-static const struct auth_client operator_client = { NULL, "authctl", NULL };
+const struct auth_client authctl_client = { NULL, "authctl", NULL };
 
 /*
  * Reads a password from stdin: one line (its newline dropped), prompted
@@ -129,10 +129,10 @@ user_create(const struct auth_config *cfg, const char *email, bool verified)
 		}
 		goto fail;
 	}
-	auth_flow_audit(u.id, "signup", &operator_client,
+	auth_flow_audit(u.id, "signup", &authctl_client,
 	    "{\"by\":\"authctl\"}");
 	if (verified)
-		auth_flow_audit(u.id, "email_verified", &operator_client,
+		auth_flow_audit(u.id, "email_verified", &authctl_client,
 		    "{\"by\":\"authctl\"}");
 	if ((e = auth_db_commit()) != AUTH_OK)
 		goto fail;
@@ -200,7 +200,7 @@ user_set_disabled(const char *email, bool disabled)
 
 	if (authctl_user_find(email, &u) == -1)
 		return 1;
-	e = auth_flow_user_set_disabled(&operator_client, u.id, disabled);
+	e = auth_flow_user_set_disabled(&authctl_client, u.id, disabled);
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
 		warnx("%s %s: %s", disabled ? "disable" : "enable", email,
@@ -209,6 +209,24 @@ user_set_disabled(const char *email, bool disabled)
 	}
 	printf(disabled ? "disabled %s; its sessions are revoked\n" :
 	    "enabled %s\n", email);
+	return 0;
+}
+
+static int
+user_delete(const char *email)
+{
+	struct auth_user u;
+	enum auth_err e;
+
+	if (authctl_user_find(email, &u) == -1)
+		return 1;
+	e = auth_flow_user_delete(&authctl_client, NULL, u.id);
+	auth_wipe(&u, sizeof(u));
+	if (e != AUTH_OK) {
+		warnx("delete %s: %s", email, authctl_err_text(e));
+		return 1;
+	}
+	printf("deleted %s with its sessions, tokens and mail\n", email);
 	return 0;
 }
 
@@ -225,7 +243,7 @@ user_set_password(const struct auth_config *cfg, const char *email)
 		return 1;
 	if (new_password_hash(cfg, u.email, hash) == -1)
 		goto out;
-	if ((e = auth_flow_user_set_password(&operator_client, u.id,
+	if ((e = auth_flow_user_set_password(&authctl_client, u.id,
 	    hash)) != AUTH_OK) {
 		warnx("set-password %s: %s", email, authctl_err_text(e));
 		goto out;
@@ -253,7 +271,7 @@ user_verify_email(const char *email)
 	}
 	e = auth_store_user_mark_verified(u.id);
 	if (e == AUTH_OK)
-		auth_flow_audit(u.id, "email_verified", &operator_client,
+		auth_flow_audit(u.id, "email_verified", &authctl_client,
 		    "{\"by\":\"authctl\"}");
 	auth_wipe(&u, sizeof(u));
 	if (e != AUTH_OK) {
@@ -343,7 +361,7 @@ import_record(unsigned long lineno, char **f, int n,
 		auth_wipe(&u, sizeof(u));
 		return AUTH_OK;
 	}
-	auth_flow_audit(u.id, "signup", &operator_client,
+	auth_flow_audit(u.id, "signup", &authctl_client,
 	    "{\"by\":\"authctl import\"}");
 	st->imported++;
 	auth_wipe(&u, sizeof(u));
@@ -453,6 +471,8 @@ authctl_user(const struct authctl_opts *o)
 		return user_verify_email(email);
 	case VERB_USER_SET_PASSWORD:
 		return user_set_password(&cfg, email);
+	case VERB_USER_DELETE:
+		return user_delete(email);
 	default:
 		return AUTHCTL_USAGE;
 	}

@@ -303,7 +303,7 @@ class MethodNotAllowedTest(E2ETestCase):
         ("PUT", "/auth/refresh", "POST"),
         ("GET", "/auth/logout", "POST"),
         ("POST", "/auth/me", "GET"),
-        ("DELETE", "/auth/me", "GET"),
+        ("PUT", "/auth/me", "DELETE"),
         ("POST", "/auth/health", "GET"),
         ("DELETE", "/auth/verify-email", "POST"),
     ]

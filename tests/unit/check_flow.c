@@ -992,6 +992,162 @@ END_TEST
 /* ---- main ---------------------------------------------------------------- */
 
 /* Loads the test's configuration, HS256 key and outbox key. */
+/* ---- administration: roles, the listing, deletion ------------------------ */
+
+/* The rows of user id (or of the address email) in tables that must all
+ * be empty once the account is deleted. */
+static long
+n_left(const char *id, const char *email)
+{
+	return q_long("SELECT (SELECT count(*) FROM users WHERE id = $1::uuid)"
+	    " + (SELECT count(*) FROM sessions WHERE user_id = $1::uuid)"
+	    " + (SELECT count(*) FROM email_tokens WHERE user_id = $1::uuid)"
+	    " + (SELECT count(*) FROM user_roles WHERE user_id = $1::uuid)"
+	    " + (SELECT count(*) FROM outbox WHERE lower(recipient) ="
+	    " lower($2))", id, email);
+}
+
+START_TEST(test_role_claim_and_deletion)
+{
+	const char		*email = "Admin.Del@example.test";
+	struct auth_tokens	 a, b;
+	struct auth_user	 u;
+	char			 id[AUTH_UUID_LEN + 1];
+
+	make_user(email, PW_GOOD);
+	ck_assert_int_eq(auth_store_user_by_email(email, &u), AUTH_OK);
+	snprintf(id, sizeof(id), "%s", u.id);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, id, "Admin",
+	    true), AUTH_ERR_VALIDATION);
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL,
+	    "00000000-0000-4000-8000-000000000000", "ops", true),
+	    AUTH_ERR_NOT_FOUND);
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, id, "admin",
+	    true), AUTH_OK);
+	/* The claim follows at the next refresh. */
+	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_OK);
+	bearer(&b);
+	ck_assert_int_eq(ctx.bearer.nroles, 1);
+	ck_assert_str_eq(ctx.bearer.roles[0], "admin");
+	ck_assert_int_eq(auth_flow_admin_caller(&ctx), AUTH_OK);
+	/* Revoking admin_role ends every session. */
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, id, "admin",
+	    false), AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(auth_flow_admin_caller(&ctx), AUTH_ERR_UNAUTHORIZED);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+
+	/* A connection lost before the delete: nothing of it stays. */
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, id, "ops",
+	    true), AUTH_OK);
+	ck_assert_int_gt(n_of(N_MAIL, email, "verify_email"), 0);
+	auth_db_test_hook(kill_backend);
+	kill_at = "user_delete";
+	ck_assert_int_eq(auth_flow_user_delete(&client, NULL, id),
+	    AUTH_ERR_UNAVAILABLE);
+	auth_db_test_hook(NULL);
+	ck_assert_ptr_null(kill_at);
+	ck_assert_int_eq(n_of(N_USERS, email, NULL), 1);
+	ck_assert_int_gt(n_of(N_MAIL, email, "verify_email"), 0);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 1);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM audit_events WHERE "
+	    "user_id = $1::uuid AND event = 'account_deleted'", id, NULL), 0);
+
+	ck_assert_int_eq(auth_flow_user_delete(&client, NULL, id), AUTH_OK);
+	ck_assert_int_eq(n_left(id, email), 0);
+	ck_assert_int_eq(refresh(a.refresh, &b), AUTH_ERR_INVALID_REFRESH_TOKEN);
+	/* The trail keeps the id and no address. */
+	ck_assert_int_eq(q_long("SELECT count(*) FROM audit_events WHERE "
+	    "user_id = $1::uuid AND event IN ('signup', 'account_deleted')",
+	    id, NULL), 2);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM audit_events a WHERE "
+	    "a::text ILIKE '%' || $1 || '%'", "admin.del", NULL), 0);
+	ck_assert_int_eq(auth_flow_user_delete(&client, NULL, id),
+	    AUTH_ERR_NOT_FOUND);
+	/* The address is free again. */
+	make_user(email, PW_GOOD);
+	auth_tokens_clear(&a);
+}
+END_TEST
+
+/* Appends a listed id to the array of ids arg. */
+static int
+list_row(void *arg, const struct auth_user_row *row)
+{
+	char (*ids)[AUTH_UUID_LEN + 1] = arg;
+	int i;
+
+	for (i = 0; ids[i][0] != '\0'; i++)
+		continue;
+	ck_assert_int_lt(i, 3);
+	snprintf(ids[i], sizeof(ids[i]), "%s", row->id);
+	return 0;
+}
+
+#define NEXT_MAX	200
+
+/* One page of the listing q into ids (appended) and next. */
+static enum auth_err
+list_page(const struct auth_admin_query *q, char ids[][AUTH_UUID_LEN + 1],
+    char next[NEXT_MAX])
+{
+	return auth_flow_admin_users(&ctx, q, list_row, ids, next, NEXT_MAX);
+}
+
+/* Asserts that the user with this email has the id id. */
+static void
+assert_id(const char *email, const char *id)
+{
+	struct auth_user u;
+
+	ck_assert_int_eq(auth_store_user_by_email(email, &u), AUTH_OK);
+	ck_assert_str_eq(u.id, id);
+}
+
+START_TEST(test_admin_listing_pages)
+{
+	char			 ids[4][AUTH_UUID_LEN + 1], next[NEXT_MAX];
+	char			 first[NEXT_MAX];
+	struct auth_admin_query	 q = { "PAGE_", 5, 2, NULL, 0 };
+	struct auth_tokens	 t;
+	struct auth_user	 u;
+
+	make_user("page_1@example.test", PW_GOOD);
+	make_user("page_2@example.test", PW_GOOD);
+	make_user("page_3@example.test", PW_GOOD);
+	make_user("pageX@example.test", PW_GOOD);
+	make_user("boss@example.test", PW_GOOD);
+	ck_assert_int_eq(login("boss@example.test", PW_GOOD, &t), AUTH_OK);
+	bearer(&t);
+	memset(ids, 0, sizeof(ids));
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_ERR_FORBIDDEN);
+	ck_assert_int_eq(auth_store_user_by_email("boss@example.test", &u),
+	    AUTH_OK);
+	ck_assert_int_eq(auth_flow_role_set(&ctx, &client, NULL, u.id, "admin",
+	    true), AUTH_OK);
+	/* Newest first; "_" matches itself only. */
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_OK);
+	ck_assert_str_ne(next, "");
+	assert_id("page_3@example.test", ids[0]);
+	assert_id("page_2@example.test", ids[1]);
+	snprintf(first, sizeof(first), "%s", next);
+	q.cursor = next;
+	q.cursor_len = strlen(next);
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_OK);
+	ck_assert_str_eq(next, "");
+	assert_id("page_1@example.test", ids[2]);
+	ck_assert_str_eq(ids[3], "");
+	/* A cursor altered by one character is refused. */
+	first[20] = first[20] == 'A' ? 'B' : 'A';
+	q.cursor = first;
+	ck_assert_int_eq(list_page(&q, ids, next), AUTH_ERR_INVALID_CURSOR);
+	auth_tokens_clear(&t);
+}
+END_TEST
+
 static void
 init(void)
 {
@@ -1077,6 +1233,8 @@ flow_suite(void)
 	tcase_add_test(ses, test_sessions_of_the_caller);
 	tcase_add_test(ses, test_password_change_keeps_current);
 	tcase_add_test(ses, test_operator_disable);
+	tcase_add_test(ses, test_role_claim_and_deletion);
+	tcase_add_test(ses, test_admin_listing_pages);
 	tcase_add_test(st, test_store_user_insert_any_case);
 	tcase_add_test(st, test_store_email_token_rules);
 	suite_add_tcase(s, rot);

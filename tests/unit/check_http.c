@@ -354,6 +354,7 @@ START_TEST(test_pages)
 	    { "password_attr", "" }, { "form_msg", "" }, { "form_attr", "" },
 	    { "notice", "" }, { "sessions", "" }, { "current_msg", "" },
 	    { "current_attr", "" }, { "new_msg", "" }, { "new_attr", "" },
+	    { "delete_msg", "" }, { "delete_attr", "" },
 	    { "action", "<b>a</b>" } };
 	const char *dir = AUTH_TEST_SRCDIR "/templates/pages";
 	struct auth_resp rs;
