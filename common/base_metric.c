@@ -80,8 +80,8 @@ static const struct {
 	const char	*help;
 } metric_info[AUTH_METRIC__MAX] = {
 	[AUTH_METRIC_LOGIN_FAILURES] = { "authd_login_failures_total",
-	    "counter", "Logins refused for a wrong password or an unknown "
-	    "email." },
+	    "counter", "Failed password checks: a login's wrong password or "
+	    "unknown email, a password change's wrong current password." },
 	[AUTH_METRIC_LOGIN_LOCKOUTS] = { "authd_login_lockouts_total",
 	    "counter", "Failed logins that started or extended an account's "
 	    "login delay." },

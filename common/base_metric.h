@@ -22,7 +22,7 @@
 
 /* The scalar counters; the exposition's names are in base_metric.c. */
 enum auth_metric {
-	AUTH_METRIC_LOGIN_FAILURES = 0,	/* wrong password or unknown email */
+	AUTH_METRIC_LOGIN_FAILURES = 0,	/* failed password checks */
 	AUTH_METRIC_LOGIN_LOCKOUTS,	/* failures that started a login delay */
 	AUTH_METRIC_SESSIONS_CREATED,
 	AUTH_METRIC_SESSIONS_REVOKED,
