@@ -1,4 +1,6 @@
 /* The bounded buffer. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,23 @@ bool
 auth_buf_str(struct auth_buf *b, const char *s)
 {
 	return auth_buf_add(b, s, strlen(s));
+}
+
+bool
+auth_buf_printf(struct auth_buf *b, const char *fmt, ...)
+{
+	char	tmp[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->failed = true;
+		return false;
+	}
+	return auth_buf_add(b, tmp, (size_t)n);
 }
 
 void

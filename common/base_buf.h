@@ -31,6 +31,10 @@ bool	auth_buf_add(struct auth_buf *b, const void *s, size_t n);
 /* Appends the NUL-terminated s. */
 bool	auth_buf_str(struct auth_buf *b, const char *s);
 
+/* Appends what printf would print (at most 1023 bytes; longer fails). */
+bool	auth_buf_printf(struct auth_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* Wipes and frees growable storage; empties the buffer, keeps max. */
 void	auth_buf_free(struct auth_buf *b);
 

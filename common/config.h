@@ -76,6 +76,8 @@ struct auth_config {
 	size_t		max_body;		/* bytes, default 16384 */
 	enum auth_signup_existing signup_existing;
 	char		trusted_proxies[1024];	/* CIDR list, comma separated */
+	char		metrics_allow[1024];	/* CIDR list: who may read /auth/metrics */
+	char		metrics_file[AUTH_PATH_MAX];	/* the node's counters; "": none */
 	char		log_level[16];		/* "info" (default) or "debug" */
 	char		rate_limits[1024];	/* "rule=limit/period, ..." rl.h */
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
@@ -97,6 +99,7 @@ struct auth_config {
 	long		mail_retry_max;		/* longest retry delay, default 3600 */
 	long		mail_poll_interval;	/* seconds between polls, default 30 */
 	long		mail_claim_timeout;	/* lease of a claimed message, default 600 */
+	long		mail_backlog_max_age;	/* health: older backlog is degraded, default 900 */
 	/* browser pages (endpoint_web.h) */
 	char		cors_origins[1024];	/* exact origins, comma separated */
 	char		pages_dir[AUTH_PATH_MAX];	/* "": <mail_templates_dir>/pages */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base_metric.h"
 #include "log.h"
 #include "store_stmt.h"
 
@@ -77,6 +78,7 @@ db_log_conn_error(const char *what)
 	const char	*msg;
 	size_t		 len;
 
+	auth_metric_add(AUTH_METRIC_DB_ERRORS, 1);
 	msg = db_conn != NULL ? PQerrorMessage(db_conn) : "out of memory";
 	len = strcspn(msg, "\r\n");
 	if (len > 200)
@@ -245,6 +247,7 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 		break;
 	}
 	if (db_conn_lost(r)) {
+		auth_metric_add(AUTH_METRIC_DB_ERRORS, 1);
 		auth_log_error(NULL, "db: %s: connection lost", name);
 		auth_db_reset();
 		rc = AUTH_ERR_UNAVAILABLE;
@@ -253,6 +256,7 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (state != NULL && strcmp(state, "23505") == 0)
 		goto out;
+	auth_metric_add(AUTH_METRIC_DB_ERRORS, 1);
 	constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
 	auth_log_error(NULL, "db: %s failed: SQLSTATE %s%s%s", name,
 	    state != NULL ? state : "none",
@@ -277,6 +281,7 @@ db_command(const char *sql, const char *expect_tag)
 	if (PQresultStatus(r) == PGRES_COMMAND_OK &&
 	    strcmp(PQcmdStatus(r), expect_tag) == 0)
 		goto out;
+	auth_metric_add(AUTH_METRIC_DB_ERRORS, 1);
 	if (db_conn_lost(r)) {
 		auth_log_error(NULL, "db: %s: connection lost", sql);
 		auth_db_reset();

@@ -33,6 +33,7 @@
 #include "seal.h"
 #include "base_clock.h"
 #include "base_codec.h"
+#include "base_metric.h"
 #include "base_secret.h"
 
 #define AUTH_PATH_LEN_MAX	1024
@@ -418,10 +419,13 @@ answer(struct exchange *x, enum auth_err e)
 static void
 finish(struct exchange *x, enum auth_err e)
 {
+	long long us = auth_clock_mono_us() - x->t0;
+
+	auth_metric_request(x->rs.status, us);
 	auth_log_request(x->req.request_id, x->req.method_name,
 	    x->req.path ? x->req.path : "-", x->rs.status,
-	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    auth_clock_mono_us() - x->t0, x->req.user_id, x->req.client_ip);
+	    e != AUTH_OK ? auth_err_info(e)->code : NULL, us,
+	    x->req.user_id, x->req.client_ip);
 	json_object_put(x->errors);
 	auth_http_req_free(&x->req);
 	auth_resp_free(&x->rs);
@@ -456,6 +460,10 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 		auth_resp_header(&x.rs, "Retry-After", "%d", AUTH_RETRY_AFTER);
 	if (x.limited)
 		auth_rl_headers(&x.tight, &x.rs);
+	/* The verdict that refused; a login delay's has no rule name. */
+	if (e == AUTH_ERR_RATE_LIMITED && x.limited)
+		auth_metric_refused(x.tight.name != NULL ? x.tight.name :
+		    "login_delay");
 	auth_http_resp_write(fr->out, x.req.request_id, &x.rs);
 	finish(&x, e);
 }
@@ -546,6 +554,10 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 		return -1;
 	}
 	ntrusted = (size_t)n;
+	if (auth_metric_open(cfg->metrics_file, ep->name, err,
+	    sizeof(err)) != 0)
+		auth_log_error(NULL, "metrics_file: %s; this process counts "
+		    "nothing", err);
 	if (ep->keys != AUTH_KEYS_NONE) {
 		*kr = auth_keyring_load(cfg, ep->keys == AUTH_KEYS_SIGN, err,
 		    sizeof(err));
@@ -640,6 +652,7 @@ out:
 	auth_wipe(seal_key, sizeof(seal_key));
 	auth_db_close();
 	auth_redis_close();
+	auth_metric_close();
 	return rc;
 }
 

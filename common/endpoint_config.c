@@ -25,14 +25,31 @@ endpoint_check_proxies(char *s)
 	return NULL;
 }
 
+/* metrics_allow parses as a CIDR list (trusted_proxies is parsed at start). */
+static const char *
+endpoint_validate(const struct auth_config *cfg, const char **key)
+{
+	struct auth_cidr c[AUTH_CIDRS_MAX];
+
+	if (auth_http_cidr_parse_list(cfg->metrics_allow, c,
+	    AUTH_CIDRS_MAX) >= 0)
+		return NULL;
+	*key = "metrics_allow";
+	return "not a list of at most 32 addresses or CIDR ranges";
+}
+
 static const struct auth_cfg_key endpoint_keys[] = {
 	AUTH_CFG_NUM(max_body, AUTH_CFG_T_SIZE, 1024, 1048576, "16384"),
 	AUTH_CFG_STR(trusted_proxies, endpoint_check_proxies,
 	    AUTH_TRUSTED_PROXIES_DEFAULT),
+	AUTH_CFG_STR(metrics_allow, endpoint_check_proxies,
+	    AUTH_METRICS_ALLOW_DEFAULT),
+	AUTH_CFG_STR(metrics_file, NULL, "/run/authd/metrics"),
+	AUTH_CFG_NUM(mail_backlog_max_age, AUTH_CFG_T_LONG, 1, 604800, "900"),
 };
 
 const struct auth_cfg_module auth_endpoint_cfg =
-    AUTH_CFG_MODULE(endpoint_keys, NULL);
+    AUTH_CFG_MODULE(endpoint_keys, endpoint_validate);
 
 /* In the order of the documented key list; the first failed check reports. */
 static const struct auth_cfg_module *const config_modules[] = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base_clock.h"
+#include "base_metric.h"
 #include "db.h"
 
 int
@@ -43,9 +44,12 @@ auth_flow_login_failed(const struct auth_client *cl,
 {
 	const char *id = u->id[0] != '\0' ? u->id : NULL;
 
+	auth_metric_add(AUTH_METRIC_LOGIN_FAILURES, 1);
 	auth_flow_audit_event(AUTH_AUDIT_LOGIN_FAILED, id, cl, detail);
-	if (auth_rl_login_failed(u->email, strlen(u->email), cl->ip))
+	if (auth_rl_login_failed(u->email, strlen(u->email), cl->ip)) {
+		auth_metric_add(AUTH_METRIC_LOGIN_LOCKOUTS, 1);
 		auth_flow_audit_event(AUTH_AUDIT_LOGIN_LOCKOUT, id, cl, NULL);
+	}
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "base_metric.h"
 #include "log.h"
 #include "store_audit.h"
 
@@ -56,10 +57,29 @@ auth_flow_audit(const char *user_id, const char *event,
 		    "audit event %s not written", event);
 }
 
+/* The sessions an event of one session started or revoked, counted. */
+static void
+audit_count(enum auth_audit_event ev)
+{
+	switch (ev) {
+	case AUTH_AUDIT_LOGIN_SUCCEEDED:
+		auth_metric_add(AUTH_METRIC_SESSIONS_CREATED, 1);
+		break;
+	case AUTH_AUDIT_LOGOUT:
+	case AUTH_AUDIT_SESSION_REVOKED:
+	case AUTH_AUDIT_REFRESH_TOKEN_REUSE:
+		auth_metric_add(AUTH_METRIC_SESSIONS_REVOKED, 1);
+		break;
+	default:
+		break;
+	}
+}
+
 void
 auth_flow_audit_event(enum auth_audit_event ev, const char *user_id,
     const struct auth_client *cl, const char *detail)
 {
+	audit_count(ev);
 	auth_flow_audit(user_id, auth_audit_names[ev], cl, detail);
 }
 
@@ -68,6 +88,9 @@ auth_flow_audit_revoked(enum auth_audit_event ev, const char *user_id,
     const struct auth_client *cl, long n)
 {
 	char detail[64];
+
+	if (n > 0)
+		auth_metric_add(AUTH_METRIC_SESSIONS_REVOKED, (uint64_t)n);
 
 	snprintf(detail, sizeof(detail), "{\"sessions_revoked\":%ld}", n);
 	auth_flow_audit_event(ev, user_id, cl, detail);

@@ -11,6 +11,8 @@
 
 /* What trusted_proxies is by default: the proxy on the same host. */
 #define AUTH_TRUSTED_PROXIES_DEFAULT	"127.0.0.0/8, ::1/128"
+/* What metrics_allow is by default: a scraper on the same host. */
+#define AUTH_METRICS_ALLOW_DEFAULT	"127.0.0.0/8, ::1/128"
 
 struct auth_cidr {
 	int		family;		/* AF_INET or AF_INET6 */

@@ -7,6 +7,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "base_metric.h"
 #include "base_num.h"
 #include "log.h"
 #include "redis.h"
@@ -126,6 +127,7 @@ auth_redis_close(void)
 void
 auth_redis_failed(void)
 {
+	auth_metric_add(AUTH_METRIC_REDIS_ERRORS, 1);
 	if (rs.ctx != NULL && rs.ctx->err != 0)
 		auth_log_error(NULL, "redis: %s", rs.ctx->errstr);
 	auth_redis_close();
@@ -171,8 +173,10 @@ redis_connect(void)
 out:
 	if (reply != NULL)
 		freeReplyObject(reply);
-	if (rc == -1)
+	if (rc == -1) {
+		auth_metric_add(AUTH_METRIC_REDIS_ERRORS, 1);
 		auth_redis_close();
+	}
 	return rc;
 }
 

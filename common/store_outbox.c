@@ -50,7 +50,15 @@ enum {
 	ST_OUTBOX_PURGE_SENT,
 	ST_OUTBOX_PURGE_FAILED,
 	ST_OUTBOX_FORGET,
+	ST_OUTBOX_BACKLOG,
 	ST_OUTBOX__MAX
+};
+
+/* outbox_backlog's columns */
+enum {
+	C_OB_PENDING = 0,
+	C_OB_OLDEST_AGE,
+	C_OB__MAX
 };
 
 static const struct auth_stmt outbox_stmts[ST_OUTBOX__MAX] = {
@@ -124,6 +132,11 @@ static const struct auth_stmt outbox_stmts[ST_OUTBOX__MAX] = {
 	    "DELETE FROM outbox WHERE translate(recipient,"
 	    " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 	    " = $1::text" },
+	/* ---- health and metrics (the partial index of pending rows) ---- */
+	[ST_OUTBOX_BACKLOG] = { "outbox_backlog",
+	    "SELECT count(*), coalesce(greatest(0, floor(extract(epoch FROM"
+	    " now() - min(created_at)))), 0)::bigint "
+	    "FROM outbox WHERE status = 'pending'" },
 };
 const struct auth_stmt_group auth_store_outbox_group = {
 	outbox_stmts, ST_OUTBOX__MAX
@@ -312,6 +325,28 @@ auth_store_outbox_next_due(double *seconds)
 	/* whole milliseconds: no float parser needed */
 	if ((ms = store_llong(r, 0, STORE_C_ONLY)) > 0)
 		*seconds = (double)ms / 1000;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_outbox_backlog(long long *pending, long long *oldest_age)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	*pending = 0;
+	*oldest_age = 0;
+	if ((rc = store_exec(STMT(ST_OUTBOX_BACKLOG), 0, NULL, NULL, NULL,
+	    &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 || PQnfields(r) != C_OB__MAX ||
+	    (*pending = store_llong(r, 0, C_OB_PENDING)) < 0 ||
+	    (*oldest_age = store_llong(r, 0, C_OB_OLDEST_AGE)) < 0) {
+		*pending = *oldest_age = 0;
+		rc = AUTH_ERR_INTERNAL;
+	}
 out:
 	PQclear(r);
 	return rc;

@@ -66,6 +66,13 @@ enum auth_err auth_store_outbox_listen(void);
  * if the connection broke (it is then reset). */
 enum auth_err auth_store_outbox_wait(int ms);
 
+/* ---- health and metrics ---- */
+
+/* Messages waiting for delivery or a retry (status pending), and whole
+ * seconds since the oldest of them was queued (0 if none). */
+enum auth_err auth_store_outbox_backlog(long long *pending,
+	    long long *oldest_age);
+
 /* ---- operator commands (authctl outbox) ---- */
 
 /* One row of authctl outbox list, as text; note is "next_attempt_at

@@ -40,6 +40,7 @@
 #include "seal.h"
 #include "store_outbox.h"
 #include "base_codec.h"
+#include "base_metric.h"
 #include "base_secret.h"
 
 
@@ -257,6 +258,9 @@ record(const struct mailer *mr, const struct auth_outbox_msg *m,
 	int		i;
 
 	if (res == SEND_OK) {
+		auth_metric_add(AUTH_METRIC_MAIL_SENT, 1);
+		auth_metric_raise(AUTH_METRIC_MAIL_LAST_SENT,
+		    (uint64_t)time(NULL));
 		/* Sent: a lost connection must not leave it to be sent again. */
 		for (i = 0; (e = auth_store_outbox_sent(m)) ==
 		    AUTH_ERR_UNAVAILABLE && i < MAILER_MARK_TRIES; i++)
@@ -278,6 +282,9 @@ record(const struct mailer *mr, const struct auth_outbox_msg *m,
 	if (!give_up)
 		delay = auth_mail_backoff(m->attempts, mr->cfg.mail_retry_base,
 		    mr->cfg.mail_retry_max);
+	auth_metric_add(AUTH_METRIC_MAIL_FAILED, 1);
+	if (give_up)
+		auth_metric_add(AUTH_METRIC_MAIL_GIVEN_UP, 1);
 	e = auth_store_outbox_failed(m, delay, give_up, err);
 	if (give_up)
 		auth_log_error(NULL, "outbox %lld failed after attempt %d: %s",
@@ -371,6 +378,7 @@ main(int argc, char **argv)
 {
 	static struct mailer	mr;
 	struct sigaction	sa;
+	char			err[512];
 	int			rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -400,11 +408,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);
+	if (auth_metric_open(mr.cfg.metrics_file, NULL, err,
+	    sizeof(err)) != 0)
+		auth_log_error(NULL, "metrics_file: %s; nothing is counted",
+		    err);
 	auth_log_info(NULL, "started: auth-mailer %s, transport %s%s", AUTH_VERSION,
 	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");
 	rc = run(&mr);
 	auth_db_close();
+	auth_metric_close();
 	curl_global_cleanup();
 	auth_log_info(NULL, "auth-mailer stopped");
 out:

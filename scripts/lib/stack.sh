@@ -201,7 +201,11 @@ write_auth_conf() {
 	mapfile -t files < <(inst_conf_files "$inst")
 	{
 		echo "# Written by scripts/dev for the stack in $s; rewritten on every start."
-		auth_conf_base "$s" "$port" | conf_merge "${files[@]}"
+		{
+			auth_conf_base "$s" "$port"
+			# the node's counters: one file per instance (a node)
+			echo "metrics_file = ${ST[run_$inst]}/metrics"
+		} | conf_merge "${files[@]}"
 	} >"$file.tmp"
 	# group: the verifiers' user reads it too (fcgi.sh)
 	chmod 0640 "$file.tmp"

@@ -1,14 +1,20 @@
 /* Unit tests for the base layer: common/base_*.c. */
+#include <sys/wait.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base_buf.h"
 #include "base_clock.h"
 #include "base_codec.h"
 #include "base_email.h"
 #include "base_err.h"
+#include "base_metric.h"
 #include "base_num.h"
 #include "base_secret.h"
 #include "base_utf8.h"
@@ -442,6 +448,175 @@ START_TEST(test_email_key)
 }
 END_TEST
 
+/* ---- the node's counters -------------------------------------------------- */
+
+/* A fresh scratch path for a counters file; the directory is removed by
+ * metric_done. */
+static char metric_dir[64];
+static char metric_path[96];
+
+static const char *
+metric_scratch(void)
+{
+	snprintf(metric_dir, sizeof(metric_dir), "/tmp/check_metric.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(metric_dir));
+	snprintf(metric_path, sizeof(metric_path), "%s/metrics", metric_dir);
+	return metric_path;
+}
+
+static void
+metric_done(void)
+{
+	auth_metric_close();
+	unlink(metric_path);
+	rmdir(metric_dir);
+}
+
+/* The exposition of the mapped file; the caller frees b. */
+static const char *
+metric_text(struct auth_buf *b)
+{
+	ck_assert(auth_metric_render(b));
+	ck_assert_ptr_nonnull(b->p);
+	return b->p;
+}
+
+/* Lines of test_metric_counts' exposition. */
+static const char *const metric_want[] = {
+	"\nauthd_http_requests_total{endpoint=\"login\",status=\"200\"} 3\n",
+	"\nauthd_http_requests_total{endpoint=\"login\",status=\"401\"} 1\n",
+	"_bucket{endpoint=\"login\",le=\"0.001\"} 0\n",
+	"_bucket{endpoint=\"login\",le=\"0.0025\"} 3\n",
+	"_bucket{endpoint=\"login\",le=\"10\"} 3\n",
+	"_bucket{endpoint=\"login\",le=\"+Inf\"} 4\n",
+	"_sum{endpoint=\"login\"} 20.004500\n",
+	"_count{endpoint=\"login\"} 4\n",
+	"\nauthd_rate_limit_refusals_total{rule=\"login_ip\"} 2\n",
+	"\nauthd_login_failures_total 5\n",
+	"\nauthd_mail_last_sent_timestamp_seconds 100\n",
+	"\n# TYPE authd_http_request_duration_seconds histogram\n",
+};
+
+START_TEST(test_metric_counts)
+{
+	const char *path = metric_scratch();
+	struct auth_buf b = AUTH_BUF_INIT(1024 * 1024);
+	char err[256];
+	pid_t pid;
+	int i, st;
+
+	ck_assert_int_eq(auth_metric_open(path, "login", err, sizeof(err)), 0);
+	ck_assert(auth_metric_on());
+	for (i = 0; i < 3; i++)
+		auth_metric_request(200, 1500);
+	auth_metric_request(401, 20000000);	/* beyond the last bound */
+	auth_metric_refused("login_ip");
+	auth_metric_refused("login_ip");
+	auth_metric_add(AUTH_METRIC_LOGIN_FAILURES, 5);
+	auth_metric_raise(AUTH_METRIC_MAIL_LAST_SENT, 100);
+	auth_metric_raise(AUTH_METRIC_MAIL_LAST_SENT, 50);	/* never lower */
+	ck_assert_uint_eq(auth_metric_value(AUTH_METRIC_MAIL_LAST_SENT), 100);
+	metric_text(&b);
+	for (i = 0; i < (int)(sizeof(metric_want) / sizeof(*metric_want));
+	    i++)
+		ck_assert_msg(strstr(b.p, metric_want[i]) != NULL,
+		    "no \"%s\" in:\n%s", metric_want[i], b.p);
+	auth_buf_free(&b);
+
+	/* Another process attaches while this one keeps its mapping (the
+	 * open lock is gone) and counts into the same file. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		alarm(10);
+		_exit(auth_metric_open(path, "login", err, sizeof(err)) == 0 &&
+		    (auth_metric_request(200, 10), 1) ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* Another endpoint has its own slot; a restart finds its own again. */
+	ck_assert_int_eq(auth_metric_open(path, "signup", err, sizeof(err)),
+	    0);
+	auth_metric_request(202, 10);
+	ck_assert_int_eq(auth_metric_open(path, "login", err, sizeof(err)), 0);
+	auth_metric_request(200, 10);
+	metric_text(&b);
+	ck_assert_ptr_nonnull(strstr(b.p, "{endpoint=\"login\",status=\"200\"}"
+	    " 5\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "{endpoint=\"signup\",status=\"202\"}"
+	    " 1\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nauthd_login_failures_total 5\n"));
+	auth_buf_free(&b);
+	metric_done();
+}
+END_TEST
+
+START_TEST(test_metric_limits)
+{
+	const char *path = metric_scratch();
+	struct auth_buf b = AUTH_BUF_INIT(1024 * 1024);
+	char err[256];
+	int fd;
+
+	/* Off: every call a no-op, nothing rendered. */
+	ck_assert_int_eq(auth_metric_open("", "login", err, sizeof(err)), 0);
+	ck_assert(!auth_metric_on());
+	auth_metric_request(200, 1);
+	auth_metric_add(AUTH_METRIC_DB_ERRORS, 1);
+	ck_assert_uint_eq(auth_metric_value(AUTH_METRIC_DB_ERRORS), 0);
+	ck_assert(auth_metric_render(&b));
+	ck_assert_uint_eq(b.len, 0);
+	/* No directory, or a name no slot takes: an error, counting off. */
+	ck_assert_int_eq(auth_metric_open("/nonexistent/dir/metrics", "login",
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/metrics"));
+	ck_assert(!auth_metric_on());
+	ck_assert_int_eq(auth_metric_open(path, "Login\"}", err, sizeof(err)),
+	    -1);
+	ck_assert(!auth_metric_on());
+	ck_assert_int_eq(auth_metric_open(path, "a-name-longer-than-thirty-one-"
+	    "bytes", err, sizeof(err)), -1);
+	/* A file of another layout is replaced, its contents dropped. */
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a counters file", 19), 19);
+	close(fd);
+	ck_assert_int_eq(auth_metric_open(path, "login", err, sizeof(err)), 0);
+	auth_metric_add(AUTH_METRIC_DB_ERRORS, 2);
+	ck_assert_uint_eq(auth_metric_value(AUTH_METRIC_DB_ERRORS), 2);
+	ck_assert(auth_metric_render(&b));
+	ck_assert_ptr_null(strstr(b.p, "not a counters"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nauthd_db_errors_total 2\n"));
+	auth_buf_free(&b);
+	/* A symlink is not followed. */
+	auth_metric_close();
+	unlink(path);
+	ck_assert_int_eq(symlink("/tmp", path), 0);
+	ck_assert_int_eq(auth_metric_open(path, "login", err, sizeof(err)), -1);
+	ck_assert(!auth_metric_on());
+	metric_done();
+}
+END_TEST
+
+START_TEST(test_buf_printf)
+{
+	struct auth_buf b = AUTH_BUF_INIT(16);
+	char big[2000];
+
+	ck_assert(auth_buf_printf(&b, "%s=%d", "n", 42));
+	ck_assert_str_eq(b.p, "n=42");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert(!auth_buf_printf(&b, "%s", big));	/* over 1023 bytes */
+	ck_assert(b.failed);
+	auth_buf_free(&b);
+	ck_assert(!auth_buf_printf(&b, "%s", "0123456789abcdefg")); /* > max */
+	auth_buf_free(&b);
+}
+END_TEST
+
 static Suite *
 base_suite(void)
 {
@@ -474,6 +649,9 @@ base_suite(void)
 	tcase_add_test(lim, test_utf8_cases);
 	tcase_add_test(lim, test_num_cases);
 	tcase_add_test(lim, test_email_key);
+	tcase_add_test(tc, test_metric_counts);
+	tcase_add_test(lim, test_metric_limits);
+	tcase_add_test(lim, test_buf_printf);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, lim);
 	return s;
