@@ -157,6 +157,22 @@ class MetricsTest(MetricsCase):
             value(before, "authd_http_requests_total", endpoint="metrics",
                   status="200"))
 
+    def test_the_verifiers_count_too(self):
+        """jwks and the authorizer run as their own user: they add to the
+        same counters file as the other endpoints."""
+        n = 6
+        before = self.scrape()
+        for _ in range(n):
+            self.assertStatus(request("GET", "/.well-known/jwks.json"), 200)
+            self.assertStatus(request("GET", "/samples/private/index.txt"),
+                              401)
+        after = self.scrape()
+        for endpoint, status in (("jwks", "200"), ("authorizer", "401")):
+            key = dict(endpoint=endpoint, status=status)
+            self.assertEqual(
+                value(after, "authd_http_requests_total", **key) -
+                value(before, "authd_http_requests_total", **key), n, key)
+
     def test_sessions_created_and_revoked(self):
         user = create_user("mxs")
         before = self.scrape()
