@@ -2,8 +2,8 @@
  * The web server's authorizer (FastCGI AUTHORIZER role): lighttpd
  * ("mode" => "authorizer") and Apache (mod_authnz_fcgi) ask it about each
  * request to a protected location. It checks the access token (Bearer, or
- * the access cookie) with the public keys alone, no database or Redis, and
- * answers
+ * the access cookie) with the public keys alone, no database (Redis only
+ * for a location's rate limits), and answers
  *   200 with Variable-AUTH_USER_ID, Variable-AUTH_EMAIL, Variable-AUTH_ROLES
  *       (comma-separated), which the server passes on as AUTH_USER_ID, ...
  *   302 to a person's browser without a valid access cookie (a page
