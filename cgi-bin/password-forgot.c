@@ -29,6 +29,8 @@ static const struct auth_endpoint endpoint = {
 	.needs_seal = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_FORGOT_IP),
 	    AUTH_RL_RULE(AUTH_RL_FORGOT_ACCOUNT) },
+	/* The IP rule goes with the account rule, in one Redis call. */
+	.defer_ip = true,
 };
 
 AUTH_ENDPOINT_MAIN(endpoint)

@@ -53,6 +53,8 @@ static const struct auth_endpoint endpoint = {
 	.needs_db = true,
 	.needs_hmac = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_REFRESH_IP) },
+	/* refresh_ip goes with refresh_session, in one Redis call. */
+	.defer_ip = true,
 };
 
 AUTH_ENDPOINT_MAIN(endpoint)

@@ -233,6 +233,9 @@ check_limits(struct exchange *x, enum auth_rl_key kind)
 			continue;
 		if (len == 0)
 			continue;
+		if (kind == AUTH_RL_IP && x->ep->defer_ip &&
+		    auth_rl_defer(r, subject, len) == 0)
+			continue;
 		auth_rl_check(r, subject, len, &v);
 		if (!v.allowed || (kind == AUTH_RL_IP && (!x->limited ||
 		    v.remaining < x->tight.remaining))) {
@@ -431,6 +434,27 @@ finish(struct exchange *x, enum auth_err e)
 	auth_resp_free(&x->rs);
 }
 
+/*
+ * The verdict of the IP rules check_limits deferred: counted with a later
+ * check, else now. A refusal counted now replaces the answer (the handler
+ * changed nothing before its own check, which did not come); otherwise the
+ * per-IP verdict goes in the headers unless a refusal already does.
+ */
+static void
+deferred_limits(struct exchange *x, enum auth_err *e)
+{
+	struct auth_rl_verdict v;
+
+	if (auth_rl_deferred(&v) && *e != AUTH_ERR_RATE_LIMITED) {
+		auth_resp_free(&x->rs);
+		auth_resp_init(&x->rs);
+		*e = AUTH_ERR_RATE_LIMITED;
+	} else if (v.name == NULL || *e == AUTH_ERR_RATE_LIMITED)
+		return;
+	x->tight = v;
+	x->limited = true;
+}
+
 static void
 handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
     FCGX_Request *fr)
@@ -455,6 +479,7 @@ handle(const struct auth_endpoint *ep, struct auth_ctx *ctx,
 			x.limited = true;
 		}
 	}
+	deferred_limits(&x, &e);
 	answer(&x, e);
 	if (e == AUTH_ERR_UNAVAILABLE)
 		auth_resp_header(&x.rs, "Retry-After", "%d", AUTH_RETRY_AFTER);
@@ -594,12 +619,13 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 	return 0;
 }
 
-/* Database or rate limits (Redis): the endpoint opens sockets. */
+/* Database or rate limits (Redis; the authorizer's: a location's
+ * AUTH_RATE_LIMIT): the endpoint opens sockets. */
 static enum auth_sandbox_kind
 sandbox_kind(const struct auth_endpoint *ep)
 {
-	return ep->needs_db || ep->limits[0] != NULL ? AUTH_SANDBOX_NET :
-	    AUTH_SANDBOX_LOCAL;
+	return ep->needs_db || ep->limits[0] != NULL || ep->authorizer ?
+	    AUTH_SANDBOX_NET : AUTH_SANDBOX_LOCAL;
 }
 
 int

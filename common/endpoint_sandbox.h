@@ -12,8 +12,8 @@
 
 /* The system calls an endpoint kind may make on top of the common set. */
 enum auth_sandbox_kind {
-	AUTH_SANDBOX_LOCAL = 0,	/* no sockets of its own (authorizer, jwks) */
-	AUTH_SANDBOX_NET,	/* connects to PostgreSQL and Redis */
+	AUTH_SANDBOX_LOCAL = 0,	/* no sockets of its own (jwks, the static pages) */
+	AUTH_SANDBOX_NET,	/* connects to PostgreSQL and Redis (the authorizer: Redis) */
 	AUTH_SANDBOX_KIND__MAX
 };
 

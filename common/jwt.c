@@ -631,6 +631,31 @@ out:
 	return rc;
 }
 
+int
+auth_jwt_peek_sub(const char *tok, size_t len, char sub[AUTH_UUID_LEN + 1])
+{
+	json_object	*pl;
+	const char	*d1, *d2, *s;
+	size_t		 n;
+	int		 rc = -1;
+
+	sub[0] = '\0';
+	if (tok == NULL || len == 0 || len > AUTH_JWT_MAX ||
+	    (d1 = memchr(tok, '.', len)) == NULL ||
+	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok))) == NULL)
+		return -1;
+	if ((pl = jwt_segment_json(d1 + 1, (size_t)(d2 - d1 - 1),
+	    AUTH_JWT_MAX)) == NULL)
+		return -1;
+	if ((s = jstr(pl, "sub", &n)) != NULL && auth_uuid_valid(s, n)) {
+		memcpy(sub, s, n);
+		sub[n] = '\0';
+		rc = 0;
+	}
+	json_object_put(pl);
+	return rc;
+}
+
 /* ---- configuration ------------------------------------------------------ */
 
 static const struct auth_cfg_key jwt_keys[] = {

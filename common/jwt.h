@@ -50,6 +50,14 @@ enum auth_err auth_jwt_verify(const struct auth_keyring *kr,
 	    const struct auth_config *cfg, const char *tok, size_t len,
 	    long long now, struct auth_jwt_claims *out);
 
+/*
+ * The sub claim of tok as it reads, signature NOT checked: for counting a
+ * request before the signature work, never for trusting it. 0, or -1 when
+ * tok has no payload with a UUID sub.
+ */
+int	auth_jwt_peek_sub(const char *tok, size_t len,
+	    char sub[AUTH_UUID_LEN + 1]);
+
 /* The name of alg ("ES256", ...), "unknown" out of range. */
 const char *auth_jwt_alg_name(enum auth_jwt_alg alg);
 

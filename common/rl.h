@@ -30,6 +30,7 @@ enum auth_rl_key {
 	AUTH_RL_IP = 0,		/* IPv4 address, or the /64 of an IPv6 one */
 	AUTH_RL_ACCOUNT,	/* email: its auth_email_key (base_email.h) */
 	AUTH_RL_SESSION,	/* opaque id, used as is */
+	AUTH_RL_USER,		/* a token's sub, used as is */
 	AUTH_RL_KEY__MAX
 };
 
@@ -113,6 +114,76 @@ void	auth_rl_effective(const struct auth_rl_rule *r, unsigned *limit,
  */
 enum auth_err auth_rl_check(const struct auth_rl_rule *r, const char *subject,
 	    size_t len, struct auth_rl_verdict *v);
+
+/* One rule of a check and the subject it counts. */
+struct auth_rl_item {
+	const struct auth_rl_rule *rule;
+	const char	*subject;
+	size_t		 len;
+	/* Key namespace, [a-z0-9-], or NULL: rules of one name and
+	 * different scopes count apart (the locations' rules). */
+	const char	*scope;
+};
+
+#define AUTH_RL_CHECK_MAX	6	/* rules in one check */
+
+/*
+ * Counts one request against it[0..n) (n <= AUTH_RL_CHECK_MAX) in one Redis
+ * script call, in order: the first rule that refuses ends the count (the
+ * rules after it are not counted, as if checked one by one). Fills v[i]
+ * for each rule looked at (the others are zeroed). Returns the index of
+ * the refusing rule, or n when all allow. Redis trouble is handled
+ * inside, as for auth_rl_check.
+ */
+size_t	auth_rl_check_n(const struct auth_rl_item *it, size_t n,
+	    struct auth_rl_verdict *v);
+
+/*
+ * Gives back one request that auth_rl_check_n counted for it, when it
+ * turned out not to be its subject's (a forged token's sub).
+ */
+void	auth_rl_undo(const struct auth_rl_item *it);
+
+/*
+ * Queues r for subject (copied) to be counted with the request's next
+ * auth_rl_check, before that check's own rule and in the same Redis call:
+ * a refusal of a queued rule is then the verdict that check returns.
+ * -1 (nothing queued) when the queue is full or already counted: check
+ * now instead. With `rate_limits = off` nothing is queued.
+ */
+int	auth_rl_defer(const struct auth_rl_rule *r, const char *subject,
+	    size_t len);
+
+/*
+ * Ends the request's queue: counts the queued rules now unless a check
+ * carried them, and empties it. *v is a queued rule's refusal (then true
+ * is returned), or the per-IP verdict with the fewest requests left, or
+ * zeroed (name NULL) when nothing was queued.
+ */
+bool	auth_rl_deferred(struct auth_rl_verdict *v);
+
+/*
+ * A protected location's limits, e.g. AUTH_RATE_LIMIT = "user=120/60,
+ * ip=600/60": "user" counts by the token's sub, "ip" by the client
+ * address; each at most once, at least one. Rules named "user" and "ip",
+ * counted in the scope of what the value means: locations with the same
+ * limits share their counts.
+ */
+struct auth_rl_location {
+	struct auth_rl_rule ip;		/* limit 0: none */
+	struct auth_rl_rule user;	/* limit 0: none */
+	char		 scope[16];
+};
+
+#define AUTH_RL_LOCATION_MAX	128	/* longest value */
+
+/*
+ * The parsed spec, from a cache of recent distinct values (bounded; a miss
+ * parses, an invalid value is logged once per miss). NULL with a static
+ * reason in *why when invalid. Valid until the next call.
+ */
+const struct auth_rl_location *auth_rl_location(const char *spec,
+	    const char **why);
 
 /* True when `rate_limits = off`: every check allows, nothing is counted. */
 bool	auth_rl_off(void);

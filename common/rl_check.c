@@ -24,26 +24,54 @@
 #include "rl_internal.h"
 
 /*
- * GCRA in microseconds of the Redis clock. ARGV: emission interval T,
- * tolerance tau (= T * limit). The key holds the theoretical arrival time
- * and expires when it is reached. Returns {allowed, remaining, reset_us,
- * retry_us}.
+ * GCRA in microseconds of the Redis clock, for each key in order: ARGV
+ * holds per key its emission interval T and tolerance tau (= T * limit).
+ * A key holds its theoretical arrival time and expires when it is reached.
+ * Returns {allowed, remaining, reset_us, retry_us} per key, up to and
+ * including the first key that refuses: the keys after it are not counted.
+ * One TIME for all keys; the expiry goes as a number (no second format).
  */
 static const char rl_gcra_lua[] =
 	"local t = redis.call('TIME')\n"
-	"local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
-	"local T = tonumber(ARGV[1])\n"
-	"local tau = tonumber(ARGV[2])\n"
-	"local tat = tonumber(redis.call('GET', KEYS[1]) or 0) or 0\n"
-	"if tat < now then tat = now end\n"
-	"local new = tat + T\n"
-	"local allow_at = new - tau\n"
-	"if now < allow_at then\n"
-	"  return {0, 0, tat - now, allow_at - now}\n"
+	"local now = t[1] * 1000000 + t[2]\n"
+	"local out = {}\n"
+	"for i = 1, #KEYS do\n"
+	"  local T = tonumber(ARGV[2 * i - 1])\n"
+	"  local tat = tonumber(redis.call('GET', KEYS[i])) or 0\n"
+	"  if tat < now then tat = now end\n"
+	"  local new = tat + T\n"
+	"  local allow_at = new - tonumber(ARGV[2 * i])\n"
+	"  local n = #out\n"
+	"  if now < allow_at then\n"
+	"    out[n + 1] = 0\n"
+	"    out[n + 2] = 0\n"
+	"    out[n + 3] = tat - now\n"
+	"    out[n + 4] = allow_at - now\n"
+	"    return out\n"
+	"  end\n"
+	"  redis.call('SET', KEYS[i], string.format('%.0f', new), 'PX',\n"
+	"    math.ceil((new - now) / 1000))\n"
+	"  out[n + 1] = 1\n"
+	"  out[n + 2] = math.floor((now - allow_at) / T)\n"
+	"  out[n + 3] = new - now\n"
+	"  out[n + 4] = 0\n"
+	"end\n"
+	"return out\n";
+
+/* Gives back one request counted on KEYS[1] by mistake; ARGV: its T. */
+static const char rl_undo_lua[] =
+	"local tat = tonumber(redis.call('GET', KEYS[1]))\n"
+	"if not tat then return 0 end\n"
+	"local t = redis.call('TIME')\n"
+	"local now = t[1] * 1000000 + t[2]\n"
+	"local new = tat - tonumber(ARGV[1])\n"
+	"if new <= now then\n"
+	"  redis.call('DEL', KEYS[1])\n"
+	"  return 1\n"
 	"end\n"
 	"redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX',\n"
-	"  string.format('%.0f', math.ceil((new - now) / 1000)))\n"
-	"return {1, math.floor((now - allow_at) / T), new - now, 0}\n";
+	"  math.ceil((new - now) / 1000))\n"
+	"return 1\n";
 
 /*
  * One failed login. ARGV: threshold, cap_ms, window_ms. Returns {n,
@@ -85,7 +113,7 @@ static const char rl_ok_lua[] =
 
 
 static const char *const rl_scripts[RL_SCRIPT__MAX] = {
-	rl_gcra_lua, rl_fail_lua, rl_gate_lua, rl_ok_lua
+	rl_gcra_lua, rl_fail_lua, rl_gate_lua, rl_ok_lua, rl_undo_lua
 };
 
 struct auth_rl_state auth_rl = {
@@ -330,8 +358,8 @@ auth_rl_eval(enum rl_script script, int nkeys, const char *const *args,
 {
 	redisContext	*c = NULL;
 	redisReply	*reply = NULL;
-	const char	*argv[8];
-	size_t		 argvlen[8];
+	const char	*argv[RL_ARGV_MAX];
+	size_t		 argvlen[RL_ARGV_MAX];
 	char		 nk[4];
 	int64_t		 now = auth_clock_mono_us() / 1000;
 	int		 i, attempt, e;
@@ -339,7 +367,7 @@ auth_rl_eval(enum rl_script script, int nkeys, const char *const *args,
 
 	if (auth_rl.degraded && now < auth_rl.retry_at)
 		return NULL;
-	if (n + 3 > 8)
+	if (n + 3 > RL_ARGV_MAX)
 		return NULL;
 	snprintf(nk, sizeof(nk), "%d", nkeys);
 	argv[0] = "EVALSHA";
@@ -454,61 +482,241 @@ mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 	g->retry_us = 0;
 }
 
+/* What one rule of a check counts, ready for the script. */
+struct rl_arg {
+	unsigned	limit, period;
+	int64_t		T, tau;
+	char		key[RL_KEY_MAX];
+	char		targ[24], tauarg[24];
+};
+
+/* The key, limit and GCRA parameters of it's rule and its subject. */
+static void
+rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a)
+{
+	char	hex[RL_HEX + 1];
+
+	auth_rl_effective(it->rule, &a->limit, &a->period);
+	a->T = ((int64_t)a->period * 1000000 + a->limit - 1) / a->limit;
+	a->tau = a->T * a->limit;
+	auth_rl_subject(it->rule->key, it->subject, it->len, hex);
+	if (it->scope != NULL)
+		snprintf(a->key, sizeof(a->key), "authd:rl:%s:%s:%s",
+		    it->scope, rl_name(it->rule), hex);
+	else
+		snprintf(a->key, sizeof(a->key), "authd:rl:%s:%s",
+		    rl_name(it->rule), hex);
+	snprintf(a->targ, sizeof(a->targ), "%lld", (long long)a->T);
+	snprintf(a->tauarg, sizeof(a->tauarg), "%lld", (long long)a->tau);
+}
+
+static void
+verdict_fill(struct auth_rl_verdict *v, const struct auth_rl_rule *r,
+    const struct rl_arg *a, const struct gcra *g)
+{
+	memset(v, 0, sizeof(*v));
+	v->allowed = g->allowed;
+	v->limit = a->limit;
+	v->period = a->period;
+	v->remaining = g->remaining > (long long)a->limit ? a->limit :
+	    (unsigned)g->remaining;
+	v->reset = auth_rl_us_to_s(g->reset_us);
+	v->retry_after = g->allowed ? 0 : auth_rl_us_to_s(g->retry_us);
+	if (!g->allowed && v->retry_after == 0)
+		v->retry_after = 1;
+	v->name = rl_name(r);
+	v->key = r->key;
+}
+
+/*
+ * The script's answer for n rules into g: 4 integers >= 0 per rule up to
+ * the first refusal. Returns the rules answered, 0 if the reply is not
+ * such an answer.
+ */
+static size_t
+gcra_reply(const redisReply *reply, size_t n, struct gcra *g)
+{
+	size_t	i, j;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 4 != 0 ||
+	    reply->elements == 0 || reply->elements / 4 > n)
+		return 0;
+	for (i = 0; i < reply->elements; i++)
+		if (auth_rl_reply_int(reply, i) < 0)
+			return 0;
+	for (i = 0, j = 0; i < reply->elements / 4; i++, j += 4) {
+		g[i].allowed = auth_rl_reply_int(reply, j) == 1;
+		g[i].remaining = auth_rl_reply_int(reply, j + 1);
+		g[i].reset_us = auth_rl_reply_int(reply, j + 2);
+		g[i].retry_us = auth_rl_reply_int(reply, j + 3);
+		if (!g[i].allowed && i + 1 < reply->elements / 4)
+			return 0;
+	}
+	if (g[i - 1].allowed && i < n)
+		return 0;
+	return i;
+}
+
+/*
+ * Counts it[0..n) in one script call (or the in-process table), in order,
+ * up to the first refusal; fills v[0..k) and returns k, the rules looked
+ * at (k < n only after a refusal, v[k - 1] refused).
+ */
+static size_t
+rl_count(const struct auth_rl_item *it, size_t n, struct auth_rl_verdict *v)
+{
+	struct rl_arg	 a[AUTH_RL_CHECK_MAX];
+	struct gcra	 g[AUTH_RL_CHECK_MAX];
+	const char	*args[3 * AUTH_RL_CHECK_MAX] = { NULL };
+	redisReply	*reply;
+	size_t		 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		rl_arg_make(&it[i], &a[i]);
+		args[i] = a[i].key;
+		args[n + 2 * i] = a[i].targ;
+		args[n + 2 * i + 1] = a[i].tauarg;
+	}
+	if ((reply = auth_rl_eval(RL_GCRA, (int)n, args, (int)(3 * n))) !=
+	    NULL) {
+		k = gcra_reply(reply, n, g);
+		freeReplyObject(reply);
+	}
+	if (k == 0)
+		for (k = 0; k < n; k++) {
+			mem_gcra(a[k].key, a[k].T, a[k].tau, &g[k]);
+			if (!g[k].allowed) {
+				k++;
+				break;
+			}
+		}
+	for (i = 0; i < k; i++)
+		verdict_fill(&v[i], it[i].rule, &a[i], &g[i]);
+	return k;
+}
+
+size_t
+auth_rl_check_n(const struct auth_rl_item *it, size_t n,
+    struct auth_rl_verdict *v)
+{
+	size_t	k, i;
+
+	if (n > AUTH_RL_CHECK_MAX)
+		n = AUTH_RL_CHECK_MAX;
+	for (i = 0; i < n; i++)
+		memset(&v[i], 0, sizeof(v[i]));
+	if (auth_rl.off) {
+		/* No rule: allowed, and no name, so no RateLimit headers. */
+		for (i = 0; i < n; i++)
+			v[i].allowed = true;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	k = rl_count(it, n, v);
+	return v[k - 1].allowed ? n : k - 1;
+}
+
+/* ---- rules counted with a later check of the request ------------------ */
+
+static struct {
+	struct auth_rl_item	it[AUTH_RL_CHECK_MAX];
+	char			subject[AUTH_RL_CHECK_MAX - 1][RL_NORM_MAX];
+	struct auth_rl_verdict	v[AUTH_RL_CHECK_MAX];
+	size_t			n;
+	size_t			refused;	/* index, or n */
+	bool			done;		/* counted */
+} later;
+
+int
+auth_rl_defer(const struct auth_rl_rule *r, const char *subject, size_t len)
+{
+	if (auth_rl.off)
+		return 0;
+	if (later.done || later.n >= AUTH_RL_CHECK_MAX - 1 ||
+	    len >= RL_NORM_MAX)
+		return -1;
+	memcpy(later.subject[later.n], subject, len);
+	later.subject[later.n][len] = '\0';
+	later.it[later.n].rule = r;
+	later.it[later.n].subject = later.subject[later.n];
+	later.it[later.n].len = len;
+	later.it[later.n].scope = NULL;
+	later.n++;
+	return 0;
+}
+
 enum auth_err
 auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
     struct auth_rl_verdict *v)
 {
-	redisReply	*reply = NULL;
-	struct gcra	 g;
-	char		 hex[RL_HEX + 1], key[RL_KEY_MAX], targ[24], tauarg[24];
-	const char	*args[3];
-	unsigned	 limit, period;
-	int64_t		 T, tau;
+	struct auth_rl_item	one = { r, subject, len, NULL };
+	size_t			n = later.n;
 
-	if (auth_rl.off) {
-		/* No rule: allowed, and no name, so no RateLimit headers. */
-		memset(v, 0, sizeof(*v));
-		v->allowed = true;
+	if (n == 0 || later.done || auth_rl.off) {
+		(void)auth_rl_check_n(&one, 1, v);
 		return AUTH_OK;
 	}
-	auth_rl_effective(r, &limit, &period);
-	T = ((int64_t)period * 1000000 + limit - 1) / limit;
-	tau = T * limit;
-	auth_rl_subject(r->key, subject, len, hex);
-	snprintf(key, sizeof(key), "authd:rl:%s:%s", rl_name(r), hex);
-	snprintf(targ, sizeof(targ), "%lld", (long long)T);
-	snprintf(tauarg, sizeof(tauarg), "%lld", (long long)tau);
-	args[0] = key;
-	args[1] = targ;
-	args[2] = tauarg;
+	/* The deferred rules first, then this one, in one call. */
+	later.it[n] = one;
+	later.refused = auth_rl_check_n(later.it, n + 1, later.v);
+	later.done = true;
+	*v = later.v[later.refused < n ? later.refused : n];
+	if (later.refused >= n)
+		later.refused = n;
+	return AUTH_OK;
+}
 
-	if ((reply = auth_rl_eval(RL_GCRA, 1, args, 3)) != NULL &&
-	    auth_rl_reply_int(reply, 0) >= 0 &&
-	    auth_rl_reply_int(reply, 1) >= 0 &&
-	    auth_rl_reply_int(reply, 2) >= 0 &&
-	    auth_rl_reply_int(reply, 3) >= 0) {
-		g.allowed = auth_rl_reply_int(reply, 0) == 1;
-		g.remaining = auth_rl_reply_int(reply, 1);
-		g.reset_us = auth_rl_reply_int(reply, 2);
-		g.retry_us = auth_rl_reply_int(reply, 3);
-	} else
-		mem_gcra(key, T, tau, &g);
+bool
+auth_rl_deferred(struct auth_rl_verdict *v)
+{
+	size_t	i, n = later.n;
+	bool	refused = false;
 
 	memset(v, 0, sizeof(*v));
-	v->allowed = g.allowed;
-	v->limit = limit;
-	v->period = period;
-	v->remaining = g.remaining > (long long)limit ? limit :
-	    (unsigned)g.remaining;
-	v->reset = auth_rl_us_to_s(g.reset_us);
-	v->retry_after = g.allowed ? 0 : auth_rl_us_to_s(g.retry_us);
-	if (!g.allowed && v->retry_after == 0)
-		v->retry_after = 1;
-	v->name = rl_name(r);
-	v->key = r->key;
-	if (reply != NULL)
+	if (n == 0)
+		return false;
+	if (!later.done) {
+		later.refused = auth_rl_check_n(later.it, n, later.v);
+		later.done = true;
+	}
+	if (later.refused < n) {
+		*v = later.v[later.refused];
+		refused = true;
+	} else
+		for (i = 0; i < n; i++)
+			if (later.v[i].name != NULL && (v->name == NULL ||
+			    later.v[i].remaining < v->remaining))
+				*v = later.v[i];
+	later.n = 0;
+	later.done = false;
+	return refused;
+}
+
+void
+auth_rl_undo(const struct auth_rl_item *it)
+{
+	struct rl_arg		 a;
+	struct rl_slot		*s;
+	const char		*args[2];
+	redisReply		*reply;
+	int64_t			 now = auth_clock_mono_us();
+
+	if (auth_rl.off)
+		return;
+	rl_arg_make(it, &a);
+	args[0] = a.key;
+	args[1] = a.targ;
+	if ((reply = auth_rl_eval(RL_UNDO, 1, args, 2)) != NULL) {
 		freeReplyObject(reply);
-	return AUTH_OK;
+		return;
+	}
+	if ((s = auth_rl_slot(auth_rl.gcra, RL_MEM_GCRA, a.key, now,
+	    false)) == NULL)
+		return;
+	s->a -= a.T;
+	s->expires = s->a;
+	s->hold = s->a + a.T - a.tau;
 }
 
 bool

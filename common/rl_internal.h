@@ -21,12 +21,14 @@
 #define RL_LOG_MS	30000		/* outage log interval */
 #define RL_MEM_PROBE	8		/* slots looked at per lookup */
 #define RL_SECRET_LEN	16
+#define RL_ARGV_MAX	(3 + 3 * AUTH_RL_CHECK_MAX)	/* EVALSHA sha n, keys, args */
 
 enum rl_script {
 	RL_GCRA = 0,
 	RL_FAIL,
 	RL_GATE,
 	RL_OK,
+	RL_UNDO,
 	RL_SCRIPT__MAX
 };
 
@@ -77,6 +79,14 @@ extern struct auth_rl_state auth_rl;
  */
 const char *auth_rl_parse(const char *spec, unsigned limit[AUTH_RL_ID__MAX],
 	    unsigned period[AUTH_RL_ID__MAX], bool *off);
+
+/*
+ * One "name = limit / period" entry at *pp (spaces allowed around its
+ * parts); advances *pp past it and the spaces after it. NULL, or a static
+ * reason.
+ */
+const char *auth_rl_parse_entry(const char **pp,
+	    char name[AUTH_RL_NAME_MAX + 1], unsigned *limit, unsigned *period);
 
 /* Whole seconds of us, rounded up. */
 unsigned auth_rl_us_to_s(int64_t us);

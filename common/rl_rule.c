@@ -76,12 +76,42 @@ parse_count(const char **pp, unsigned max, unsigned *out)
 }
 
 const char *
+auth_rl_parse_entry(const char **pp, char name[AUTH_RL_NAME_MAX + 1],
+    unsigned *limit, unsigned *period)
+{
+	const char	*p = *pp;
+	size_t		 n;
+
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n == 0)
+		return "must be a list of name=limit/period";
+	if (n > AUTH_RL_NAME_MAX)
+		return "names an unknown rule";
+	memcpy(name, p, n);
+	name[n] = '\0';
+	p = skip_spaces(p + n);
+	if (*p++ != '=')
+		return "must be a list of name=limit/period";
+	p = skip_spaces(p);
+	if (parse_count(&p, AUTH_RL_LIMIT_MAX, limit) == -1)
+		return "has a limit that is not 1..1000000";
+	p = skip_spaces(p);
+	if (*p++ != '/')
+		return "must be a list of name=limit/period";
+	p = skip_spaces(p);
+	if (parse_count(&p, AUTH_RL_PERIOD_MAX, period) == -1)
+		return "has a period that is not 1..86400 seconds";
+	*pp = skip_spaces(p);
+	return NULL;
+}
+
+const char *
 auth_rl_parse(const char *spec, unsigned limit[AUTH_RL_ID__MAX],
     unsigned period[AUTH_RL_ID__MAX], bool *off)
 {
 	char		 name[AUTH_RL_NAME_MAX + 1];
-	const char	*p = spec;
-	size_t		 n;
+	const char	*p = spec, *why;
+	unsigned	 l, w;
 	int		 id;
 
 	memset(limit, 0, sizeof(unsigned) * AUTH_RL_ID__MAX);
@@ -95,31 +125,15 @@ auth_rl_parse(const char *spec, unsigned limit[AUTH_RL_ID__MAX],
 		return NULL;
 	}
 	for (;;) {
-		n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
-		if (n == 0)
-			return "must be a list of name=limit/period";
-		if (n > AUTH_RL_NAME_MAX)
-			return "names an unknown rule";
-		memcpy(name, p, n);
-		name[n] = '\0';
+		if ((why = auth_rl_parse_entry(&p, name, &l, &w)) != NULL)
+			return why;
 		if (auth_rl_rule(name) == NULL)
 			return "names an unknown rule";
 		id = (int)(auth_rl_rule(name) - auth_rl_known_rules);
 		if (limit[id] != 0)
 			return "names a rule twice";
-		p = skip_spaces(p + n);
-		if (*p++ != '=')
-			return "must be a list of name=limit/period";
-		p = skip_spaces(p);
-		if (parse_count(&p, AUTH_RL_LIMIT_MAX, &limit[id]) == -1)
-			return "has a limit that is not 1..1000000";
-		p = skip_spaces(p);
-		if (*p++ != '/')
-			return "must be a list of name=limit/period";
-		p = skip_spaces(p);
-		if (parse_count(&p, AUTH_RL_PERIOD_MAX, &period[id]) == -1)
-			return "has a period that is not 1..86400 seconds";
-		p = skip_spaces(p);
+		limit[id] = l;
+		period[id] = w;
 		if (*p == '\0')
 			return NULL;
 		if (*p++ != ',')

@@ -14,7 +14,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Run last, in this order: modules or module.Class names.
-LAST = ["test_at_rest", "test_ratelimit.RedisOutageTest", "test_outage"]
+LAST = ["test_at_rest", "test_ratelimit.RedisOutageTest",
+        "test_authorizer_limit.RedisOutageTest", "test_outage"]
 
 REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
                 "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",

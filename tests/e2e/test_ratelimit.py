@@ -17,7 +17,7 @@ import time
 
 from helpers import (E2ETestCase, MAIN, RL, RL2, STACK_DIR, create_user,
                      login, login_pair, new_email, new_ip, post, refresh,
-                     sql_value, stack_ctl, strong_password)
+                     request, sql_value, stack_ctl, strong_password)
 
 # What RL and RL2 are configured with (tests/e2e/stack/rl.conf).
 LOGIN_IP = (5, 30)
@@ -27,6 +27,7 @@ REFRESH_IP = (10, 10)
 VERIFY_IP = (10, 10)
 LOGOUT_IP = (30, 10)
 REFRESH_SESSION = (10, 60)          # the built-in default
+FORGOT_IP = (5, 3600)               # the built-in default
 LOCKOUT_THRESHOLD = 5               # the built-in default
 # What MAIN is configured with: limits that never trip.
 MAIN_LOGIN_IP = (100000, 60)
@@ -265,8 +266,9 @@ class IpLimitTest(RateLimitCase):
         for a in allowed:
             self.assertProblem(a, 401, "invalid_refresh_token")
             self.assertPolicy(a, "refresh_ip", REFRESH_IP)
-        # Refused before the token is looked at: a valid one is refused too
-        # and still works from elsewhere afterwards.
+        # Refused before any change: a valid one is refused too (its rule
+        # and refresh_session go in one Redis call) and still works from
+        # elsewhere afterwards.
         self.assertLimited(refresh(pair["refresh_token"], base=RL,
                                    ip=self.ip), "refresh_ip", REFRESH_IP)
         self.assertTokenPair(refresh(pair["refresh_token"], base=RL,
@@ -282,6 +284,28 @@ class IpLimitTest(RateLimitCase):
         r = refresh(tok, base=RL, ip=new_ip())
         self.assertLimited(r, secrets_=[tok])
         self.assertNoPolicy(r)
+
+    def test_ip_rule_with_the_account_rule(self):
+        # forgot counts forgot_ip with forgot_account in one Redis call;
+        # over forgot_ip, a request whose body never reaches the account
+        # rule is refused all the same: 429, not 422 or 400.
+        limit = FORGOT_IP[0]
+        r = post("/auth/password/forgot", {"email": "not-an-email"},
+                 base=RL, ip=self.ip)
+        self.assertValidation(r, ["email"])
+        self.assertEqual(self.assertPolicy(r, "forgot_ip", FORGOT_IP),
+                         limit - 1)
+        for _ in range(limit - 1):
+            r = post("/auth/password/forgot", {"email": new_email("rlfi")},
+                     base=RL, ip=self.ip)
+            self.assertEqual(r.status, 202, r.describe())
+            self.assertPolicy(r, "forgot_ip", FORGOT_IP)
+        for body in ({"email": "not-an-email"}, {}, {"email": new_email()}):
+            self.assertLimited(post("/auth/password/forgot", body, base=RL,
+                                    ip=self.ip), "forgot_ip", FORGOT_IP)
+        r = request("POST", "/auth/password/forgot", body="{", base=RL,
+                    ctype="application/json", ip=self.ip)
+        self.assertLimited(r, "forgot_ip", FORGOT_IP)
 
     def test_account_refusal_shows_no_policy(self):
         # forgot_account is 3 an hour: the 4th request for one address,

@@ -332,6 +332,211 @@ START_TEST(test_limit_then_refuse)
 }
 END_TEST
 
+/* The number of EVALSHA/EVAL calls Redis has seen. */
+static long long
+spy_evals(void)
+{
+	redisReply	*r = redisCommand(spy, "INFO commandstats");
+	const char	*p;
+	long long	 n = 0;
+
+	ck_assert_ptr_nonnull(r);
+	if ((p = strstr(r->str, "cmdstat_evalsha:calls=")) != NULL)
+		n += atoll(p + 22);
+	if ((p = strstr(r->str, "cmdstat_eval:calls=")) != NULL)
+		n += atoll(p + 19);
+	freeReplyObject(r);
+	return n;
+}
+
+static const struct auth_rl_rule rule_a = { "t_a", AUTH_RL_IP, 3, 60 };
+static const struct auth_rl_rule rule_b = { "t_b", AUTH_RL_SESSION, 2, 60 };
+
+/* Checks a (IP) then b (session) in one call; the index of the refusal. */
+static size_t
+check_ab(const char *ip, const char *sid, struct auth_rl_verdict v[2])
+{
+	struct auth_rl_item	it[2] = { { &rule_a, ip, strlen(ip), NULL },
+	    { &rule_b, sid, strlen(sid), NULL } };
+
+	return auth_rl_check_n(it, 2, v);
+}
+
+/* Several rules, one call: each rule counted as alone, up to a refusal. */
+static void
+check_n_case(void)
+{
+	struct auth_rl_verdict	v[2];
+
+	ck_assert_uint_eq(check_ab("192.0.2.9", "s1", v), 2);
+	ck_assert(v[0].allowed && v[1].allowed);
+	ck_assert_str_eq(v[0].name, "t_a");
+	ck_assert_uint_eq(v[0].remaining, 2);
+	ck_assert_str_eq(v[1].name, "t_b");
+	ck_assert_uint_eq(v[1].remaining, 1);
+	ck_assert_uint_eq(check_ab("192.0.2.9", "s1", v), 2);
+	/* The session rule refuses: the IP rule was counted before it. */
+	ck_assert_uint_eq(check_ab("192.0.2.9", "s1", v), 1);
+	ck_assert(v[0].allowed);
+	ck_assert_uint_eq(v[0].remaining, 0);
+	ck_assert(!v[1].allowed);
+	ck_assert_uint_ge(v[1].retry_after, 1);
+	/* The IP rule refuses: the session rule is not counted. */
+	ck_assert_uint_eq(check_ab("192.0.2.9", "s2", v), 0);
+	ck_assert(!v[0].allowed);
+	ck_assert_ptr_null(v[1].name);
+	ck_assert_uint_eq(check_ab("192.0.2.10", "s2", v), 2);
+	ck_assert_uint_eq(v[1].remaining, 1);
+}
+
+START_TEST(test_check_n_one_call)
+{
+	struct auth_rl_verdict	v[2];
+	long long		before;
+
+	/* The script loaded (a NOSCRIPT retry is a second call). */
+	ck_assert_uint_eq(check_ab("192.0.2.99", "s99", v), 2);
+	before = spy_evals();
+	check_n_case();
+	ck_assert_int_eq(spy_evals() - before, 5);
+	ck_assert(!auth_rl_degraded());
+}
+END_TEST
+
+START_TEST(test_check_n_fallback)
+{
+	rl_setup_cfg(free_port(), "", 5, 900, 100);
+	check_n_case();
+	ck_assert(auth_rl_degraded());
+}
+END_TEST
+
+/* A deferred rule goes with the next check, in one call, before it. */
+START_TEST(test_defer)
+{
+	struct auth_rl_verdict	v, d;
+	long long		before;
+	int			i;
+
+	ck_assert(allowed(&rule_b, "warm"));
+	for (i = 0; i < 3; i++) {
+		before = spy_evals();
+		ck_assert_int_eq(auth_rl_defer(&rule_a, "192.0.2.11", 10), 0);
+		v = check_str(&rule_b, "s3");
+		ck_assert_int_eq(spy_evals() - before, 1);
+		ck_assert_int_eq(v.allowed, i < 2);
+		ck_assert(!auth_rl_deferred(&d));
+		ck_assert_str_eq(d.name, "t_a");
+		ck_assert_uint_eq(d.remaining, 2 - (unsigned)i);
+	}
+	/* The IP rule refuses: that is the check's verdict, b not counted. */
+	ck_assert_int_eq(auth_rl_defer(&rule_a, "192.0.2.11", 10), 0);
+	v = check_str(&rule_b, "s5");
+	ck_assert(!v.allowed);
+	ck_assert_str_eq(v.name, "t_a");
+	ck_assert(auth_rl_deferred(&d));
+	ck_assert_str_eq(d.name, "t_a");
+	ck_assert(allowed(&rule_b, "s5"));
+	/* No later check: counted by auth_rl_deferred itself. */
+	ck_assert_int_eq(auth_rl_defer(&rule_a, "192.0.2.12", 10), 0);
+	before = spy_evals();
+	ck_assert(!auth_rl_deferred(&d));
+	ck_assert_int_eq(spy_evals() - before, 1);
+	ck_assert_uint_eq(d.remaining, 2);
+	/* Nothing queued: nothing counted, no verdict. */
+	ck_assert(!auth_rl_deferred(&d));
+	ck_assert_ptr_null(d.name);
+}
+END_TEST
+
+/* A count given back, on Redis and in process. */
+static void
+undo_case(void)
+{
+	static const struct auth_rl_rule u = { "user", AUTH_RL_USER, 2, 60 };
+	const struct auth_rl_item s1 = { &u, "sub-1", 5, "loc-test" };
+	const struct auth_rl_item s2 = { &u, "sub-2", 5, "loc-test" };
+	struct auth_rl_verdict	v;
+
+	ck_assert_uint_eq(auth_rl_check_n(&s1, 1, &v), 1);
+	auth_rl_undo(&s1);
+	ck_assert_uint_eq(auth_rl_check_n(&s1, 1, &v), 1);
+	ck_assert_uint_eq(auth_rl_check_n(&s1, 1, &v), 1);
+	ck_assert_uint_eq(v.remaining, 0);
+	ck_assert_uint_eq(auth_rl_check_n(&s1, 1, &v), 0);
+	auth_rl_undo(&s1);
+	ck_assert_uint_eq(auth_rl_check_n(&s1, 1, &v), 1);
+	/* Nothing counted: nothing to give back. */
+	auth_rl_undo(&s2);
+	ck_assert_uint_eq(auth_rl_check_n(&s2, 1, &v), 1);
+	ck_assert_uint_eq(v.remaining, 1);
+}
+
+START_TEST(test_undo)
+{
+	redisReply	*keys;
+
+	undo_case();
+	keys = spy_keys("authd:rl:loc-test:user:*");
+	ck_assert_uint_eq(keys->elements, 2);
+	freeReplyObject(keys);
+}
+END_TEST
+
+START_TEST(test_undo_fallback)
+{
+	rl_setup_cfg(free_port(), "", 5, 900, 100);
+	undo_case();
+}
+END_TEST
+
+START_TEST(test_location_parse)
+{
+	const struct auth_rl_location	*l, *l2;
+	const char			*why;
+	char				 scope[sizeof(l->scope)];
+	static const char *const bad[] = {
+		"", "user", "user=", "user=0/60", "ip=5/0", "ip=5/86401",
+		"user=1/1, user=2/2", "admin=1/1", "ip=1/1;user=1/1",
+		"ip=1/1,", "IP=1/1",
+	};
+	size_t				 i;
+
+	l = auth_rl_location("user=120/60, ip=600/60", &why);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_ptr_null(why);
+	ck_assert_uint_eq(l->user.limit, 120);
+	ck_assert_uint_eq(l->user.period, 60);
+	ck_assert_int_eq(l->user.key, AUTH_RL_USER);
+	ck_assert_str_eq(l->user.name, "user");
+	ck_assert_uint_eq(l->ip.limit, 600);
+	ck_assert_int_eq(l->ip.key, AUTH_RL_IP);
+	snprintf(scope, sizeof(scope), "%s", l->scope);
+	/* The same meaning, another spelling: the same counters. */
+	l2 = auth_rl_location(" ip = 600 / 60 ,user=120/60", &why);
+	ck_assert_ptr_nonnull(l2);
+	ck_assert_str_eq(l2->scope, scope);
+	l = auth_rl_location("ip=10/60", &why);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_eq(l->user.limit, 0);
+	ck_assert_str_ne(l->scope, scope);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(auth_rl_location(bad[i], &why) == NULL, "%s",
+		    bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	/* More distinct values than the cache holds: each still parses. */
+	for (i = 0; i < 40; i++) {
+		snprintf(scope, sizeof(scope), "ip=%zu/60", i + 1);
+		l = auth_rl_location(scope, &why);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_uint_eq(l->ip.limit, i + 1);
+	}
+	ck_assert_uint_eq(auth_rl_location("user=120/60, ip=600/60",
+	    &why)->user.limit, 120);
+}
+END_TEST
+
 START_TEST(test_spacing)
 {
 	static const struct auth_rl_rule r = { "t_fast", AUTH_RL_IP, 4, 1 };
@@ -1229,6 +1434,12 @@ ratelimit_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_limit_then_refuse);
 	tcase_add_test(tc, test_spacing);
+	tcase_add_test(tc, test_check_n_one_call);
+	tcase_add_test(tc, test_check_n_fallback);
+	tcase_add_test(tc, test_defer);
+	tcase_add_test(tc, test_undo);
+	tcase_add_test(tc, test_undo_fallback);
+	tcase_add_test(tc, test_location_parse);
 	tcase_add_test(tc, test_spacing_fallback);
 	tcase_add_test(tc, test_subjects_separate);
 	tcase_add_test(tc, test_ipv6_prefix);
