@@ -16,12 +16,10 @@ auth_flow_bearer_user(const struct auth_ctx *ctx, struct auth_user *out)
 	struct auth_user u;
 	enum auth_err e;
 
-	e = auth_store_user_by_id(ctx->bearer.sub, &u);
+	/* An access token outlives its session by at most access_ttl. */
+	e = auth_store_user_by_session(ctx->bearer.sub, ctx->bearer.sid, &u);
 	if (e == AUTH_OK && u.disabled)
 		e = AUTH_ERR_UNAUTHORIZED;
-	/* An access token outlives its session by at most access_ttl. */
-	if (e == AUTH_OK)
-		e = auth_store_session_live(ctx->bearer.sid, u.id);
 	if (e == AUTH_ERR_NOT_FOUND)
 		e = AUTH_ERR_UNAUTHORIZED;
 	if (e == AUTH_OK && out != NULL)
@@ -47,13 +45,11 @@ auth_flow_logout_all(const struct auth_ctx *ctx, const struct auth_client *cl)
 	long n = 0;
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	if ((e = auth_store_sessions_revoke_user(ctx->bearer.sub, NULL,
-	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL], &n)) != AUTH_OK)
-		return e;
-	auth_flow_audit_revoked(AUTH_AUDIT_LOGOUT_ALL, ctx->bearer.sub, cl, n);
-	return AUTH_OK;
+	/* The caller's check, the revocation and its audit row at once. */
+	e = auth_store_sessions_logout_all(ctx->bearer.sub, ctx->bearer.sid,
+	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL],
+	    auth_audit_names[AUTH_AUDIT_LOGOUT_ALL], cl, &n);
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_UNAUTHORIZED : e;
 }
 
 enum auth_err

@@ -24,9 +24,20 @@ enum {
 	C_USER__MAX
 };
 
+/* user_by_refresh's columns after USER_COLS */
+enum {
+	C_UR_SESSION_ID = C_USER__MAX,
+	C_UR_USABLE,
+	C_UR_ROTATED,
+	C_UR_ROTATED_AGE,
+	C_UR__MAX
+};
+
 enum {
 	ST_USER_BY_EMAIL = 0,
 	ST_USER_BY_ID,
+	ST_USER_BY_SESSION,
+	ST_USER_BY_REFRESH,
 	ST_USER_INSERT,
 	ST_USER_MARK_VERIFIED,
 	ST_USER_SET_PASSWORD,
@@ -41,6 +52,27 @@ static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	    "WHERE u.email_key = $1::text" },
 	[ST_USER_BY_ID] = { "user_by_id",
 	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid" },
+	/* The caller of a Bearer request and its session's liveness in one
+	 * round trip: no row unless the session is live. */
+	[ST_USER_BY_SESSION] = { "user_by_session",
+	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid"
+	    " AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $2::uuid"
+	    " AND s.user_id = u.id AND s.revoked_at IS NULL"
+	    " AND s.expires_at > now())" },
+	/* A refresh's lookup: the account, then the token's state as
+	 * refresh_rotate sees it, without its row locks. */
+	[ST_USER_BY_REFRESH] = { "user_by_refresh",
+	    "SELECT " USER_COLS ", rt.session_id,"
+	    " rt.revoked_at IS NULL AND s.revoked_at IS NULL"
+	    " AND rt.expires_at > now() AND s.expires_at > now()"
+	    " AND u.disabled_at IS NULL,"
+	    " rt.rotated_at IS NOT NULL,"
+	    " coalesce(greatest(0, floor(extract(epoch FROM"
+	    " now() - rt.rotated_at)))::bigint, 0) "
+	    "FROM refresh_tokens rt "
+	    "JOIN sessions s ON s.id = rt.session_id "
+	    "JOIN users u ON u.id = s.user_id "
+	    "WHERE rt.token_hash = $1::bytea" },
 	[ST_USER_INSERT] = { "user_insert",
 	    "INSERT INTO users AS u (email, password_hash) "
 	    "VALUES ($1::text, $2::text) "
@@ -104,12 +136,12 @@ store_roles(const PGresult *r, int row, int col, struct auth_user *u)
 	return 0;
 }
 
-/* Fills u from row 0 of a USER_COLS result. */
+/* Fills u from row 0 of a result of ncols columns, USER_COLS first. */
 static enum auth_err
-store_user_fill(const PGresult *r, struct auth_user *u)
+store_user_fill_n(const PGresult *r, int ncols, struct auth_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (PQnfields(r) != C_USER__MAX ||
+	if (PQnfields(r) != ncols ||
 	    store_copy(r, 0, C_USER_ID, u->id, sizeof(u->id), false) == -1 ||
 	    store_copy(r, 0, C_USER_EMAIL, u->email, sizeof(u->email),
 	    false) == -1 ||
@@ -127,15 +159,21 @@ store_user_fill(const PGresult *r, struct auth_user *u)
 	return AUTH_OK;
 }
 
+/* Fills u from row 0 of a USER_COLS result. */
 static enum auth_err
-store_user_get(int st, const char *key, struct auth_user *u)
+store_user_fill(const PGresult *r, struct auth_user *u)
 {
-	const char *const vals[1] = { key };
+	return store_user_fill_n(r, C_USER__MAX, u);
+}
+
+static enum auth_err
+store_user_get(int st, int n, const char *const *vals, struct auth_user *u)
+{
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((rc = store_exec(STMT(st), 1, vals, NULL, NULL, &r)) != AUTH_OK)
+	if ((rc = store_exec(STMT(st), n, vals, NULL, NULL, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
 		rc = AUTH_ERR_NOT_FOUND;
@@ -158,7 +196,8 @@ auth_store_user_by_email(const char *email, struct auth_user *u)
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_EMAIL, key, u);
+	return store_user_get(ST_USER_BY_EMAIL, 1, (const char *const[]){ key },
+	    u);
 }
 
 enum auth_err
@@ -168,7 +207,20 @@ auth_store_user_by_id(const char *id, struct auth_user *u)
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_ID, id, u);
+	return store_user_get(ST_USER_BY_ID, 1, (const char *const[]){ id }, u);
+}
+
+enum auth_err
+auth_store_user_by_session(const char *id, const char *session_id,
+    struct auth_user *u)
+{
+	const char *const vals[2] = { id, session_id };
+
+	if (!store_uuid_ok(id) || !store_uuid_ok(session_id)) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_SESSION, 2, vals, u);
 }
 
 /* True if email may name a new account: a usable, all-ASCII key. */
@@ -248,4 +300,40 @@ auth_store_user_set_disabled(const char *user_id, bool disabled)
 	const char *const vals[2] = { user_id, disabled ? "t" : "f" };
 
 	return store_update(STMT(ST_USER_SET_DISABLED), 2, vals);
+}
+
+enum auth_err
+auth_store_user_by_refresh(const unsigned char hash[AUTH_HASH_LEN],
+    struct auth_refresh_row *row, struct auth_user *u)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(row, 0, sizeof(*row));
+	memset(u, 0, sizeof(*u));
+	if ((rc = store_exec_hash(STMT(ST_USER_BY_REFRESH), hash, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = store_user_fill_n(r, C_UR__MAX, u)) != AUTH_OK)
+		goto out;
+	if (store_copy(r, 0, C_UR_SESSION_ID, row->session_id,
+	    sizeof(row->session_id), false) == -1 ||
+	    (row->rotated_age = store_llong(r, 0, C_UR_ROTATED_AGE)) < 0) {
+		auth_log_error(NULL, "store: unexpected user_by_refresh row");
+		memset(row, 0, sizeof(*row));
+		memset(u, 0, sizeof(*u));
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	memcpy(row->user_id, u->id, sizeof(row->user_id));
+	row->usable = store_bool(r, 0, C_UR_USABLE);
+	row->rotated = store_bool(r, 0, C_UR_ROTATED);
+	row->user_disabled = u->disabled;
+out:
+	PQclear(r);
+	return rc;
 }

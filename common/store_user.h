@@ -8,6 +8,7 @@
 #include "base_err.h"
 #include "jwt.h"
 #include "password.h"
+#include "store_session.h"
 #include "store_stmt.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -27,6 +28,15 @@ struct auth_user {
  * roles filled from user_roles */
 enum auth_err auth_store_user_by_email(const char *email, struct auth_user *u);
 enum auth_err auth_store_user_by_id(const char *id, struct auth_user *u);
+/* The user id if session_id is one of its live (unrevoked, unexpired)
+ * sessions, in one statement; else NOT_FOUND. */
+enum auth_err auth_store_user_by_session(const char *id,
+	    const char *session_id, struct auth_user *u);
+/* A refresh's lookup in one statement: the account of the refresh token
+ * hashed as hash and the token's state, unlocked.
+ * NOT_FOUND if unknown. */
+enum auth_err auth_store_user_by_refresh(const unsigned char hash[AUTH_HASH_LEN],
+	    struct auth_refresh_row *row, struct auth_user *u);
 
 /*
  * Inserts a user unless one with this email's key exists; *inserted
