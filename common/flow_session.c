@@ -34,9 +34,10 @@ auth_flow_sessions_list(const struct auth_ctx *ctx,
 {
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	return auth_store_sessions_list(ctx->bearer.sub, fn, arg);
+	/* The caller's check and the listing at once. */
+	e = auth_store_sessions_list_caller(ctx->bearer.sub, ctx->bearer.sid,
+	    fn, arg);
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_UNAUTHORIZED : e;
 }
 
 enum auth_err
@@ -57,18 +58,21 @@ auth_flow_session_revoke(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *session_id)
 {
 	char detail[96];
+	long n = 0;
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	if (!auth_uuid_valid(session_id, strlen(session_id)))
+	if (!auth_uuid_valid(session_id, strlen(session_id))) {
+		if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+			return e;
 		return AUTH_ERR_NOT_FOUND;
-	if ((e = auth_store_session_revoke_owned(session_id, ctx->bearer.sub,
-	    auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED])) != AUTH_OK)
-		return e;
+	}
 	snprintf(detail, sizeof(detail), "{\"session_id\":\"%s\"}",
 	    session_id);
-	auth_flow_audit_event(AUTH_AUDIT_SESSION_REVOKED, ctx->bearer.sub, cl,
-	    detail);
-	return AUTH_OK;
+	/* The caller's check, the revocation and its audit row at once. */
+	e = auth_store_session_revoke_caller(ctx->bearer.sub, ctx->bearer.sid,
+	    session_id, auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED],
+	    auth_audit_names[AUTH_AUDIT_SESSION_REVOKED], cl, detail, &n);
+	if (e == AUTH_ERR_NOT_FOUND)
+		return AUTH_ERR_UNAUTHORIZED;
+	return e == AUTH_OK && n == 0 ? AUTH_ERR_NOT_FOUND : e;
 }

@@ -19,6 +19,8 @@ enum {
 	ST_SESSIONS_COUNT,
 	ST_SESSION_LOGOUT,
 	ST_SESSIONS_LOGOUT_ALL,
+	ST_SESSIONS_LIST_CALLER,
+	ST_SESSION_REVOKE_CALLER,
 	ST_REFRESH_ROTATE,
 	ST_SESSION__MAX
 };
@@ -40,6 +42,16 @@ enum {
 	C_SL_USER_AGENT,
 	C_SL__MAX
 };
+
+/*
+ * The Bearer caller's check as a CTE "c": the account $u, enabled, with $s
+ * one of its live sessions (auth_store_user_by_session's rule).
+ */
+#define CALLER_CTE(u, s) \
+	"c AS (SELECT u.id FROM users u WHERE u.id = $" u "::uuid" \
+	" AND u.disabled_at IS NULL AND EXISTS (SELECT 1 FROM sessions s" \
+	" WHERE s.id = $" s "::uuid AND s.user_id = u.id" \
+	" AND s.revoked_at IS NULL AND s.expires_at > now()))"
 
 static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	[ST_SESSION_CREATE] = { "session_create",
@@ -106,6 +118,27 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	[ST_SESSIONS_COUNT] = { "sessions_count",
 	    "SELECT count(*) FROM sessions WHERE user_id = $1::uuid"
 	    " AND revoked_at IS NULL AND expires_at > now()" },
+	/* ---- one round trip each ---- */
+	/* sessions_list of the caller, after the caller's check as
+	 * sessions_logout_all's: no row if it fails, one row of NULLs
+	 * (but the last column) if the caller has no session listed. */
+	[ST_SESSIONS_LIST_CALLER] = { "sessions_list_caller",
+	    "WITH " CALLER_CTE("1", "3") " "
+	    "SELECT l.id, l.c, l.u, l.e, l.ip, l.ua, c.id FROM c "
+	    "LEFT JOIN LATERAL ("
+	    " SELECT s.id, " STORE_TS("s.created_at") " AS c, "
+	    STORE_TS("s.last_used_at") " AS u, "
+	    STORE_TS("least(s.expires_at, t.exp)") " AS e,"
+	    " coalesce(host(s.ip), '') AS ip,"
+	    " coalesce(s.user_agent, '') AS ua, s.created_at AS at "
+	    " FROM sessions s JOIN LATERAL ("
+	    " SELECT max(rt.expires_at) AS exp FROM refresh_tokens rt"
+	    " WHERE rt.session_id = s.id AND rt.revoked_at IS NULL"
+	    " AND rt.expires_at > now()) t ON t.exp IS NOT NULL"
+	    " WHERE s.user_id = c.id AND s.revoked_at IS NULL"
+	    " AND s.expires_at > now()"
+	    " ORDER BY s.created_at DESC, s.id LIMIT $2::bigint) l ON true "
+	    "ORDER BY l.at DESC, l.id" },
 	/* ---- one round trip each: the change and its audit row ---- */
 	/* The session of the token revoked, as session_revoke, and audited. */
 	[ST_SESSION_LOGOUT] = { "session_logout",
@@ -130,11 +163,7 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	 * audit detail, is NULL). Answers whether the caller passed, and
 	 * the number. */
 	[ST_SESSIONS_LOGOUT_ALL] = { "sessions_logout_all",
-	    "WITH c AS ("
-	    " SELECT u.id FROM users u WHERE u.id = $1::uuid"
-	    " AND u.disabled_at IS NULL AND EXISTS (SELECT 1 FROM sessions s"
-	    " WHERE s.id = $2::uuid AND s.user_id = u.id"
-	    " AND s.revoked_at IS NULL AND s.expires_at > now())), "
+	    "WITH " CALLER_CTE("1", "2") ", "
 	    "s AS ("
 	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $3::text"
 	    " WHERE user_id IN (SELECT id FROM c) AND revoked_at IS NULL"
@@ -147,6 +176,22 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	    " $6::text, $7::text, coalesce($8::jsonb,"
 	    " jsonb_build_object('sessions_revoked', n.n)) FROM c, n) "
 	    "SELECT EXISTS (SELECT 1 FROM c), n.n FROM n" },
+	/* session_revoke_owned of the caller, after its check as
+	 * sessions_logout_all's, and audited; answers whether the caller
+	 * passed, and the number revoked. */
+	[ST_SESSION_REVOKE_CALLER] = { "session_revoke_caller",
+	    "WITH " CALLER_CTE("1", "2") ", "
+	    "s AS ("
+	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $4::text"
+	    " WHERE id = $3::uuid AND user_id IN (SELECT id FROM c)"
+	    " AND revoked_at IS NULL AND expires_at > now()"
+	    " RETURNING id, user_id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    "a AS (" STORE_AUDIT_INSERT "SELECT s.user_id, "
+	    STORE_AUDIT_PARAMS("5", "6", "7", "8", "9") " FROM s) "
+	    "SELECT EXISTS (SELECT 1 FROM c), (SELECT count(*) FROM s)" },
 	/*
 	 * A refresh's change, the rotation rules applied under the row locks
 	 * of its token and session: a usable token not yet rotated is marked
@@ -201,6 +246,8 @@ const struct auth_stmt_group auth_store_session_group = {
 };
 
 #define STMT(st)	(&session_stmts[(st)])
+
+static enum auth_err caller_count(const PGresult *r, long *count);
 
 enum auth_err
 auth_store_session_create(const char *user_id, const struct auth_client *cl,
@@ -446,7 +493,6 @@ auth_store_sessions_logout_all(const char *user_id, const char *session_id,
 	const char	*vals[3 + STORE_AUDIT_NVALS] = { user_id, session_id,
 	    why };
 	PGresult	*r = NULL;
-	long long	 n;
 	enum auth_err	 rc;
 
 	*count = 0;
@@ -454,16 +500,8 @@ auth_store_sessions_logout_all(const char *user_id, const char *session_id,
 		return AUTH_ERR_NOT_FOUND;
 	store_clean_text(reason, why, sizeof(why));
 	if ((rc = store_exec_audited(STMT(ST_SESSIONS_LOGOUT_ALL), 3, vals,
-	    NULL, NULL, event, cl, NULL, &r)) != AUTH_OK)
-		goto out;
-	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
-	    (n = store_llong(r, 0, 1)) < 0)
-		rc = AUTH_ERR_INTERNAL;
-	else if (!store_bool(r, 0, 0))
-		rc = AUTH_ERR_NOT_FOUND;
-	else
-		*count = (long)n;
-out:
+	    NULL, NULL, event, cl, NULL, &r)) == AUTH_OK)
+		rc = caller_count(r, count);
 	PQclear(r);
 	return rc;
 }
@@ -497,6 +535,87 @@ auth_store_refresh_rotate(const unsigned char hash[AUTH_HASH_LEN],
 	else
 		*reuse = store_bool(r, 0, STORE_C_ONLY);
 out:
+	PQclear(r);
+	return rc;
+}
+
+/* Calls fn for each row of a sessions_list_caller result r. */
+static enum auth_err
+sessions_walk(PGresult *r, int (*fn)(void *arg,
+    const struct auth_session_row *row), void *arg)
+{
+	struct store_rows	it;
+	struct auth_session_row	row;
+	int			more;
+
+	if (PQnfields(r) != C_SL__MAX + 1)
+		return AUTH_ERR_INTERNAL;
+	if (PQntuples(r) == 1 && PQgetisnull(r, 0, C_SL_ID))
+		return AUTH_OK;
+	memset(&it, 0, sizeof(it));
+	it.r = r;
+	it.cols = sl_cols;
+	it.ncols = C_SL__MAX;
+	while ((more = store_rows_next(&it, &row)) == 1 && fn(arg, &row) == 0)
+		continue;
+	return more != 0 ? AUTH_ERR_INTERNAL : AUTH_OK;
+}
+
+enum auth_err
+auth_store_sessions_list_caller(const char *user_id, const char *session_id,
+    int (*fn)(void *arg, const struct auth_session_row *row), void *arg)
+{
+	char		 max[24];
+	const char *const vals[3] = { user_id, max, session_id };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	if (!store_uuid_ok(user_id) || !store_uuid_ok(session_id))
+		return AUTH_ERR_NOT_FOUND;
+	snprintf(max, sizeof(max), "%d", AUTH_SESSIONS_LIST_MAX);
+	if ((rc = store_exec(STMT(ST_SESSIONS_LIST_CALLER), 3, vals, NULL,
+	    NULL, &r)) != AUTH_OK)
+		goto out;
+	rc = PQntuples(r) == 0 ? AUTH_ERR_NOT_FOUND : sessions_walk(r, fn, arg);
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Reads the (caller passed, count) row of a caller's change r. */
+static enum auth_err
+caller_count(const PGresult *r, long *count)
+{
+	long long n;
+
+	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
+	    (n = store_llong(r, 0, 1)) < 0)
+		return AUTH_ERR_INTERNAL;
+	if (!store_bool(r, 0, 0))
+		return AUTH_ERR_NOT_FOUND;
+	*count = (long)n;
+	return AUTH_OK;
+}
+
+enum auth_err
+auth_store_session_revoke_caller(const char *user_id, const char *caller_sid,
+    const char *session_id, const char *reason, const char *event,
+    const struct auth_client *cl, const char *detail_json, long *count)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[4 + STORE_AUDIT_NVALS] = { user_id, caller_sid,
+	    session_id, why };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	*count = 0;
+	if (!store_uuid_ok(user_id) || !store_uuid_ok(caller_sid) ||
+	    !store_uuid_ok(session_id))
+		return AUTH_ERR_NOT_FOUND;
+	store_clean_text(reason, why, sizeof(why));
+	if ((rc = store_exec_audited(STMT(ST_SESSION_REVOKE_CALLER), 4, vals,
+	    NULL, NULL, event, cl, detail_json, &r)) == AUTH_OK)
+		rc = caller_count(r, count);
 	PQclear(r);
 	return rc;
 }

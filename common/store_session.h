@@ -93,6 +93,22 @@ enum auth_err auth_store_refresh_rotate(const unsigned char hash[AUTH_HASH_LEN],
 	    const unsigned char successor[AUTH_HASH_LEN], long ttl_seconds,
 	    long leeway, const char *reason, const char *event,
 	    const struct auth_client *cl, bool *reuse);
+/* auth_store_sessions_list of the Bearer caller user_id of session_id in
+ * one statement, after the check of auth_store_sessions_logout_all;
+ * NOT_FOUND if it fails. */
+enum auth_err auth_store_sessions_list_caller(const char *user_id,
+	    const char *session_id,
+	    int (*fn)(void *arg, const struct auth_session_row *row), void *arg);
+/*
+ * auth_store_session_revoke_owned of session_id by the Bearer caller
+ * user_id of caller_sid, after the check of auth_store_sessions_logout_all,
+ * and its audit row event with detail_json, in one statement: NOT_FOUND if
+ * the check fails, else *count the number revoked (0 or 1).
+ */
+enum auth_err auth_store_session_revoke_caller(const char *user_id,
+	    const char *caller_sid, const char *session_id, const char *reason,
+	    const char *event, const struct auth_client *cl,
+	    const char *detail_json, long *count);
 /* Number of live sessions of user_id. */
 enum auth_err auth_store_sessions_count(const char *user_id, long *count);
 

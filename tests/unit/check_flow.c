@@ -1002,7 +1002,8 @@ END_TEST
 
 /*
  * One round trip per request where the work allows it: a Bearer caller's
- * check, logout, logout everywhere, verification; a refresh pays two, its
+ * check, its sessions' list, a session's revocation, logout, logout
+ * everywhere, verification; a refresh pays two, its
  * lookup and its change, with the limiter's count of the session between
  * them.
  */
@@ -1010,8 +1011,10 @@ START_TEST(test_round_trips)
 {
 	const char		*email = "trips@example.test";
 	char			 tok[AUTH_TOKEN_LEN + 1];
+	char			 sid_a[AUTH_UUID_LEN + 1];
 	struct auth_tokens	 a, b, c;
 	struct auth_user	 u;
+	long			 n = 0;
 	const char		*weak;
 	bool			 created;
 	enum auth_err		 e;
@@ -1044,7 +1047,15 @@ START_TEST(test_round_trips)
 	TRIPS(1, e = auth_flow_logout_all(&ctx, &client));
 	ck_assert_int_eq(e, AUTH_ERR_UNAUTHORIZED);
 	ck_assert_int_eq(n_of(N_AUDIT, email, "logout_all"), 0);
+	bearer(&a);
+	snprintf(sid_a, sizeof(sid_a), "%s", ctx.bearer.sid);
 	bearer(&c);
+	TRIPS(1, e = auth_flow_sessions_list(&ctx, count_row, &n));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_int_eq(n, 1);
+	/* The logged-out session is no longer there to revoke. */
+	TRIPS(1, e = auth_flow_session_revoke(&ctx, &client, sid_a));
+	ck_assert_int_eq(e, AUTH_ERR_NOT_FOUND);
 	TRIPS(1, e = auth_flow_logout_all(&ctx, &client));
 	ck_assert_int_eq(e, AUTH_OK);
 	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
