@@ -5,6 +5,7 @@
 
 #include "base_email.h"
 #include "log.h"
+#include "store_audit.h"
 
 /* The columns of every statement that returns a user, in this order. */
 #define USER_COLS \
@@ -38,6 +39,8 @@ enum {
 	ST_USER_BY_ID,
 	ST_USER_BY_SESSION,
 	ST_USER_BY_REFRESH,
+	ST_USER_BY_EMAIL_TOKEN,
+	ST_USER_RESET,
 	ST_USER_INSERT,
 	ST_USER_MARK_VERIFIED,
 	ST_USER_SET_PASSWORD,
@@ -73,6 +76,49 @@ static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	    "JOIN sessions s ON s.id = rt.session_id "
 	    "JOIN users u ON u.id = s.user_id "
 	    "WHERE rt.token_hash = $1::bytea" },
+	/* A reset's lookup: the account of an unused, unexpired token. */
+	[ST_USER_BY_EMAIL_TOKEN] = { "user_by_email_token",
+	    "SELECT " USER_COLS " FROM email_tokens t "
+	    "JOIN users u ON u.id = t.user_id "
+	    "WHERE t.token_hash = $1::bytea AND t.purpose = $2::text"
+	    " AND t.used_at IS NULL AND t.expires_at > now()" },
+	/*
+	 * A reset's change: the token ($1, of the looked-up account $3,
+	 * still enabled) used as email_token_consume uses it, the password
+	 * set and the address marked verified, every live session revoked as
+	 * sessions_revoke_user, the audit rows: $6 (with its "by") if the
+	 * address was not verified, $7 with the number revoked. Answers
+	 * whether the token was used, and the number.
+	 */
+	[ST_USER_RESET] = { "user_reset",
+	    "WITH c AS ("
+	    " UPDATE email_tokens SET used_at = now()"
+	    " WHERE token_hash = $1::bytea AND purpose = $2::text"
+	    " AND user_id = $3::uuid AND used_at IS NULL AND expires_at > now()"
+	    " AND EXISTS (SELECT 1 FROM users WHERE id = $3::uuid"
+	    " AND disabled_at IS NULL) RETURNING user_id), "
+	    "o AS ("
+	    " SELECT u.id FROM users u WHERE u.id IN (SELECT user_id FROM c)"
+	    " AND u.email_verified_at IS NULL), "
+	    "p AS ("
+	    " UPDATE users SET password_hash = $4::text, updated_at = now(),"
+	    " email_verified_at = coalesce(email_verified_at, now())"
+	    " WHERE id IN (SELECT user_id FROM c) RETURNING id), "
+	    "s AS ("
+	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $5::text"
+	    " WHERE user_id IN (SELECT id FROM p) AND revoked_at IS NULL"
+	    " RETURNING id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    "n AS (SELECT count(*) AS n FROM s), "
+	    "av AS (" STORE_AUDIT_INSERT "SELECT o.id, $6::text, $8::inet,"
+	    " $9::text, $10::text, '{\"by\":\"password_reset\"}'::jsonb"
+	    " FROM o), "
+	    "a AS (" STORE_AUDIT_INSERT "SELECT p.id, $7::text, $8::inet,"
+	    " $9::text, $10::text, coalesce($11::jsonb,"
+	    " jsonb_build_object('sessions_revoked', n.n)) FROM p, n) "
+	    "SELECT EXISTS (SELECT 1 FROM p), n.n FROM n" },
 	[ST_USER_INSERT] = { "user_insert",
 	    "INSERT INTO users AS u (email, password_hash) "
 	    "VALUES ($1::text, $2::text) "
@@ -333,6 +379,63 @@ auth_store_user_by_refresh(const unsigned char hash[AUTH_HASH_LEN],
 	row->usable = store_bool(r, 0, C_UR_USABLE);
 	row->rotated = store_bool(r, 0, C_UR_ROTATED);
 	row->user_disabled = u->disabled;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_by_email_token(const unsigned char hash[AUTH_HASH_LEN],
+    const char *purpose, struct auth_user *u)
+{
+	const char *const vals[2] = { (const char *)hash, purpose };
+	const int	 lens[2] = { AUTH_HASH_LEN, 0 };
+	const int	 fmts[2] = { 1, 0 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((rc = store_exec(STMT(ST_USER_BY_EMAIL_TOKEN), 2, vals, lens, fmts,
+	    &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1)
+		rc = AUTH_ERR_NOT_FOUND;
+	else
+		rc = store_user_fill(r, u);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_reset(const unsigned char hash[AUTH_HASH_LEN],
+    const char *purpose, const char *user_id, const char *pw_hash,
+    const struct auth_store_reset_names *names, const struct auth_client *cl,
+    long *count)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[6 + STORE_AUDIT_NVALS] = { (const char *)hash,
+	    purpose, user_id, pw_hash, why, names->verified_event };
+	const int	 lens[6 + STORE_AUDIT_NVALS] = { AUTH_HASH_LEN };
+	const int	 fmts[6 + STORE_AUDIT_NVALS] = { 1 };
+	PGresult	*r = NULL;
+	long long	 n;
+	enum auth_err	 rc;
+
+	*count = 0;
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	store_clean_text(names->reason, why, sizeof(why));
+	if ((rc = store_exec_audited(STMT(ST_USER_RESET), 6, vals, lens, fmts,
+	    names->event, cl, NULL, &r)) != AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
+	    (n = store_llong(r, 0, 1)) < 0)
+		rc = AUTH_ERR_INTERNAL;
+	else if (!store_bool(r, 0, 0))
+		rc = AUTH_ERR_NOT_FOUND;
+	else
+		*count = (long)n;
 out:
 	PQclear(r);
 	return rc;
