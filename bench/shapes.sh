@@ -45,7 +45,7 @@ shapes_section() {
 		one=$(shape_one "$script" 1 "$ROT_BASE") || { one=failed; FAILED=1; }
 		SHAPE_LINES+=("$(printf '| %s | %s | %s | %s |' "$what" "$trips" "$many" "$one")")
 	done
-	bench_sql -c "DROP SCHEMA bench_shapes CASCADE" >/dev/null
+	bench_sql -c "SET client_min_messages = warning" -c "DROP SCHEMA bench_shapes CASCADE" >/dev/null
 }
 
 shapes_report() {
