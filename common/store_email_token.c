@@ -80,14 +80,8 @@ auth_store_email_token_consume(const unsigned char hash[AUTH_HASH_LEN],
 
 	user_id[0] = '\0';
 	if ((rc = store_exec(STMT(ST_EMAIL_TOKEN_CONSUME), 2, vals, lens, fmts,
-	    &r)) != AUTH_OK)
-		goto out;
-	if (PQntuples(r) != 1)
-		rc = AUTH_ERR_NOT_FOUND;
-	else if (store_copy(r, 0, STORE_C_ONLY, user_id, AUTH_UUID_LEN + 1,
-	    false) == -1)
-		rc = AUTH_ERR_INTERNAL;
-out:
+	    &r)) == AUTH_OK)
+		rc = store_one_id(r, user_id);
 	PQclear(r);
 	return rc;
 }
@@ -106,14 +100,8 @@ auth_store_email_token_verify(const unsigned char hash[AUTH_HASH_LEN],
 
 	user_id[0] = '\0';
 	if ((rc = store_exec_audited(STMT(ST_EMAIL_TOKEN_VERIFY), 2, vals,
-	    lens, fmts, event, cl, NULL, &r)) != AUTH_OK)
-		goto out;
-	if (PQntuples(r) != 1)
-		rc = AUTH_ERR_NOT_FOUND;
-	else if (store_copy(r, 0, STORE_C_ONLY, user_id, AUTH_UUID_LEN + 1,
-	    false) == -1)
-		rc = AUTH_ERR_INTERNAL;
-out:
+	    lens, fmts, event, cl, NULL, &r)) == AUTH_OK)
+		rc = store_one_id(r, user_id);
 	PQclear(r);
 	return rc;
 }

@@ -53,6 +53,11 @@ enum {
 	" WHERE s.id = $" s "::uuid AND s.user_id = u.id" \
 	" AND s.revoked_at IS NULL AND s.expires_at > now()))"
 
+/* The refresh tokens of the sessions a CTE "s" revoked, revoked. */
+#define TOKENS_OF_S_CTE \
+	"t AS (UPDATE refresh_tokens SET revoked_at = now()" \
+	" WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL)"
+
 static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	[ST_SESSION_CREATE] = { "session_create",
 	    "INSERT INTO sessions (user_id, expires_at, ip, user_agent) "
@@ -151,9 +156,7 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	    " ELSE revoke_reason END,"
 	    " revoked_at = coalesce(revoked_at, now())"
 	    " WHERE id IN (SELECT session_id FROM f) RETURNING id, user_id), "
-	    "t AS ("
-	    " UPDATE refresh_tokens SET revoked_at = now()"
-	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    TOKENS_OF_S_CTE ", "
 	    "a AS (" STORE_AUDIT_INSERT "SELECT s.user_id, "
 	    STORE_AUDIT_PARAMS("3", "4", "5", "6", "7") " FROM s) "
 	    "SELECT count(*) FROM s" },
@@ -168,9 +171,7 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $3::text"
 	    " WHERE user_id IN (SELECT id FROM c) AND revoked_at IS NULL"
 	    " RETURNING id), "
-	    "t AS ("
-	    " UPDATE refresh_tokens SET revoked_at = now()"
-	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    TOKENS_OF_S_CTE ", "
 	    "n AS (SELECT count(*) AS n FROM s), "
 	    "a AS (" STORE_AUDIT_INSERT "SELECT c.id, $4::text, $5::inet,"
 	    " $6::text, $7::text, coalesce($8::jsonb,"
@@ -186,18 +187,17 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	    " WHERE id = $3::uuid AND user_id IN (SELECT id FROM c)"
 	    " AND revoked_at IS NULL AND expires_at > now()"
 	    " RETURNING id, user_id), "
-	    "t AS ("
-	    " UPDATE refresh_tokens SET revoked_at = now()"
-	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    TOKENS_OF_S_CTE ", "
 	    "a AS (" STORE_AUDIT_INSERT "SELECT s.user_id, "
 	    STORE_AUDIT_PARAMS("5", "6", "7", "8", "9") " FROM s) "
 	    "SELECT EXISTS (SELECT 1 FROM c), (SELECT count(*) FROM s)" },
 	/*
 	 * A refresh's change, the rotation rules applied under the row locks
 	 * of its token and session: a usable token not yet rotated is marked
-	 * rotated and its successor ($2) stored; one rotated within the leeway ($4
-	 * seconds) stores nothing; either touches the session. One rotated
-	 * before the leeway burns the family as session_revoke does, audited.
+	 * rotated and its successor ($2) stored; one rotated within the
+	 * leeway ($4 seconds) stores nothing; either touches the session.
+	 * One rotated before the leeway burns the family as session_revoke
+	 * does, audited.
 	 * No row: the token is unknown or no longer usable.
 	 */
 	[ST_REFRESH_ROTATE] = { "refresh_rotate",
@@ -246,8 +246,6 @@ const struct auth_stmt_group auth_store_session_group = {
 };
 
 #define STMT(st)	(&session_stmts[(st)])
-
-static enum auth_err caller_count(const PGresult *r, long *count);
 
 enum auth_err
 auth_store_session_create(const char *user_id, const struct auth_client *cl,
@@ -501,7 +499,7 @@ auth_store_sessions_logout_all(const char *user_id, const char *session_id,
 	store_clean_text(reason, why, sizeof(why));
 	if ((rc = store_exec_audited(STMT(ST_SESSIONS_LOGOUT_ALL), 3, vals,
 	    NULL, NULL, event, cl, NULL, &r)) == AUTH_OK)
-		rc = caller_count(r, count);
+		rc = store_flag_count(r, count);
 	PQclear(r);
 	return rc;
 }
@@ -582,21 +580,6 @@ out:
 	return rc;
 }
 
-/* Reads the (caller passed, count) row of a caller's change r. */
-static enum auth_err
-caller_count(const PGresult *r, long *count)
-{
-	long long n;
-
-	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
-	    (n = store_llong(r, 0, 1)) < 0)
-		return AUTH_ERR_INTERNAL;
-	if (!store_bool(r, 0, 0))
-		return AUTH_ERR_NOT_FOUND;
-	*count = (long)n;
-	return AUTH_OK;
-}
-
 enum auth_err
 auth_store_session_revoke_caller(const char *user_id, const char *caller_sid,
     const char *session_id, const char *reason, const char *event,
@@ -615,7 +598,7 @@ auth_store_session_revoke_caller(const char *user_id, const char *caller_sid,
 	store_clean_text(reason, why, sizeof(why));
 	if ((rc = store_exec_audited(STMT(ST_SESSION_REVOKE_CALLER), 4, vals,
 	    NULL, NULL, event, cl, detail_json, &r)) == AUTH_OK)
-		rc = caller_count(r, count);
+		rc = store_flag_count(r, count);
 	PQclear(r);
 	return rc;
 }

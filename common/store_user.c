@@ -213,13 +213,14 @@ store_user_fill(const PGresult *r, struct auth_user *u)
 }
 
 static enum auth_err
-store_user_get(int st, int n, const char *const *vals, struct auth_user *u)
+store_user_get(int st, int n, const char *const *vals, const int *lens,
+    const int *fmts, struct auth_user *u)
 {
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((rc = store_exec(STMT(st), n, vals, NULL, NULL, &r)) != AUTH_OK)
+	if ((rc = store_exec(STMT(st), n, vals, lens, fmts, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
 		rc = AUTH_ERR_NOT_FOUND;
@@ -243,7 +244,7 @@ auth_store_user_by_email(const char *email, struct auth_user *u)
 		return AUTH_ERR_NOT_FOUND;
 	}
 	return store_user_get(ST_USER_BY_EMAIL, 1, (const char *const[]){ key },
-	    u);
+	    NULL, NULL, u);
 }
 
 enum auth_err
@@ -253,7 +254,8 @@ auth_store_user_by_id(const char *id, struct auth_user *u)
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_ID, 1, (const char *const[]){ id }, u);
+	return store_user_get(ST_USER_BY_ID, 1, (const char *const[]){ id }, NULL,
+	    NULL, u);
 }
 
 enum auth_err
@@ -266,7 +268,7 @@ auth_store_user_by_session(const char *id, const char *session_id,
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_SESSION, 2, vals, u);
+	return store_user_get(ST_USER_BY_SESSION, 2, vals, NULL, NULL, u);
 }
 
 /* True if email may name a new account: a usable, all-ASCII key. */
@@ -391,20 +393,8 @@ auth_store_user_by_email_token(const unsigned char hash[AUTH_HASH_LEN],
 	const char *const vals[2] = { (const char *)hash, purpose };
 	const int	 lens[2] = { AUTH_HASH_LEN, 0 };
 	const int	 fmts[2] = { 1, 0 };
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
 
-	memset(u, 0, sizeof(*u));
-	if ((rc = store_exec(STMT(ST_USER_BY_EMAIL_TOKEN), 2, vals, lens, fmts,
-	    &r)) != AUTH_OK)
-		goto out;
-	if (PQntuples(r) != 1)
-		rc = AUTH_ERR_NOT_FOUND;
-	else
-		rc = store_user_fill(r, u);
-out:
-	PQclear(r);
-	return rc;
+	return store_user_get(ST_USER_BY_EMAIL_TOKEN, 2, vals, lens, fmts, u);
 }
 
 enum auth_err
@@ -419,7 +409,6 @@ auth_store_user_reset(const unsigned char hash[AUTH_HASH_LEN],
 	const int	 lens[6 + STORE_AUDIT_NVALS] = { AUTH_HASH_LEN };
 	const int	 fmts[6 + STORE_AUDIT_NVALS] = { 1 };
 	PGresult	*r = NULL;
-	long long	 n;
 	enum auth_err	 rc;
 
 	*count = 0;
@@ -429,13 +418,7 @@ auth_store_user_reset(const unsigned char hash[AUTH_HASH_LEN],
 	if ((rc = store_exec_audited(STMT(ST_USER_RESET), 6, vals, lens, fmts,
 	    names->event, cl, NULL, &r)) != AUTH_OK)
 		goto out;
-	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
-	    (n = store_llong(r, 0, 1)) < 0)
-		rc = AUTH_ERR_INTERNAL;
-	else if (!store_bool(r, 0, 0))
-		rc = AUTH_ERR_NOT_FOUND;
-	else
-		*count = (long)n;
+	rc = store_flag_count(r, count);
 out:
 	PQclear(r);
 	return rc;
