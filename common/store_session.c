@@ -14,7 +14,6 @@ enum {
 	ST_REFRESH_SESSION,
 	ST_SESSIONS_REVOKE_USER,
 	ST_SESSION_REVOKE_OWNED,
-	ST_SESSION_LIVE,
 	ST_SESSIONS_LIST,
 	ST_SESSIONS_COUNT,
 	ST_SESSION_LOGOUT,
@@ -103,9 +102,6 @@ static const struct auth_stmt session_stmts[ST_SESSION__MAX] = {
 	    " UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL) "
 	    "SELECT count(*) FROM s" },
-	[ST_SESSION_LIVE] = { "session_live",
-	    "SELECT 1 FROM sessions WHERE id = $1::uuid AND user_id = $2::uuid"
-	    " AND revoked_at IS NULL AND expires_at > now()" },
 	/* Live: unrevoked, unexpired, with a usable refresh token; a session
 	 * ends at its hard expiry or when its newest token expires unused. */
 	[ST_SESSIONS_LIST] = { "sessions_list",
@@ -393,22 +389,6 @@ auth_store_session_revoke_owned(const char *session_id, const char *user_id,
 	    AUTH_OK)
 		return rc;
 	return n == 0 ? AUTH_ERR_NOT_FOUND : AUTH_OK;
-}
-
-enum auth_err
-auth_store_session_live(const char *session_id, const char *user_id)
-{
-	const char *const vals[2] = { session_id, user_id };
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
-
-	if (!store_uuid_ok(session_id) || !store_uuid_ok(user_id))
-		return AUTH_ERR_NOT_FOUND;
-	if ((rc = store_exec(STMT(ST_SESSION_LIVE), 2, vals, NULL, NULL, &r)) ==
-	    AUTH_OK && PQntuples(r) != 1)
-		rc = AUTH_ERR_NOT_FOUND;
-	PQclear(r);
-	return rc;
 }
 
 static const struct store_col sl_cols[C_SL__MAX] = {

@@ -54,10 +54,6 @@ enum auth_err auth_store_sessions_revoke_user(const char *user_id,
 /* Revokes session_id if it is a live session of user_id; else NOT_FOUND. */
 enum auth_err auth_store_session_revoke_owned(const char *session_id,
 	    const char *user_id, const char *reason);
-/* AUTH_OK if session_id is a live (unrevoked, unexpired) session of
- * user_id, else NOT_FOUND. */
-enum auth_err auth_store_session_live(const char *session_id,
-	    const char *user_id);
 /*
  * Calls fn for each live session of user_id (one with a usable refresh
  * token), newest first, at most AUTH_SESSIONS_LIST_MAX; a non-zero return
