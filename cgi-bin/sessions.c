@@ -45,12 +45,9 @@ list(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	enum auth_err e;
 
 	(void)req;
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
 	l.current = ctx->bearer.sid;
 	l.array = auth_http_json_array();
-	if ((e = auth_store_sessions_list(ctx->bearer.sub, add_session,
-	    &l)) != AUTH_OK) {
+	if ((e = auth_flow_sessions_list(ctx, add_session, &l)) != AUTH_OK) {
 		json_object_put(l.array);
 		return e;
 	}

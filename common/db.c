@@ -27,6 +27,15 @@ static bool	 db_in_tx;
  */
 static bool	 db_sent;
 static void	(*db_hook)(const char *);
+/* Statements and transaction commands sent (the connection's set-up and
+ * its prepares not counted): each is one round trip. */
+static unsigned long	 db_trips;
+
+unsigned long
+auth_db_round_trips(void)
+{
+	return db_trips;
+}
 
 void
 auth_db_test_hook(void (*fn)(const char *what))
@@ -235,6 +244,7 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 		goto out;
 	}
 	db_sending(name);
+	db_trips++;
 	r = PQexecPrepared(db_conn, name, nparams, values, lengths, formats, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
@@ -277,6 +287,7 @@ db_command(const char *sql, const char *expect_tag)
 	PGresult	*r;
 	enum auth_err	 rc = AUTH_OK;
 
+	db_trips++;
 	r = PQexec(db_conn, sql);
 	if (PQresultStatus(r) == PGRES_COMMAND_OK &&
 	    strcmp(PQcmdStatus(r), expect_tag) == 0)

@@ -63,6 +63,13 @@ enum auth_err auth_db_run(enum auth_err (*fn)(void *), void *arg);
  * before it is sent; NULL turns it off. */
 void	auth_db_test_hook(void (*fn)(const char *what));
 
+/*
+ * The number of database round trips the process has made: statements and
+ * transaction commands sent, the connection's set-up (connect, prepares)
+ * left out. For tests and benchmarks: a request's count is the difference.
+ */
+unsigned long auth_db_round_trips(void);
+
 /* Transactions: BEGIN / COMMIT / ROLLBACK on the process connection. */
 enum auth_err auth_db_begin(void);
 enum auth_err auth_db_commit(void);

@@ -199,15 +199,6 @@ void	auth_flow_email_token_burn(const struct auth_ctx *ctx,
 
 void	auth_flow_email_token_clear(struct auth_email_token *t);
 
-/*
- * Marks the token of purpose hashed as hash used, filling user_id; inside
- * the caller's transaction (the row stays locked until its end).
- * AUTH_ERR_INVALID_TOKEN for unknown, expired and used tokens alike.
- */
-enum auth_err auth_flow_email_token_use(enum auth_email_token_purpose purpose,
-	    const unsigned char hash[AUTH_HASH_LEN],
-	    char user_id[AUTH_UUID_LEN + 1]);
-
 /* make, send and clear in one: the token step of signup and resend. */
 enum auth_err auth_flow_email_token(const struct auth_ctx *ctx,
 	    enum auth_email_token_purpose purpose, const struct auth_user *u);

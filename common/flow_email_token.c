@@ -196,17 +196,6 @@ auth_flow_email_token_clear(struct auth_email_token *t)
 }
 
 enum auth_err
-auth_flow_email_token_use(enum auth_email_token_purpose purpose,
-    const unsigned char hash[AUTH_HASH_LEN], char user_id[AUTH_UUID_LEN + 1])
-{
-	enum auth_err e;
-
-	e = auth_store_email_token_consume(hash,
-	    auth_email_token_names[purpose], user_id);
-	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_INVALID_TOKEN : e;
-}
-
-enum auth_err
 auth_flow_email_token(const struct auth_ctx *ctx,
     enum auth_email_token_purpose purpose, const struct auth_user *u)
 {

@@ -188,20 +188,6 @@ auth_flow_login(const struct auth_ctx *ctx, const struct auth_client *cl,
 	return e;
 }
 
-/* A rotated token presented again after the leeway: the family is burnt. */
-static enum auth_err
-refresh_reuse(const struct auth_client *cl, const struct auth_refresh_row *row)
-{
-	enum auth_err e;
-
-	if ((e = auth_store_session_revoke(row->session_id,
-	    auth_revoke_names[AUTH_REVOKE_REFRESH_TOKEN_REUSE])) != AUTH_OK)
-		return e;
-	auth_flow_audit_event(AUTH_AUDIT_REFRESH_TOKEN_REUSE, row->user_id, cl,
-	    NULL);
-	return AUTH_OK;
-}
-
 /*
  * The successor of the presented refresh token tok: an HMAC of it under
  * the server key, so every retry of one rotation gets the same token.
@@ -219,75 +205,76 @@ refresh_successor(const char *tok, size_t len, char out[AUTH_TOKEN_LEN + 1])
 }
 
 /*
- * A fresh access token and the successor of the locked token tok (hashed
- * th, its row). The first rotation stores the successor's hash; a retry
- * within the leeway gets the same successor and stores nothing, so the
- * family keeps one live refresh token.
+ * The rotation of the token tok (hashed th) of the looked-up row and
+ * account u: a fresh access token and the successor, then the change in
+ * one statement, which applies the rules again under the row locks. The
+ * first rotation stores the successor's hash; a retry within the leeway
+ * gets the same successor and stores nothing, so the family keeps one
+ * live refresh token. A rotated token presented again after the leeway
+ * burns the family (*reuse).
  */
 static enum auth_err
-refresh_rotate(const struct auth_ctx *ctx, const char *tok, size_t len,
-    const unsigned char *th, const struct auth_refresh_row *row,
-    struct auth_tokens *out)
+refresh_rotate(const struct auth_ctx *ctx, const struct auth_client *cl,
+    const char *tok, size_t len, const unsigned char *th,
+    const struct auth_refresh_row *row, const struct auth_user *u,
+    struct auth_tokens *out, bool *reuse)
 {
 	unsigned char sh[AUTH_HASH_LEN];
-	struct auth_user u;
+	long leeway = ctx->cfg->refresh_reuse_leeway;
 	enum auth_err e;
 
-	memset(&u, 0, sizeof(u));
-	if ((e = refresh_successor(tok, len, out->refresh)) != AUTH_OK)
-		goto out;
-	out->refresh_expires_in = ctx->cfg->refresh_ttl;
-	auth_sha256(out->refresh, AUTH_TOKEN_LEN, sh);
-	if (!row->rotated &&
-	    ((e = auth_store_refresh_mark_rotated(th)) != AUTH_OK ||
-	    (e = auth_store_refresh_insert(sh, row->session_id,
-	    ctx->cfg->refresh_ttl)) != AUTH_OK))
-		goto out;
-	if ((e = auth_store_session_touch(row->session_id)) != AUTH_OK)
-		goto out;
-	if ((e = auth_store_user_by_id(row->user_id, &u)) != AUTH_OK)
-		goto out;
+	memset(sh, 0, sizeof(sh));
 	/* Signed first: a signing failure must not burn the old token. */
-	e = issue_access(ctx, &u, row->session_id, out);
+	if (!row->rotated || (leeway > 0 && row->rotated_age < leeway)) {
+		if ((e = refresh_successor(tok, len, out->refresh)) != AUTH_OK ||
+		    (e = issue_access(ctx, u, row->session_id, out)) != AUTH_OK)
+			goto out;
+		out->refresh_expires_in = ctx->cfg->refresh_ttl;
+		auth_sha256(out->refresh, AUTH_TOKEN_LEN, sh);
+	}
+	e = auth_store_refresh_rotate(th, sh, ctx->cfg->refresh_ttl, leeway,
+	    auth_revoke_names[AUTH_REVOKE_REFRESH_TOKEN_REUSE],
+	    auth_audit_names[AUTH_AUDIT_REFRESH_TOKEN_REUSE], cl, reuse);
+	if (e == AUTH_ERR_NOT_FOUND)
+		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 out:
 	auth_wipe(sh, sizeof(sh));
-	auth_wipe(&u, sizeof(u));
 	return e;
 }
 
 /*
- * The rotation rules for the token tok (len bytes, hashed as th), inside
- * the transaction. *reuse says the family was burnt: AUTH_OK then means
- * the revocation is to be committed, and the caller answers 401.
+ * The rotation rules for the token tok (len bytes, hashed as th): the
+ * lookup, the limiter's count of the session once the token is found, the
+ * change. *reuse says the family was burnt: the caller answers 401.
  */
 static enum auth_err
-refresh_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+refresh_run(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *tok, size_t len, const unsigned char *th,
     struct auth_tokens *out, bool *reuse)
 {
 	struct auth_refresh_row row;
 	struct auth_rl_verdict v;
-	long leeway = ctx->cfg->refresh_reuse_leeway;
+	struct auth_user u;
 	enum auth_err e;
 
-	/* The row lock serialises concurrent refreshes of one token. */
-	e = auth_store_refresh_lock(th, &row);
+	e = auth_store_user_by_refresh(th, &row, &u);
 	if (e == AUTH_ERR_NOT_FOUND)
-		return AUTH_ERR_INVALID_REFRESH_TOKEN;
-	if (e != AUTH_OK)
-		return e;
+		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 	/* Revoked, expired, or the account disabled: the same 401. */
-	if (!row.usable)
-		return AUTH_ERR_INVALID_REFRESH_TOKEN;
+	else if (e == AUTH_OK && !row.usable)
+		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
+	if (e != AUTH_OK)
+		goto out;
 	auth_rl_check(AUTH_RL_RULE(AUTH_RL_REFRESH_SESSION), row.session_id,
 	    strlen(row.session_id), &v);
 	if (!v.allowed)
-		return refused(ctx, &v);
-	if (row.rotated && !(leeway > 0 && row.rotated_age < leeway)) {
-		*reuse = true;
-		return refresh_reuse(cl, &row);
-	}
-	return refresh_rotate(ctx, tok, len, th, &row, out);
+		e = refused(ctx, &v);
+	else
+		e = refresh_rotate(ctx, cl, tok, len, th, &row, &u, out, reuse);
+out:
+	auth_wipe(&u, sizeof(u));
+	auth_wipe(&row, sizeof(row));
+	return e;
 }
 
 enum auth_err
@@ -302,9 +289,7 @@ auth_flow_refresh(const struct auth_ctx *ctx, const struct auth_client *cl,
 	if (!auth_token_wellformed(token, len))
 		return AUTH_ERR_INVALID_REFRESH_TOKEN;
 	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) == AUTH_OK)
-		e = auth_flow_tx_end(refresh_tx(ctx, cl, token, len, th, out,
-		    &reuse));
+	e = refresh_run(ctx, cl, token, len, th, out, &reuse);
 	if (reuse && e == AUTH_OK)
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 	if (e != AUTH_OK)
@@ -334,22 +319,14 @@ auth_flow_logout(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *token, size_t len)
 {
 	unsigned char th[AUTH_HASH_LEN];
-	char sid[AUTH_UUID_LEN + 1], uid[AUTH_UUID_LEN + 1];
 	enum auth_err e;
 
 	(void)ctx;
 	if (!auth_token_wellformed(token, len))
 		return AUTH_OK;
 	auth_sha256(token, len, th);
-	e = auth_store_refresh_session(th, sid, uid);
+	e = auth_store_session_logout(th, auth_revoke_names[AUTH_REVOKE_LOGOUT],
+	    auth_audit_names[AUTH_AUDIT_LOGOUT], cl);
 	auth_wipe(th, sizeof(th));
-	if (e == AUTH_ERR_NOT_FOUND)
-		return AUTH_OK;
-	if (e != AUTH_OK)
-		return e;
-	if ((e = auth_store_session_revoke(sid,
-	    auth_revoke_names[AUTH_REVOKE_LOGOUT])) != AUTH_OK)
-		return e;
-	auth_flow_audit_event(AUTH_AUDIT_LOGOUT, uid, cl, NULL);
-	return AUTH_OK;
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_OK : e;
 }

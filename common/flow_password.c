@@ -72,53 +72,43 @@ out:
 	return e;
 }
 
-/* Sets hash for the reset's account u and revokes its sessions. */
+/*
+ * The reset by the token hashed as th: the account looked up, the new
+ * password checked and hashed, then the change in one statement, which
+ * uses the token only if it is still usable; email gets the account's
+ * address. A weak password changes nothing: the token stays usable.
+ */
 static enum auth_err
-reset_apply(const struct auth_client *cl, const struct auth_user *u,
-    const char *hash)
-{
-	long n = 0;
-	enum auth_err e;
-
-	if ((e = auth_store_user_set_password(u->id, hash)) != AUTH_OK ||
-	    (e = auth_store_user_mark_verified(u->id)) != AUTH_OK ||
-	    (e = auth_store_sessions_revoke_user(u->id, NULL,
-	    auth_revoke_names[AUTH_REVOKE_PASSWORD_RESET], &n)) != AUTH_OK)
-		return e;
-	if (!u->email_verified)
-		auth_flow_audit_event(AUTH_AUDIT_EMAIL_VERIFIED, u->id, cl,
-		    "{\"by\":\"password_reset\"}");
-	auth_flow_audit_revoked(AUTH_AUDIT_PASSWORD_RESET, u->id, cl, n);
-	return AUTH_OK;
-}
-
-/* The reset by the token hashed as th, inside the transaction; email
- * gets the account's address. */
-static enum auth_err
-reset_tx(const struct auth_ctx *ctx, const struct auth_client *cl,
+reset_run(const struct auth_ctx *ctx, const struct auth_client *cl,
     const unsigned char *th, const char *pw, size_t pw_len,
     const char **weak, char email[AUTH_EMAIL_MAX + 1])
 {
-	char user_id[AUTH_UUID_LEN + 1];
+	const struct auth_store_reset_names names = {
+		.reason = auth_revoke_names[AUTH_REVOKE_PASSWORD_RESET],
+		.event = auth_audit_names[AUTH_AUDIT_PASSWORD_RESET],
+		.verified_event = auth_audit_names[AUTH_AUDIT_EMAIL_VERIFIED],
+	};
 	char hash[AUTH_PW_HASH_MAX];
 	struct auth_user u;
+	long n = 0;
 	enum auth_err e;
 
-	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
-	/* The row stays locked: a concurrent use of the token waits here. */
-	e = auth_flow_email_token_use(AUTH_EMAIL_TOKEN_RESET, th, user_id);
-	if (e == AUTH_OK)
-		e = auth_store_user_by_id(user_id, &u);
+	e = auth_store_user_by_email_token(th,
+	    auth_email_token_names[AUTH_EMAIL_TOKEN_RESET], &u);
 	if (e == AUTH_ERR_NOT_FOUND || (e == AUTH_OK && u.disabled))
 		e = AUTH_ERR_INVALID_TOKEN;
 	if (e != AUTH_OK)
 		goto out;
-	/* A weak password rolls back: the token stays usable. */
 	if ((e = auth_pw_new(pw, pw_len, u.email, ctx->cfg, hash,
 	    weak)) != AUTH_OK)
 		goto out;
-	if ((e = reset_apply(cl, &u, hash)) == AUTH_OK)
+	e = auth_store_user_reset(th,
+	    auth_email_token_names[AUTH_EMAIL_TOKEN_RESET], u.id, hash, &names,
+	    cl, &n);
+	if (e == AUTH_ERR_NOT_FOUND)
+		e = AUTH_ERR_INVALID_TOKEN;
+	if (e == AUTH_OK)
 		memcpy(email, u.email, sizeof(u.email));
 out:
 	auth_wipe(hash, sizeof(hash));
@@ -139,9 +129,7 @@ auth_flow_password_reset(const struct auth_ctx *ctx,
 	if (!auth_token_wellformed(token, len))
 		return AUTH_ERR_INVALID_TOKEN;
 	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) == AUTH_OK)
-		e = auth_flow_tx_end(reset_tx(ctx, cl, th, pw, pw_len, weak,
-		    email));
+	e = reset_run(ctx, cl, th, pw, pw_len, weak, email);
 	/* The owner's reset ends the failures and delay others caused. */
 	if (e == AUTH_OK)
 		auth_rl_login_succeeded(email, strlen(email), NULL);

@@ -16,12 +16,10 @@ auth_flow_bearer_user(const struct auth_ctx *ctx, struct auth_user *out)
 	struct auth_user u;
 	enum auth_err e;
 
-	e = auth_store_user_by_id(ctx->bearer.sub, &u);
+	/* An access token outlives its session by at most access_ttl. */
+	e = auth_store_user_by_session(ctx->bearer.sub, ctx->bearer.sid, &u);
 	if (e == AUTH_OK && u.disabled)
 		e = AUTH_ERR_UNAUTHORIZED;
-	/* An access token outlives its session by at most access_ttl. */
-	if (e == AUTH_OK)
-		e = auth_store_session_live(ctx->bearer.sid, u.id);
 	if (e == AUTH_ERR_NOT_FOUND)
 		e = AUTH_ERR_UNAUTHORIZED;
 	if (e == AUTH_OK && out != NULL)
@@ -36,9 +34,10 @@ auth_flow_sessions_list(const struct auth_ctx *ctx,
 {
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	return auth_store_sessions_list(ctx->bearer.sub, fn, arg);
+	/* The caller's check and the listing at once. */
+	e = auth_store_sessions_list_caller(ctx->bearer.sub, ctx->bearer.sid,
+	    fn, arg);
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_UNAUTHORIZED : e;
 }
 
 enum auth_err
@@ -47,13 +46,11 @@ auth_flow_logout_all(const struct auth_ctx *ctx, const struct auth_client *cl)
 	long n = 0;
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	if ((e = auth_store_sessions_revoke_user(ctx->bearer.sub, NULL,
-	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL], &n)) != AUTH_OK)
-		return e;
-	auth_flow_audit_revoked(AUTH_AUDIT_LOGOUT_ALL, ctx->bearer.sub, cl, n);
-	return AUTH_OK;
+	/* The caller's check, the revocation and its audit row at once. */
+	e = auth_store_sessions_logout_all(ctx->bearer.sub, ctx->bearer.sid,
+	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL],
+	    auth_audit_names[AUTH_AUDIT_LOGOUT_ALL], cl, &n);
+	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_UNAUTHORIZED : e;
 }
 
 enum auth_err
@@ -61,18 +58,21 @@ auth_flow_session_revoke(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *session_id)
 {
 	char detail[96];
+	long n = 0;
 	enum auth_err e;
 
-	if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
-		return e;
-	if (!auth_uuid_valid(session_id, strlen(session_id)))
+	if (!auth_uuid_valid(session_id, strlen(session_id))) {
+		if ((e = auth_flow_bearer_user(ctx, NULL)) != AUTH_OK)
+			return e;
 		return AUTH_ERR_NOT_FOUND;
-	if ((e = auth_store_session_revoke_owned(session_id, ctx->bearer.sub,
-	    auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED])) != AUTH_OK)
-		return e;
+	}
 	snprintf(detail, sizeof(detail), "{\"session_id\":\"%s\"}",
 	    session_id);
-	auth_flow_audit_event(AUTH_AUDIT_SESSION_REVOKED, ctx->bearer.sub, cl,
-	    detail);
-	return AUTH_OK;
+	/* The caller's check, the revocation and its audit row at once. */
+	e = auth_store_session_revoke_caller(ctx->bearer.sub, ctx->bearer.sid,
+	    session_id, auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED],
+	    auth_audit_names[AUTH_AUDIT_SESSION_REVOKED], cl, detail, &n);
+	if (e == AUTH_ERR_NOT_FOUND)
+		return AUTH_ERR_UNAUTHORIZED;
+	return e == AUTH_OK && n == 0 ? AUTH_ERR_NOT_FOUND : e;
 }

@@ -9,6 +9,7 @@
 #include "base_clock.h"
 #include "db.h"
 #include "password.h"
+#include "store_email_token.h"
 #include "base_codec.h"
 #include "base_secret.h"
 
@@ -93,36 +94,26 @@ out:
 	return e;
 }
 
-/* A verification token hashed as th marks its account verified. */
-static enum auth_err
-verify_tx(const struct auth_client *cl, const unsigned char *th)
-{
-	char user_id[AUTH_UUID_LEN + 1];
-	enum auth_err e;
-
-	if ((e = auth_flow_email_token_use(AUTH_EMAIL_TOKEN_VERIFY, th,
-	    user_id)) != AUTH_OK)
-		return e;
-	if ((e = auth_store_user_mark_verified(user_id)) != AUTH_OK)
-		return e;
-	auth_flow_audit_event(AUTH_AUDIT_EMAIL_VERIFIED, user_id, cl, NULL);
-	return AUTH_OK;
-}
-
 enum auth_err
 auth_flow_verify_email(const struct auth_ctx *ctx,
     const struct auth_client *cl, const char *token, size_t len)
 {
 	unsigned char th[AUTH_HASH_LEN];
+	char user_id[AUTH_UUID_LEN + 1];
 	enum auth_err e;
 
 	(void)ctx;
 	if (!auth_token_wellformed(token, len))
 		return AUTH_ERR_INVALID_TOKEN;
 	auth_sha256(token, len, th);
-	if ((e = auth_db_begin()) == AUTH_OK)
-		e = auth_flow_tx_end(verify_tx(cl, th));
+	/* The token used, the account verified and the audit row: one
+	 * statement. */
+	e = auth_store_email_token_verify(th,
+	    auth_email_token_names[AUTH_EMAIL_TOKEN_VERIFY],
+	    auth_audit_names[AUTH_AUDIT_EMAIL_VERIFIED], cl, user_id);
 	auth_wipe(th, sizeof(th));
+	if (e == AUTH_ERR_NOT_FOUND)
+		e = AUTH_ERR_INVALID_TOKEN;
 	return e;
 }
 

@@ -10,7 +10,6 @@
 #include "base_email.h"
 #include "log.h"
 
-#define STORE_REQID_MAX		128
 #define STORE_EVENT_MAX		64
 #define STORE_DETAIL_MAX	4096
 
@@ -34,10 +33,8 @@ enum {
 
 static const struct auth_stmt audit_stmts[ST_AUDIT__MAX] = {
 	[ST_AUDIT] = { "audit",
-	    "INSERT INTO audit_events"
-	    " (user_id, event, ip, user_agent, request_id, detail) "
-	    "VALUES ((SELECT id FROM users WHERE id = $1::uuid), $2::text,"
-	    " $3::inet, $4::text, $5::text, $6::jsonb)" },
+	    STORE_AUDIT_INSERT "VALUES ((SELECT id FROM users WHERE id = $1::uuid), "
+	    STORE_AUDIT_PARAMS("2", "3", "4", "5", "6") ")" },
 	[ST_AUDIT_LIST] = { "audit_list",
 	    "SELECT " STORE_TS("a.at") ", a.event, coalesce(u.email, ''),"
 	    " coalesce(host(a.ip), ''), coalesce(a.user_agent, ''),"
@@ -96,6 +93,51 @@ store_json_ok(const char *s)
 	return ok;
 }
 
+int
+store_audit_vals(struct store_audit_vals *a, const char *event,
+    const struct auth_client *cl, const char *detail_json)
+{
+	memset(a, 0, sizeof(*a));
+	if (!store_event_ok(event)) {
+		auth_log_error(NULL, "store: audit event name rejected");
+		return -1;
+	}
+	if (detail_json != NULL && !store_json_ok(detail_json)) {
+		auth_log_error(NULL, "store: audit %s detail is not valid JSON; "
+		    "dropped", event);
+		detail_json = NULL;
+	}
+	a->v[0] = event;
+	a->v[1] = cl != NULL ? store_inet(cl->ip) : NULL;
+	a->v[4] = detail_json;
+	if (cl != NULL && cl->user_agent != NULL) {
+		store_clean_text(cl->user_agent, a->ua, sizeof(a->ua));
+		a->v[2] = a->ua;
+	}
+	if (cl != NULL && cl->request_id != NULL) {
+		store_clean_text(cl->request_id, a->reqid, sizeof(a->reqid));
+		a->v[3] = a->reqid;
+	}
+	return 0;
+}
+
+enum auth_err
+store_exec_audited(const struct auth_stmt *st, int n, const char **vals,
+    const int *lens, const int *fmts, const char *event,
+    const struct auth_client *cl, const char *detail_json, PGresult **res)
+{
+	struct store_audit_vals	a;
+	enum auth_err		rc;
+
+	*res = NULL;
+	if (store_audit_vals(&a, event, cl, detail_json) != 0)
+		return AUTH_ERR_INTERNAL;
+	memcpy(&vals[n], a.v, sizeof(a.v));
+	rc = store_exec(st, n + STORE_AUDIT_NVALS, vals, lens, fmts, res);
+	memset(&vals[n], 0, sizeof(a.v));
+	return rc;
+}
+
 /*
  * Audit rows are often written inside the transaction of the change they
  * record, so every value is checked here first: the INSERT can then fail
@@ -106,40 +148,22 @@ enum auth_err
 auth_store_audit(const char *user_id, const char *event,
     const struct auth_client *cl, const char *detail_json)
 {
-	char		 ua[STORE_UA_MAX + 1], reqid[STORE_REQID_MAX + 1];
-	const char	*vals[6];
-	PGresult	*r = NULL;
-	enum auth_err	 rc;
+	struct store_audit_vals	 a;
+	const char		*vals[1 + STORE_AUDIT_NVALS];
+	PGresult		*r = NULL;
+	enum auth_err		 rc;
 
-	if (!store_event_ok(event)) {
-		auth_log_error(NULL, "store: audit event name rejected");
+	if (store_audit_vals(&a, event, cl, detail_json) != 0)
 		return AUTH_ERR_INTERNAL;
-	}
 	if (user_id != NULL && !store_uuid_ok(user_id)) {
 		auth_log_error(NULL, "store: audit %s with a malformed user id",
 		    event);
 		user_id = NULL;
 	}
-	if (detail_json != NULL && !store_json_ok(detail_json)) {
-		auth_log_error(NULL, "store: audit %s detail is not valid JSON; "
-		    "dropped", event);
-		detail_json = NULL;
-	}
 	vals[0] = user_id;
-	vals[1] = event;
-	vals[2] = cl != NULL ? store_inet(cl->ip) : NULL;
-	vals[3] = NULL;
-	vals[4] = NULL;
-	vals[5] = detail_json;
-	if (cl != NULL && cl->user_agent != NULL) {
-		store_clean_text(cl->user_agent, ua, sizeof(ua));
-		vals[3] = ua;
-	}
-	if (cl != NULL && cl->request_id != NULL) {
-		store_clean_text(cl->request_id, reqid, sizeof(reqid));
-		vals[4] = reqid;
-	}
-	rc = store_exec(STMT(ST_AUDIT), 6, vals, NULL, NULL, &r);
+	memcpy(&vals[1], a.v, sizeof(a.v));
+	rc = store_exec(STMT(ST_AUDIT), 1 + STORE_AUDIT_NVALS, vals, NULL,
+	    NULL, &r);
 	PQclear(r);
 	return rc;
 }

@@ -16,5 +16,11 @@ enum auth_err auth_store_email_token_insert(const char *user_id,
 enum auth_err auth_store_email_token_consume(
 	    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
 	    char user_id[AUTH_UUID_LEN + 1]);
+/* Consumes the token as auth_store_email_token_consume does, marks its
+ * account verified and writes the audit row event, in one statement. */
+enum auth_err auth_store_email_token_verify(
+	    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
+	    const char *event, const struct auth_client *cl,
+	    char user_id[AUTH_UUID_LEN + 1]);
 
 #endif

@@ -13,11 +13,10 @@
 enum auth_err auth_store_session_create(const char *user_id,
 	    const struct auth_client *cl, long max_lifetime,
 	    char session_id[AUTH_UUID_LEN + 1]);
-enum auth_err auth_store_session_touch(const char *session_id);
 enum auth_err auth_store_session_revoke(const char *session_id,
 	    const char *reason);
 
-/* refresh_tokens */
+/* refresh_tokens; a token's state as a refresh reads it */
 struct auth_refresh_row {
 	char		session_id[AUTH_UUID_LEN + 1];
 	char		user_id[AUTH_UUID_LEN + 1];
@@ -30,12 +29,6 @@ struct auth_refresh_row {
 /* Inserts a token into session_id, expiring at min(now + ttl, session expiry). */
 enum auth_err auth_store_refresh_insert(const unsigned char hash[AUTH_HASH_LEN],
 	    const char *session_id, long ttl_seconds);
-/* Locks the token row and its session (SELECT ... FOR UPDATE). NOT_FOUND if
- * unknown. Call inside a transaction. */
-enum auth_err auth_store_refresh_lock(const unsigned char hash[AUTH_HASH_LEN],
-	    struct auth_refresh_row *row);
-enum auth_err auth_store_refresh_mark_rotated(
-	    const unsigned char hash[AUTH_HASH_LEN]);
 /* Finds the session of a token, whatever its state. NOT_FOUND if unknown. */
 enum auth_err auth_store_refresh_session(const unsigned char hash[AUTH_HASH_LEN],
 	    char session_id[AUTH_UUID_LEN + 1], char user_id[AUTH_UUID_LEN + 1]);
@@ -61,10 +54,6 @@ enum auth_err auth_store_sessions_revoke_user(const char *user_id,
 /* Revokes session_id if it is a live session of user_id; else NOT_FOUND. */
 enum auth_err auth_store_session_revoke_owned(const char *session_id,
 	    const char *user_id, const char *reason);
-/* AUTH_OK if session_id is a live (unrevoked, unexpired) session of
- * user_id, else NOT_FOUND. */
-enum auth_err auth_store_session_live(const char *session_id,
-	    const char *user_id);
 /*
  * Calls fn for each live session of user_id (one with a usable refresh
  * token), newest first, at most AUTH_SESSIONS_LIST_MAX; a non-zero return
@@ -72,6 +61,50 @@ enum auth_err auth_store_session_live(const char *session_id,
  */
 enum auth_err auth_store_sessions_list(const char *user_id,
 	    int (*fn)(void *arg, const struct auth_session_row *row), void *arg);
+/*
+ * Logout by refresh token: its session revoked with reason, as
+ * auth_store_session_revoke, and the audit row event written, in one
+ * statement. NOT_FOUND if the token is unknown.
+ */
+enum auth_err auth_store_session_logout(const unsigned char hash[AUTH_HASH_LEN],
+	    const char *reason, const char *event, const struct auth_client *cl);
+/*
+ * Logout everywhere of the Bearer caller user_id of session_id: if the
+ * account is enabled and the session live, every live session revoked
+ * with reason and the audit row event written with their number (*count),
+ * in one statement; else NOT_FOUND.
+ */
+enum auth_err auth_store_sessions_logout_all(const char *user_id,
+	    const char *session_id, const char *reason, const char *event,
+	    const struct auth_client *cl, long *count);
+/*
+ * A refresh's change under the row locks, in one statement: a usable
+ * token not yet rotated is marked rotated and successor (its hash) stored,
+ * expiring as auth_store_refresh_insert's; one rotated less than leeway
+ * seconds ago stores nothing; both touch the session. A token rotated
+ * before that revokes its session with reason (*reuse set) and writes the
+ * audit row event. NOT_FOUND if unknown or not usable.
+ */
+enum auth_err auth_store_refresh_rotate(const unsigned char hash[AUTH_HASH_LEN],
+	    const unsigned char successor[AUTH_HASH_LEN], long ttl_seconds,
+	    long leeway, const char *reason, const char *event,
+	    const struct auth_client *cl, bool *reuse);
+/* auth_store_sessions_list of the Bearer caller user_id of session_id in
+ * one statement, after the check of auth_store_sessions_logout_all;
+ * NOT_FOUND if it fails. */
+enum auth_err auth_store_sessions_list_caller(const char *user_id,
+	    const char *session_id,
+	    int (*fn)(void *arg, const struct auth_session_row *row), void *arg);
+/*
+ * auth_store_session_revoke_owned of session_id by the Bearer caller
+ * user_id of caller_sid, after the check of auth_store_sessions_logout_all,
+ * and its audit row event with detail_json, in one statement: NOT_FOUND if
+ * the check fails, else *count the number revoked (0 or 1).
+ */
+enum auth_err auth_store_session_revoke_caller(const char *user_id,
+	    const char *caller_sid, const char *session_id, const char *reason,
+	    const char *event, const struct auth_client *cl,
+	    const char *detail_json, long *count);
 /* Number of live sessions of user_id. */
 enum auth_err auth_store_sessions_count(const char *user_id, long *count);
 

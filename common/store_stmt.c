@@ -256,3 +256,27 @@ store_rows_close(struct store_rows *it)
 	PQclear(it->r);
 	it->r = NULL;
 }
+
+enum auth_err
+store_flag_count(const PGresult *r, long *count)
+{
+	long long n;
+
+	if (PQntuples(r) != 1 || PQnfields(r) != 2 ||
+	    (n = store_llong(r, 0, 1)) < 0)
+		return AUTH_ERR_INTERNAL;
+	if (!store_bool(r, 0, 0))
+		return AUTH_ERR_NOT_FOUND;
+	*count = (long)n;
+	return AUTH_OK;
+}
+
+enum auth_err
+store_one_id(const PGresult *r, char id[AUTH_UUID_LEN + 1])
+{
+	if (PQntuples(r) != 1)
+		return AUTH_ERR_NOT_FOUND;
+	if (store_copy(r, 0, STORE_C_ONLY, id, AUTH_UUID_LEN + 1, false) == -1)
+		return AUTH_ERR_INTERNAL;
+	return AUTH_OK;
+}

@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "base_err.h"
+#include "base_codec.h"
 
 #define AUTH_TS_MAX	40	/* RFC 3339 timestamp text */
 
@@ -121,6 +122,13 @@ enum auth_err store_rows_open(struct store_rows *it, const struct auth_stmt *st,
  * end, -1 (logged) if a value is NULL or does not fit. */
 int	store_rows_next(struct store_rows *it, void *row);
 void	store_rows_close(struct store_rows *it);
+
+/* Reads the one row (flag, count) of a change guarded by a check: AUTH_OK
+ * and *count if the flag is true, NOT_FOUND if false. */
+enum auth_err store_flag_count(const PGresult *r, long *count);
+/* Copies the uuid of a one-row, one-column result into id; NOT_FOUND
+ * without a row. */
+enum auth_err store_one_id(const PGresult *r, char id[AUTH_UUID_LEN + 1]);
 
 /* Runs a statement, wanting no rows back; *count (may be NULL) gets the
  * number of rows it touched. */

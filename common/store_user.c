@@ -6,6 +6,7 @@
 
 #include "base_email.h"
 #include "log.h"
+#include "store_audit.h"
 
 /* The columns of every statement that returns a user, in this order. */
 #define USER_COLS \
@@ -25,9 +26,22 @@ enum {
 	C_USER__MAX
 };
 
+/* user_by_refresh's columns after USER_COLS */
+enum {
+	C_UR_SESSION_ID = C_USER__MAX,
+	C_UR_USABLE,
+	C_UR_ROTATED,
+	C_UR_ROTATED_AGE,
+	C_UR__MAX
+};
+
 enum {
 	ST_USER_BY_EMAIL = 0,
 	ST_USER_BY_ID,
+	ST_USER_BY_SESSION,
+	ST_USER_BY_REFRESH,
+	ST_USER_BY_EMAIL_TOKEN,
+	ST_USER_RESET,
 	ST_USER_INSERT,
 	ST_USER_MARK_VERIFIED,
 	ST_USER_SET_PASSWORD,
@@ -66,6 +80,70 @@ static const struct auth_stmt user_stmts[ST_USER__MAX] = {
 	    "WHERE u.email_key = $1::text" },
 	[ST_USER_BY_ID] = { "user_by_id",
 	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid" },
+	/* The caller of a Bearer request and its session's liveness in one
+	 * round trip: no row unless the session is live. */
+	[ST_USER_BY_SESSION] = { "user_by_session",
+	    "SELECT " USER_COLS " FROM users u WHERE u.id = $1::uuid"
+	    " AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $2::uuid"
+	    " AND s.user_id = u.id AND s.revoked_at IS NULL"
+	    " AND s.expires_at > now())" },
+	/* A refresh's lookup: the account, then the token's state as
+	 * refresh_rotate sees it, without its row locks. */
+	[ST_USER_BY_REFRESH] = { "user_by_refresh",
+	    "SELECT " USER_COLS ", rt.session_id,"
+	    " rt.revoked_at IS NULL AND s.revoked_at IS NULL"
+	    " AND rt.expires_at > now() AND s.expires_at > now()"
+	    " AND u.disabled_at IS NULL,"
+	    " rt.rotated_at IS NOT NULL,"
+	    " coalesce(greatest(0, floor(extract(epoch FROM"
+	    " now() - rt.rotated_at)))::bigint, 0) "
+	    "FROM refresh_tokens rt "
+	    "JOIN sessions s ON s.id = rt.session_id "
+	    "JOIN users u ON u.id = s.user_id "
+	    "WHERE rt.token_hash = $1::bytea" },
+	/* A reset's lookup: the account of an unused, unexpired token. */
+	[ST_USER_BY_EMAIL_TOKEN] = { "user_by_email_token",
+	    "SELECT " USER_COLS " FROM email_tokens t "
+	    "JOIN users u ON u.id = t.user_id "
+	    "WHERE t.token_hash = $1::bytea AND t.purpose = $2::text"
+	    " AND t.used_at IS NULL AND t.expires_at > now()" },
+	/*
+	 * A reset's change: the token ($1, of the looked-up account $3,
+	 * still enabled) used as email_token_consume uses it, the password
+	 * set and the address marked verified, every live session revoked as
+	 * sessions_revoke_user, the audit rows: $6 (with its "by") if the
+	 * address was not verified, $7 with the number revoked. Answers
+	 * whether the token was used, and the number.
+	 */
+	[ST_USER_RESET] = { "user_reset",
+	    "WITH c AS ("
+	    " UPDATE email_tokens SET used_at = now()"
+	    " WHERE token_hash = $1::bytea AND purpose = $2::text"
+	    " AND user_id = $3::uuid AND used_at IS NULL AND expires_at > now()"
+	    " AND EXISTS (SELECT 1 FROM users WHERE id = $3::uuid"
+	    " AND disabled_at IS NULL) RETURNING user_id), "
+	    "o AS ("
+	    " SELECT u.id FROM users u WHERE u.id IN (SELECT user_id FROM c)"
+	    " AND u.email_verified_at IS NULL), "
+	    "p AS ("
+	    " UPDATE users SET password_hash = $4::text, updated_at = now(),"
+	    " email_verified_at = coalesce(email_verified_at, now())"
+	    " WHERE id IN (SELECT user_id FROM c) RETURNING id), "
+	    "s AS ("
+	    " UPDATE sessions SET revoked_at = now(), revoke_reason = $5::text"
+	    " WHERE user_id IN (SELECT id FROM p) AND revoked_at IS NULL"
+	    " RETURNING id), "
+	    "t AS ("
+	    " UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL), "
+	    "n AS (SELECT count(*) AS n FROM s), "
+	    "av AS (" STORE_AUDIT_INSERT "SELECT o.id, $6::text, $8::inet,"
+	    " $9::text, $10::text, '{\"by\":\"password_reset\"}'::jsonb"
+	    " FROM o), "
+	    "a AS (" STORE_AUDIT_INSERT "SELECT p.id, $7::text, $8::inet,"
+	    " $9::text, $10::text, coalesce($11::jsonb,"
+	    " jsonb_build_object('sessions_revoked', n.n)) FROM p, n) "
+	    "SELECT EXISTS (SELECT 1 FROM p), n.n FROM n" },
 	[ST_USER_INSERT] = { "user_insert",
 	    "INSERT INTO users AS u (email, password_hash) "
 	    "VALUES ($1::text, $2::text) "
@@ -157,12 +235,12 @@ store_roles(const PGresult *r, int row, int col, struct auth_user *u)
 	return 0;
 }
 
-/* Fills u from row 0 of a USER_COLS result. */
+/* Fills u from row 0 of a result of ncols columns, USER_COLS first. */
 static enum auth_err
-store_user_fill(const PGresult *r, struct auth_user *u)
+store_user_fill_n(const PGresult *r, int ncols, struct auth_user *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (PQnfields(r) != C_USER__MAX ||
+	if (PQnfields(r) != ncols ||
 	    store_copy(r, 0, C_USER_ID, u->id, sizeof(u->id), false) == -1 ||
 	    store_copy(r, 0, C_USER_EMAIL, u->email, sizeof(u->email),
 	    false) == -1 ||
@@ -180,15 +258,22 @@ store_user_fill(const PGresult *r, struct auth_user *u)
 	return AUTH_OK;
 }
 
+/* Fills u from row 0 of a USER_COLS result. */
 static enum auth_err
-store_user_get(int st, const char *key, struct auth_user *u)
+store_user_fill(const PGresult *r, struct auth_user *u)
 {
-	const char *const vals[1] = { key };
+	return store_user_fill_n(r, C_USER__MAX, u);
+}
+
+static enum auth_err
+store_user_get(int st, int n, const char *const *vals, const int *lens,
+    const int *fmts, struct auth_user *u)
+{
 	PGresult	*r = NULL;
 	enum auth_err	 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((rc = store_exec(STMT(st), 1, vals, NULL, NULL, &r)) != AUTH_OK)
+	if ((rc = store_exec(STMT(st), n, vals, lens, fmts, &r)) != AUTH_OK)
 		goto out;
 	if (PQntuples(r) != 1) {
 		rc = AUTH_ERR_NOT_FOUND;
@@ -211,7 +296,8 @@ auth_store_user_by_email(const char *email, struct auth_user *u)
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_EMAIL, key, u);
+	return store_user_get(ST_USER_BY_EMAIL, 1, (const char *const[]){ key },
+	    NULL, NULL, u);
 }
 
 enum auth_err
@@ -221,7 +307,21 @@ auth_store_user_by_id(const char *id, struct auth_user *u)
 		memset(u, 0, sizeof(*u));
 		return AUTH_ERR_NOT_FOUND;
 	}
-	return store_user_get(ST_USER_BY_ID, id, u);
+	return store_user_get(ST_USER_BY_ID, 1, (const char *const[]){ id }, NULL,
+	    NULL, u);
+}
+
+enum auth_err
+auth_store_user_by_session(const char *id, const char *session_id,
+    struct auth_user *u)
+{
+	const char *const vals[2] = { id, session_id };
+
+	if (!store_uuid_ok(id) || !store_uuid_ok(session_id)) {
+		memset(u, 0, sizeof(*u));
+		return AUTH_ERR_NOT_FOUND;
+	}
+	return store_user_get(ST_USER_BY_SESSION, 2, vals, NULL, NULL, u);
 }
 
 /* True if email may name a new account: a usable, all-ASCII key. */
@@ -352,6 +452,42 @@ auth_store_user_list(const char *pattern, const char *after_ts,
 }
 
 enum auth_err
+auth_store_user_by_refresh(const unsigned char hash[AUTH_HASH_LEN],
+    struct auth_refresh_row *row, struct auth_user *u)
+{
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	memset(row, 0, sizeof(*row));
+	memset(u, 0, sizeof(*u));
+	if ((rc = store_exec_hash(STMT(ST_USER_BY_REFRESH), hash, &r)) !=
+	    AUTH_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = AUTH_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = store_user_fill_n(r, C_UR__MAX, u)) != AUTH_OK)
+		goto out;
+	if (store_copy(r, 0, C_UR_SESSION_ID, row->session_id,
+	    sizeof(row->session_id), false) == -1 ||
+	    (row->rotated_age = store_llong(r, 0, C_UR_ROTATED_AGE)) < 0) {
+		auth_log_error(NULL, "store: unexpected user_by_refresh row");
+		memset(row, 0, sizeof(*row));
+		memset(u, 0, sizeof(*u));
+		rc = AUTH_ERR_INTERNAL;
+		goto out;
+	}
+	memcpy(row->user_id, u->id, sizeof(row->user_id));
+	row->usable = store_bool(r, 0, C_UR_USABLE);
+	row->rotated = store_bool(r, 0, C_UR_ROTATED);
+	row->user_disabled = u->disabled;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum auth_err
 auth_store_user_delete(const char *user_id)
 {
 	return store_update_id(STMT(ST_USER_DELETE), user_id);
@@ -397,5 +533,43 @@ auth_store_role_list(const char *email,
 			rc = AUTH_ERR_INTERNAL;
 	}
 	store_rows_close(&it);
+	return rc;
+}
+
+enum auth_err
+auth_store_user_by_email_token(const unsigned char hash[AUTH_HASH_LEN],
+    const char *purpose, struct auth_user *u)
+{
+	const char *const vals[2] = { (const char *)hash, purpose };
+	const int	 lens[2] = { AUTH_HASH_LEN, 0 };
+	const int	 fmts[2] = { 1, 0 };
+
+	return store_user_get(ST_USER_BY_EMAIL_TOKEN, 2, vals, lens, fmts, u);
+}
+
+enum auth_err
+auth_store_user_reset(const unsigned char hash[AUTH_HASH_LEN],
+    const char *purpose, const char *user_id, const char *pw_hash,
+    const struct auth_store_reset_names *names, const struct auth_client *cl,
+    long *count)
+{
+	char		 why[STORE_REASON_MAX + 1];
+	const char	*vals[6 + STORE_AUDIT_NVALS] = { (const char *)hash,
+	    purpose, user_id, pw_hash, why, names->verified_event };
+	const int	 lens[6 + STORE_AUDIT_NVALS] = { AUTH_HASH_LEN };
+	const int	 fmts[6 + STORE_AUDIT_NVALS] = { 1 };
+	PGresult	*r = NULL;
+	enum auth_err	 rc;
+
+	*count = 0;
+	if (!store_uuid_ok(user_id))
+		return AUTH_ERR_NOT_FOUND;
+	store_clean_text(names->reason, why, sizeof(why));
+	if ((rc = store_exec_audited(STMT(ST_USER_RESET), 6, vals, lens, fmts,
+	    names->event, cl, NULL, &r)) != AUTH_OK)
+		goto out;
+	rc = store_flag_count(r, count);
+out:
+	PQclear(r);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "base_err.h"
 #include "jwt.h"
 #include "password.h"
+#include "store_session.h"
 #include "store_stmt.h"
 #include "base_codec.h"
 #include "base_secret.h"
@@ -27,6 +28,42 @@ struct auth_user {
  * roles filled from user_roles */
 enum auth_err auth_store_user_by_email(const char *email, struct auth_user *u);
 enum auth_err auth_store_user_by_id(const char *id, struct auth_user *u);
+/* The user id if session_id is one of its live (unrevoked, unexpired)
+ * sessions, in one statement; else NOT_FOUND. */
+enum auth_err auth_store_user_by_session(const char *id,
+	    const char *session_id, struct auth_user *u);
+/* The account of an unused, unexpired email token of purpose; NOT_FOUND
+ * for unknown, expired, used or wrong purpose alike. Takes no lock. */
+enum auth_err auth_store_user_by_email_token(
+	    const unsigned char hash[AUTH_HASH_LEN], const char *purpose,
+	    struct auth_user *u);
+
+/* The names a reset writes: the revoke reason, its audit event, and the
+ * event of an address it verifies. */
+struct auth_store_reset_names {
+	const char	*reason;
+	const char	*event;
+	const char	*verified_event;
+};
+
+/*
+ * A password reset's change in one statement: the token hashed as hash (of
+ * purpose, of the account user_id, which must still be enabled) used, the
+ * password hash pw_hash set, the address marked verified (audited as
+ * names->verified_event if it was not), every live session revoked and
+ * names->event audited with their number (*count). NOT_FOUND if the token
+ * is no longer usable (nothing changed).
+ */
+enum auth_err auth_store_user_reset(const unsigned char hash[AUTH_HASH_LEN],
+	    const char *purpose, const char *user_id, const char *pw_hash,
+	    const struct auth_store_reset_names *names,
+	    const struct auth_client *cl, long *count);
+
+/* A refresh's lookup in one statement: the account of the refresh token
+ * hashed as hash and the token's state, unlocked.
+ * NOT_FOUND if unknown. */
+enum auth_err auth_store_user_by_refresh(const unsigned char hash[AUTH_HASH_LEN],
+	    struct auth_refresh_row *row, struct auth_user *u);
 
 /*
  * Inserts a user unless one with this email's key exists; *inserted

@@ -184,6 +184,13 @@ mail_token(const char *email, const char *template,
 
 /* ---- flows used as steps ------------------------------------------------- */
 
+/* Runs the call, wanting trips database round trips from it. */
+#define TRIPS(trips, call) do {						\
+	unsigned long t0_ = auth_db_round_trips();			\
+	call;								\
+	ck_assert_uint_eq(auth_db_round_trips() - t0_, (trips));	\
+} while (0)
+
 /* A new, verified account email with password pw. */
 static void
 make_user(const char *email, const char *pw)
@@ -436,6 +443,7 @@ START_TEST(test_reset_single_use_revokes_sessions)
 	char			 token[AUTH_TOKEN_LEN + 1];
 	struct auth_tokens	 a, b, x;
 	const char		*weak;
+	enum auth_err		 e;
 
 	make_user(email, PW_GOOD);
 	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
@@ -445,13 +453,17 @@ START_TEST(test_reset_single_use_revokes_sessions)
 	    strlen(email)), AUTH_OK);
 	ck_assert_int_eq(n_of(N_TOKENS, email, "reset"), 1);
 	mail_token(email, "password_reset", token);
-	/* A weak password is refused and the token stays usable. */
-	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
-	    strlen(token), "password", 8, &weak), AUTH_ERR_VALIDATION);
+	/* A weak password is refused and the token stays usable: its
+	 * lookup alone. */
+	TRIPS(1, e = auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), "password", 8, &weak));
+	ck_assert_int_eq(e, AUTH_ERR_VALIDATION);
 	ck_assert_ptr_nonnull(weak);
 	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 2);
-	ck_assert_int_eq(auth_flow_password_reset(&ctx, &client, token,
-	    strlen(token), PW_OTHER, strlen(PW_OTHER), &weak), AUTH_OK);
+	/* The lookup, then the change in one statement. */
+	TRIPS(2, e = auth_flow_password_reset(&ctx, &client, token,
+	    strlen(token), PW_OTHER, strlen(PW_OTHER), &weak));
+	ck_assert_int_eq(e, AUTH_OK);
 	/* Every session is gone, the token is spent. */
 	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
 	ck_assert_int_eq(refresh(a.refresh, &x),
@@ -462,6 +474,10 @@ START_TEST(test_reset_single_use_revokes_sessions)
 	    strlen(token), PW_GOOD, strlen(PW_GOOD), &weak),
 	    AUTH_ERR_INVALID_TOKEN);
 	ck_assert_int_eq(n_of(N_AUDIT, email, "password_reset"), 1);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM audit_events a JOIN users"
+	    " u ON u.id = a.user_id WHERE u.email = $1 AND a.event = "
+	    "'password_reset' AND a.detail = '{\"sessions_revoked\": 2}'",
+	    email, NULL), 1);
 	/* The new password logs in, the old one does not. */
 	ck_assert_int_eq(login(email, PW_GOOD, &x),
 	    AUTH_ERR_INVALID_CREDENTIALS);
@@ -600,8 +616,9 @@ refresh_run(void *arg)
 
 /*
  * A connection lost once the refresh's statements were sent (here just
- * before its COMMIT) is a 503, not a retry: the server may have committed,
- * and with leeway 0 a retry would see its own rotation as reuse.
+ * before the statement of its change, which commits by itself) is a 503,
+ * not a retry: the server may have committed, and with leeway 0 a retry
+ * would see its own rotation as reuse.
  */
 START_TEST(test_lost_commit_not_retried)
 {
@@ -615,12 +632,13 @@ START_TEST(test_lost_commit_not_retried)
 	memset(&r, 0, sizeof(r));
 	r.token = t.refresh;
 	auth_db_test_hook(kill_backend);
-	kill_at = "COMMIT";
+	kill_at = "refresh_rotate";
 	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
 	ck_assert_ptr_null(kill_at);
 	ck_assert_int_eq(r.calls, 1);
-	/* Killed between statements: the same. */
-	kill_at = "refresh_mark_rotated";
+	/* Killed before its lookup, once the connection was found good: the
+	 * same. */
+	kill_at = "user_by_refresh";
 	r.calls = 0;
 	ck_assert_int_eq(auth_db_run(refresh_run, &r), AUTH_ERR_UNAVAILABLE);
 	ck_assert_ptr_null(kill_at);
@@ -989,6 +1007,77 @@ START_TEST(test_store_email_token_rules)
 }
 END_TEST
 
+/* ---- round trips --------------------------------------------------------- */
+
+/*
+ * One round trip per request where the work allows it: a Bearer caller's
+ * check, its sessions' list, a session's revocation, logout, logout
+ * everywhere, verification; a refresh pays two, its
+ * lookup and its change, with the limiter's count of the session between
+ * them.
+ */
+START_TEST(test_round_trips)
+{
+	const char		*email = "trips@example.test";
+	char			 tok[AUTH_TOKEN_LEN + 1];
+	char			 sid_a[AUTH_UUID_LEN + 1];
+	struct auth_tokens	 a, b, c;
+	struct auth_user	 u;
+	long			 n = 0;
+	const char		*weak;
+	bool			 created;
+	enum auth_err		 e;
+
+	ck_assert_int_eq(auth_flow_signup(&ctx, &client, email, strlen(email),
+	    PW_GOOD, strlen(PW_GOOD), &u, &created, &weak), AUTH_OK);
+	mail_token(email, "verify_email", tok);
+	TRIPS(1, e = auth_flow_verify_email(&ctx, &client, tok, strlen(tok)));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "email_verified"), 1);
+	/* Used: the same one round trip, refused. */
+	TRIPS(1, e = auth_flow_verify_email(&ctx, &client, tok, strlen(tok)));
+	ck_assert_int_eq(e, AUTH_ERR_INVALID_TOKEN);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "email_verified"), 1);
+	ck_assert_int_eq(login(email, PW_GOOD, &a), AUTH_OK);
+	ck_assert_int_eq(login(email, PW_GOOD, &c), AUTH_OK);
+	bearer(&a);
+	TRIPS(1, e = auth_flow_bearer_user(&ctx, &u));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_str_eq(u.email, email);
+	TRIPS(2, e = refresh(a.refresh, &b));
+	ck_assert_int_eq(e, AUTH_OK);
+	TRIPS(1, e = auth_flow_logout(&ctx, &client, b.refresh,
+	    strlen(b.refresh)));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "logout"), 1);
+	/* The logged-out session's access token names no caller. */
+	TRIPS(1, e = auth_flow_bearer_user(&ctx, NULL));
+	ck_assert_int_eq(e, AUTH_ERR_UNAUTHORIZED);
+	TRIPS(1, e = auth_flow_logout_all(&ctx, &client));
+	ck_assert_int_eq(e, AUTH_ERR_UNAUTHORIZED);
+	ck_assert_int_eq(n_of(N_AUDIT, email, "logout_all"), 0);
+	bearer(&a);
+	snprintf(sid_a, sizeof(sid_a), "%s", ctx.bearer.sid);
+	bearer(&c);
+	TRIPS(1, e = auth_flow_sessions_list(&ctx, count_row, &n));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_int_eq(n, 1);
+	/* The logged-out session is no longer there to revoke. */
+	TRIPS(1, e = auth_flow_session_revoke(&ctx, &client, sid_a));
+	ck_assert_int_eq(e, AUTH_ERR_NOT_FOUND);
+	TRIPS(1, e = auth_flow_logout_all(&ctx, &client));
+	ck_assert_int_eq(e, AUTH_OK);
+	ck_assert_int_eq(n_of(N_LIVE_SESSIONS, email, NULL), 0);
+	ck_assert_int_eq(q_long("SELECT count(*) FROM audit_events a JOIN users"
+	    " u ON u.id = a.user_id WHERE u.email = $1 AND a.event = "
+	    "'logout_all' AND a.detail = '{\"sessions_revoked\": 1}'", email,
+	    NULL), 1);
+	auth_tokens_clear(&a);
+	auth_tokens_clear(&b);
+	auth_tokens_clear(&c);
+}
+END_TEST
+
 /* ---- main ---------------------------------------------------------------- */
 
 /* Loads the test's configuration, HS256 key and outbox key. */
@@ -1219,6 +1308,7 @@ flow_suite(void)
 	tcase_add_test(rot, test_logout_revokes);
 	tcase_add_test(rot, test_lost_commit_not_retried);
 	tcase_add_test(rot, test_unreachable_is_retried);
+	tcase_add_test(rot, test_round_trips);
 	tcase_add_test(sig, test_signup_writes_all_three);
 	tcase_add_test(sig, test_signup_duplicate_writes_nothing);
 	tcase_add_test(sig, test_signup_failure_writes_nothing);
