@@ -125,6 +125,10 @@ void	auth_flow_audit(const char *user_id, const char *event,
 void	auth_flow_audit_event(enum auth_audit_event ev, const char *user_id,
 	    const struct auth_client *cl, const char *detail);
 
+/* Counts n sessions revoked in the node's metrics: for the changes whose
+ * audit row the store writes in their own statement. */
+void	auth_flow_count_revoked(long n);
+
 /* auth_flow_audit of ev with the detail {"sessions_revoked": n}. */
 void	auth_flow_audit_revoked(enum auth_audit_event ev, const char *user_id,
 	    const struct auth_client *cl, long n);

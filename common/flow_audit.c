@@ -84,14 +84,19 @@ auth_flow_audit_event(enum auth_audit_event ev, const char *user_id,
 }
 
 void
+auth_flow_count_revoked(long n)
+{
+	if (n > 0)
+		auth_metric_add(AUTH_METRIC_SESSIONS_REVOKED, (uint64_t)n);
+}
+
+void
 auth_flow_audit_revoked(enum auth_audit_event ev, const char *user_id,
     const struct auth_client *cl, long n)
 {
 	char detail[64];
 
-	if (n > 0)
-		auth_metric_add(AUTH_METRIC_SESSIONS_REVOKED, (uint64_t)n);
-
+	auth_flow_count_revoked(n);
 	snprintf(detail, sizeof(detail), "{\"sessions_revoked\":%ld}", n);
 	auth_flow_audit_event(ev, user_id, cl, detail);
 }

@@ -235,6 +235,8 @@ refresh_rotate(const struct auth_ctx *ctx, const struct auth_client *cl,
 	e = auth_store_refresh_rotate(th, sh, ctx->cfg->refresh_ttl, leeway,
 	    auth_revoke_names[AUTH_REVOKE_REFRESH_TOKEN_REUSE],
 	    auth_audit_names[AUTH_AUDIT_REFRESH_TOKEN_REUSE], cl, reuse);
+	if (e == AUTH_OK && *reuse)
+		auth_flow_count_revoked(1);	/* the family's session */
 	if (e == AUTH_ERR_NOT_FOUND)
 		e = AUTH_ERR_INVALID_REFRESH_TOKEN;
 out:
@@ -327,6 +329,8 @@ auth_flow_logout(const struct auth_ctx *ctx, const struct auth_client *cl,
 	auth_sha256(token, len, th);
 	e = auth_store_session_logout(th, auth_revoke_names[AUTH_REVOKE_LOGOUT],
 	    auth_audit_names[AUTH_AUDIT_LOGOUT], cl);
+	if (e == AUTH_OK)
+		auth_flow_count_revoked(1);
 	auth_wipe(th, sizeof(th));
 	return e == AUTH_ERR_NOT_FOUND ? AUTH_OK : e;
 }

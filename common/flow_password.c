@@ -108,8 +108,10 @@ reset_run(const struct auth_ctx *ctx, const struct auth_client *cl,
 	    cl, &n);
 	if (e == AUTH_ERR_NOT_FOUND)
 		e = AUTH_ERR_INVALID_TOKEN;
-	if (e == AUTH_OK)
+	if (e == AUTH_OK) {
+		auth_flow_count_revoked(n);
 		memcpy(email, u.email, sizeof(u.email));
+	}
 out:
 	auth_wipe(hash, sizeof(hash));
 	auth_wipe(&u, sizeof(u));

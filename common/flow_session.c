@@ -50,6 +50,8 @@ auth_flow_logout_all(const struct auth_ctx *ctx, const struct auth_client *cl)
 	e = auth_store_sessions_logout_all(ctx->bearer.sub, ctx->bearer.sid,
 	    auth_revoke_names[AUTH_REVOKE_LOGOUT_ALL],
 	    auth_audit_names[AUTH_AUDIT_LOGOUT_ALL], cl, &n);
+	if (e == AUTH_OK)
+		auth_flow_count_revoked(n);
 	return e == AUTH_ERR_NOT_FOUND ? AUTH_ERR_UNAUTHORIZED : e;
 }
 
@@ -72,6 +74,8 @@ auth_flow_session_revoke(const struct auth_ctx *ctx,
 	e = auth_store_session_revoke_caller(ctx->bearer.sub, ctx->bearer.sid,
 	    session_id, auth_revoke_names[AUTH_REVOKE_SESSION_REVOKED],
 	    auth_audit_names[AUTH_AUDIT_SESSION_REVOKED], cl, detail, &n);
+	if (e == AUTH_OK)
+		auth_flow_count_revoked(n);
 	if (e == AUTH_ERR_NOT_FOUND)
 		return AUTH_ERR_UNAUTHORIZED;
 	return e == AUTH_OK && n == 0 ? AUTH_ERR_NOT_FOUND : e;
