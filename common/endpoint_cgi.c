@@ -6,8 +6,16 @@
 #include "endpoint_cgi.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "base_clock.h"
+
+/* What is left of a body once the answer is decided is read and dropped,
+ * up to this many bytes for at most this long. */
+#define CGI_DRAIN_MAX	(1 << 20)
+#define CGI_DRAIN_US	2000000
 
 bool
 auth_cgi_mode(void)
@@ -92,8 +100,43 @@ auth_cgi_request(struct auth_cgi *c, int in_fd, int out_fd, char **envp,
 	fr->envp = envp;
 }
 
+/*
+ * Reads what the answer left of the input, bounded in bytes and time. A web
+ * server that hands the body over a socket (mod_cgid) sees the connection
+ * reset, and loses the answer, when the process exits with input unread
+ * (an early 413, 415, 405); and it may be blocked writing the rest of the
+ * body while the answer waits to be read.
+ */
+static void
+cgi_drain(struct auth_cgi_io *io)
+{
+	struct pollfd p = { .fd = io->fd, .events = POLLIN };
+	int64_t end = auth_clock_mono_us() + CGI_DRAIN_US, left;
+	size_t total = 0;
+	ssize_t n;
+	int r;
+
+	if (io->stream.isClosed || isatty(io->fd))
+		return;
+	while (total < CGI_DRAIN_MAX &&
+	    (left = end - auth_clock_mono_us()) > 0) {
+		if ((r = poll(&p, 1, (int)(left / 1000) + 1)) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if ((n = read(io->fd, io->buf, sizeof(io->buf))) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
 int
 auth_cgi_finish(struct auth_cgi *c)
 {
+	cgi_drain(&c->in);
 	return FCGX_FClose(&c->out.stream) == 0 ? 0 : -1;
 }

@@ -37,7 +37,8 @@ bool	auth_cgi_mode(void);
 void	auth_cgi_request(struct auth_cgi *c, int in_fd, int out_fd,
 	    char **envp, FCGX_Request *fr);
 
-/* Writes out what is buffered; 0, or -1 if the answer did not get out. */
+/* Reads and drops what is left of the input (bounded), then writes out
+ * what is buffered; 0, or -1 if the answer did not get out. */
 int	auth_cgi_finish(struct auth_cgi *c);
 
 #endif
