@@ -6,6 +6,18 @@ E2E_STACKS=(
 	"normal normal lighttpd"
 	"asan asan lighttpd"
 	"apache normal apache"
+	"cgi normal cgi"
+)
+# The tests a black-box run NAME runs when not all (run.py's arguments):
+# under CGI every request starts a process, so the cgi run takes the
+# endpoints' answers (each endpoint, the shared pipeline, the pages) and
+# leaves the rate limits, outages, mail and key rotation to the FastCGI
+# runs.
+declare -A E2E_MODULES=(
+	[cgi]="test_common test_health test_jwks test_me test_signup
+	test_verify_email test_login test_refresh test_logout
+	test_account.ResetTest test_account.ChangeTest test_account.SessionsTest
+	test_account.LogoutAllTest test_browser_pages test_hardening"
 )
 # Black-box runs that go in the background, beside the others (their output
 # is shown when they end), e.g. AUTH_TEST_BACKGROUND=apache: a few minutes
@@ -129,7 +141,8 @@ e2e_run() {
 		AUTH_TEST_PGPASSWORD="$(<"$s/pg/superuser.password")" \
 		${san:+"ASAN_OPTIONS=log_path=$san/asan:detect_leaks=1"} \
 		${san:+"UBSAN_OPTIONS=log_path=$san/ubsan:print_stacktrace=1"})
-	try "${env[@]}" "$ROOT/tests/run-e2e" ${AUTH_E2E_ONLY:-}
+	# shellcheck disable=SC2086 # AUTH_E2E_ONLY and E2E_MODULES are word lists
+	try "${env[@]}" "$ROOT/tests/run-e2e" ${AUTH_E2E_ONLY:-${E2E_MODULES[${s##*/}]:-}}
 	rc=$TRY_RC
 	if [[ " ${BROWSER_STACKS[*]} " == *" ${s##*/} "* && -n $BROWSER_MODULES ]]; then
 		browser_run "$s" "${env[@]}"
@@ -261,6 +274,24 @@ test_valgrind() {
 	STAGE_NOTE[e2e-valgrind]="(logs: var/test/valgrind/log/)"
 	stage memcheck build-normal valgrind_check "$(place test)/valgrind"
 	STAGE_NOTE[memcheck]="(var/test/valgrind/valgrind/)"
+	test_summary "$t0"
+}
+
+# scripts/dev test --stack NAME: the build and the black-box run NAME of
+# E2E_STACKS alone (its stage e2e-NAME), e.g. cgi.
+test_stack() {
+	local want=$1 t0=$SECONDS entry name build server
+	for entry in "${E2E_STACKS[@]}"; do
+		read -r name build server <<<"$entry"
+		[[ $name == "$want" ]] && break
+		name=
+	done
+	[[ -n $name ]] || die "test --stack: no black-box run $want (one of: $(printf '%s ' "${E2E_STACKS[@]%% *}"))"
+	ensure_packages
+	init_layout
+	stage "build-$build" - build_install "$build"
+	stage "e2e-$name" "build-$build" e2e_stack "$name" "$build" "$server"
+	STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
 	test_summary "$t0"
 }
 

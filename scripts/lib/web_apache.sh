@@ -54,20 +54,28 @@ apache_spawn() {
 		>/dev/null
 }
 
+# Checks and starts Apache of instance $1 with the arguments that follow
+# (-D NAME).
+apache_server_start() {
+	local d=$1
+	shift
+	as_svc apache2 -t -f "$d/apache.conf" "$@" >/dev/null 2>&1 ||
+		{ as_svc apache2 -t -f "$d/apache.conf" "$@" || true; die "$d/apache.conf does not load"; }
+	if ! as_svc apache2 -f "$d/apache.conf" "$@" -k start; then
+		tail -n 20 "$d/log/apache.log" >&2 || true
+		return 1
+	fi
+}
+
 web_apache_start() {
 	local d=$1 run name
 	local -A kv=()
 	read_kv "$d/apache.kv" kv
 	run=$(cd -P "$d/run" && pwd)
-	as_svc apache2 -t -f "$d/apache.conf" >/dev/null 2>&1 ||
-		{ as_svc apache2 -t -f "$d/apache.conf" || true; die "$d/apache.conf does not load"; }
 	# Apache first: it takes its port at once; the endpoints' sockets are
 	# needed only by the first request.
 	say "starting Apache and the endpoints (spawn-fcgi) ($d/apache.conf)"
-	if ! as_svc apache2 -f "$d/apache.conf" -k start; then
-		tail -n 20 "$d/log/apache.log" >&2 || true
-		return 1
-	fi
+	apache_server_start "$d" || return 1
 	for name in $(apache_endpoints); do
 		rm -f "$run/$name.sock"
 		apache_spawn "$d" "$name" -s "$run/$name.sock" -M 0600
