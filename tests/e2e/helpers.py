@@ -86,8 +86,10 @@ _ip_next = 0
 def not_under_cgi(why):
     """Skips a test or class when the endpoints run as CGI, saying why: it
     observes the long-lived FastCGI processes themselves (what one process
-    remembers between requests), which a CGI process does not outlive."""
-    return unittest.skipIf(CGI, "one process per request under CGI: " + why)
+    remembers between requests), which a CGI process does not outlive, or
+    it compares answer times closely, which a process start per request
+    and the other black-box runs beside the CGI run blur."""
+    return unittest.skipIf(CGI, "under CGI: " + why)
 
 
 def new_ip():

@@ -75,8 +75,8 @@ class RootTest(unittest.TestCase):
 
 
 @unittest.skipUnless(ROOT, "reading another user's /proc/PID needs root")
-@not_under_cgi("no endpoint process is left to read from /proc "
-               "(tests/cgi-mode runs the CGI path under the sandbox)")
+@not_under_cgi("one process per request: none is left to read from "
+               "/proc (tests/cgi-mode runs the CGI path under the sandbox)")
 class SandboxTest(E2ETestCase):
 
     def test_endpoints_run_sandboxed(self):

@@ -210,8 +210,8 @@ class IpLimitTest(RateLimitCase):
             "SELECT host(ip) FROM audit_events WHERE user_id = :'u' AND "
             "event = 'login_succeeded';", u=user.id), fwd)
 
-    @not_under_cgi("logged once per process is once per request, and to "
-                   "Apache's error log")
+    @not_under_cgi("one process per request: logged once per process is "
+                   "once per request, and to Apache's error log")
     def test_forwarded_for_from_an_untrusted_local_peer_is_logged_once(self):
         log = os.path.join(STACK_DIR, "rl", "log", "endpoints.log")
         for _ in range(3):
@@ -400,8 +400,8 @@ class BruteForceTest(RateLimitCase):
         self.assertLessEqual(seen.index(429), LOCKOUT_THRESHOLD, seen)
 
 
-@not_under_cgi("the in-memory counts that stand in for Redis count one "
-               "request")
+@not_under_cgi("one process per request: the in-memory counts that "
+               "stand in for Redis count that one request")
 class RedisOutageTest(RateLimitCase):
     """Redis stopped: answers keep coming, limited per process; Redis
     back: shared counting resumes by itself. run.py runs this class just
