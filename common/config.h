@@ -34,6 +34,7 @@ enum auth_signup_existing {
 enum auth_mail_transport {
 	AUTH_MAIL_FILE = 0,		/* .eml files in mail_file_dir */
 	AUTH_MAIL_SMTP,			/* to smtp_url */
+	AUTH_MAIL_SENDMAIL,		/* piped to sendmail_path */
 	AUTH_MAIL_TRANSPORT__MAX
 };
 
@@ -80,10 +81,11 @@ struct auth_config {
 	unsigned	login_lockout_threshold;/* failed logins before delays, default 5 */
 	unsigned	login_lockout_max;	/* longest login delay, seconds, default 900 */
 	/* outgoing mail (tools/auth-mailer) */
-	enum auth_mail_transport mail_transport;/* file (default) or smtp */
+	enum auth_mail_transport mail_transport;/* file (default), smtp, sendmail */
 	char		mail_file_dir[AUTH_PATH_MAX];	/* where the file transport writes */
 	char		mail_templates_dir[AUTH_PATH_MAX];/* NAME.txt and NAME.html */
 	char		mail_from[256];		/* "a@b" or "Name <a@b>" */
+	char		sendmail_path[AUTH_PATH_MAX];	/* the sendmail transport's program */
 	char		smtp_url[256];		/* smtp://host[:port] or smtps://... */
 	enum auth_smtp_tls smtp_tls;		/* for smtp://: starttls (default) or none */
 	char		smtp_user[256];		/* AUTH user; empty: no AUTH */

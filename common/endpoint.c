@@ -385,7 +385,7 @@ finish(struct exchange *x, enum auth_err e)
 	auth_log_request(x->req.request_id, x->req.method_name,
 	    x->req.path ? x->req.path : "-", x->rs.status,
 	    e != AUTH_OK ? auth_err_info(e)->code : NULL,
-	    auth_clock_mono_us() - x->t0, x->req.user_id);
+	    auth_clock_mono_us() - x->t0, x->req.user_id, x->req.client_ip);
 	json_object_put(x->errors);
 	auth_http_req_free(&x->req);
 	auth_resp_free(&x->rs);
@@ -605,6 +605,7 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	if (auth_sandbox_refuse_root(argv[0]) != 0 ||
 	    setup(ep, &cfg, &ctx, &kr, seal_key) != 0)
 		goto out;
+	auth_log_info(NULL, "started: authd %s", AUTH_VERSION);
 	if (auth_rl_off())
 		auth_log_error(NULL, "rate_limits = off: no request is rate "
 		    "limited and no login is delayed");

@@ -133,7 +133,9 @@ auth_keys_generate_alg(const char *dir, enum auth_jwt_alg alg, char *kid_out,
 		auth_errf(err, errlen, "keys are ES256 or RS256");
 		return -1;
 	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	/* The group (the verifiers' user, which has no private key) may read
+	 * the directory and <kid>.pub; <kid>.key is 0600. */
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
 		auth_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}

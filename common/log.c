@@ -197,7 +197,7 @@ lb_end(struct logbuf *lb)
 void
 auth_log_request(const char *request_id, const char *method,
     const char *path, int status, const char *code,
-    long long duration_us, const char *user_id)
+    long long duration_us, const char *user_id, const char *ip)
 {
 	struct logbuf	lb;
 
@@ -210,6 +210,8 @@ auth_log_request(const char *request_id, const char *method,
 	lb_num(&lb, "duration_us", duration_us);
 	if (user_id != NULL && user_id[0] != '\0')
 		lb_str(&lb, "user_id", user_id, 64);
+	if (ip != NULL && ip[0] != '\0')
+		lb_str(&lb, "ip", ip, 64);
 	lb_end(&lb);
 }
 

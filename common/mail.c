@@ -559,7 +559,8 @@ out:
 #define AUTH_TEMPLATES_DIR	"/usr/local/share/authd/templates"
 #endif
 
-static const char *const transport_names[] = { "file", "smtp", NULL };
+static const char *const transport_names[] = { "file", "smtp", "sendmail",
+    NULL };
 static const char *const smtp_tls_names[] = { "starttls", "none", NULL };
 
 _Static_assert(sizeof(transport_names) / sizeof(transport_names[0]) ==
@@ -587,6 +588,14 @@ mail_check_smtp_url(char *s)
 }
 
 static const char *
+mail_check_sendmail(char *s)
+{
+	if (s[0] != '/')
+		return "must be an absolute path";
+	return NULL;
+}
+
+static const char *
 mail_check_from(char *s)
 {
 	return auth_mail_from_parse(s, NULL, 0);
@@ -597,6 +606,7 @@ static const struct auth_cfg_key mail_keys[] = {
 	AUTH_CFG_STR(mail_file_dir, NULL, "/var/lib/authd/mail"),
 	AUTH_CFG_STR(mail_templates_dir, NULL, AUTH_TEMPLATES_DIR),
 	AUTH_CFG_STR(mail_from, mail_check_from, "authd <noreply@localhost>"),
+	AUTH_CFG_STR(sendmail_path, mail_check_sendmail, "/usr/sbin/sendmail"),
 	AUTH_CFG_STR(smtp_url, mail_check_smtp_url, "smtp://127.0.0.1:25"),
 	AUTH_CFG_ENUM(smtp_tls, smtp_tls_names, "starttls"),
 	AUTH_CFG_STR(smtp_user, NULL, ""),

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +42,6 @@
 #include "base_codec.h"
 #include "base_secret.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"unknown"
-#endif
 
 #define MAILER_DB_RETRY		2	/* seconds between reconnects */
 #define MAILER_MARK_TRIES	5	/* reconnects to record a sent message */
@@ -53,10 +51,12 @@
 static const mailer_send_fn transports[AUTH_MAIL_TRANSPORT__MAX] = {
 	[AUTH_MAIL_FILE] = mailer_file_send,
 	[AUTH_MAIL_SMTP] = mailer_smtp_send,
+	[AUTH_MAIL_SENDMAIL] = mailer_sendmail_send,
 };
 static const char *const transport_names[AUTH_MAIL_TRANSPORT__MAX] = {
 	[AUTH_MAIL_FILE] = "file",
 	[AUTH_MAIL_SMTP] = "smtp",
+	[AUTH_MAIL_SENDMAIL] = "sendmail",
 };
 
 static volatile sig_atomic_t stopping;
@@ -129,6 +129,12 @@ mailer_init(struct mailer *mr)
 	    access(mr->cfg.mail_file_dir, W_OK | X_OK) == -1)) {
 		warnx("mail_file_dir %s: not a writable directory",
 		    mr->cfg.mail_file_dir);
+		return -1;
+	}
+	if (mr->cfg.mail_transport == AUTH_MAIL_SENDMAIL &&
+	    access(mr->cfg.sendmail_path, X_OK) == -1) {
+		warnx("sendmail_path %s: %s", mr->cfg.sendmail_path,
+		    strerror(errno));
 		return -1;
 	}
 	if (mr->cfg.mail_transport == AUTH_MAIL_SMTP &&
@@ -368,7 +374,7 @@ main(int argc, char **argv)
 	int			rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("auth-mailer %s\n", PACKAGE_VERSION);
+		printf("auth-mailer %s\n", AUTH_VERSION);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--once") == 0)
@@ -394,7 +400,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);
-	auth_log_info(NULL, "auth-mailer started: transport %s%s",
+	auth_log_info(NULL, "started: auth-mailer %s, transport %s%s", AUTH_VERSION,
 	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");
 	rc = run(&mr);

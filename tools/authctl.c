@@ -19,9 +19,6 @@
 #include "endpoint.h"
 #include "log.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"unknown"
-#endif
 
 /* Every command, in the order the usage text lists them. */
 static const struct authctl_cmd cmds[] = {
@@ -220,7 +217,7 @@ main(int argc, char **argv)
 		return AUTHCTL_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("authctl %s\n", PACKAGE_VERSION);
+		printf("authctl %s\n", AUTH_VERSION);
 		return AUTHCTL_OK;
 	}
 	if ((c = cmd_find(argc, argv, &skip)) == NULL) {

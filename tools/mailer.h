@@ -1,6 +1,7 @@
 /*
  * auth-mailer's parts: the process state and the transports. Each
- * transport sends one rendered message (mailer_smtp.c, mailer_file.c).
+ * transport sends one rendered message (mailer_smtp.c, mailer_file.c,
+ * mailer_sendmail.c).
  */
 #ifndef AUTH_MAILER_H
 #define AUTH_MAILER_H
@@ -39,6 +40,12 @@ typedef enum send_result (*mailer_send_fn)(const struct mailer *mr,
 /* Over SMTP (libcurl) to smtp_url. A 5xx answer to RCPT TO or to the end
  * of the data is permanent; anything else is retried. */
 enum send_result mailer_smtp_send(const struct mailer *mr,
+	    const struct auth_outbox_msg *m, const char *msg, size_t len,
+	    char *err, size_t errlen);
+/* Piped to sendmail_path -i -f FROM -- RCPT (never -t), within
+ * smtp_timeout seconds. Exit 65, 67 or 68 (sysexits: data error, no such
+ * user or host) is permanent; any other failure is retried. */
+enum send_result mailer_sendmail_send(const struct mailer *mr,
 	    const struct auth_outbox_msg *m, const char *msg, size_t len,
 	    char *err, size_t errlen);
 /* As <mail_file_dir>/<time>-<id>-<attempt>.eml, written atomically. */

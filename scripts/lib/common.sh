@@ -6,6 +6,7 @@
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 VAR=$ROOT/var
 SVC_USER=authd
+VERIFY_USER=authd-verify	# jwks and the authorizer (fcgi.sh)
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 DEFAULT_PORT=8080
 RUNDIR_MAX=60	# leaves room for "/verify-email.sock-NN" within sun_path
@@ -22,9 +23,19 @@ die() { printf 'scripts/dev: %s\n' "$*" >&2; exit 1; }
 # Runs a command as the service user with a clean environment (a stray AUTH_*
 # variable would override auth.conf). Extra NAME=VALUE words may precede it.
 as_svc() {
-	local base=(PATH="$CLEAN_PATH" LANG=C.UTF-8 HOME=/)
+	as_user "$SVC_USER" "$@"
+}
+
+# The same as the verifiers' user (in the service user's group).
+as_verify() {
+	as_user "$VERIFY_USER" "$@"
+}
+
+as_user() {
+	local user=$1 base=(PATH="$CLEAN_PATH" LANG=C.UTF-8 HOME=/)
+	shift
 	if ((EUID == 0)); then
-		(cd / && exec setpriv --reuid="$SVC_USER" --regid="$SVC_USER" \
+		(cd / && exec setpriv --reuid="$user" --regid="$SVC_USER" \
 			--init-groups -- env -i "${base[@]}" "$@")
 	else
 		(cd / && exec env -i "${base[@]}" "$@")
@@ -39,10 +50,15 @@ svc_own() {
 
 ensure_svc_user() {
 	((EUID == 0)) || return 0
-	id -u "$SVC_USER" >/dev/null 2>&1 && return 0
-	say "creating system user $SVC_USER"
-	useradd --system --user-group --no-create-home \
-		--shell /usr/sbin/nologin "$SVC_USER"
+	if ! id -u "$SVC_USER" >/dev/null 2>&1; then
+		say "creating system user $SVC_USER"
+		useradd --system --user-group --no-create-home \
+			--shell /usr/sbin/nologin "$SVC_USER"
+	fi
+	id -u "$VERIFY_USER" >/dev/null 2>&1 && return 0
+	say "creating system user $VERIFY_USER (group $SVC_USER)"
+	useradd --system --gid "$SVC_USER" --no-create-home \
+		--shell /usr/sbin/nologin "$VERIFY_USER"
 }
 
 # A random 48-hex-digit secret.

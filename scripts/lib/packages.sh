@@ -7,7 +7,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libsubunit-dev libcrack2-dev cracklib-runtime libzxcvbn-dev libssl-dev
 	postgresql redis-server lighttpd curl jq python3 wrk spawn-fcgi
 	apache2 nodejs mandoc debhelper lintian logrotate chromium
-	libseccomp-dev clang libclang-rt-14-dev valgrind)
+	libseccomp-dev clang libclang-rt-14-dev valgrind fail2ban)
 
 ensure_packages() {
 	local missing=() p created=0

@@ -192,7 +192,7 @@ inst_conf_files() {
 	echo "$STACK_CONF_DIR/$1.conf"
 }
 
-# auth.conf of instance $2 (0600, owned by the service user).
+# auth.conf of instance $2 (0640, the service user's and its group's).
 write_auth_conf() {
 	local s=$1 inst=$2 d port file files=()
 	d=$(inst_dir "$s" "$inst")
@@ -203,7 +203,8 @@ write_auth_conf() {
 		echo "# Written by scripts/dev for the stack in $s; rewritten on every start."
 		auth_conf_base "$s" "$port" | conf_merge "${files[@]}"
 	} >"$file.tmp"
-	chmod 0600 "$file.tmp"
+	# group: the verifiers' user reads it too (fcgi.sh)
+	chmod 0640 "$file.tmp"
 	svc_own "$file.tmp"
 	mv -f "$file.tmp" "$file"
 }
@@ -213,15 +214,23 @@ write_auth_conf() {
 # loaded stack by scripts/render-config (as make install does); more
 # placeholders' values may follow.
 stack_render() {
-	local tmpl=$1 d=$2 port=$3 run libexec=${ST[prefix]}/libexec/authd
+	local tmpl=$1 d=$2 port=$3 run
 	shift 3
 	run=$(cd -P "$d/run" && pwd)
-	# the main instance of a valgrind stack spawns wrappers (valgrind.sh)
-	[[ -n ${ST[valgrind]:-} && $d == "${ST[valgrind]}" ]] && libexec=$d/valgrind-bin
 	"$ROOT/scripts/render-config" "$ROOT/$tmpl" \
-		"LIBEXECDIR=$libexec" "SYSCONFDIR=$d" "STATEDIR=$d" \
+		"LIBEXECDIR=$(stack_libexec "$d")" "SYSCONFDIR=$d" "STATEDIR=$d" \
 		"RUNDIR=$run" "PORT=$port" "SAMPLESDIR=${ST[prefix]}/share/authd/samples" \
 		"$@" >"$d/$tmpl"
+}
+
+# The endpoint executables of instance $1: the main instance of a valgrind
+# stack runs wrappers (valgrind.sh).
+stack_libexec() {
+	if [[ -n ${ST[valgrind]:-} && $1 == "${ST[valgrind]}" ]]; then
+		echo "$1/valgrind-bin"
+	else
+		echo "${ST[prefix]}/libexec/authd"
+	fi
 }
 
 # Environment the endpoints of stack $1 get on top of AUTH_CONFIG, as

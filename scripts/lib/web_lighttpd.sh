@@ -1,11 +1,13 @@
 # shellcheck shell=bash
-# lighttpd as the web server of a stack instance: it spawns the endpoints.
+# lighttpd as the web server of a stack instance: it spawns the endpoints
+# but the verifiers, which fcgi.sh starts beside it.
 
 # lighttpd.conf from the template, plus lighttpd-local.conf with the extra
 # endpoint environment and, if $3 is given, the processes per endpoint.
 web_lighttpd_render() {
-	local d=$1 port=$2 procs=${3:-} name value line exe
-	stack_render lighttpd.conf "$d" "$port"
+	local d=$1 port=$2 procs=${3:-} name value line exe aport
+	aport=$(fcgi_plan "$d" "$procs" "$port")
+	stack_render lighttpd.conf "$d" "$port" "AUTHORIZER_PORT=$aport"
 	{
 		echo "# Written by scripts/dev."
 		while IFS= read -r line; do
@@ -20,8 +22,10 @@ web_lighttpd_render() {
 	} >"$d/lighttpd-local.conf"
 	for exe in "${ST[prefix]}"/libexec/authd/*.fcgi; do
 		[[ -e $exe ]] || continue
-		grep -qF "/${exe##*/}\"" "$d/lighttpd.conf" ||
-			warn "${exe##*/} is installed but lighttpd.conf routes no path to it"
+		name=${exe##*/}
+		fcgi_verifier "${name%.fcgi}" && continue
+		grep -qF "/$name\"" "$d/lighttpd.conf" ||
+			warn "$name is installed but lighttpd.conf routes no path to it"
 	done
 }
 
@@ -34,6 +38,7 @@ web_lighttpd_start() {
 		tail -n 20 "$d/log/lighttpd.log" >&2 || true
 		return 1
 	fi
+	LIBEXEC=$(stack_libexec "$d") fcgi_start_verifiers "$d"
 }
 
 # Stops lighttpd and makes sure the endpoint processes it spawned end too.
@@ -49,6 +54,7 @@ web_lighttpd_stop() {
 		alive "$k" && kill -TERM "$k" 2>/dev/null
 		reap "$k" 5
 	done
+	fcgi_stop "$d"
 }
 
 web_lighttpd_logs() {

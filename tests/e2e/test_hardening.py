@@ -6,8 +6,8 @@ import os
 import subprocess
 import unittest
 
-from helpers import (CONFIG, STACK_DIR, E2ETestCase, not_under_cgi,
-                     request)
+from helpers import (CONFIG, STACK_DIR, E2ETestCase, config_value,
+                     not_under_cgi, request)
 
 ROOT = os.geteuid() == 0
 
@@ -95,3 +95,72 @@ class SandboxTest(E2ETestCase):
             self.assertEqual(fields["NoNewPrivs"].strip(), "1", what)
             self.assertEqual(fields["Seccomp"].strip(), "2", what)
             self.assertNotEqual(fields["Uid"].split()[0], "0", what)
+
+
+def creds(status):
+    """(uid, gid, [groups]) of a /proc/PID/status text."""
+    fields = dict(line.split(":", 1) for line in status.splitlines()
+                  if ":" in line)
+    return (int(fields["Uid"].split()[0]), int(fields["Gid"].split()[0]),
+            [int(g) for g in fields["Groups"].split()])
+
+
+def can_read_as(cred, path):
+    """True if a process with credentials cred may open path for reading
+    (a child takes them on, so the kernel's own check answers)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 2
+        try:
+            uid, gid, groups = cred
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+            try:
+                with open(path, "rb"):
+                    code = 0
+            except PermissionError:
+                code = 1
+        finally:
+            os._exit(code)
+    _, st = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(st)
+    if code not in (0, 1):
+        raise AssertionError("the child checking %s failed" % path)
+    return code == 0
+
+
+@unittest.skipUnless(ROOT, "the verifiers' own user exists only as root")
+@not_under_cgi("one process per request, every one as the user CGI runs "
+               "as: none is left to read from /proc, and jwks has no user "
+               "of its own")
+class VerifierKeysTest(E2ETestCase):
+    """jwks and the authorizer check tokens with the public keys alone:
+    they run as a user that cannot read a private key, the signing
+    endpoints as one that can."""
+
+    def test_verifiers_cannot_read_private_keys(self):
+        self.assertEqual(request("GET", "/.well-known/jwks.json").status, 200)
+        self.assertEqual(request("GET", "/samples/private/index.txt").status,
+                         401)
+        kd = config_value("keys_dir")
+        with open(os.path.join(kd, "active")) as f:
+            kid = f.read().strip()
+        kid_pub = os.path.join(kd, kid + ".pub")
+        kid_key = os.path.join(kd, kid + ".key")
+        self.assertTrue(os.path.isfile(kid_key), kid_key)
+        procs = endpoint_status(stack_prefix())
+        by_name = {}
+        for name, status in procs.values():
+            by_name.setdefault(name, creds(status))
+        for want in ("authorizer.fcgi", "jwks.fcgi", "login.fcgi"):
+            self.assertIn(want, by_name)
+        signer = by_name["login.fcgi"]
+        self.assertTrue(can_read_as(signer, kid_key))
+        for name in ("authorizer.fcgi", "jwks.fcgi"):
+            cred = by_name[name]
+            self.assertNotEqual(cred[0], signer[0], name)
+            self.assertTrue(can_read_as(cred, kid_pub), name)
+            self.assertTrue(can_read_as(cred, CONFIG), name)
+            self.assertFalse(can_read_as(cred, kid_key), name)
+

@@ -399,6 +399,82 @@ class MailDeliveryTest(E2ETestCase):
         os.rmdir(out)
 
 
+    def stand_in_sendmail(self, d, name, code, say=""):
+        """An executable d/name that records its arguments and the message
+        it reads (d/N.args, d/N.eml), says say on stderr, exits code."""
+        path = os.path.join(d, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "printf '%%s\\n' \"$@\" >%(d)s/$$.args\n"
+                    "cat >%(d)s/$$.eml\n"
+                    "printf '%%s\\n' '%(say)s' >&2\n"
+                    "exit %(code)d\n" % {"d": d, "say": say, "code": code})
+        os.chmod(path, 0o755)
+        return path
+
+    @staticmethod
+    def sendmail_run(d, argv):
+        """The message of the one stand-in run in d with arguments argv."""
+        runs = []
+        for n in os.listdir(d):
+            if n.endswith(".args"):
+                with open(os.path.join(d, n)) as f:
+                    if f.read().splitlines() == argv:
+                        runs.append(n[:-len(".args")])
+        if len(runs) != 1:
+            raise AssertionError("runs with %r: %r" % (argv, runs))
+        with open(os.path.join(d, runs[0] + ".eml"), "rb") as f:
+            return email.message_from_binary_file(
+                f, policy=email.policy.default)
+
+    def test_sendmail_transport(self):
+        out = tempfile.mkdtemp(prefix="authd-sendmail.")
+        os.chmod(out, 0o755)
+        service_owned(out)
+        env = dict(os.environ, AUTH_CONFIG=CONFIG,
+                   AUTH_MAIL_TRANSPORT="sendmail")
+        sender = email.utils.parseaddr(config_value("mail_from"))[1]
+        addrs = {}
+        try:
+            stack_ctl("mailer-stop")
+            for name, code, say in (("ok", 0, ""),
+                                    ("nouser", 67, "no such user here"),
+                                    ("tempfail", 75, "queue is busy")):
+                addr, _ = self.signup_new("sendmail-" + name)
+                addrs[name] = addr
+                time.sleep(0.3)
+                prog = self.stand_in_sendmail(out, name, code, say)
+                p = subprocess.run([MAILER, "--once"], capture_output=True,
+                                   text=True, timeout=60,
+                                   env=dict(env, AUTH_SENDMAIL_PATH=prog))
+                self.assertEqual(p.returncode, 0, p.stderr)
+                m = self.sendmail_run(out, ["-i", "-f", sender, "--", addr])
+                self.assertEqual(email.utils.parseaddr(m["To"])[1], addr)
+                if code == 0:
+                    self.assertEqual(outbox_state(addr), {"sent": 1})
+                    tok = token_of(mail_link(m))
+                    self.assertStatus(self.post("/auth/verify-email",
+                                                {"token": tok}), 200)
+            sent, refused, later = (addrs["ok"], addrs["nouser"],
+                                    addrs["tempfail"])
+            rows = {a: outbox_rows(a)[0] for a in (refused, later)}
+            self.assertEqual(rows[refused][2], "failed")
+            self.assertIn("sendmail: exit 67: no such user here",
+                          rows[refused][5])
+            self.assertEqual(rows[later][2], "pending")
+            self.assertIn("sendmail: exit 75: queue is busy", rows[later][5])
+            # A sendmail_path that is not there stops the mailer at once.
+            p = subprocess.run([MAILER, "--once"], capture_output=True,
+                               text=True, timeout=60,
+                               env=dict(env, AUTH_SENDMAIL_PATH=out + "/no"))
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("sendmail_path", p.stderr)
+        finally:
+            stack_ctl("mailer-start")
+            shutil.rmtree(out, ignore_errors=True)
+        self.assertEqual(mails(sent), [], "also sent by SMTP")
+
+
 class ResendTest(E2ETestCase):
 
     def resend(self, addr, **kw):

@@ -818,7 +818,7 @@ START_TEST(test_log_request)
 	capture_begin(&saved);
 	auth_log_init("login");
 	auth_log_request("id\"with\nnewline\\", "POST", "/auth/login", 401,
-	    "invalid_credentials", 1234, "");
+	    "invalid_credentials", 1234, "", "2001:db8::7");
 	n = capture_end(saved, buf, sizeof(buf));
 
 	ck_assert_uint_gt(n, 2);
@@ -843,22 +843,24 @@ START_TEST(test_log_request)
 	ck_assert(json_object_object_get_ex(o, "duration_us", &v));
 	ck_assert_int_eq(json_object_get_int64(v), 1234);
 	ck_assert_ptr_null(jstr(o, "user_id"));
+	ck_assert_str_eq(jstr(o, "ip"), "2001:db8::7");
 	ck_assert_ptr_null(jstr(o, "msg"));
 	json_object_put(o);
 
 	capture_begin(&saved);
 	auth_log_request("r1", "GET", "/auth/me", 200, "", 5,
-	    "0b5a3a3e-8a3c-4c59-9a8e-3c3b1f0f5c11");
+	    "0b5a3a3e-8a3c-4c59-9a8e-3c3b1f0f5c11", "");
 	n = capture_end(saved, buf, sizeof(buf));
 	o = parse_line(buf, n - 1);
 	ck_assert_ptr_null(jstr(o, "code"));
+	ck_assert_ptr_null(jstr(o, "ip"));
 	ck_assert_str_eq(jstr(o, "user_id"),
 	    "0b5a3a3e-8a3c-4c59-9a8e-3c3b1f0f5c11");
 	json_object_put(o);
 
 	capture_begin(&saved);
 	auth_log_request("r2", "GET", "/auth/health", 503,
-	    "service_unavailable", 5, NULL);
+	    "service_unavailable", 5, NULL, NULL);
 	n = capture_end(saved, buf, sizeof(buf));
 	o = parse_line(buf, n - 1);
 	ck_assert_str_eq(jstr(o, "level"), "error");
@@ -912,7 +914,7 @@ START_TEST(test_log_truncation)
 
 	capture_begin(&saved);
 	auth_log_error(big, "%s", big);
-	auth_log_request(big, "POST", path, 200, NULL, 1, "u");
+	auth_log_request(big, "POST", path, 200, NULL, 1, "u", "192.0.2.1");
 	n = capture_end(saved, buf, sizeof(buf));
 
 	o = parse_line(buf, (size_t)(strchr(buf, '\n') - buf));

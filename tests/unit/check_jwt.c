@@ -584,7 +584,8 @@ START_TEST(test_keygen_files)
 	ck_assert_int_eq(auth_b64url_decode(kid, 43, raw, sizeof(raw)), 32);
 	snprintf(path, sizeof(path), "%s/keys", tmpdir);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	/* the verifiers' group reads <kid>.pub, never <kid>.key */
+	ck_assert_uint_eq(st.st_mode & 0777, 0750);
 	snprintf(path, sizeof(path), "%s/keys/%s.key", tmpdir, kid);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);

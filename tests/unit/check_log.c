@@ -140,7 +140,7 @@ START_TEST(test_maximal_lines)
 
 		capture_begin();
 		auth_log_request(field, field, field, 599, field, 1234567,
-		    field);
+		    field, field);
 		buf = capture_end(&len);
 		o = one_line(buf, len);
 		ck_assert(truncated(o));
