@@ -7,6 +7,7 @@
  * response, one log line.
  */
 #include "endpoint.h"
+#include "endpoint_cgi.h"
 #include "endpoint_config.h"
 #include "endpoint_sandbox.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -38,6 +40,8 @@
 
 #define AUTH_PATH_LEN_MAX	1024
 #define AUTH_RETRY_AFTER	5	/* seconds, on 503 */
+
+extern char **environ;
 
 /* Proxies whose X-Forwarded-For is believed; parsed once at start. */
 static struct auth_cidr trusted[AUTH_CIDRS_MAX];
@@ -628,6 +632,40 @@ sandbox_kind(const struct auth_endpoint *ep)
 	    AUTH_SANDBOX_NET : AUTH_SANDBOX_LOCAL;
 }
 
+/* One request, FastCGI or CGI alike. */
+static void
+dispatch(const struct auth_endpoint *ep, struct auth_ctx *ctx,
+    FCGX_Request *fr)
+{
+	if (ep->authorizer)
+		authorize(ep, ctx, fr);
+	else
+		handle(ep, ctx, fr);
+}
+
+/*
+ * Plain CGI (no FastCGI listen socket on standard input): the one request
+ * of the environment, standard input and standard output, through the
+ * same dispatch. 0, or -1 if the answer did not get out.
+ */
+static int
+serve_cgi(const struct auth_endpoint *ep, struct auth_ctx *ctx,
+    const struct auth_config *cfg)
+{
+	struct auth_cgi cgi;
+	FCGX_Request fr;
+
+	if (getenv("REQUEST_METHOD") == NULL)
+		auth_log_error(NULL, "no FastCGI listen socket on standard "
+		    "input and no CGI request (REQUEST_METHOD unset): "
+		    "answering as CGI");
+	if (auth_sandbox_enter(sandbox_kind(ep), cfg) != 0)
+		return -1;
+	auth_cgi_request(&cgi, STDIN_FILENO, STDOUT_FILENO, environ, &fr);
+	dispatch(ep, ctx, &fr);
+	return auth_cgi_finish(&cgi);
+}
+
 int
 auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 {
@@ -657,6 +695,10 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (auth_cgi_mode()) {
+		rc = serve_cgi(ep, &ctx, &cfg) == 0 ? 0 : 1;
+		goto out;
+	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		auth_log_error(NULL, "FastCGI initialisation failed");
 		goto out;
@@ -665,10 +707,7 @@ auth_endpoint_main(const struct auth_endpoint *ep, int argc, char **argv)
 		goto out;
 	while (FCGX_Accept_r(&fr) >= 0) {
 		keys_refresh(ep, &ctx, &kr);
-		if (ep->authorizer)
-			authorize(ep, &ctx, &fr);
-		else
-			handle(ep, &ctx, &fr);
+		dispatch(ep, &ctx, &fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);

@@ -13,7 +13,7 @@ SERVICES=(pg redis smtp)
 # web_NAME_start INSTANCE_DIR, web_NAME_stop INSTANCE_DIR and
 # web_NAME_logs INSTANCE_DIR (prints its log files).
 # shellcheck disable=SC2034 # read by scripts/dev and bench/run
-WEB_SERVERS=(lighttpd apache)
+WEB_SERVERS=(lighttpd apache cgi)
 
 # Instances of a test stack; a dev stack has only main. Each has its
 # settings in STACK_CONF_DIR/NAME.conf, merged into its auth.conf after

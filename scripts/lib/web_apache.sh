@@ -23,18 +23,26 @@ web_apache_render() {
 	done
 }
 
-web_apache_start() {
-	local d=$1 run name
-	run=$(cd -P "$d/run" && pwd)
-	as_svc apache2 -t -f "$d/apache.conf" >/dev/null 2>&1 ||
-		{ as_svc apache2 -t -f "$d/apache.conf" || true; die "$d/apache.conf does not load"; }
-	# Apache first: it takes its port at once; the endpoints' sockets are
-	# needed only by the first request.
-	say "starting Apache and the endpoints (spawn-fcgi) ($d/apache.conf)"
-	if ! as_svc apache2 -f "$d/apache.conf" -k start; then
+# Checks and starts Apache of instance $1 with the arguments that follow
+# (-D NAME).
+apache_server_start() {
+	local d=$1
+	shift
+	as_svc apache2 -t -f "$d/apache.conf" "$@" >/dev/null 2>&1 ||
+		{ as_svc apache2 -t -f "$d/apache.conf" "$@" || true; die "$d/apache.conf does not load"; }
+	if ! as_svc apache2 -f "$d/apache.conf" "$@" -k start; then
 		tail -n 20 "$d/log/apache.log" >&2 || true
 		return 1
 	fi
+}
+
+web_apache_start() {
+	local d=$1 run name
+	run=$(cd -P "$d/run" && pwd)
+	# Apache first: it takes its port at once; the endpoints' sockets are
+	# needed only by the first request.
+	say "starting Apache and the endpoints (spawn-fcgi) ($d/apache.conf)"
+	apache_server_start "$d" || return 1
 	fcgi_shared "$d" "$run"
 	for name in $("$ROOT/scripts/endpoints" names api); do
 		rm -f "$run/$name.sock"

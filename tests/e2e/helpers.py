@@ -56,6 +56,9 @@ STACK_DIR = os.environ["AUTH_STACK_DIR"]
 # Where the stack's SMTP sink stores what auth-mailer sent: one directory
 # per recipient (scripts/smtp-sink).
 MAIL_DIR = os.environ["AUTH_MAIL_DIR"]
+# The endpoints run as plain CGI (scripts/dev's server "cgi"): one process
+# per request.
+CGI = os.environ.get("AUTH_WEB_SERVER") == "cgi"
 MAIL_TIMEOUT = 30
 
 # What the instances are configured with (see tests/run-e2e).
@@ -78,6 +81,15 @@ RFC3339_RE = re.compile(
 _RUN_OCTET = random.SystemRandom().randrange(1, 255)
 _ip_lock = threading.Lock()
 _ip_next = 0
+
+
+def not_under_cgi(why):
+    """Skips a test or class when the endpoints run as CGI, saying why: it
+    observes the long-lived FastCGI processes themselves (what one process
+    remembers between requests), which a CGI process does not outlive, or
+    it compares answer times closely, which a process start per request
+    and the other black-box runs beside the CGI run blur."""
+    return unittest.skipIf(CGI, "under CGI: " + why)
 
 
 def new_ip():

@@ -6,7 +6,8 @@ import os
 import subprocess
 import unittest
 
-from helpers import CONFIG, STACK_DIR, E2ETestCase, config_value, request
+from helpers import (CONFIG, STACK_DIR, E2ETestCase, config_value,
+                     not_under_cgi, request)
 
 ROOT = os.geteuid() == 0
 
@@ -74,6 +75,8 @@ class RootTest(unittest.TestCase):
 
 
 @unittest.skipUnless(ROOT, "reading another user's /proc/PID needs root")
+@not_under_cgi("one process per request: none is left to read from "
+               "/proc (tests/cgi-mode runs the CGI path under the sandbox)")
 class SandboxTest(E2ETestCase):
 
     def test_endpoints_run_sandboxed(self):
@@ -128,6 +131,9 @@ def can_read_as(cred, path):
 
 
 @unittest.skipUnless(ROOT, "the verifiers' own user exists only as root")
+@not_under_cgi("one process per request, every one as the user CGI runs "
+               "as: none is left to read from /proc, and jwks has no user "
+               "of its own")
 class VerifierKeysTest(E2ETestCase):
     """jwks and the authorizer check tokens with the public keys alone:
     they run as a user that cannot read a private key, the signing

@@ -16,8 +16,9 @@ import re
 import time
 
 from helpers import (E2ETestCase, MAIN, RL, RL2, STACK_DIR, create_user,
-                     login, login_pair, new_email, new_ip, post, refresh,
-                     request, sql_value, stack_ctl, strong_password)
+                     login, login_pair, new_email, new_ip, not_under_cgi,
+                     post, refresh, request, sql_value, stack_ctl,
+                     strong_password)
 
 # What RL and RL2 are configured with (tests/e2e/stack/rl.conf).
 LOGIN_IP = (5, 30)
@@ -211,6 +212,8 @@ class IpLimitTest(RateLimitCase):
             "SELECT host(ip) FROM audit_events WHERE user_id = :'u' AND "
             "event = 'login_succeeded';", u=user.id), fwd)
 
+    @not_under_cgi("one process per request: logged once per process is "
+                   "once per request, and to Apache's error log")
     def test_forwarded_for_from_an_untrusted_local_peer_is_logged_once(self):
         log = os.path.join(STACK_DIR, "rl", "log", "endpoints.log")
         for _ in range(3):
@@ -427,6 +430,8 @@ def status_checks(body):
     return {k: body.get(k) for k in ("status", "checks")}
 
 
+@not_under_cgi("one process per request: the in-memory counts that "
+               "stand in for Redis count that one request")
 class RedisOutageTest(RateLimitCase):
     """Redis stopped: answers keep coming, limited per process; Redis
     back: shared counting resumes by itself. run.py runs this class just
