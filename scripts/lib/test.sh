@@ -263,6 +263,39 @@ fuzz_wait() {
 	say "stage fuzz: ${STAGE_RESULT[fuzz]} ($((SECONDS - BG_T0[fuzz]))s)"
 }
 
+# The stage distcheck: `make distcheck` (the tarball has every file it needs:
+# it configures, builds, passes make check, installs and uninstalls out of
+# tree from read-only sources) in var/distcheck, its own build directory,
+# in the background from the start; output in var/test/distcheck.out. It
+# runs beside the other stages on a busy machine: Check's per-test timeouts
+# are five times longer there (CK_TIMEOUT_MULTIPLIER).
+DISTCHECK_PID=
+distcheck_background() {
+	local out d=$VAR/distcheck
+	STAGES+=(distcheck)
+	out=$(place test)/distcheck.out
+	ensure_configure
+	say "stage distcheck: in the background (output: var/test/distcheck.out)"
+	BG_T0[distcheck]=$SECONDS
+	(
+		mkdir -p "$d" && cd "$d" &&
+			{ [[ -f Makefile ]] || "$ROOT/configure" -q; } &&
+			CK_TIMEOUT_MULTIPLIER=5 nice make distcheck
+	) >"$out" 2>&1 &
+	DISTCHECK_PID=$!
+}
+
+distcheck_wait() {
+	local rc=0
+	[[ -n $DISTCHECK_PID ]] || return 0
+	wait "$DISTCHECK_PID" || rc=$?
+	say "stage distcheck (background), the end of its output:"
+	tail -n 30 "$(place test)/distcheck.out"
+	STAGE_RESULT[distcheck]=$( ((rc == 0)) && echo PASS || echo FAIL)
+	STAGE_NOTE[distcheck]="(output: var/test/distcheck.out)"
+	say "stage distcheck: ${STAGE_RESULT[distcheck]} ($((SECONDS - BG_T0[distcheck]))s)"
+}
+
 # scripts/dev test --valgrind: the normal build, the black-box suite with
 # the main lighttpd instance's endpoints under valgrind memcheck, then the
 # memcheck logs of that run (their own stage: a test that times out under
@@ -305,6 +338,7 @@ test_run() {
 	ensure_packages
 	init_layout
 	((quick)) || fuzz_background
+	((quick)) || distcheck_background
 	if ((${#BROWSER_STACKS[@]})); then
 		BROWSER_MODULES=$(ensure_browser_driver) || BROWSER_MODULES=
 	fi
@@ -325,6 +359,7 @@ test_run() {
 	done
 	e2e_background_wait
 	fuzz_wait
+	distcheck_wait
 	browser_stages
 	((quick)) || stage package - package_stage
 	test_summary "$t0"
