@@ -169,8 +169,10 @@ class Contract:
                                 "(listed: %s)" % (
                                     where, status, method.upper(), tmpl,
                                     ", ".join(sorted(responses))))
+        # A redirect's body is optional (a web server may add its page).
         self.check_response(where, self.deref(resp), headers, body,
-                            head=method.upper() == "HEAD")
+                            head=method.upper() == "HEAD" or
+                            (300 <= status < 400 and not body))
 
     def check_response(self, where, resp, headers, body, head=False):
         self._check_headers(where, resp, headers)
