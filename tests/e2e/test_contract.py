@@ -152,6 +152,15 @@ class ContractTest(unittest.TestCase):
                  html + [("X-Request-Id", "abc")], b"<html></html>")
         self.bad("GET", "/auth/me", 418, html, b"", match="not listed")
 
+    def test_a_redirect_needs_its_location(self):
+        loc = RID + [("Location", "/account")]
+        self.ok("POST", "/login", 303, loc, b"")
+        self.ok("POST", "/login", 303, loc + [("Content-Type", "text/html")],
+                b"<html>See Other</html>")
+        self.bad("POST", "/login", 303, RID, b"", match="Location")
+        self.bad("POST", "/login", 303, RID + [("Location", "https://x")],
+                 b"", match="Location")
+
     def test_operations_not_built_yet(self):
         # DELETE /auth/me is documented ahead of its code: its 405 passes,
         # and Allow leaves it out; any other answer is checked as usual.
