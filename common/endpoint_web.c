@@ -303,15 +303,25 @@ auth_endpoint_stylesheet(struct auth_ctx *ctx, struct auth_req *req,
 	if (auth_endpoint_pages_dir(ctx, dir, sizeof(dir)) != 0 ||
 	    (css = auth_http_tmpl_read(dir, "style", ".css", err,
 	    sizeof(err))) == NULL ||
-	    auth_http_resp_html(rs, 200, css, strlen(css)) != 0)
+	    auth_endpoint_static(rs, css, strlen(css),
+	    "text/css; charset=utf-8") != 0)
 		goto out;
-	rs->content_type = "text/css; charset=utf-8";
-	rs->cacheable = true;
-	auth_resp_header(rs, "Cache-Control", "public, max-age=3600");
 	e = AUTH_OK;
 out:
 	free(css);
 	return e;
+}
+
+int
+auth_endpoint_static(struct auth_resp *rs, const char *body, size_t len,
+    const char *type)
+{
+	if (auth_http_resp_html(rs, 200, body, len) != 0)
+		return -1;
+	rs->content_type = type;
+	rs->cacheable = true;
+	auth_resp_header(rs, "Cache-Control", "public, max-age=3600");
+	return 0;
 }
 
 int

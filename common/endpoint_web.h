@@ -121,6 +121,10 @@ int	auth_endpoint_pages_dir(const struct auth_ctx *ctx, char *out,
 /* GET of the stylesheet of the pages (style.css in the pages directory). */
 enum auth_err auth_endpoint_stylesheet(struct auth_ctx *ctx,
 	    struct auth_req *req, struct auth_resp *rs);
+/* A 200 of a static file's body (copied) of media type type, cacheable
+ * for an hour. 0, or -1 out of memory. */
+int	auth_endpoint_static(struct auth_resp *rs, const char *body,
+	    size_t len, const char *type);
 
 /*
  * Appends page fragment name (NAME.html of the pages directory, vars

@@ -22,6 +22,14 @@ char *
 auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
     char *err, size_t errlen)
 {
+	return auth_http_file_read(dir, name, suffix, AUTH_TMPL_FILE_MAX, NULL,
+	    err, errlen);
+}
+
+char *
+auth_http_file_read(const char *dir, const char *name, const char *suffix,
+    size_t max, size_t *lenp, char *err, size_t errlen)
+{
 	struct stat	 st;
 	char		 path[4096];
 	char		*buf = NULL;
@@ -43,9 +51,9 @@ auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
 		snprintf(err, errlen, "template %s: not a regular file", path);
 		goto out;
 	}
-	if (st.st_size > AUTH_TMPL_FILE_MAX) {
-		snprintf(err, errlen, "template %s: larger than %d bytes", path,
-		    AUTH_TMPL_FILE_MAX);
+	if ((unsigned long long)st.st_size > max) {
+		snprintf(err, errlen, "template %s: larger than %zu bytes", path,
+		    max);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -67,7 +75,8 @@ auth_http_tmpl_read(const char *dir, const char *name, const char *suffix,
 		    "not UTF-8 text (or holds a NUL byte)");
 		free(buf);
 		buf = NULL;
-	}
+	} else if (lenp != NULL)
+		*lenp = off;
 out:
 	close(fd);
 	return buf;

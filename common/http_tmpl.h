@@ -56,5 +56,10 @@ int	auth_http_tmpl_render_with(const char *tmpl,
  */
 char	*auth_http_tmpl_read(const char *dir, const char *name,
 	    const char *suffix, char *err, size_t errlen);
+/* The same for a file of at most max bytes; its length in *lenp (if not
+ * NULL). */
+char	*auth_http_file_read(const char *dir, const char *name,
+	    const char *suffix, size_t max, size_t *lenp, char *err,
+	    size_t errlen);
 
 #endif

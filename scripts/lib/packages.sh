@@ -7,7 +7,8 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libsubunit-dev libcrack2-dev cracklib-runtime libzxcvbn-dev libssl-dev
 	postgresql redis-server lighttpd curl jq python3 wrk spawn-fcgi
 	apache2 nodejs mandoc debhelper lintian logrotate chromium
-	libseccomp-dev clang libclang-rt-14-dev valgrind fail2ban prometheus)
+	libseccomp-dev clang libclang-rt-14-dev valgrind fail2ban prometheus
+	python3-yaml python3-jsonschema)
 
 ensure_packages() {
 	local missing=() p created=0
@@ -49,6 +50,24 @@ ensure_browser_driver() {
 	say "npm ci (tests/browser: playwright-core) in var/browser" >&2
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$d" --ignore-scripts \
 		--no-audit --no-fund --loglevel=error >&2
+	echo "$d/node_modules"
+}
+
+# The lint of openapi.yaml (tests/openapi/package.json and its lock:
+# @redocly/cli), installed into var/openapi by npm ci when the lock changed.
+# Prints the node_modules directory.
+ensure_openapi_lint() {
+	local src=$ROOT/tests/openapi d=$VAR/openapi
+	if [[ -f $d/node_modules/@redocly/cli/bin/cli.js ]] &&
+		cmp -s "$src/package-lock.json" "$d/package-lock.json"; then
+		echo "$d/node_modules"
+		return 0
+	fi
+	mkdir -p "$d"
+	install -m 0644 "$src/package.json" "$src/package-lock.json" "$d/"
+	say "npm ci (tests/openapi: @redocly/cli) in var/openapi" >&2
+	npm ci --prefix "$d" --ignore-scripts --no-audit --no-fund \
+		--loglevel=error >&2
 	echo "$d/node_modules"
 }
 

@@ -68,6 +68,14 @@ unit_tests() {
 		make -C "$bdir" -j2 check VERBOSE=1
 }
 
+# The stage openapi: tests/openapi-lint (redocly lint of openapi.yaml, its
+# JSON, the unit tests of the black-box suite's checker).
+openapi_lint() {
+	local mods
+	mods=$(ensure_openapi_lint) || return 1
+	AUTH_OPENAPI_MODULES=$mods "$ROOT/tests/openapi-lint"
+}
+
 # Reports sanitizer logs of stack $1; fails if there are any.
 check_sanitizer_logs() {
 	local san=$1 f found=0
@@ -345,6 +353,7 @@ test_run() {
 	stage build-normal - build_install normal
 	((quick)) || stage build-asan - build_install asan
 	stage unit-normal build-normal unit_tests normal
+	stage openapi - openapi_lint
 	((quick)) || stage unit-asan build-asan unit_tests asan
 	for entry in "${E2E_STACKS[@]}"; do
 		read -r name build server <<<"$entry"

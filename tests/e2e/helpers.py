@@ -28,6 +28,8 @@ import unittest
 import urllib.parse
 import uuid
 
+from contract import contract
+
 REQUIRED_ENV = ("AUTH_BASE_URL", "AUTH_BASE_URL_ALT", "AUTH_BASE_URL_RL",
                 "AUTH_BASE_URL_RL2", "AUTH_DATABASE_URL", "AUTH_CONFIG",
                 "AUTHCTL", "AUTH_TEST_CTL", "AUTH_STACK_DIR",
@@ -228,6 +230,8 @@ def request(method, path, *, base=MAIN, json_body=None, form=None, body=None,
         conn.close()
     if check:
         _check_common(r)
+    # Every answer the suite gets is one the OpenAPI document describes.
+    contract().check(method, path, r.status, r.headers, r.body)
     _remember_tokens(r)
     return r
 
