@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import contract  # noqa: E402
 from contract import Contract, ContractError  # noqa: E402
 
 SID = "0b0e6a57-7d0e-4d1e-8f3e-7a0e1d2c3b4a"
@@ -54,7 +55,9 @@ class ContractTest(unittest.TestCase):
         self.ok("POST", "/auth/login", 401, PROBLEM,
                 problem(401, "invalid_credentials"))
         self.ok("GET", "/auth/health", 200, JSON,
-                b'{"status":"ok","checks":{"db":"ok","redis":"ok"}}')
+                b'{"status":"ok","checks":{"db":"ok","redis":"ok","mail":"ok"},'
+                b'"mail":{"pending":0,"oldest_pending_age":0,'
+                b'"last_sent_at":null}}')
 
     def test_an_unlisted_status_fails(self):
         self.bad("POST", "/auth/login", 201, NO_STORE, PAIR,
@@ -161,14 +164,15 @@ class ContractTest(unittest.TestCase):
         self.bad("POST", "/login", 303, RID + [("Location", "https://x")],
                  b"", match="Location")
 
-    def test_operations_not_built_yet(self):
-        # DELETE /auth/me is documented ahead of its code: its 405 passes,
-        # and Allow leaves it out; any other answer is checked as usual.
-        self.ok("DELETE", "/auth/me", 405, PROBLEM + [("Allow", "GET")],
-                problem(405, "method_not_allowed"))
-        self.ok("POST", "/auth/me", 405, PROBLEM + [("Allow", "GET")],
-                problem(405, "method_not_allowed"))
-        self.bad("DELETE", "/auth/me", 200, JSON, b"{}", match="not listed")
+    def test_every_operation_is_built(self):
+        # DELETE /auth/me is served: its 405 is refused, and Allow must
+        # name it.
+        self.assertEqual(contract.NOT_BUILT, set())
+        self.assertEqual(contract.NOT_BUILT_PATHS, ())
+        self.bad("DELETE", "/auth/me", 405, PROBLEM + [("Allow", "GET")],
+                 problem(405, "method_not_allowed"), match="405")
+        self.bad("POST", "/auth/me", 405, PROBLEM + [("Allow", "GET")],
+                 problem(405, "method_not_allowed"), match="Allow")
 
     def test_an_unknown_path_must_be_a_404(self):
         self.ok("GET", "/auth/no-such", 404, PROBLEM,
