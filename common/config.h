@@ -55,6 +55,7 @@ struct auth_config {
 	char		database_url[1024];	/* libpq conninfo or URI */
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
 	unsigned	redis_timeout_ms;	/* connect and command timeout */
+	char		redis_password_file[AUTH_PATH_MAX];/* AUTH password (first line) */
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */

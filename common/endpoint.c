@@ -523,8 +523,9 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 		}
 		ctx->seal_key = seal_key;
 	}
-	if (ep->needs_hmac && auth_hmac_key_load(cfg->hmac_key_file, err,
-	    sizeof(err)) != 0) {
+	/* Rate limits key their Redis names with it too (rl_check.c). */
+	if ((ep->needs_hmac || ep->limits[0] != NULL) &&
+	    auth_hmac_key_load(cfg->hmac_key_file, err, sizeof(err)) != 0) {
 		auth_log_error(NULL, "hmac key: %s", err);
 		return -1;
 	}

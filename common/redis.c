@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 
 #include "base_num.h"
+#include "base_secret.h"
 #include "log.h"
 #include "redis.h"
 
@@ -30,10 +31,57 @@ parse_small(const char *s, size_t len, int lo, int hi)
 	return (int)v;
 }
 
+/*
+ * Decodes the len bytes of s (percent-encoding allowed; no NUL, no
+ * separator of the URL) into out (outsz bytes, NUL-terminated). 0 or -1.
+ */
+static int
+redis_pct_decode(const char *s, size_t len, char *out, size_t outsz)
+{
+	static const char	 hexd[] = "0123456789abcdef";
+	const char		*h, *l;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (n + 1 >= outsz || strchr(":@/", s[i]) != NULL)
+			return -1;
+		if (s[i] != '%') {
+			out[n++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len ||
+		    (h = strchr(hexd, s[i + 1] | 0x20)) == NULL ||
+		    (l = strchr(hexd, s[i + 2] | 0x20)) == NULL ||
+		    (h == hexd && l == hexd))
+			return -1;
+		out[n++] = (char)((h - hexd) << 4 | (l - hexd));
+		i += 2;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The "[user]:password@" of a URL's authority ending at at; 0 or -1. */
+static int
+redis_parse_userinfo(const char *p, const char *at, struct auth_redis_addr *a)
+{
+	const char	*colon;
+
+	if ((colon = memchr(p, ':', (size_t)(at - p))) == NULL)
+		return redis_pct_decode(p, (size_t)(at - p), a->user,
+		    sizeof(a->user));
+	if (redis_pct_decode(p, (size_t)(colon - p), a->user,
+	    sizeof(a->user)) == -1)
+		return -1;
+	colon++;
+	return redis_pct_decode(colon, (size_t)(at - colon), a->pass,
+	    sizeof(a->pass));
+}
+
 int
 auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
 {
-	const char	*p, *host, *end;
+	const char	*p, *host, *end, *at;
 	size_t		 hostlen;
 	bool		 v6 = false;
 
@@ -50,10 +98,15 @@ auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
 	if (strncmp(url, "redis://", 8) != 0)
 		return -1;
 	p = url + 8;
+	if ((at = strrchr(p, '@')) != NULL) {
+		if (redis_parse_userinfo(p, at, addr) == -1)
+			goto bad;
+		p = at + 1;
+	}
 	if (*p == '[') {
 		host = p + 1;
 		if ((end = strchr(host, ']')) == NULL)
-			return -1;
+			goto bad;
 		hostlen = (size_t)(end - host);
 		p = end + 1;
 		v6 = true;
@@ -63,11 +116,11 @@ auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
 		p += hostlen;
 	}
 	if (hostlen == 0 || hostlen >= sizeof(addr->host))
-		return -1;
+		goto bad;
 	if (strspn(host, v6 ? "0123456789abcdefABCDEF:." :
 	    "0123456789abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") < hostlen)
-		return -1;
+		goto bad;
 	memcpy(addr->host, host, hostlen);
 	addr->host[hostlen] = '\0';
 	if (*p == ':') {
@@ -75,16 +128,20 @@ auth_redis_parse_url(const char *url, struct auth_redis_addr *addr)
 		end = p + strcspn(p, "/");
 		if ((addr->port = parse_small(p, (size_t)(end - p), 1,
 		    65535)) == -1)
-			return -1;
+			goto bad;
 		p = end;
 	}
 	if (*p == '/') {
 		p++;
 		if ((addr->db = parse_small(p, strlen(p), 0, 9999)) == -1)
-			return -1;
+			goto bad;
 		p += strlen(p);
 	}
-	return *p == '\0' ? 0 : -1;
+	if (*p == '\0')
+		return 0;
+bad:
+	auth_wipe(addr->pass, sizeof(addr->pass));
+	return -1;
 }
 
 /*
@@ -104,6 +161,37 @@ redis_ignore_sigpipe(void)
 	}
 }
 
+/*
+ * The first line of redis_password_file into rs.addr.pass (it wins over a
+ * password in redis_url). 0, or -1 logged.
+ */
+static int
+redis_read_password(const char *path)
+{
+	unsigned char	*data = NULL;
+	char		 err[256];
+	size_t		 len = 0, line;
+	int		 rc = -1;
+
+	if (auth_key_file_read(path, sizeof(rs.addr.pass) - 1, true, &data,
+	    &len, err, sizeof(err)) == -1) {
+		auth_log_error(NULL, "redis: redis_password_file %s", err);
+		goto out;
+	}
+	if ((line = strcspn((const char *)data, "\r\n")) == 0 ||
+	    memchr(data, '\0', line) != NULL) {
+		auth_log_error(NULL, "redis: redis_password_file: no password "
+		    "on its first line");
+		goto out;
+	}
+	auth_wipe(rs.addr.pass, sizeof(rs.addr.pass));
+	memcpy(rs.addr.pass, data, line);
+	rc = 0;
+out:
+	auth_wipe_free(data, len);
+	return rc;
+}
+
 void
 auth_redis_init(const struct auth_config *cfg)
 {
@@ -113,6 +201,11 @@ auth_redis_init(const struct auth_config *cfg)
 	rs.valid = auth_redis_parse_url(cfg->redis_url, &rs.addr) == 0;
 	if (!rs.valid)
 		auth_log_error(NULL, "redis: redis_url is not usable");
+	if (rs.valid && cfg->redis_password_file[0] != '\0' &&
+	    redis_read_password(cfg->redis_password_file) == -1)
+		rs.valid = false;
+	if (!rs.valid)
+		auth_wipe(rs.addr.pass, sizeof(rs.addr.pass));
 }
 
 void
@@ -131,7 +224,46 @@ auth_redis_failed(void)
 	auth_redis_close();
 }
 
-/* Opens rs.ctx, sets the command timeout and selects the database. */
+/*
+ * AUTH on rs.ctx when a password is configured: "AUTH user password" for
+ * an ACL user, else "AUTH password". 0, or -1 logged (never the password).
+ */
+static int
+redis_auth(void)
+{
+	redisReply	*reply = NULL;
+	int		 rc = -1;
+
+	if (rs.addr.pass[0] == '\0') {
+		if (rs.addr.user[0] == '\0')
+			return 0;
+		auth_log_error(NULL, "redis: user %s has no password (in "
+		    "redis_url or redis_password_file)", rs.addr.user);
+		return -1;
+	}
+	if (rs.addr.user[0] != '\0')
+		reply = redisCommand(rs.ctx, "AUTH %s %s", rs.addr.user,
+		    rs.addr.pass);
+	else
+		reply = redisCommand(rs.ctx, "AUTH %s", rs.addr.pass);
+	if (reply == NULL) {
+		auth_log_error(NULL, "redis: AUTH: %s", rs.ctx->errstr);
+		goto out;
+	}
+	if (reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "OK") != 0) {
+		auth_log_error(NULL, "redis: AUTH refused: %.*s",
+		    reply->type == REDIS_REPLY_ERROR ? 80 : 0,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return rc;
+}
+
+/* Opens rs.ctx, sets the command timeout, AUTH, selects the database. */
 static int
 redis_connect(void)
 {
@@ -158,6 +290,8 @@ redis_connect(void)
 		auth_log_error(NULL, "redis: cannot set timeout");
 		goto out;
 	}
+	if (redis_auth() == -1)
+		goto out;
 	if (rs.addr.db != 0) {
 		reply = redisCommand(rs.ctx, "SELECT %d", rs.addr.db);
 		if (reply == NULL || reply->type != REDIS_REPLY_STATUS ||
@@ -223,15 +357,25 @@ static const char *
 redis_check_url(char *s)
 {
 	struct auth_redis_addr	addr;
+	int			rc;
 
-	if (auth_redis_parse_url(s, &addr) == -1)
-		return "must be redis://host[:port][/db] or unix:/path";
+	/* Debian 12's hiredis (0.14) has no TLS: nothing to verify with. */
+	if (strncmp(s, "rediss://", 9) == 0)
+		return "rediss:// (TLS) is not available: this build's hiredis "
+		    "has no TLS support; use redis:// on a trusted network or "
+		    "unix:/path";
+	rc = auth_redis_parse_url(s, &addr);
+	auth_wipe(addr.pass, sizeof(addr.pass));
+	if (rc == -1)
+		return "must be redis://[[user]:password@]host[:port][/db] or "
+		    "unix:/path";
 	return NULL;
 }
 
 static const struct auth_cfg_key redis_keys[] = {
 	AUTH_CFG_STR(redis_url, redis_check_url, "redis://127.0.0.1:6379"),
 	AUTH_CFG_NUM(redis_timeout_ms, AUTH_CFG_T_UINT, 1, 60000, "200"),
+	AUTH_CFG_STR(redis_password_file, NULL, ""),
 };
 
 const struct auth_cfg_module auth_redis_cfg =

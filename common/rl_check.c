@@ -19,6 +19,7 @@
 #include "base_codec.h"
 #include "base_email.h"
 #include "base_secret.h"
+#include "hmac.h"
 #include "log.h"
 #include "redis.h"
 #include "rl_internal.h"
@@ -181,9 +182,37 @@ rl_norm_ip(const char *s, size_t len, char *out, size_t outsz)
 }
 
 /*
- * Writes to hex (RL_HEX + 1 bytes) the truncated SHA-256 of the subject's
- * normal form: cut at a first NUL; IP per rl_norm_ip; account trimmed and
- * ASCII-lowercased (an account too long for that is hashed as sent).
+ * The digest of a subject when no hmac_key_file is loaded: salted with the
+ * process's secret, so still nothing an observer of Redis can test (but
+ * counted per process). Logged once.
+ */
+static void
+rl_subject_unkeyed(const char *p, size_t n, unsigned char md[AUTH_HASH_LEN])
+{
+	static bool	logged;
+	unsigned char	buf[RL_SECRET_LEN + RL_NORM_MAX];
+
+	if (!logged)
+		auth_log_error(NULL, "ratelimit: no hmac_key_file loaded: Redis "
+		    "keys are this process's own");
+	logged = true;
+	if (n > RL_NORM_MAX) {
+		auth_sha256(p, n, md);
+		memcpy(buf + RL_SECRET_LEN, md, AUTH_HASH_LEN);
+		n = AUTH_HASH_LEN;
+	} else {
+		memcpy(buf + RL_SECRET_LEN, p, n);
+	}
+	memcpy(buf, auth_rl.secret, RL_SECRET_LEN);
+	auth_sha256(buf, RL_SECRET_LEN + n, md);
+	auth_wipe(buf, sizeof(buf));
+}
+
+/*
+ * Writes to hex (RL_HEX + 1 bytes) the truncated HMAC (AUTH_HMAC_REDIS_KEY)
+ * of the subject's normal form: cut at a first NUL; IP per rl_norm_ip;
+ * account trimmed and ASCII-lowercased (an account too long for that is
+ * hashed as sent).
  */
 void
 auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
@@ -219,7 +248,9 @@ auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
 	default:
 		break;
 	}
-	auth_sha256(p, n, md);
+	/* Keyed: an observer of Redis cannot confirm an email or address. */
+	if (auth_hmac(AUTH_HMAC_REDIS_KEY, p, n, md) != 0)
+		rl_subject_unkeyed(p, n, md);
 	auth_hex(md, RL_HEX / 2, hex);
 }
 
@@ -475,7 +506,7 @@ auth_rl_check(const struct auth_rl_rule *r, const char *subject, size_t len,
 	T = ((int64_t)period * 1000000 + limit - 1) / limit;
 	tau = T * limit;
 	auth_rl_subject(r->key, subject, len, hex);
-	snprintf(key, sizeof(key), "authd:rl:%s:%s", rl_name(r), hex);
+	snprintf(key, sizeof(key), "authd:rl:%s:{%s}", rl_name(r), hex);
 	snprintf(targ, sizeof(targ), "%lld", (long long)T);
 	snprintf(tauarg, sizeof(tauarg), "%lld", (long long)tau);
 	args[0] = key;

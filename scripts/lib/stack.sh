@@ -138,7 +138,7 @@ inst_procs() {
 auth_conf_base() {
 	local s=$1 port=$2
 	echo "database_url = $(conninfo "$s")"
-	echo "redis_url = redis://127.0.0.1:${PORTS[redis_port]}"
+	redis_settings "$s"
 	echo "public_url = http://127.0.0.1:$port"
 	echo "issuer = http://127.0.0.1:${PORTS[http_port]}"
 	echo "audience = authd"

@@ -116,6 +116,7 @@ e2e_run() {
 		AUTH_BASE_URL_RL2="http://127.0.0.1:${PORTS[rl2_port]}" \
 		AUTH_DATABASE_URL="$(conninfo "$s")" \
 		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
+		AUTH_TEST_REDIS_PASSWORD="$(cat "$s/redis/admin.password" 2>/dev/null)" \
 		AUTH_MAIL_DIR="$s/mail" \
 		AUTH_CONFIG="$s/auth.conf" \
 		AUTHCTL="$(tool_wrappers "$s")/authctl" \
