@@ -20,6 +20,9 @@ WEB_SERVERS=(lighttpd apache)
 # STACK_CONF_DIR/mail.conf (see write_auth_conf).
 TEST_INSTANCES="main alt rl rl2"
 STACK_CONF_DIR=$ROOT/tests/e2e/stack
+# The instances of a two-node stack (twonode.sh) and their web servers.
+TWONODE_INSTANCES="main node2"
+declare -A TWONODE_SERVERS=([main]=lighttpd [node2]=apache)
 
 # Endpoint processes per endpoint of the rate-limit instances rl and rl2:
 # one, so that the in-process counts of a Redis outage are exact.
@@ -42,6 +45,11 @@ load_stack() {
 # Directory of instance $2 of stack $1.
 inst_dir() {
 	if [[ $2 == main ]]; then echo "$1"; else echo "$1/$2"; fi
+}
+
+# Web server of instance $1 of the loaded stack.
+inst_server() {
+	echo "${ST[server_$1]:-${ST[server]}}"
 }
 
 inst_port() {
@@ -83,8 +91,12 @@ stack_create() {
 	taken+="$redis "
 	smtp=$(keep_port "${old[smtp_port]:-}" "$taken")
 	taken+="$smtp "
-	local instances=main extra_ports=()
+	local instances=main extra_ports=() servers=()
 	[[ $kind == test ]] && instances=$TEST_INSTANCES
+	if [[ $kind == twonode ]]; then
+		instances=$TWONODE_INSTANCES
+		for inst in $instances; do servers+=("server_$inst=${TWONODE_SERVERS[$inst]}"); done
+	fi
 	for inst in $instances; do
 		[[ $inst == main ]] && continue
 		p=$(pick_port "$taken")
@@ -103,7 +115,7 @@ stack_create() {
 		runs+=("run_$inst=$(make_rundir "$d/run")")
 	done
 	write_kv "$s/stack" "prefix=$prefix" "build=$build" "server=$server" \
-		"kind=$kind" "instances=$instances" "${runs[@]}" \
+		"kind=$kind" "instances=$instances" "${runs[@]}" "${servers[@]}" \
 		"san=$([[ $want_san == san ]] && echo "$s/san")" \
 		"valgrind=$([[ $want_san == valgrind ]] && echo "$s")"
 	write_kv "$s/ports" "pg_port=$pg" "redis_port=$redis" "http_port=$http" \
@@ -122,15 +134,16 @@ stack_create() {
 	redis_write_conf "$s"
 	for inst in $instances; do
 		write_auth_conf "$s" "$inst"
-		"web_${server}_render" "$(inst_dir "$s" "$inst")" "$(inst_port "$inst")" \
+		"web_$(inst_server "$inst")_render" "$(inst_dir "$s" "$inst")" "$(inst_port "$inst")" \
 			"$(inst_procs "$inst")"
 	done
 }
 
 # Endpoint processes per endpoint of instance $1 (empty: the template's).
 inst_procs() {
-	case $1 in
-	rl | rl2) echo "$RL_PROCS" ;;
+	case ${ST[kind]:-}:$1 in
+	*:rl | *:rl2) echo "$RL_PROCS" ;;
+	twonode:*) echo "$TWONODE_PROCS" ;;
 	esac
 }
 
@@ -187,9 +200,10 @@ conf_merge() {
 # Settings files of instance $1 of the loaded stack: a test stack's
 # instances get the mail settings and their own file of STACK_CONF_DIR.
 inst_conf_files() {
-	[[ ${ST[kind]:-dev} == test ]] || return 0
-	echo "$STACK_CONF_DIR/mail.conf"
-	echo "$STACK_CONF_DIR/$1.conf"
+	case ${ST[kind]:-dev} in
+	test) echo "$STACK_CONF_DIR/mail.conf" "$STACK_CONF_DIR/$1.conf" ;;
+	twonode) echo "$STACK_CONF_DIR/mail.conf" "$STACK_CONF_DIR/twonode.conf" ;;
+	esac | tr ' ' '\n'
 }
 
 # auth.conf of instance $2 (0600, owned by the service user).
@@ -246,12 +260,13 @@ stack_start() {
 	done
 	app_setup "$s"
 	svc_mailer_start "$s"
+	[[ ${ST[kind]:-} == twonode ]] && svc_mailer_start "$s" node2
 	for inst in ${ST[instances]}; do
 		d=$(inst_dir "$s" "$inst")
 		port=$(inst_port "$inst")
 		port_free "$port" || die "port $port is in use"
-		"web_${ST[server]}_start" "$d"
-		wait_health "$d" "http://127.0.0.1:$port$HEALTH_PATH"
+		"web_$(inst_server "$inst")_start" "$d"
+		wait_health "$d" "http://127.0.0.1:$port$HEALTH_PATH" "$inst"
 	done
 }
 
@@ -261,8 +276,9 @@ stack_stop() {
 	[[ -f $s/stack ]] || return 0
 	load_stack "$s"
 	for inst in ${ST[instances]}; do
-		"web_${ST[server]}_stop" "$(inst_dir "$s" "$inst")"
+		"web_$(inst_server "$inst")_stop" "$(inst_dir "$s" "$inst")"
 	done
+	[[ ${ST[kind]:-} == twonode ]] && svc_mailer_stop "$s" node2
 	svc_mailer_stop "$s"
 	for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
 		"svc_${SERVICES[i]}_stop" "$s"
@@ -285,7 +301,7 @@ stack_remove() {
 stack_logs() {
 	local s=$1 inst
 	for inst in ${ST[instances]}; do
-		"web_${ST[server]}_logs" "$(inst_dir "$s" "$inst")"
+		"web_$(inst_server "$inst")_logs" "$(inst_dir "$s" "$inst")"
 	done
 	echo "$s/log/postgres.log"
 	echo "$s/log/redis.log"
@@ -294,14 +310,14 @@ stack_logs() {
 }
 
 wait_health() {
-	local d=$1 url=$2 i f
+	local d=$1 url=$2 inst=${3:-main} i f
 	for ((i = 0; i < HEALTH_TIMEOUT * 5; i++)); do
 		curl -fsS --noproxy '*' -m 2 -o /dev/null "$url" 2>/dev/null && return 0
 		sleep 0.2
 	done
 	printf 'no healthy answer from %s after %ss; recent logs:\n' "$url" "$HEALTH_TIMEOUT" >&2
 	curl -sS --noproxy '*' -m 2 -i "$url" >&2 || true
-	for f in $("web_${ST[server]}_logs" "$d"); do
+	for f in $("web_$(inst_server "$inst")_logs" "$d"); do
 		[[ -f $f ]] || continue
 		printf -- '--- %s\n' "$f" >&2
 		tail -n 30 "$f" >&2

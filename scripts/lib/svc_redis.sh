@@ -10,7 +10,7 @@ REDIS_ACL_USER="authd on ~authd:* +@all -@admin -@dangerous"
 
 redis_write_conf() {
 	local s=$1
-	if [[ ${ST[kind]:-dev} == test ]]; then
+	if [[ ${ST[kind]:-dev} != dev ]]; then
 		[[ -s $s/redis/admin.password ]] ||
 			(umask 077 && gen_secret >"$s/redis/admin.password")
 		[[ -s $s/keys/redis.password ]] ||

@@ -291,6 +291,8 @@ test_run() {
 		stage "e2e-$name" "build-$build" e2e_stack "$name" "$build" "$server"
 		STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
 	done
+	((quick)) || stage e2e-twonode build-normal twonode_stack
+	STAGE_NOTE[e2e-twonode]="(logs: var/test/twonode/log/)"
 	e2e_background_wait
 	fuzz_wait
 	browser_stages

@@ -1,0 +1,198 @@
+"""Two nodes, one state: lighttpd (AUTH_BASE_URL) and Apache
+(AUTH_BASE_URL_NODE2), each with its own endpoint processes, config and
+auth-mailer, sharing one PostgreSQL and one Redis. Run by the stage
+e2e-twonode (scripts/lib/twonode.sh), not by the main suite."""
+
+import hashlib
+import os
+import subprocess
+import time
+
+from helpers import (E2ETestCase, MAIN, create_user, login, login_pair,
+                     mails, new_email, outbox_state, post, refresh, request,
+                     signup, sql, strong_password, wait_mails)
+from keytools import authctl, jwk_for, token_kid, wait_for
+
+NODE1 = MAIN
+NODE2 = os.environ["AUTH_BASE_URL_NODE2"].rstrip("/")
+NODES = (NODE1, NODE2)
+LEEWAY = 2                      # refresh_reuse_leeway of twonode.conf
+LOGIN_ACCOUNT_LIMIT = 6         # login_account of twonode.conf
+TWONODE_PROCS = 2               # processes per endpoint (twonode.sh)
+
+
+def me(token, base):
+    return request("GET", "/auth/me", bearer=token, base=base)
+
+
+def redis_cli(*args):
+    """redis-cli on the stack's Redis as its default user."""
+    host_port = os.environ["AUTH_REDIS_URL"].rsplit("/", 1)[-1]
+    host, port = host_port.rsplit(":", 1)
+    env = dict(os.environ, REDISCLI_AUTH=os.environ["AUTH_TEST_REDIS_PASSWORD"])
+    p = subprocess.run(["redis-cli", "-h", host, "-p", port] + list(args),
+                       capture_output=True, text=True, env=env, timeout=10)
+    if p.returncode != 0:
+        raise AssertionError("redis-cli %s: %s" % (args, p.stderr))
+    return p.stdout
+
+
+class TwoNodeTest(E2ETestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.user = create_user("two")
+
+    def test_both_nodes_are_healthy_and_distinct(self):
+        for base in NODES:
+            with self.subTest(base):
+                r = request("GET", "/auth/health", base=base)
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json["checks"]["redis"], "ok", r.describe())
+        self.assertNotEqual(NODE1, NODE2)
+
+    def test_a_token_of_one_node_verifies_on_the_other(self):
+        for a, b in ((NODE1, NODE2), (NODE2, NODE1)):
+            with self.subTest(issued=a, verified=b):
+                pair = login_pair(self.user, base=a)
+                r = me(pair["access_token"], b)
+                self.assertStatus(r, 200)
+                self.assertEqual(r.json["email"], self.user.email)
+                # and its refresh token rotates there
+                r = refresh(pair["refresh_token"], base=b)
+                self.assertStatus(r, 200)
+                self.assertStatus(me(r.json["access_token"], a), 200)
+
+    def test_a_rotated_refresh_token_is_reuse_on_the_other_node(self):
+        pair = login_pair(self.user, base=NODE1)
+        r1 = pair["refresh_token"]
+        r = refresh(r1, base=NODE1)
+        self.assertStatus(r, 200)
+        r2 = r.json["refresh_token"]
+        # within the leeway the other node hands out the same successor
+        r = refresh(r1, base=NODE2)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["refresh_token"], r2)
+        time.sleep(LEEWAY + 1)
+        r = refresh(r1, base=NODE2)
+        self.assertProblem(r, 401, "invalid_refresh_token")
+        # reuse revoked the family: the successor is dead on both nodes
+        for base in NODES:
+            with self.subTest(base):
+                self.assertProblem(refresh(r2, base=base), 401,
+                                   "invalid_refresh_token")
+
+    def test_a_logout_on_one_node_ends_the_refresh_on_the_other(self):
+        pair = login_pair(self.user, base=NODE2)
+        r = post("/auth/logout", {"refresh_token": pair["refresh_token"]},
+                 base=NODE1)
+        self.assertStatus(r, 204)
+        self.assertProblem(refresh(pair["refresh_token"], base=NODE2), 401,
+                           "invalid_refresh_token")
+
+    def test_the_login_limit_counts_requests_to_both_nodes(self):
+        email = new_email("twolim")
+        statuses = []
+        for i in range(LOGIN_ACCOUNT_LIMIT + 2):
+            r = login(email, "wrong-" + strong_password(),
+                      base=NODES[i % 2])
+            statuses.append(r.status)
+        self.assertEqual(statuses[:LOGIN_ACCOUNT_LIMIT],
+                         [401] * LOGIN_ACCOUNT_LIMIT, statuses)
+        self.assertEqual(statuses[LOGIN_ACCOUNT_LIMIT:], [429, 429],
+                         statuses)
+
+    def test_redis_holds_no_unkeyed_digest_of_an_email(self):
+        email = new_email("twokey")
+        login(email, "wrong-" + strong_password(), base=NODE1)
+        keys = redis_cli("--scan", "--pattern", "authd:*").split()
+        self.assertTrue(keys)
+        norm = email.strip().lower().encode()
+        plain = hashlib.sha256(norm).hexdigest()[:32]
+        for k in keys:
+            self.assertNotIn(plain, k)
+            self.assertNotIn(email.split("@")[0], k)
+            self.assertRegex(k, r"\{[0-9a-f]{32}\}")
+
+    def test_a_key_rotated_with_authctl_reaches_both_without_restart(self):
+        kid = authctl("keys", "generate").stdout.strip()
+        for base in NODES:
+            wait_for("the new key in the JWKS of " + base,
+                     lambda b=base: jwk_for(kid, base=b))
+        authctl("keys", "activate", kid)
+        tokens = {}
+        for base in NODES:
+            tokens[base] = wait_for(
+                "tokens of %s signed by the new key" % base,
+                lambda b=base: (lambda t: t if token_kid(t) == kid else None)(
+                    login_pair(self.user, base=b)["access_token"]))
+        for a, b in ((NODE1, NODE2), (NODE2, NODE1)):
+            self.assertStatus(me(tokens[a], b), 200)
+
+
+def wait_health(base, status, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        h = request("GET", "/auth/health", base=base)
+        if h.status == 200 and h.json.get("status") == status:
+            return h
+        if time.monotonic() > deadline:
+            raise AssertionError("health of %s not %r within %ds: %s"
+                                 % (base, status, timeout, h.describe()))
+        time.sleep(0.2)
+
+
+class RedisPasswordTest(E2ETestCase):
+    """Redis refusing the nodes' password (changed under them): the
+    degraded path, limits in process; the right one again: back to ok."""
+
+    def test_a_refused_password_degrades_then_recovers(self):
+        pwfile = os.path.join(os.environ["AUTH_STACK_DIR"], "keys",
+                              "redis.password")
+        with open(pwfile, encoding="ascii") as f:
+            right = f.readline().strip()
+        try:
+            redis_cli("ACL", "SETUSER", "authd", "resetpass",
+                      ">" + strong_password())
+            redis_cli("CLIENT", "KILL", "USER", "authd")
+            for base in NODES:
+                h = wait_health(base, "degraded")
+                self.assertEqual(h.json["checks"],
+                                 {"db": "ok", "redis": "degraded"})
+            # each process counts on its own: limited all the same
+            email = new_email("twodeg")
+            statuses = []
+            for _ in range(TWONODE_PROCS * LOGIN_ACCOUNT_LIMIT + 1):
+                statuses.append(login(email, "wrong-" + strong_password(),
+                                      base=NODE1).status)
+                if statuses[-1] == 429:
+                    break
+            self.assertEqual(statuses[-1], 429, statuses)
+            self.assertEqual(set(statuses[:-1]), {401}, statuses)
+        finally:
+            redis_cli("ACL", "SETUSER", "authd", "resetpass", ">" + right)
+        for base in NODES:
+            wait_health(base, "ok")
+
+
+class TwoMailersTest(E2ETestCase):
+    """A mailer on each node, one outbox: every message goes out once."""
+
+    def test_each_message_is_sent_once(self):
+        addrs = []
+        for i in range(6):
+            email = new_email("twomail")
+            r = signup(email, strong_password(), base=NODES[i % 2])
+            self.assertStatus(r, 202)
+            addrs.append(email)
+        for a in addrs:
+            wait_mails(a, 1)
+        # two more polls of each mailer: nothing is sent again
+        time.sleep(7)
+        for a in addrs:
+            with self.subTest(a):
+                self.assertEqual(len(mails(a)), 1)
+                self.assertEqual(outbox_state(a), {"sent": 1})
+        self.assertEqual(sql(
+            "SELECT count(*) FROM outbox WHERE status = 'sent' AND "
+            "attempts > 1;")[0][0], "0")
