@@ -533,8 +533,10 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 		auth_log_error(NULL, "password hashing unavailable");
 		return -1;
 	}
-	if (ep->needs_db)
+	if (ep->needs_db) {
 		auth_db_init(cfg->database_url);
+		auth_db_set_pooler(cfg->database_pooler);
+	}
 	auth_redis_init(cfg);
 	if (auth_rl_init(cfg, err, sizeof(err)) != 0) {
 		auth_log_error(NULL, "rate limits: %s", err);

@@ -310,9 +310,15 @@ out:
 	return rc;
 }
 
+/*
+ * Behind a transaction pooler a notification reaches whichever client
+ * holds the server connection then: no LISTEN, the mailer polls alone.
+ */
 enum auth_err
 auth_store_outbox_listen(void)
 {
+	if (auth_db_pooled())
+		return auth_db_conn() != NULL ? AUTH_OK : AUTH_ERR_UNAVAILABLE;
 	return auth_db_utility("LISTEN " AUTH_OUTBOX_CHANNEL, "LISTEN");
 }
 

@@ -394,6 +394,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	auth_db_init(mr.cfg.database_url);
+	auth_db_set_pooler(mr.cfg.database_pooler);
 	auth_log_info(NULL, "auth-mailer started: transport %s%s",
 	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");

@@ -23,6 +23,7 @@ STACK_CONF_DIR=$ROOT/tests/e2e/stack
 # The instances of a two-node stack (twonode.sh) and their web servers.
 TWONODE_INSTANCES="main node2"
 declare -A TWONODE_SERVERS=([main]=lighttpd [node2]=apache)
+TWONODE_SERVICES=(pg pgbouncer redis smtp)
 
 # Endpoint processes per endpoint of the rate-limit instances rl and rl2:
 # one, so that the in-process counts of a Redis outage are exact.
@@ -96,6 +97,10 @@ stack_create() {
 	if [[ $kind == twonode ]]; then
 		instances=$TWONODE_INSTANCES
 		for inst in $instances; do servers+=("server_$inst=${TWONODE_SERVERS[$inst]}"); done
+		servers+=("services=${TWONODE_SERVICES[*]}")
+		p=$(pick_port "$taken")
+		taken+="$p "
+		extra_ports+=("pgbouncer_port=$p")
 	fi
 	for inst in $instances; do
 		[[ $inst == main ]] && continue
@@ -131,6 +136,7 @@ stack_create() {
 	svc_own "$s"/{mail,mail-files}
 
 	pg_init "$s"
+	[[ $kind == twonode ]] && pgbouncer_write_conf "$s"
 	redis_write_conf "$s"
 	for inst in $instances; do
 		write_auth_conf "$s" "$inst"
@@ -150,7 +156,12 @@ inst_procs() {
 # auth.conf lines every instance of stack $1 gets; $2 is the instance's port.
 auth_conf_base() {
 	local s=$1 port=$2
-	echo "database_url = $(conninfo "$s")"
+	if [[ ${ST[kind]:-} == twonode ]]; then
+		echo "database_url = $(pgbouncer_conninfo "$s")"
+		echo "database_pooler = transaction"
+	else
+		echo "database_url = $(conninfo "$s")"
+	fi
 	redis_settings "$s"
 	echo "public_url = http://127.0.0.1:$port"
 	echo "issuer = http://127.0.0.1:${PORTS[http_port]}"
@@ -255,7 +266,7 @@ endpoint_env() {
 stack_start() {
 	local s=$1 svc inst d port
 	load_stack "$s"
-	for svc in "${SERVICES[@]}"; do
+	for svc in ${ST[services]:-${SERVICES[*]}}; do
 		"svc_${svc}_start" "$s"
 	done
 	app_setup "$s"
@@ -272,7 +283,7 @@ stack_start() {
 
 # Stops whatever of stack $1 runs: web servers, then services in reverse.
 stack_stop() {
-	local s=$1 inst i
+	local s=$1 inst i svcs
 	[[ -f $s/stack ]] || return 0
 	load_stack "$s"
 	for inst in ${ST[instances]}; do
@@ -280,8 +291,9 @@ stack_stop() {
 	done
 	[[ ${ST[kind]:-} == twonode ]] && svc_mailer_stop "$s" node2
 	svc_mailer_stop "$s"
-	for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
-		"svc_${SERVICES[i]}_stop" "$s"
+	read -ra svcs <<<"${ST[services]:-${SERVICES[*]}}"
+	for ((i = ${#svcs[@]} - 1; i >= 0; i--)); do
+		"svc_${svcs[i]}_stop" "$s"
 	done
 }
 
@@ -329,7 +341,9 @@ wait_health() {
 app_setup() {
 	local s=$1 ctl extra=()
 	mapfile -t extra < <(endpoint_env)
-	ctl=(as_svc "AUTH_CONFIG=$s/auth.conf" "${extra[@]}" "${ST[prefix]}/bin/authctl")
+	# migrate holds a session-level advisory lock: straight to PostgreSQL
+	ctl=(as_svc "AUTH_CONFIG=$s/auth.conf" "AUTH_DATABASE_URL=$(conninfo "$s")"
+		"AUTH_DATABASE_POOLER=none" "${extra[@]}" "${ST[prefix]}/bin/authctl")
 	pg_create_db "$s"
 	"${ctl[@]}" migrate
 	[[ -s $s/keys/active ]] || "${ctl[@]}" keys generate --dir "$s/keys"

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # The two-node stack of `scripts/dev test` (stage e2e-twonode): two
 # web-server nodes, lighttpd (main) and Apache (node2), each with its own
-# auth.conf, endpoint processes and auth-mailer, sharing one PostgreSQL, one
-# Redis and the key directory, as the nodes of a deployment do; then the
-# module tests/e2e/twonode.py against it.
+# auth.conf, endpoint processes and auth-mailer, sharing one PostgreSQL
+# (through one PgBouncer in transaction mode, svc_pgbouncer.sh), one Redis
+# and the key directory, as the nodes of a deployment do; then the module
+# tests/e2e/twonode.py against it.
 
 # Endpoint processes per endpoint of each node.
 # shellcheck disable=SC2034 # read by inst_procs (stack.sh)
@@ -20,7 +21,8 @@ twonode_stack() {
 	return "$TRY_RC"
 }
 
-# Starts the two-node stack $1, runs tests/e2e/twonode.py, stops it.
+# Starts the two-node stack $1, runs tests/e2e/twonode.py (or the tests
+# AUTH_E2E_ONLY names), stops it.
 twonode_run() {
 	local s=$1 node2
 	trap 'stack_stop "$s"' EXIT
@@ -37,11 +39,13 @@ twonode_run() {
 		AUTH_DATABASE_URL="$(conninfo "$s")" \
 		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
 		AUTH_TEST_REDIS_PASSWORD="$(<"$s/redis/admin.password")" \
+		AUTH_TEST_PGBOUNCER_URL="$(pgbouncer_conninfo "$s" | sed 's/dbname=auth/dbname=pgbouncer/')" \
+		AUTH_TEST_PGBOUNCER_POOL="$PGBOUNCER_POOL_SIZE" \
 		AUTH_MAIL_DIR="$s/mail" \
 		AUTH_CONFIG="$s/auth.conf" \
 		AUTHCTL="$(tool_wrappers "$s")/authctl" \
 		AUTH_STACK_DIR="$s" \
 		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
 		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s" \
-		python3 "$ROOT/tests/e2e/run.py" twonode
+		python3 "$ROOT/tests/e2e/run.py" ${AUTH_E2E_ONLY:-twonode}
 }

@@ -6,11 +6,13 @@ e2e-twonode (scripts/lib/twonode.sh), not by the main suite."""
 import hashlib
 import os
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from helpers import (E2ETestCase, MAIN, create_user, login, login_pair,
                      mails, new_email, outbox_state, post, refresh, request,
-                     signup, sql, strong_password, wait_mails)
+                     signup, sql, stack_ctl, strong_password, wait_mails)
 from keytools import authctl, jwk_for, token_kid, wait_for
 
 NODE1 = MAIN
@@ -196,3 +198,100 @@ class TwoMailersTest(E2ETestCase):
         self.assertEqual(sql(
             "SELECT count(*) FROM outbox WHERE status = 'sent' AND "
             "attempts > 1;")[0][0], "0")
+
+
+def pgbouncer_show(what):
+    """SHOW what on PgBouncer's admin console: a list of row dicts."""
+    p = subprocess.run(["psql", "-X", "-A", "-F", "\t", "-P", "footer=off",
+                        os.environ["AUTH_TEST_PGBOUNCER_URL"], "-c",
+                        "SHOW " + what], capture_output=True, text=True,
+                       timeout=20)
+    if p.returncode != 0:
+        raise AssertionError("SHOW %s: %s" % (what, p.stderr))
+    lines = p.stdout.splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+
+
+class PgBouncerTest(E2ETestCase):
+    """PgBouncer in transaction mode between every endpoint process of both
+    nodes and PostgreSQL: unnamed statements work through it, the server
+    connections stay within the pool, a restart is 503s, then recovery."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.users = [create_user("pgb") for _ in range(2)]
+        cls.tokens = [login_pair(u, base=b)["access_token"]
+                      for u, b in zip(cls.users, NODES)]
+
+    def load(self, rounds):
+        """GET /auth/me (a database read) on both nodes, 16 at a time,
+        with the tokens of two users: the statuses, and whether every 200
+        named the token's own user."""
+        def one(i):
+            m = me(self.tokens[i % 2], NODES[(i // 2) % 2])
+            return m.status, (m.status != 200 or
+                              m.json["email"] == self.users[i % 2].email)
+        with ThreadPoolExecutor(16) as ex:
+            out = list(ex.map(one, range(rounds)))
+        return [st for st, _ in out], all(ok for _, ok in out)
+
+    def test_server_connections_stay_within_the_pool(self):
+        statuses, right = self.load(64)
+        self.assertEqual(set(statuses), {200}, statuses)
+        self.assertTrue(right)
+        # /auth/health pings the database from its own processes too
+        with ThreadPoolExecutor(8) as ex:
+            health = list(ex.map(lambda i: request(
+                "GET", "/auth/health", base=NODES[i % 2]).status, range(32)))
+        self.assertEqual(set(health), {200}, health)
+        pools = [p for p in pgbouncer_show("POOLS") if p["database"] == "auth"]
+        self.assertEqual(len(pools), 1, pools)
+        self.assertEqual(pools[0]["pool_mode"], "transaction")
+        servers = [s for s in pgbouncer_show("SERVERS")
+                   if s["database"] == "auth"]
+        clients = [c for c in pgbouncer_show("CLIENTS")
+                   if c["database"] == "auth"]
+        pool = int(os.environ["AUTH_TEST_PGBOUNCER_POOL"])
+        print("\n  PgBouncer: %d client connections over %d server "
+              "connections (pool %d)" % (len(clients), len(servers), pool))
+        self.assertLessEqual(len(servers), pool)
+        # more endpoint processes than server connections share them
+        self.assertGreater(len(clients), len(servers))
+        n = int(sql("SELECT count(*) FROM pg_stat_activity WHERE "
+                    "datname = 'auth' AND usename = 'authd' AND "
+                    "pid <> pg_backend_pid();")[0][0])
+        self.assertLessEqual(n, pool)
+
+    def test_a_restart_is_503_then_recovery_and_no_wrong_answer(self):
+        seen = []
+        stop = threading.Event()
+
+        def background():
+            while not stop.is_set():
+                seen.append(self.load(4))
+        t = threading.Thread(target=background)
+        t.start()
+        try:
+            time.sleep(1)
+            stack_ctl("pgbouncer-stop")
+            down = [me(self.tokens[0], b).status for b in NODES]
+            time.sleep(1)
+            stack_ctl("pgbouncer-start")
+            t0 = time.monotonic()
+            wait_for("answers through the restarted PgBouncer", lambda: all(
+                me(tok, b).status == 200
+                for tok in self.tokens for b in NODES), timeout=20)
+            print("\n  recovered %.1f s after the start"
+                  % (time.monotonic() - t0))
+            time.sleep(1)
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(down, [503, 503])
+        statuses = [s for st, _ in seen for s in st]
+        print("\n  during the restart: %d answers, %d of them 503"
+              % (len(statuses), statuses.count(503)))
+        self.assertLessEqual(set(statuses), {200, 503}, statuses)
+        self.assertIn(200, statuses)
+        self.assertTrue(all(ok for _, ok in seen))
