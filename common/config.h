@@ -64,6 +64,8 @@ struct auth_config {
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
 	unsigned	redis_timeout_ms;	/* connect and command timeout */
 	char		redis_password_file[AUTH_PATH_MAX];/* AUTH password (first line) */
+	char		redis_sentinels[512];	/* host:port list; "" = redis_url's host */
+	char		redis_master_name[128];	/* the sentinels' name of the master */
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */

@@ -12,12 +12,26 @@
 #include "log.h"
 #include "redis.h"
 
+#define REDIS_SENTINELS_MAX	8
+
+struct redis_hostport {
+	char	host[256];
+	int	port;
+};
+
 static struct {
 	struct auth_redis_addr	 addr;
 	bool			 valid;		/* addr parsed from the config */
 	unsigned		 timeout_ms;
 	redisContext		*ctx;
+	struct redis_hostport	 sentinel[REDIS_SENTINELS_MAX];
+	size_t			 nsentinels;	/* 0: addr's host and port */
+	char			 master_name[128];
+	struct redis_hostport	 master;	/* the sentinels' last answer */
 } rs;
+
+static int redis_parse_sentinels(const char *s, struct redis_hostport *out,
+    size_t max);
 
 /* Strict decimal of at most 5 digits in [lo, hi]; returns it or -1. */
 static int
@@ -195,6 +209,8 @@ out:
 void
 auth_redis_init(const struct auth_config *cfg)
 {
+	int	n;
+
 	auth_redis_close();
 	redis_ignore_sigpipe();
 	rs.timeout_ms = cfg->redis_timeout_ms;
@@ -204,6 +220,20 @@ auth_redis_init(const struct auth_config *cfg)
 	if (rs.valid && cfg->redis_password_file[0] != '\0' &&
 	    redis_read_password(cfg->redis_password_file) == -1)
 		rs.valid = false;
+	rs.nsentinels = 0;
+	memset(&rs.master, 0, sizeof(rs.master));
+	snprintf(rs.master_name, sizeof(rs.master_name), "%s",
+	    cfg->redis_master_name);
+	if (rs.valid && cfg->redis_sentinels[0] != '\0') {
+		n = redis_parse_sentinels(cfg->redis_sentinels, rs.sentinel,
+		    REDIS_SENTINELS_MAX);
+		if (n <= 0 || rs.master_name[0] == '\0') {
+			auth_log_error(NULL, "redis: redis_sentinels is not "
+			    "usable");
+			rs.valid = false;
+		} else
+			rs.nsentinels = (size_t)n;
+	}
 	if (!rs.valid)
 		auth_wipe(rs.addr.pass, sizeof(rs.addr.pass));
 }
@@ -263,7 +293,127 @@ out:
 	return rc;
 }
 
-/* Opens rs.ctx, sets the command timeout, AUTH, selects the database. */
+/*
+ * Parses "host:port, [v6addr]:port, ..." (at most max) into out. Returns
+ * the count, or -1.
+ */
+static int
+redis_parse_sentinels(const char *s, struct redis_hostport *out, size_t max)
+{
+	struct auth_redis_addr	 a;
+	char			 url[300];
+	size_t			 n = 0, len;
+	int			 rc = 0;
+
+	while (rc == 0) {
+		s += strspn(s, " \t,");
+		if (*s == '\0')
+			break;
+		len = strcspn(s, " \t,");
+		if (n == max || len > 280 || memchr(s, '/', len) != NULL ||
+		    memchr(s, '@', len) != NULL)
+			return -1;
+		snprintf(url, sizeof(url), "redis://%.*s", (int)len, s);
+		rc = auth_redis_parse_url(url, &a);
+		auth_wipe(a.pass, sizeof(a.pass));
+		memcpy(out[n].host, a.host, sizeof(out[n].host));
+		out[n++].port = a.port;
+		s += len;
+	}
+	return rc == 0 ? (int)n : -1;
+}
+
+/*
+ * Asks the sentinels in turn for the address of the master rs.master_name
+ * into rs.master (logged when it changes). 0, or -1 logged.
+ */
+static int
+redis_sentinel_master(struct timeval tv)
+{
+	struct redis_hostport	 m;
+	redisContext		*c;
+	redisReply		*r;
+	size_t			 i;
+	int			 rc = -1;
+
+	for (i = 0; i < rs.nsentinels && rc == -1; i++) {
+		r = NULL;
+		c = redisConnectWithTimeout(rs.sentinel[i].host,
+		    rs.sentinel[i].port, tv);
+		if (c != NULL && c->err == 0 &&
+		    redisSetTimeout(c, tv) == REDIS_OK)
+			r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
+			    rs.master_name);
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY &&
+		    r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    r->element[1]->type == REDIS_REPLY_STRING &&
+		    r->element[0]->len < sizeof(m.host) &&
+		    (m.port = parse_small(r->element[1]->str,
+		    r->element[1]->len, 1, 65535)) != -1) {
+			memcpy(m.host, r->element[0]->str,
+			    r->element[0]->len + 1);
+			rc = 0;
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+		if (c != NULL)
+			redisFree(c);
+	}
+	if (rc == -1) {
+		auth_log_error(NULL, "redis: no sentinel names a master %s",
+		    rs.master_name);
+		return -1;
+	}
+	if (strcmp(m.host, rs.master.host) != 0 || m.port != rs.master.port)
+		auth_log_info(NULL, "redis: master %s is %s:%d",
+		    rs.master_name, m.host, m.port);
+	rs.master = m;
+	return 0;
+}
+
+/*
+ * False if the server says it is no master (a sentinel's answer from
+ * before a failover). An ACL user without ROLE is taken at its word.
+ */
+static bool
+redis_is_master(void)
+{
+	redisReply	*r;
+	bool		 ok;
+
+	if ((r = redisCommand(rs.ctx, "ROLE")) == NULL)
+		return false;
+	ok = (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOPERM", 6) ==
+	    0) || (r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "master") == 0);
+	freeReplyObject(r);
+	if (!ok)
+		auth_log_error(NULL, "redis: %s:%d is no master (yet)",
+		    rs.master.host, rs.master.port);
+	return ok;
+}
+
+/* Opens rs.ctx to redis_url's server or the sentinels' master. */
+static void
+redis_open(struct timeval tv)
+{
+	if (rs.nsentinels > 0) {
+		if (redis_sentinel_master(tv) == 0)
+			rs.ctx = redisConnectWithTimeout(rs.master.host,
+			    rs.master.port, tv);
+	} else if (rs.addr.is_unix)
+		rs.ctx = redisConnectUnixWithTimeout(rs.addr.host, tv);
+	else
+		rs.ctx = redisConnectWithTimeout(rs.addr.host, rs.addr.port,
+		    tv);
+}
+
+/*
+ * Opens rs.ctx, sets the command timeout, AUTH, checks that a sentinels'
+ * master is one, selects the database. 0, or -1 logged.
+ */
 static int
 redis_connect(void)
 {
@@ -273,11 +423,9 @@ redis_connect(void)
 
 	tv.tv_sec = rs.timeout_ms / 1000;
 	tv.tv_usec = (suseconds_t)(rs.timeout_ms % 1000) * 1000;
-	if (rs.addr.is_unix)
-		rs.ctx = redisConnectUnixWithTimeout(rs.addr.host, tv);
-	else
-		rs.ctx = redisConnectWithTimeout(rs.addr.host, rs.addr.port,
-		    tv);
+	redis_open(tv);
+	if (rs.ctx == NULL && rs.nsentinels > 0)
+		goto out;
 	if (rs.ctx == NULL) {
 		auth_log_error(NULL, "redis: out of memory");
 		goto out;
@@ -291,6 +439,8 @@ redis_connect(void)
 		goto out;
 	}
 	if (redis_auth() == -1)
+		goto out;
+	if (rs.nsentinels > 0 && !redis_is_master())
 		goto out;
 	if (rs.addr.db != 0) {
 		reply = redisCommand(rs.ctx, "SELECT %d", rs.addr.db);
@@ -372,11 +522,38 @@ redis_check_url(char *s)
 	return NULL;
 }
 
+static const char *
+redis_check_sentinels(char *s)
+{
+	struct redis_hostport	hp[REDIS_SENTINELS_MAX];
+
+	if (*s != '\0' && redis_parse_sentinels(s, hp, REDIS_SENTINELS_MAX) <= 0)
+		return "must be a list of at most 8 host:port";
+	return NULL;
+}
+
+static const char *
+redis_validate(const struct auth_config *c, const char **key)
+{
+	if (c->redis_sentinels[0] != '\0' && c->redis_master_name[0] == '\0') {
+		*key = "redis_sentinels";
+		return "redis_sentinels requires redis_master_name";
+	}
+	if (c->redis_sentinels[0] != '\0' &&
+	    strncmp(c->redis_url, "unix:", 5) == 0) {
+		*key = "redis_url";
+		return "with redis_sentinels, redis_url must be redis://";
+	}
+	return NULL;
+}
+
 static const struct auth_cfg_key redis_keys[] = {
 	AUTH_CFG_STR(redis_url, redis_check_url, "redis://127.0.0.1:6379"),
 	AUTH_CFG_NUM(redis_timeout_ms, AUTH_CFG_T_UINT, 1, 60000, "200"),
 	AUTH_CFG_STR(redis_password_file, NULL, ""),
+	AUTH_CFG_STR(redis_sentinels, redis_check_sentinels, ""),
+	AUTH_CFG_STR(redis_master_name, NULL, ""),
 };
 
 const struct auth_cfg_module auth_redis_cfg =
-    AUTH_CFG_MODULE(redis_keys, NULL);
+    AUTH_CFG_MODULE(redis_keys, redis_validate);

@@ -49,7 +49,12 @@ redisContext *auth_redis_conn(void);
 /* Drops the connection after a failed command; the next call reconnects. */
 void	auth_redis_failed(void);
 
-/* The keys redis_url, redis_timeout_ms and redis_password_file. */
+/*
+ * The keys redis_url, redis_timeout_ms, redis_password_file, and
+ * redis_sentinels with redis_master_name: the master is the one the first
+ * sentinel that answers names (asked again on every reconnect, so a
+ * failover is followed); redis_url then gives only user, password and db.
+ */
 extern const struct auth_cfg_module auth_redis_cfg;
 
 #endif

@@ -114,9 +114,12 @@ connect_spy(int port)
 	return c;
 }
 
-/* Starts redis-server on port in dir; returns its pid once it answers. */
+/*
+ * Starts redis-server on port in dir (with conf: a sentinel of that config
+ * file); returns its pid once it answers.
+ */
 static pid_t
-redis_start(int port, const char *dir)
+redis_start_conf(int port, const char *dir, const char *conf)
 {
 	char		 p[16];
 	redisContext	*c;
@@ -130,9 +133,13 @@ redis_start(int port, const char *dir)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execlp("redis-server", "redis-server", "--port", p, "--bind",
-		    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-		    dir, (char *)NULL);
+		if (conf != NULL)
+			execlp("redis-server", "redis-server", conf,
+			    "--sentinel", (char *)NULL);
+		else
+			execlp("redis-server", "redis-server", "--port", p,
+			    "--bind", "127.0.0.1", "--save", "", "--appendonly",
+			    "no", "--dir", dir, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -151,6 +158,12 @@ redis_start(int port, const char *dir)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+static pid_t
+redis_start(int port, const char *dir)
+{
+	return redis_start_conf(port, dir, NULL);
 }
 
 static void
@@ -1382,6 +1395,165 @@ START_TEST(test_redis_auth)
 }
 END_TEST
 
+/* ---- Sentinel -------------------------------------------------------- */
+
+#define SENT_N	3
+
+/* A sentinel's config file for the master on port mport; returns its path. */
+static const char *
+sentinel_conf(int i, int port, int mport, char *path, size_t len)
+{
+	FILE	*f;
+
+	snprintf(path, len, "%s/sentinel%d.conf", srv_dir, i);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\n"
+	    "sentinel monitor mymaster 127.0.0.1 %d 2\n"
+	    "sentinel down-after-milliseconds mymaster 500\n"
+	    "sentinel failover-timeout mymaster 2000\n", port, srv_dir, mport);
+	fclose(f);
+	return path;
+}
+
+/* A field of SENTINEL MASTER mymaster on the sentinel c, as a number. */
+static long
+sentinel_field(redisContext *c, const char *name)
+{
+	redisReply	*r;
+	long		 v = -1;
+	size_t		 i;
+
+	r = redisCommand(c, "SENTINEL MASTER mymaster");
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i + 1 < r->elements; i += 2)
+			if (strcmp(r->element[i]->str, name) == 0)
+				v = strtol(r->element[i + 1]->str, NULL, 10);
+	if (r != NULL)
+		freeReplyObject(r);
+	return v;
+}
+
+/* Keys of pattern on the server at port. */
+static size_t
+keys_on(int port, const char *pattern)
+{
+	redisContext	*c = connect_spy(port);
+	redisReply	*r;
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(c);
+	r = redisCommand(c, "KEYS %s", pattern);
+	ck_assert(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	n = r->elements;
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+/*
+ * Two redis-servers and three sentinels: the limiter counts on the master
+ * the sentinels name, and after the master dies and the sentinels promote
+ * the replica it counts there (in process meanwhile, never failing).
+ */
+START_TEST(test_sentinel_failover)
+{
+	static const struct auth_rl_rule r = { "t_sent", AUTH_RL_IP, 5, 60 };
+	struct auth_config	 cfg;
+	redisContext		*sc;
+	redisReply		*rep;
+	char			 path[128], err[256];
+	pid_t			 m, rpl, sent[SENT_N];
+	int			 mport = free_port(), rport, sport[SENT_N], i, n;
+	long long		 t0, window;
+
+	auth_clock_set_for_test(0);
+	ck_assert_int_gt(m = redis_start(mport, srv_dir), 0);
+	rport = free_port();
+	ck_assert_int_gt(rpl = redis_start(rport, srv_dir), 0);
+	sc = connect_spy(rport);
+	rep = redisCommand(sc, "REPLICAOF 127.0.0.1 %d", mport);
+	ck_assert(rep != NULL && rep->type == REDIS_REPLY_STATUS);
+	freeReplyObject(rep);
+	redisFree(sc);
+	auth_config_defaults(&cfg);
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url), "redis://unused:1");
+	snprintf(cfg.redis_master_name, sizeof(cfg.redis_master_name),
+	    "mymaster");
+	for (i = 0; i < SENT_N; i++) {
+		sport[i] = free_port();
+		sent[i] = redis_start_conf(sport[i], srv_dir,
+		    sentinel_conf(i, sport[i], mport, path, sizeof(path)));
+		ck_assert_int_gt(sent[i], 0);
+		n = (int)strlen(cfg.redis_sentinels);
+		snprintf(cfg.redis_sentinels + n, sizeof(cfg.redis_sentinels) -
+		    (size_t)n, "%s127.0.0.1:%d", i ? ", " : "", sport[i]);
+	}
+	/* The sentinels know each other and the replica. */
+	sc = connect_spy(sport[0]);
+	ck_assert_ptr_nonnull(sc);
+	for (i = 0; i < 300 && (sentinel_field(sc, "num-other-sentinels") <
+	    SENT_N - 1 || sentinel_field(sc, "num-slaves") < 1); i++)
+		usleep(100000);
+	ck_assert_int_lt(i, 300);
+	auth_redis_init(&cfg);
+	ck_assert_msg(auth_rl_init(&cfg, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(&r, "192.0.2.1"));
+	ck_assert(!allowed(&r, "192.0.2.1"));
+	ck_assert(!auth_rl_degraded());
+	ck_assert_uint_eq(keys_on(mport, "authd:rl:t_sent:*"), 1);
+
+	redis_kill(m);
+	t0 = now_ms();
+	/* Answers all along; Redis again once the replica is promoted. */
+	for (i = 0; now_ms() - t0 < 30000; i++) {
+		(void)check_str(&r, "192.0.2.2");
+		if (!auth_rl_degraded() && i > 0)
+			break;
+		usleep(50000);
+	}
+	window = now_ms() - t0;
+	ck_assert_msg(!auth_rl_degraded(), "no failover within 30 s");
+	fprintf(stderr, "sentinel failover: limits on Redis again %lld ms "
+	    "after the master died\n", window);
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(&r, "192.0.2.3"));
+	ck_assert(!allowed(&r, "192.0.2.3"));
+	ck_assert(!auth_rl_degraded());
+	ck_assert_uint_ge(keys_on(rport, "authd:rl:t_sent:*"), 2);
+
+	auth_redis_close();
+	redisFree(sc);
+	for (i = 0; i < SENT_N; i++)
+		redis_kill(sent[i]);
+	redis_kill(rpl);
+	for (i = 0; i < SENT_N; i++) {
+		snprintf(path, sizeof(path), "%s/sentinel%d.conf", srv_dir, i);
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(test_sentinel_config)
+{
+	struct auth_config	c;
+
+	auth_config_defaults(&c);
+	snprintf(c.redis_sentinels, sizeof(c.redis_sentinels),
+	    "127.0.0.1:1, [::1]:2");
+	/* No master name: unusable, not a crash; the limiter degrades. */
+	auth_redis_init(&c);
+	ck_assert_ptr_null(auth_redis_conn());
+	ck_assert_int_eq(auth_redis_ping(), AUTH_ERR_UNAVAILABLE);
+	/* No sentinel answers: unreachable. */
+	snprintf(c.redis_master_name, sizeof(c.redis_master_name), "m");
+	auth_redis_init(&c);
+	ck_assert_ptr_null(auth_redis_conn());
+	auth_redis_close();
+}
+END_TEST
+
 static Suite *
 ratelimit_suite(void)
 {
@@ -1438,6 +1610,13 @@ ratelimit_suite(void)
 	tc = tcase_create("auth");
 	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
 	tcase_add_test(tc, test_redis_auth);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sentinel");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_add_test(tc, test_sentinel_config);
+	tcase_add_test(tc, test_sentinel_failover);
 	suite_add_tcase(s, tc);
 	return s;
 }
