@@ -23,7 +23,7 @@ STACK_CONF_DIR=$ROOT/tests/e2e/stack
 # The instances of a two-node stack (twonode.sh) and their web servers.
 TWONODE_INSTANCES="main node2"
 declare -A TWONODE_SERVERS=([main]=lighttpd [node2]=apache)
-TWONODE_SERVICES=(pg pgbouncer redis smtp)
+TWONODE_SERVICES=(pg pgbouncer redis redis2 sentinel smtp)
 
 # Endpoint processes per endpoint of the rate-limit instances rl and rl2:
 # one, so that the in-process counts of a Redis outage are exact.
@@ -98,9 +98,11 @@ stack_create() {
 		instances=$TWONODE_INSTANCES
 		for inst in $instances; do servers+=("server_$inst=${TWONODE_SERVERS[$inst]}"); done
 		servers+=("services=${TWONODE_SERVICES[*]}")
-		p=$(pick_port "$taken")
-		taken+="$p "
-		extra_ports+=("pgbouncer_port=$p")
+		for inst in pgbouncer redis2 sentinel1 sentinel2 sentinel3; do
+			p=$(pick_port "$taken")
+			taken+="$p "
+			extra_ports+=("${inst}_port=$p")
+		done
 	fi
 	for inst in $instances; do
 		[[ $inst == main ]] && continue
@@ -138,6 +140,7 @@ stack_create() {
 	pg_init "$s"
 	[[ $kind == twonode ]] && pgbouncer_write_conf "$s"
 	redis_write_conf "$s"
+	[[ $kind == twonode ]] && sentinel_write_conf "$s"
 	for inst in $instances; do
 		write_auth_conf "$s" "$inst"
 		"web_$(inst_server "$inst")_render" "$(inst_dir "$s" "$inst")" "$(inst_port "$inst")" \

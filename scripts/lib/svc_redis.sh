@@ -6,7 +6,7 @@
 # the endpoints' redis_password_file).
 
 # The test stack's ACL user: its keys and commands (no admin commands).
-REDIS_ACL_USER="authd on ~authd:* +@all -@admin -@dangerous"
+REDIS_ACL_USER="authd on ~authd:* +@all -@admin -@dangerous +role"
 
 redis_write_conf() {
 	local s=$1
@@ -45,6 +45,7 @@ redis_settings() {
 	if [[ -s $s/keys/redis.password ]]; then
 		echo "redis_url = redis://authd@127.0.0.1:${PORTS[redis_port]}"
 		echo "redis_password_file = $s/keys/redis.password"
+		if [[ ${ST[kind]:-} == twonode ]]; then sentinel_settings; fi
 	else
 		echo "redis_url = redis://127.0.0.1:${PORTS[redis_port]}"
 	fi

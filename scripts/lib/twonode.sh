@@ -3,12 +3,18 @@
 # web-server nodes, lighttpd (main) and Apache (node2), each with its own
 # auth.conf, endpoint processes and auth-mailer, sharing one PostgreSQL
 # (through one PgBouncer in transaction mode, svc_pgbouncer.sh), one Redis
-# and the key directory, as the nodes of a deployment do; then the module
+# (with a replica and three sentinels, svc_sentinel.sh) and the key
+# directory, as the nodes of a deployment do; then the module
 # tests/e2e/twonode.py against it.
 
 # Endpoint processes per endpoint of each node.
 # shellcheck disable=SC2034 # read by inst_procs (stack.sh)
 TWONODE_PROCS=2
+
+# The classes of tests/e2e/twonode.py in their order: the failover last
+# (the first Redis is a replica after it).
+TWONODE_TESTS="twonode.TwoNodeTest twonode.TwoMailersTest twonode.RedisPasswordTest
+twonode.PgBouncerTest twonode.SentinelFailoverTest"
 
 # The stage e2e-twonode: a throwaway two-node stack of the normal build.
 twonode_stack() {
@@ -41,11 +47,13 @@ twonode_run() {
 		AUTH_TEST_REDIS_PASSWORD="$(<"$s/redis/admin.password")" \
 		AUTH_TEST_PGBOUNCER_URL="$(pgbouncer_conninfo "$s" | sed 's/dbname=auth/dbname=pgbouncer/')" \
 		AUTH_TEST_PGBOUNCER_POOL="$PGBOUNCER_POOL_SIZE" \
+		AUTH_TEST_SENTINEL_PORT="${PORTS[sentinel1_port]}" \
+		AUTH_TEST_REDIS2_PORT="${PORTS[redis2_port]}" \
 		AUTH_MAIL_DIR="$s/mail" \
 		AUTH_CONFIG="$s/auth.conf" \
 		AUTHCTL="$(tool_wrappers "$s")/authctl" \
 		AUTH_STACK_DIR="$s" \
 		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
 		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s" \
-		python3 "$ROOT/tests/e2e/run.py" ${AUTH_E2E_ONLY:-twonode}
+		python3 "$ROOT/tests/e2e/run.py" ${AUTH_E2E_ONLY:-$TWONODE_TESTS}
 }

@@ -295,3 +295,54 @@ class PgBouncerTest(E2ETestCase):
         self.assertLessEqual(set(statuses), {200, 503}, statuses)
         self.assertIn(200, statuses)
         self.assertTrue(all(ok for _, ok in seen))
+
+
+def sentinel_master():
+    """What the first sentinel knows of the master: a dict of fields."""
+    p = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p",
+                        os.environ["AUTH_TEST_SENTINEL_PORT"], "SENTINEL",
+                        "MASTER", "authd"], capture_output=True, text=True,
+                       timeout=10)
+    f = p.stdout.split("\n")
+    return dict(zip(f[0::2], f[1::2]))
+
+
+class SentinelFailoverTest(E2ETestCase):
+    """Both nodes find Redis through three sentinels; the primary is
+    stopped mid-run, the sentinels promote the replica, and the limits
+    still count (in process for the failover window at worst)."""
+
+    def test_the_limits_follow_a_failover(self):
+        wait_for("the sentinels see the replica and each other", lambda:
+                 sentinel_master().get("num-slaves") == "1" and
+                 sentinel_master().get("num-other-sentinels") == "2",
+                 timeout=30)
+        statuses = []
+        stack_ctl("redis-stop")
+        t0 = time.monotonic()
+        promoted = None
+        try:
+            email = new_email("twofo")
+            while time.monotonic() - t0 < 40:
+                statuses.append(login(email, "wrong-" + strong_password(),
+                                      base=NODES[len(statuses) % 2]).status)
+                if sentinel_master().get("port") == \
+                        os.environ["AUTH_TEST_REDIS2_PORT"] and all(
+                            request("GET", "/auth/health", base=b).json
+                            ["checks"]["redis"] == "ok" for b in NODES):
+                    promoted = time.monotonic() - t0
+                    break
+                time.sleep(0.2)
+        finally:
+            stack_ctl("redis-start")
+        self.assertIsNotNone(promoted, "no failover within 40 s")
+        print("\n  failover: both nodes on the promoted replica %.1f s "
+              "after the primary stopped" % promoted)
+        # answers all along: counted (401), or limited (429), never 5xx
+        self.assertLessEqual(set(statuses), {401, 429}, statuses)
+        # on the new master the limit counts the requests to both nodes
+        email = new_email("twofo2")
+        got = [login(email, "wrong-" + strong_password(),
+                     base=NODES[i % 2]).status
+               for i in range(LOGIN_ACCOUNT_LIMIT + 1)]
+        self.assertEqual(got, [401] * LOGIN_ACCOUNT_LIMIT + [429])
