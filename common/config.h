@@ -44,6 +44,13 @@ enum auth_smtp_tls {
 	AUTH_SMTP_TLS__MAX
 };
 
+/* What sits between the processes and PostgreSQL (db.h). */
+enum auth_db_pooler {
+	AUTH_DB_POOLER_NONE = 0,	/* PostgreSQL or a session pool */
+	AUTH_DB_POOLER_TRANSACTION,	/* e.g. PgBouncer pool_mode=transaction */
+	AUTH_DB_POOLER__MAX
+};
+
 /* The seccomp filter of the endpoints (endpoint_sandbox.h). */
 enum auth_sandbox_mode {
 	AUTH_SANDBOX_ON = 0,
@@ -54,8 +61,12 @@ enum auth_sandbox_mode {
 
 struct auth_config {
 	char		database_url[1024];	/* libpq conninfo or URI */
+	enum auth_db_pooler database_pooler;	/* none (default) or transaction */
 	char		redis_url[256];		/* redis://host:port[/db] or unix:/path */
 	unsigned	redis_timeout_ms;	/* connect and command timeout */
+	char		redis_password_file[AUTH_PATH_MAX];/* AUTH password (first line) */
+	char		redis_sentinels[512];	/* host:port list; "" = redis_url's host */
+	char		redis_master_name[128];	/* the sentinels' name of the master */
 	char		public_url[256];	/* base of links in emails, no trailing / */
 	char		issuer[256];		/* JWT iss */
 	char		audience[256];		/* JWT aud */

@@ -37,6 +37,9 @@ auth_db_round_trips(void)
 	return db_trips;
 }
 
+/* Behind a transaction pooler: unnamed statements only. */
+static bool	 db_unnamed;
+
 void
 auth_db_test_hook(void (*fn)(const char *what))
 {
@@ -64,6 +67,34 @@ auth_db_init(const char *conninfo)
 		    DB_CONNINFO_MAX - 1);
 		db_conninfo[0] = '\0';
 	}
+}
+
+void
+auth_db_set_pooler(enum auth_db_pooler p)
+{
+	db_unnamed = p == AUTH_DB_POOLER_TRANSACTION;
+}
+
+bool
+auth_db_pooled(void)
+{
+	return db_unnamed;
+}
+
+/* The text of statement name of the store files; NULL if there is none. */
+static const char *
+db_stmt_sql(const char *name)
+{
+	const struct auth_stmt_group	*g;
+	size_t				 i, j;
+
+	for (i = 0; i < auth_store_ngroups; i++) {
+		g = auth_store_groups[i];
+		for (j = 0; j < g->nstmts; j++)
+			if (strcmp(g->stmts[j].name, name) == 0)
+				return g->stmts[j].sql;
+	}
+	return NULL;
 }
 
 void
@@ -153,7 +184,7 @@ db_open(void)
 		goto fail;
 	}
 	PQsetNoticeReceiver(db_conn, db_notice, NULL);
-	for (i = 0; i < auth_store_ngroups; i++)
+	for (i = 0; i < auth_store_ngroups && !db_unnamed; i++)
 		if (!db_prepare(auth_store_groups[i]))
 			goto fail;
 	return true;
@@ -229,10 +260,14 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
     const int *lengths, const int *formats, PGresult **res)
 {
 	PGresult	*r = NULL;
-	const char	*state, *constraint;
+	const char	*state, *constraint, *sql = NULL;
 	enum auth_err	 rc = AUTH_ERR_INTERNAL;
 
 	*res = NULL;
+	if (db_unnamed && (sql = db_stmt_sql(name)) == NULL) {
+		auth_log_error(NULL, "db: no statement %s", name);
+		goto out;
+	}
 	if (db_in_tx && (db_conn == NULL || PQstatus(db_conn) !=
 	    CONNECTION_OK)) {
 		auth_db_reset();
@@ -245,7 +280,12 @@ auth_db_exec(const char *name, int nparams, const char *const *values,
 	}
 	db_sending(name);
 	db_trips++;
-	r = PQexecPrepared(db_conn, name, nparams, values, lengths, formats, 0);
+	if (sql != NULL)
+		r = PQexecParams(db_conn, sql, nparams, NULL, values, lengths,
+		    formats, 0);
+	else
+		r = PQexecPrepared(db_conn, name, nparams, values, lengths,
+		    formats, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -400,8 +440,14 @@ auth_db_run(enum auth_err (*fn)(void *), void *arg)
 
 /* ---- configuration ------------------------------------------------------ */
 
+static const char *const db_pooler_names[] = { "none", "transaction", NULL };
+
+_Static_assert(sizeof(db_pooler_names) / sizeof(db_pooler_names[0]) ==
+    AUTH_DB_POOLER__MAX + 1, "a name per pooler");
+
 static const struct auth_cfg_key db_keys[] = {
 	AUTH_CFG_STR(database_url, NULL, "dbname=auth"),
+	AUTH_CFG_ENUM(database_pooler, db_pooler_names, "none"),
 };
 
 const struct auth_cfg_module auth_db_cfg = AUTH_CFG_MODULE(db_keys, NULL);

@@ -16,6 +16,18 @@
 void	auth_db_init(const char *conninfo);
 
 /*
+ * Behind a transaction pooler (database_pooler = transaction) a server
+ * connection serves other clients between transactions: nothing may live
+ * in the session. Statements then go unnamed (parse, bind and execute in
+ * one round trip, as PQexecParams) instead of prepared once per
+ * connection, and nothing LISTENs. Call after auth_db_init; no I/O.
+ */
+void	auth_db_set_pooler(enum auth_db_pooler p);
+
+/* True behind a transaction pooler (see auth_db_set_pooler). */
+bool	auth_db_pooled(void);
+
+/*
  * Returns a connection ready for use with every statement prepared, opening
  * it if needed; NULL if the database is unreachable (the next call tries
  * again). Owned by db.c.

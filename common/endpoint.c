@@ -604,8 +604,9 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 		}
 		ctx->seal_key = seal_key;
 	}
-	if (ep->needs_hmac && auth_hmac_key_load(cfg->hmac_key_file, err,
-	    sizeof(err)) != 0) {
+	/* Rate limits key their Redis names with it too (rl_check.c). */
+	if ((ep->needs_hmac || ep->limits[0] != NULL) &&
+	    auth_hmac_key_load(cfg->hmac_key_file, err, sizeof(err)) != 0) {
 		auth_log_error(NULL, "hmac key: %s", err);
 		return -1;
 	}
@@ -613,8 +614,10 @@ setup(const struct auth_endpoint *ep, struct auth_config *cfg,
 		auth_log_error(NULL, "password hashing unavailable");
 		return -1;
 	}
-	if (ep->needs_db)
+	if (ep->needs_db) {
 		auth_db_init(cfg->database_url);
+		auth_db_set_pooler(cfg->database_pooler);
+	}
 	auth_redis_init(cfg);
 	if (auth_rl_init(cfg, err, sizeof(err)) != 0) {
 		auth_log_error(NULL, "rate limits: %s", err);

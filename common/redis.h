@@ -18,15 +18,21 @@ struct auth_redis_addr {
 	char		host[256];	/* host name, IP, or socket path */
 	int		port;		/* TCP only; default 6379 */
 	int		db;		/* SELECT index; 0 = none */
+	char		user[128];	/* ACL user of AUTH; "" = default */
+	char		pass[256];	/* AUTH password; "" = no AUTH */
 };
 
 /*
- * Parses "redis://host[:port][/db]" ("[v6addr]" allowed) or
- * "unix:/path/to/sock". Returns 0 or -1; no I/O.
+ * Parses "redis://[[user]:password@]host[:port][/db]" ("[v6addr]" allowed;
+ * user and password percent-encoded) or "unix:/path/to/sock". Returns 0 or
+ * -1; no I/O. The caller wipes addr->pass.
  */
 int	auth_redis_parse_url(const char *url, struct auth_redis_addr *addr);
 
-/* Remembers url and timeout; no I/O. Sets SIGPIPE to ignored if default. */
+/*
+ * Remembers url and timeout, reads redis_password_file (before a sandbox
+ * forbids it); no other I/O. Sets SIGPIPE to ignored if default.
+ */
 void	auth_redis_init(const struct auth_config *cfg);
 
 /* PING; AUTH_OK or AUTH_ERR_UNAVAILABLE. */
@@ -43,7 +49,12 @@ redisContext *auth_redis_conn(void);
 /* Drops the connection after a failed command; the next call reconnects. */
 void	auth_redis_failed(void);
 
-/* The keys redis_url and redis_timeout_ms. */
+/*
+ * The keys redis_url, redis_timeout_ms, redis_password_file, and
+ * redis_sentinels with redis_master_name: the master is the one the first
+ * sentinel that answers names (asked again on every reconnect, so a
+ * failover is followed); redis_url then gives only user, password and db.
+ */
 extern const struct auth_cfg_module auth_redis_cfg;
 
 #endif

@@ -19,6 +19,7 @@
 #include "base_codec.h"
 #include "base_email.h"
 #include "base_secret.h"
+#include "hmac.h"
 #include "log.h"
 #include "redis.h"
 #include "rl_internal.h"
@@ -209,9 +210,39 @@ rl_norm_ip(const char *s, size_t len, char *out, size_t outsz)
 }
 
 /*
- * Writes to hex (RL_HEX + 1 bytes) the truncated SHA-256 of the subject's
- * normal form: cut at a first NUL; IP per rl_norm_ip; account trimmed and
- * ASCII-lowercased (an account too long for that is hashed as sent).
+ * The digest of a subject when no hmac_key_file is loaded: the authorizer,
+ * which runs as the verifiers' user and holds no secret, names the counters
+ * of its locations (user ids and addresses, never an email) this way. The
+ * same in every process and node, so its limits count across them; an
+ * observer of Redis could test a guessed address. Logged once.
+ */
+static void
+rl_subject_unkeyed(const char *p, size_t n, unsigned char md[AUTH_HASH_LEN])
+{
+	static const char	label[] = "authd-rl-unkeyed";
+	static bool		logged;
+	unsigned char		buf[sizeof(label) + RL_NORM_MAX];
+
+	if (!logged)
+		auth_log_info(NULL, "ratelimit: no hmac_key_file loaded: Redis "
+		    "key names are unkeyed digests");
+	logged = true;
+	if (n > RL_NORM_MAX) {
+		auth_sha256(p, n, md);
+		p = (const char *)md;
+		n = AUTH_HASH_LEN;
+	}
+	memcpy(buf, label, sizeof(label));	/* with its NUL */
+	memcpy(buf + sizeof(label), p, n);
+	auth_sha256(buf, sizeof(label) + n, md);
+	auth_wipe(buf, sizeof(buf));
+}
+
+/*
+ * Writes to hex (RL_HEX + 1 bytes) the truncated HMAC (AUTH_HMAC_REDIS_KEY)
+ * of the subject's normal form: cut at a first NUL; IP per rl_norm_ip;
+ * account trimmed and ASCII-lowercased (an account too long for that is
+ * hashed as sent).
  */
 void
 auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
@@ -247,7 +278,9 @@ auth_rl_subject(enum auth_rl_key kind, const char *s, size_t len,
 	default:
 		break;
 	}
-	auth_sha256(p, n, md);
+	/* Keyed: an observer of Redis cannot confirm an email or address. */
+	if (auth_hmac(AUTH_HMAC_REDIS_KEY, p, n, md) != 0)
+		rl_subject_unkeyed(p, n, md);
 	auth_hex(md, RL_HEX / 2, hex);
 }
 
@@ -500,11 +533,13 @@ rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a)
 	a->T = ((int64_t)a->period * 1000000 + a->limit - 1) / a->limit;
 	a->tau = a->T * a->limit;
 	auth_rl_subject(it->rule->key, it->subject, it->len, hex);
+	/* The subject is the key's hash tag: a subject's counters share a
+	 * slot. */
 	if (it->scope != NULL)
-		snprintf(a->key, sizeof(a->key), "authd:rl:%s:%s:%s",
+		snprintf(a->key, sizeof(a->key), "authd:rl:%s:%s:{%s}",
 		    it->scope, rl_name(it->rule), hex);
 	else
-		snprintf(a->key, sizeof(a->key), "authd:rl:%s:%s",
+		snprintf(a->key, sizeof(a->key), "authd:rl:%s:{%s}",
 		    rl_name(it->rule), hex);
 	snprintf(a->targ, sizeof(a->targ), "%lld", (long long)a->T);
 	snprintf(a->tauarg, sizeof(a->tauarg), "%lld", (long long)a->tau);

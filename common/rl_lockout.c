@@ -15,8 +15,10 @@
 /* ---- brute force ------------------------------------------------------ */
 
 /*
- * The failure key of account and, when ip is usable, its known-good key. A
- * loopback or trusted proxy address stands for many clients: never usable.
+ * The failure key of account and, when ip is usable, its known-good key:
+ * one hash tag, the account's, so one script may take both on a Redis
+ * Cluster. A loopback or trusted proxy address stands for many clients:
+ * never usable.
  */
 static bool
 bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
@@ -25,13 +27,13 @@ bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
 	char	ahex[RL_HEX + 1], ihex[RL_HEX + 1];
 
 	auth_rl_subject(AUTH_RL_ACCOUNT, account, len, ahex);
-	snprintf(fkey, RL_KEY_MAX, "authd:bf:%s", ahex);
+	snprintf(fkey, RL_KEY_MAX, "authd:bf:{%s}", ahex);
 	okey[0] = '\0';
 	if (ip == NULL || *ip == '\0' || auth_http_addr_loopback(ip) ||
 	    auth_http_cidr_match(auth_rl.shared, auth_rl.nshared, ip))
 		return false;
 	auth_rl_subject(AUTH_RL_IP, ip, strnlen(ip, AUTH_IP_MAX + 1), ihex);
-	snprintf(okey, RL_KEY_MAX, "authd:bf:ok:%s:%s", ahex, ihex);
+	snprintf(okey, RL_KEY_MAX, "authd:bf:ok:{%s}:%s", ahex, ihex);
 	return true;
 }
 

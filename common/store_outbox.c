@@ -330,6 +330,10 @@ out:
 	return rc;
 }
 
+/*
+ * Behind a transaction pooler a notification reaches whichever client
+ * holds the server connection then: no LISTEN, the mailer polls alone.
+ */
 enum auth_err
 auth_store_outbox_backlog(long long *pending, long long *oldest_age)
 {
@@ -355,6 +359,8 @@ out:
 enum auth_err
 auth_store_outbox_listen(void)
 {
+	if (auth_db_pooled())
+		return auth_db_conn() != NULL ? AUTH_OK : AUTH_ERR_UNAVAILABLE;
 	return auth_db_utility("LISTEN " AUTH_OUTBOX_CHANNEL, "LISTEN");
 }
 

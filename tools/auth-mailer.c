@@ -412,6 +412,7 @@ main(int argc, char **argv)
 	    sizeof(err)) != 0)
 		auth_log_error(NULL, "metrics_file: %s; nothing is counted",
 		    err);
+	auth_db_set_pooler(mr.cfg.database_pooler);
 	auth_log_info(NULL, "started: auth-mailer %s, transport %s%s", AUTH_VERSION,
 	    transport_names[mr.cfg.mail_transport],
 	    mr.once ? ", once" : "");

@@ -296,6 +296,7 @@ authctl_connect(struct auth_config *cfg)
 	if (authctl_config(cfg) == -1)
 		return -1;
 	auth_db_init(cfg->database_url);
+	auth_db_set_pooler(cfg->database_pooler);
 	if (auth_db_conn() == NULL) {
 		warnx("cannot connect to the database");
 		return -1;

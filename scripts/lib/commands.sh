@@ -86,6 +86,9 @@ stack_ctl() {
 	pg-stop) svc_pg_stop "$s" ;;
 	pg-start) svc_pg_start "$s" ;;
 	pg-restart) svc_pg_stop "$s" && svc_pg_start "$s" ;;
+	pgbouncer-restart) svc_pgbouncer_stop "$s" && svc_pgbouncer_start "$s" ;;
+	pgbouncer-stop) svc_pgbouncer_stop "$s" ;;
+	pgbouncer-start) svc_pgbouncer_start "$s" ;;
 	redis-stop) svc_redis_stop "$s" ;;
 	redis-start) svc_redis_start "$s" ;;
 	smtp-stop) svc_smtp_stop "$s" ;;

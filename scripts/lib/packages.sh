@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Debian packages a stack and the builds need.
 
-PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
+PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev pgbouncer
 	libcurl4-openssl-dev python3-aiosmtpd
 	libpq-dev libcrypt-dev libjwt-dev libjson-c-dev libhiredis-dev check
 	libsubunit-dev libcrack2-dev cracklib-runtime libzxcvbn-dev libssl-dev

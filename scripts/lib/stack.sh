@@ -20,6 +20,10 @@ WEB_SERVERS=(lighttpd apache cgi)
 # STACK_CONF_DIR/mail.conf (see write_auth_conf).
 TEST_INSTANCES="main alt rl rl2"
 STACK_CONF_DIR=$ROOT/tests/e2e/stack
+# The instances of a two-node stack (twonode.sh) and their web servers.
+TWONODE_INSTANCES="main node2"
+declare -A TWONODE_SERVERS=([main]=lighttpd [node2]=apache)
+TWONODE_SERVICES=(pg pgbouncer redis redis2 sentinel smtp)
 
 # Endpoint processes per endpoint of the rate-limit instances rl and rl2:
 # one, so that the in-process counts of a Redis outage are exact.
@@ -42,6 +46,11 @@ load_stack() {
 # Directory of instance $2 of stack $1.
 inst_dir() {
 	if [[ $2 == main ]]; then echo "$1"; else echo "$1/$2"; fi
+}
+
+# Web server of instance $1 of the loaded stack.
+inst_server() {
+	echo "${ST[server_$1]:-${ST[server]}}"
 }
 
 inst_port() {
@@ -83,8 +92,18 @@ stack_create() {
 	taken+="$redis "
 	smtp=$(keep_port "${old[smtp_port]:-}" "$taken")
 	taken+="$smtp "
-	local instances=main extra_ports=()
+	local instances=main extra_ports=() servers=()
 	[[ $kind == test ]] && instances=$TEST_INSTANCES
+	if [[ $kind == twonode ]]; then
+		instances=$TWONODE_INSTANCES
+		for inst in $instances; do servers+=("server_$inst=${TWONODE_SERVERS[$inst]}"); done
+		servers+=("services=${TWONODE_SERVICES[*]}")
+		for inst in pgbouncer redis2 sentinel1 sentinel2 sentinel3; do
+			p=$(pick_port "$taken")
+			taken+="$p "
+			extra_ports+=("${inst}_port=$p")
+		done
+	fi
 	for inst in $instances; do
 		[[ $inst == main ]] && continue
 		p=$(pick_port "$taken")
@@ -103,7 +122,7 @@ stack_create() {
 		runs+=("run_$inst=$(make_rundir "$d/run")")
 	done
 	write_kv "$s/stack" "prefix=$prefix" "build=$build" "server=$server" \
-		"kind=$kind" "instances=$instances" "${runs[@]}" \
+		"kind=$kind" "instances=$instances" "${runs[@]}" "${servers[@]}" \
 		"san=$([[ $want_san == san ]] && echo "$s/san")" \
 		"valgrind=$([[ $want_san == valgrind ]] && echo "$s")"
 	write_kv "$s/ports" "pg_port=$pg" "redis_port=$redis" "http_port=$http" \
@@ -119,26 +138,34 @@ stack_create() {
 	svc_own "$s"/{mail,mail-files}
 
 	pg_init "$s"
+	[[ $kind == twonode ]] && pgbouncer_write_conf "$s"
 	redis_write_conf "$s"
+	[[ $kind == twonode ]] && sentinel_write_conf "$s"
 	for inst in $instances; do
 		write_auth_conf "$s" "$inst"
-		"web_${server}_render" "$(inst_dir "$s" "$inst")" "$(inst_port "$inst")" \
+		"web_$(inst_server "$inst")_render" "$(inst_dir "$s" "$inst")" "$(inst_port "$inst")" \
 			"$(inst_procs "$inst")"
 	done
 }
 
 # Endpoint processes per endpoint of instance $1 (empty: the template's).
 inst_procs() {
-	case $1 in
-	rl | rl2) echo "$RL_PROCS" ;;
+	case ${ST[kind]:-}:$1 in
+	*:rl | *:rl2) echo "$RL_PROCS" ;;
+	twonode:*) echo "$TWONODE_PROCS" ;;
 	esac
 }
 
 # auth.conf lines every instance of stack $1 gets; $2 is the instance's port.
 auth_conf_base() {
 	local s=$1 port=$2
-	echo "database_url = $(conninfo "$s")"
-	echo "redis_url = redis://127.0.0.1:${PORTS[redis_port]}"
+	if [[ ${ST[kind]:-} == twonode ]]; then
+		echo "database_url = $(pgbouncer_conninfo "$s")"
+		echo "database_pooler = transaction"
+	else
+		echo "database_url = $(conninfo "$s")"
+	fi
+	redis_settings "$s"
 	echo "public_url = http://127.0.0.1:$port"
 	echo "issuer = http://127.0.0.1:${PORTS[http_port]}"
 	echo "audience = authd"
@@ -187,9 +214,10 @@ conf_merge() {
 # Settings files of instance $1 of the loaded stack: a test stack's
 # instances get the mail settings and their own file of STACK_CONF_DIR.
 inst_conf_files() {
-	[[ ${ST[kind]:-dev} == test ]] || return 0
-	echo "$STACK_CONF_DIR/mail.conf"
-	echo "$STACK_CONF_DIR/$1.conf"
+	case ${ST[kind]:-dev} in
+	test) echo "$STACK_CONF_DIR/mail.conf" "$STACK_CONF_DIR/$1.conf" ;;
+	twonode) echo "$STACK_CONF_DIR/mail.conf" "$STACK_CONF_DIR/twonode.conf" ;;
+	esac | tr ' ' '\n'
 }
 
 # auth.conf of instance $2 (0640, the service user's and its group's).
@@ -254,31 +282,34 @@ endpoint_env() {
 stack_start() {
 	local s=$1 svc inst d port
 	load_stack "$s"
-	for svc in "${SERVICES[@]}"; do
+	for svc in ${ST[services]:-${SERVICES[*]}}; do
 		"svc_${svc}_start" "$s"
 	done
 	app_setup "$s"
 	svc_mailer_start "$s"
+	[[ ${ST[kind]:-} == twonode ]] && svc_mailer_start "$s" node2
 	for inst in ${ST[instances]}; do
 		d=$(inst_dir "$s" "$inst")
 		port=$(inst_port "$inst")
 		port_free "$port" || die "port $port is in use"
-		"web_${ST[server]}_start" "$d"
-		wait_health "$d" "http://127.0.0.1:$port$HEALTH_PATH"
+		"web_$(inst_server "$inst")_start" "$d"
+		wait_health "$d" "http://127.0.0.1:$port$HEALTH_PATH" "$inst"
 	done
 }
 
 # Stops whatever of stack $1 runs: web servers, then services in reverse.
 stack_stop() {
-	local s=$1 inst i
+	local s=$1 inst i svcs
 	[[ -f $s/stack ]] || return 0
 	load_stack "$s"
 	for inst in ${ST[instances]}; do
-		"web_${ST[server]}_stop" "$(inst_dir "$s" "$inst")"
+		"web_$(inst_server "$inst")_stop" "$(inst_dir "$s" "$inst")"
 	done
+	[[ ${ST[kind]:-} == twonode ]] && svc_mailer_stop "$s" node2
 	svc_mailer_stop "$s"
-	for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
-		"svc_${SERVICES[i]}_stop" "$s"
+	read -ra svcs <<<"${ST[services]:-${SERVICES[*]}}"
+	for ((i = ${#svcs[@]} - 1; i >= 0; i--)); do
+		"svc_${svcs[i]}_stop" "$s"
 	done
 }
 
@@ -298,7 +329,7 @@ stack_remove() {
 stack_logs() {
 	local s=$1 inst
 	for inst in ${ST[instances]}; do
-		"web_${ST[server]}_logs" "$(inst_dir "$s" "$inst")"
+		"web_$(inst_server "$inst")_logs" "$(inst_dir "$s" "$inst")"
 	done
 	echo "$s/log/postgres.log"
 	echo "$s/log/redis.log"
@@ -307,14 +338,14 @@ stack_logs() {
 }
 
 wait_health() {
-	local d=$1 url=$2 i f
+	local d=$1 url=$2 inst=${3:-main} i f
 	for ((i = 0; i < HEALTH_TIMEOUT * 5; i++)); do
 		curl -fsS --noproxy '*' -m 2 -o /dev/null "$url" 2>/dev/null && return 0
 		sleep 0.2
 	done
 	printf 'no healthy answer from %s after %ss; recent logs:\n' "$url" "$HEALTH_TIMEOUT" >&2
 	curl -sS --noproxy '*' -m 2 -i "$url" >&2 || true
-	for f in $("web_${ST[server]}_logs" "$d"); do
+	for f in $("web_$(inst_server "$inst")_logs" "$d"); do
 		[[ -f $f ]] || continue
 		printf -- '--- %s\n' "$f" >&2
 		tail -n 30 "$f" >&2
@@ -326,7 +357,9 @@ wait_health() {
 app_setup() {
 	local s=$1 ctl extra=()
 	mapfile -t extra < <(endpoint_env)
-	ctl=(as_svc "AUTH_CONFIG=$s/auth.conf" "${extra[@]}" "${ST[prefix]}/bin/authctl")
+	# migrate holds a session-level advisory lock: straight to PostgreSQL
+	ctl=(as_svc "AUTH_CONFIG=$s/auth.conf" "AUTH_DATABASE_URL=$(conninfo "$s")"
+		"AUTH_DATABASE_POOLER=none" "${extra[@]}" "${ST[prefix]}/bin/authctl")
 	pg_create_db "$s"
 	"${ctl[@]}" migrate
 	[[ -s $s/keys/active ]] || "${ctl[@]}" keys generate --dir "$s/keys"

@@ -75,29 +75,31 @@ svc_smtp_stop() {
 	reap "$pid" 10
 }
 
-# auth-mailer of stack $1, with the endpoints' extra environment.
+# auth-mailer of stack $1 (of its instance $2, default main: a node of a
+# two-node stack runs its own), with the endpoints' extra environment.
 svc_mailer_start() {
-	local s=$1 extra=() pidfile
-	pidfile=$(mail_pidfile auth-mailer)
+	local s=$1 inst=${2:-main} extra=() pidfile log=$1/log/mailer.log conf=$1/auth.conf
+	pidfile=$(mail_pidfile "auth-mailer${2:+-$2}")
+	[[ $inst == main ]] || { log=$s/log/mailer-$inst.log; conf=$(inst_dir "$s" "$inst")/auth.conf; }
 	pidfile_pid "$pidfile" auth-mailer && return 0
 	if [[ ! -x ${ST[prefix]}/bin/auth-mailer ]]; then
 		warn "no auth-mailer in ${ST[prefix]}/bin: mail stays in the outbox"
 		return 0
 	fi
 	mapfile -t extra < <(endpoint_env)
-	say "starting auth-mailer (log: $s/log/mailer.log)"
-	svc_spawn "$s/log/mailer.log" "$pidfile" "AUTH_CONFIG=$s/auth.conf" \
+	say "starting auth-mailer (log: $log)"
+	svc_spawn "$log" "$pidfile" "AUTH_CONFIG=$conf" \
 		"${extra[@]}" "${ST[prefix]}/bin/auth-mailer"
 	sleep 0.3
 	if ! pidfile_pid "$pidfile" auth-mailer; then
-		tail -n 20 "$s/log/mailer.log" >&2 || true
+		tail -n 20 "$log" >&2 || true
 		die "auth-mailer did not start"
 	fi
 }
 
 svc_mailer_stop() {
 	local s=$1 pid pidfile
-	pidfile=$(mail_pidfile auth-mailer)
+	pidfile=$(mail_pidfile "auth-mailer${2:+-$2}")
 	pid=$(pidfile_pid "$pidfile" auth-mailer && cat "$pidfile") || return 0
 	say "stopping auth-mailer"
 	kill -TERM "$pid" 2>/dev/null || true

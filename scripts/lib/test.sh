@@ -138,6 +138,7 @@ e2e_run() {
 		AUTH_BASE_URL_RL2="http://127.0.0.1:${PORTS[rl2_port]}" \
 		AUTH_DATABASE_URL="$(conninfo "$s")" \
 		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
+		AUTH_TEST_REDIS_PASSWORD="$(cat "$s/redis/admin.password" 2>/dev/null)" \
 		AUTH_MAIL_DIR="$s/mail" \
 		AUTH_CONFIG="$s/auth.conf" \
 		AUTHCTL="$(tool_wrappers "$s")/authctl" \
@@ -366,6 +367,8 @@ test_run() {
 		stage "e2e-$name" "build-$build" e2e_stack "$name" "$build" "$server"
 		STAGE_NOTE[e2e-$name]="(logs: var/test/$name/log/)"
 	done
+	((quick)) || stage e2e-twonode build-normal twonode_stack
+	STAGE_NOTE[e2e-twonode]="(logs: var/test/twonode/log/)"
 	e2e_background_wait
 	fuzz_wait
 	distcheck_wait

@@ -230,6 +230,7 @@ static const struct bad_file bad_files[] = {
 	{ "public_url = http://a\"b\n", ":1: public_url must not contain" },
 	{ "issuer = https://a/<x>\n", ":1: issuer must not contain" },
 	{ "redis_url = http://x\n", ":1: redis_url must be" },
+	{ "redis_url = rediss://h:6380\n", ":1: redis_url rediss:// (TLS) is not available" },
 	{ "trusted_proxies = evil.example\n", ":1: trusted_proxies must be" },
 	{ "audience = a\tb\n", ":1: audience contains a control character" },
 	{ "rate_limits = nosuch=1/1\n", ":1: rate_limits names an unknown rule" },
@@ -709,6 +710,28 @@ START_TEST(test_redis_url)
 	ck_assert_int_eq(auth_redis_parse_url("unix:/run/redis.sock", &a), 0);
 	ck_assert(a.is_unix);
 	ck_assert_str_eq(a.host, "/run/redis.sock");
+	ck_assert_str_eq(a.pass, "");
+	ck_assert_str_eq(a.user, "");
+
+	/* An ACL user and its password, a password alone, percent-encoding. */
+	ck_assert_int_eq(auth_redis_parse_url("redis://authd:s3cret@r1:6380/2",
+	    &a), 0);
+	ck_assert_str_eq(a.user, "authd");
+	ck_assert_str_eq(a.pass, "s3cret");
+	ck_assert_str_eq(a.host, "r1");
+	ck_assert_int_eq(a.port, 6380);
+	ck_assert_int_eq(a.db, 2);
+	ck_assert_int_eq(auth_redis_parse_url("redis://:pw@[::1]", &a), 0);
+	ck_assert_str_eq(a.user, "");
+	ck_assert_str_eq(a.pass, "pw");
+	ck_assert_str_eq(a.host, "::1");
+	ck_assert_int_eq(auth_redis_parse_url("redis://u%40x:p%3A%2f%25@h", &a),
+	    0);
+	ck_assert_str_eq(a.user, "u@x");
+	ck_assert_str_eq(a.pass, "p:/%");
+	ck_assert_int_eq(auth_redis_parse_url("redis://only@h", &a), 0);
+	ck_assert_str_eq(a.user, "only");
+	ck_assert_str_eq(a.pass, "");
 
 	ck_assert_int_eq(auth_redis_parse_url("redis://", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("redis://h:0", &a), -1);
@@ -718,7 +741,13 @@ START_TEST(test_redis_url)
 	ck_assert_int_eq(auth_redis_parse_url("redis://h/", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("redis://h/x", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("redis://h:1/2/3", &a), -1);
-	ck_assert_int_eq(auth_redis_parse_url("redis://u:p@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u:p@@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u:p%00x@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u:p%4@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u:p%zz@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u:p:q@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("redis://u/x:p@h", &a), -1);
+	ck_assert_int_eq(auth_redis_parse_url("rediss://h", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("redis://[::1", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("redis://h?db=1", &a), -1);
 	ck_assert_int_eq(auth_redis_parse_url("unix:relative.sock", &a), -1);

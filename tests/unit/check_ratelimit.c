@@ -26,12 +26,16 @@
 #include "endpoint_config.h"
 #include "rl.h"
 #include "base_clock.h"
+#include "base_codec.h"
+#include "hmac.h"
 #include "redis.h"
 
 static int	srv_port;		/* the shared server */
 static pid_t	srv_pid = -1;
 static char	srv_dir[64];
 static redisContext *spy;		/* the test's own connection */
+static char	hmac_path[96];		/* the HMAC key of the key names */
+static char	hmac2_path[96];		/* another one */
 
 /*
  * The outage test's server and log live in srv_dir/fb; its pid is kept in
@@ -110,9 +114,12 @@ connect_spy(int port)
 	return c;
 }
 
-/* Starts redis-server on port in dir; returns its pid once it answers. */
+/*
+ * Starts redis-server on port in dir (with conf: a sentinel of that config
+ * file); returns its pid once it answers.
+ */
 static pid_t
-redis_start(int port, const char *dir)
+redis_start_conf(int port, const char *dir, const char *conf)
 {
 	char		 p[16];
 	redisContext	*c;
@@ -126,9 +133,13 @@ redis_start(int port, const char *dir)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execlp("redis-server", "redis-server", "--port", p, "--bind",
-		    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-		    dir, (char *)NULL);
+		if (conf != NULL)
+			execlp("redis-server", "redis-server", conf,
+			    "--sentinel", (char *)NULL);
+		else
+			execlp("redis-server", "redis-server", "--port", p,
+			    "--bind", "127.0.0.1", "--save", "", "--appendonly",
+			    "no", "--dir", dir, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -147,6 +158,12 @@ redis_start(int port, const char *dir)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+static pid_t
+redis_start(int port, const char *dir)
+{
+	return redis_start_conf(port, dir, NULL);
 }
 
 static void
@@ -650,12 +667,13 @@ START_TEST(test_keys_bounded_and_expire)
 	for (i = 0; i < keys->elements; i++) {
 		k = keys->element[i]->str;
 		klen = keys->element[i]->len;
-		ck_assert_uint_le(klen, 9 + AUTH_RL_NAME_MAX + 1 + 32);
+		ck_assert_uint_le(klen, 9 + AUTH_RL_NAME_MAX + 1 + 34);
 		ck_assert_msg(strncmp(k, "authd:rl:t_keys:", 16) == 0 ||
 		    strncmp(k, "authd:rl:verify_resend_account:", 31) == 0,
 		    "key %s", k);
-		ck_assert_uint_eq(strspn(k + klen - 32, "0123456789abcdef"),
+		ck_assert_uint_eq(strspn(k + klen - 33, "0123456789abcdef"),
 		    32);
+		ck_assert(k[klen - 34] == '{' && k[klen - 1] == '}');
 		ck_assert_ptr_null(strstr(k, "alice"));
 		pttl = spy_int("PTTL %s", k);
 		ck_assert_int_gt(pttl, 0);
@@ -958,7 +976,7 @@ START_TEST(test_lockout_grows_capped)
 	ck_assert(!auth_rl_degraded());
 	keys = spy_keys("authd:bf:*");
 	ck_assert_uint_eq(keys->elements, 1);
-	ck_assert_uint_eq(keys->element[0]->len, 9 + 32);
+	ck_assert_uint_eq(keys->element[0]->len, 9 + 34);
 	ck_assert_ptr_null(strstr(keys->element[0]->str, "victim"));
 	ck_assert_int_gt(spy_int("PTTL %s", keys->element[0]->str), 0);
 	ck_assert_int_le(spy_int("PTTL %s", keys->element[0]->str),
@@ -1029,7 +1047,7 @@ START_TEST(test_known_good_ip)
 
 	keys = spy_keys("authd:bf:ok:*");
 	ck_assert_uint_eq(keys->elements, 2);
-	ck_assert_uint_eq(keys->element[0]->len, 12 + 32 + 1 + 32);
+	ck_assert_uint_eq(keys->element[0]->len, 12 + 34 + 1 + 32);
 	ck_assert_int_gt(spy_int("TTL %s", keys->element[0]->str),
 	    30 * 86400 - 10);
 	ck_assert_int_le(spy_int("TTL %s", keys->element[0]->str), 30 * 86400);
@@ -1423,6 +1441,324 @@ START_TEST(test_fallback_not_flushed)
 }
 END_TEST
 
+/* ---- key names and AUTH ------------------------------------------------- */
+
+/* The hex of the unkeyed SHA-256 of s, as far as a key name holds it. */
+static void
+plain_hex(const char *s, char hex[33])
+{
+	unsigned char	md[AUTH_HASH_LEN];
+
+	auth_sha256(s, strlen(s), md);
+	auth_hex(md, 16, hex);
+}
+
+/*
+ * Key names hold an HMAC of the subject under hmac_key_file, never its
+ * plain digest (an observer of Redis could test emails against that); the
+ * keys of one login share one hash tag (Redis Cluster).
+ */
+START_TEST(test_keys_keyed_and_tagged)
+{
+	redisReply	*keys;
+	char		 plain[33], okey[128], first[128];
+	const char	*k, *tag;
+	unsigned	 ra;
+	size_t		 i;
+
+	plain_hex("alice@example.com", plain);
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT),
+	    "alice@example.com"));
+	bf_fail("alice@example.com", "203.0.113.9");
+	auth_rl_login_succeeded("alice@example.com", 17, "203.0.113.9");
+	ck_assert_int_eq(bf_gate("alice@example.com", "203.0.113.9", &ra),
+	    AUTH_OK);
+	keys = spy_keys("authd:*");
+	ck_assert_uint_ge(keys->elements, 2);
+	okey[0] = first[0] = '\0';
+	for (i = 0; i < keys->elements; i++) {
+		k = keys->element[i]->str;
+		ck_assert_msg(strstr(k, plain) == NULL, "%s is unkeyed", k);
+		ck_assert_ptr_nonnull(strchr(k, '{'));
+		if (strncmp(k, "authd:rl:login_account:", 23) == 0)
+			snprintf(first, sizeof(first), "%s", k);
+		else if (strncmp(k, "authd:bf:ok:", 12) == 0)
+			snprintf(okey, sizeof(okey), "%s", k);
+	}
+	freeReplyObject(keys);
+	ck_assert_str_ne(first, "");
+	ck_assert_str_ne(okey, "");
+	/* The account's keys carry one tag: the failure key's is checked
+	 * by bf_gate above (one script, both keys). */
+	tag = strchr(okey, '{');
+	ck_assert_int_eq(strncmp(tag, strchr(first, '{'), 34), 0);
+
+	/* Another HMAC key: other names for the same subject. */
+	spy_cmd("FLUSHALL");
+	ck_assert_int_eq(auth_hmac_key_load(hmac2_path, plain, sizeof(plain)),
+	    0);
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT),
+	    "alice@example.com"));
+	ck_assert_int_eq(spy_int("EXISTS %s", first), 0);
+	ck_assert_int_eq(auth_hmac_key_load(hmac_path, plain, sizeof(plain)),
+	    0);
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT),
+	    "alice@example.com"));
+	ck_assert_int_eq(spy_int("EXISTS %s", first), 1);
+}
+END_TEST
+
+/* Sets redis_url (and redis_password_file) and PINGs through them. */
+static struct auth_config rl_cfg;
+
+static enum auth_err
+ping_as(const char *url, const char *pwfile)
+{
+	auth_config_defaults(&rl_cfg);
+	snprintf(rl_cfg.redis_url, sizeof(rl_cfg.redis_url), "%s", url);
+	snprintf(rl_cfg.redis_password_file,
+	    sizeof(rl_cfg.redis_password_file), "%s", pwfile);
+	auth_redis_init(&rl_cfg);
+	return auth_redis_ping();
+}
+
+/* Writes s to path with mode; returns path. */
+static const char *
+write_file(const char *path, const char *s, mode_t mode)
+{
+	FILE	*f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(s, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+/*
+ * A Redis with requirepass and an ACL user: AUTH with the password alone,
+ * with user and password, from the URL or redis_password_file; a wrong or
+ * missing password is an unreachable Redis (the limiter degrades).
+ */
+START_TEST(test_redis_auth)
+{
+	redisContext	*c;
+	redisReply	*r;
+	char		 url[160], pw[128];
+	pid_t		 pid;
+	int		 port = free_port();
+
+	ck_assert_int_gt(pid = redis_start(port, srv_dir), 0);
+	c = connect_spy(port);
+	ck_assert_ptr_nonnull(c);
+	r = redisCommand(c, "ACL SETUSER authd on >u-pw%%1 ~authd:* +@all");
+	ck_assert(r != NULL && r->type == REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	r = redisCommand(c, "CONFIG SET requirepass top-pw");
+	ck_assert(r != NULL && r->type == REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	redisFree(c);
+
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_ERR_UNAVAILABLE);
+	snprintf(url, sizeof(url), "redis://:top-pw@127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_OK);
+	snprintf(url, sizeof(url), "redis://:wrong@127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_ERR_UNAVAILABLE);
+	snprintf(url, sizeof(url), "redis://authd:u-pw%%251@127.0.0.1:%d",
+	    port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_OK);
+	r = redisCommand(auth_redis_conn(), "ACL WHOAMI");
+	ck_assert(r != NULL && r->type == REDIS_REPLY_STRING);
+	ck_assert_str_eq(r->str, "authd");
+	freeReplyObject(r);
+	/* The password file wins over the URL's; the user alone in the URL. */
+	snprintf(pw, sizeof(pw), "%s/redis.pw", srv_dir);
+	snprintf(url, sizeof(url), "redis://authd@127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_ERR_UNAVAILABLE);
+	ck_assert_int_eq(ping_as(url, write_file(pw, "u-pw%1\nx\n", 0600)),
+	    AUTH_OK);
+	snprintf(url, sizeof(url), "redis://authd:wrong@127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, pw), AUTH_OK);
+	/* A file others may read, or an empty one, is refused. */
+	ck_assert_int_eq(ping_as(url, write_file(pw, "u-pw%1\n", 0644)),
+	    AUTH_ERR_UNAVAILABLE);
+	ck_assert_int_eq(ping_as(url, write_file(pw, "\nu-pw%1\n", 0600)),
+	    AUTH_ERR_UNAVAILABLE);
+	unlink(pw);
+
+	/* Limits on a Redis that refuses the password: degraded, counted. */
+	snprintf(url, sizeof(url), "redis://:wrong@127.0.0.1:%d", port);
+	ck_assert_int_eq(ping_as(url, ""), AUTH_ERR_UNAVAILABLE);
+	ck_assert_int_eq(auth_rl_init(&rl_cfg, pw, sizeof(pw)), 0);
+	ck_assert(allowed(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), "192.0.2.77"));
+	ck_assert(auth_rl_degraded());
+	auth_redis_close();
+	redis_kill(pid);
+}
+END_TEST
+
+/* ---- Sentinel -------------------------------------------------------- */
+
+#define SENT_N	3
+
+/* A sentinel's config file for the master on port mport; returns its path. */
+static const char *
+sentinel_conf(int i, int port, int mport, char *path, size_t len)
+{
+	FILE	*f;
+
+	snprintf(path, len, "%s/sentinel%d.conf", srv_dir, i);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\n"
+	    "sentinel monitor mymaster 127.0.0.1 %d 2\n"
+	    "sentinel down-after-milliseconds mymaster 500\n"
+	    "sentinel failover-timeout mymaster 2000\n", port, srv_dir, mport);
+	fclose(f);
+	return path;
+}
+
+/* A field of SENTINEL MASTER mymaster on the sentinel c, as a number. */
+static long
+sentinel_field(redisContext *c, const char *name)
+{
+	redisReply	*r;
+	long		 v = -1;
+	size_t		 i;
+
+	r = redisCommand(c, "SENTINEL MASTER mymaster");
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i + 1 < r->elements; i += 2)
+			if (strcmp(r->element[i]->str, name) == 0)
+				v = strtol(r->element[i + 1]->str, NULL, 10);
+	if (r != NULL)
+		freeReplyObject(r);
+	return v;
+}
+
+/* Keys of pattern on the server at port. */
+static size_t
+keys_on(int port, const char *pattern)
+{
+	redisContext	*c = connect_spy(port);
+	redisReply	*r;
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(c);
+	r = redisCommand(c, "KEYS %s", pattern);
+	ck_assert(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	n = r->elements;
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+/*
+ * Two redis-servers and three sentinels: the limiter counts on the master
+ * the sentinels name, and after the master dies and the sentinels promote
+ * the replica it counts there (in process meanwhile, never failing).
+ */
+START_TEST(test_sentinel_failover)
+{
+	static const struct auth_rl_rule r = { "t_sent", AUTH_RL_IP, 5, 60 };
+	struct auth_config	 cfg;
+	redisContext		*sc;
+	redisReply		*rep;
+	char			 path[128], err[256];
+	pid_t			 m, rpl, sent[SENT_N];
+	int			 mport = free_port(), rport, sport[SENT_N], i, n;
+	long long		 t0, window;
+
+	auth_clock_set_for_test(0);
+	ck_assert_int_gt(m = redis_start(mport, srv_dir), 0);
+	rport = free_port();
+	ck_assert_int_gt(rpl = redis_start(rport, srv_dir), 0);
+	sc = connect_spy(rport);
+	rep = redisCommand(sc, "REPLICAOF 127.0.0.1 %d", mport);
+	ck_assert(rep != NULL && rep->type == REDIS_REPLY_STATUS);
+	freeReplyObject(rep);
+	redisFree(sc);
+	auth_config_defaults(&cfg);
+	snprintf(cfg.redis_url, sizeof(cfg.redis_url), "redis://unused:1");
+	snprintf(cfg.redis_master_name, sizeof(cfg.redis_master_name),
+	    "mymaster");
+	for (i = 0; i < SENT_N; i++) {
+		sport[i] = free_port();
+		sent[i] = redis_start_conf(sport[i], srv_dir,
+		    sentinel_conf(i, sport[i], mport, path, sizeof(path)));
+		ck_assert_int_gt(sent[i], 0);
+		n = (int)strlen(cfg.redis_sentinels);
+		snprintf(cfg.redis_sentinels + n, sizeof(cfg.redis_sentinels) -
+		    (size_t)n, "%s127.0.0.1:%d", i ? ", " : "", sport[i]);
+	}
+	/* The sentinels know each other and the replica. */
+	sc = connect_spy(sport[0]);
+	ck_assert_ptr_nonnull(sc);
+	for (i = 0; i < 300 && (sentinel_field(sc, "num-other-sentinels") <
+	    SENT_N - 1 || sentinel_field(sc, "num-slaves") < 1); i++)
+		usleep(100000);
+	ck_assert_int_lt(i, 300);
+	auth_redis_init(&cfg);
+	ck_assert_msg(auth_rl_init(&cfg, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(&r, "192.0.2.1"));
+	ck_assert(!allowed(&r, "192.0.2.1"));
+	ck_assert(!auth_rl_degraded());
+	ck_assert_uint_eq(keys_on(mport, "authd:rl:t_sent:*"), 1);
+
+	redis_kill(m);
+	t0 = now_ms();
+	/* Answers all along; Redis again once the replica is promoted. */
+	for (i = 0; now_ms() - t0 < 30000; i++) {
+		(void)check_str(&r, "192.0.2.2");
+		if (!auth_rl_degraded() && i > 0)
+			break;
+		usleep(50000);
+	}
+	window = now_ms() - t0;
+	ck_assert_msg(!auth_rl_degraded(), "no failover within 30 s");
+	fprintf(stderr, "sentinel failover: limits on Redis again %lld ms "
+	    "after the master died\n", window);
+	for (i = 0; i < 5; i++)
+		ck_assert(allowed(&r, "192.0.2.3"));
+	ck_assert(!allowed(&r, "192.0.2.3"));
+	ck_assert(!auth_rl_degraded());
+	ck_assert_uint_ge(keys_on(rport, "authd:rl:t_sent:*"), 2);
+
+	auth_redis_close();
+	redisFree(sc);
+	for (i = 0; i < SENT_N; i++)
+		redis_kill(sent[i]);
+	redis_kill(rpl);
+	for (i = 0; i < SENT_N; i++) {
+		snprintf(path, sizeof(path), "%s/sentinel%d.conf", srv_dir, i);
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(test_sentinel_config)
+{
+	struct auth_config	c;
+
+	auth_config_defaults(&c);
+	snprintf(c.redis_sentinels, sizeof(c.redis_sentinels),
+	    "127.0.0.1:1, [::1]:2");
+	/* No master name: unusable, not a crash; the limiter degrades. */
+	auth_redis_init(&c);
+	ck_assert_ptr_null(auth_redis_conn());
+	ck_assert_int_eq(auth_redis_ping(), AUTH_ERR_UNAVAILABLE);
+	/* No sentinel answers: unreachable. */
+	snprintf(c.redis_master_name, sizeof(c.redis_master_name), "m");
+	auth_redis_init(&c);
+	ck_assert_ptr_null(auth_redis_conn());
+	auth_redis_close();
+}
+END_TEST
+
 static Suite *
 ratelimit_suite(void)
 {
@@ -1481,6 +1817,19 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_nul_and_empty_subject);
 	tcase_add_test(tc, test_zero_and_huge_rules);
 	tcase_add_test(tc, test_memory_table_bounded);
+	tcase_add_test(tc, test_keys_keyed_and_tagged);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("auth");
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_add_test(tc, test_redis_auth);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sentinel");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, redis_setup, redis_teardown);
+	tcase_add_test(tc, test_sentinel_config);
+	tcase_add_test(tc, test_sentinel_failover);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1489,6 +1838,7 @@ int
 main(void)
 {
 	SRunner	*sr;
+	char	 err[256];
 	int	 failed;
 
 	unsetenv("AUTH_CONFIG");
@@ -1497,6 +1847,14 @@ main(void)
 	snprintf(srv_dir, sizeof(srv_dir), "/tmp/check_rl.XXXXXX");
 	if (mkdtemp(srv_dir) == NULL) {
 		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(hmac_path, sizeof(hmac_path), "%s/hmac.key", srv_dir);
+	snprintf(hmac2_path, sizeof(hmac2_path), "%s/hmac2.key", srv_dir);
+	if (auth_hmac_key_generate(hmac_path, err, sizeof(err)) != 0 ||
+	    auth_hmac_key_generate(hmac2_path, err, sizeof(err)) != 0 ||
+	    auth_hmac_key_load(hmac_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hmac key: %s\n", err);
 		return 1;
 	}
 	srv_port = free_port();
@@ -1511,6 +1869,8 @@ main(void)
 	srunner_free(sr);
 	redis_kill(srv_pid);
 	fb_cleanup();
+	unlink(hmac_path);
+	unlink(hmac2_path);
 	rmdir(srv_dir);
 	return failed == 0 ? 0 : 1;
 }
