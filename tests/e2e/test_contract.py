@@ -124,8 +124,12 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(self.c.match(
             "DELETE", "/auth/admin/users/%s/sessions" % SID)[0],
             "/auth/admin/users/{id}/sessions")
+        # A role segment the schema refuses is the operation's 422.
+        self.assertEqual(self.c.match(
+            "PUT", "/auth/admin/users/%s/roles/Not-A-Role" % SID)[0],
+            "/auth/admin/users/{id}/roles/{role}")
         self.assertIsNone(self.c.match(
-            "PUT", "/auth/admin/users/%s/roles/Not-A-Role" % SID))
+            "PUT", "/auth/admin/users/not-a-uuid/roles/admin"))
         self.assertEqual(self.c.match(
             "GET", "/x/../samples/private/index.txt?q=1")[0],
             "/samples/private/index.txt")
