@@ -41,8 +41,11 @@ fcgi_spawn() {
 		warn "the web server routes to $name.fcgi, which is not installed"
 		return 0
 	fi
-	fcgi_verifier "$name" && as=as_verify
 	mapfile -t extra < <(endpoint_env)
+	if fcgi_verifier "$name"; then
+		as=as_verify
+		mapfile -t -O "${#extra[@]}" extra < <(redis_verify_env "${ST[dir]}")
+	fi
 	rm -f "$run/fcgi/$name.pid"
 	"$as" "AUTH_CONFIG=$d/auth.conf" "${extra[@]}" spawn-fcgi "$@" \
 		-F "$procs" -P "$run/fcgi/$name.pid" -- \

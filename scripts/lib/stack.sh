@@ -41,6 +41,7 @@ load_stack() {
 	ST=() PORTS=()
 	read_kv "$s/stack" ST || die "$s is not a stack directory (no stack file)"
 	read_kv "$s/ports" PORTS || die "$s has no ports file"
+	ST[dir]=$(cd -P "$s" && pwd)
 }
 
 # Directory of instance $2 of stack $1.

@@ -3,10 +3,14 @@
 # A test stack's Redis wants passwords, as a shared one on a network would:
 # the default user's (redis/admin.password, for the scripts and the suite)
 # and the ACL user authd's, limited to the authd:* keys (keys/redis.password,
-# the endpoints' redis_password_file).
+# the endpoints' redis_password_file). The verifiers (fcgi.sh), which run as
+# their own user and cannot read that file, are the ACL user authd-verify,
+# limited to the rate-limit keys, with a password file of their own
+# (keys/redis-verify.password, the verifiers' user's).
 
-# The test stack's ACL user: its keys and commands (no admin commands).
+# The test stack's ACL users: their keys and commands (no admin commands).
 REDIS_ACL_USER="authd on ~authd:* +@all -@admin -@dangerous +role"
+REDIS_ACL_VERIFY="authd-verify on ~authd:rl:* +@all -@admin -@dangerous +role"
 
 redis_write_conf() {
 	local s=$1
@@ -15,7 +19,10 @@ redis_write_conf() {
 			(umask 077 && gen_secret >"$s/redis/admin.password")
 		[[ -s $s/keys/redis.password ]] ||
 			(umask 077 && gen_secret >"$s/keys/redis.password")
+		[[ -s $s/keys/redis-verify.password ]] ||
+			(umask 077 && gen_secret >"$s/keys/redis-verify.password")
 		svc_own "$s/redis/admin.password" "$s/keys/redis.password"
+		((EUID != 0)) || chown "$VERIFY_USER:$SVC_USER" "$s/keys/redis-verify.password"
 	fi
 	{
 		cat <<-EOF
@@ -33,6 +40,7 @@ redis_write_conf() {
 		if [[ -s $s/redis/admin.password ]]; then
 			echo "user default on >$(<"$s/redis/admin.password") ~* &* +@all"
 			echo "user $REDIS_ACL_USER >$(<"$s/keys/redis.password")"
+			echo "user $REDIS_ACL_VERIFY >$(<"$s/keys/redis-verify.password")"
 		fi
 	} >"$s/redis/redis.conf"
 	chmod 0600 "$s/redis/redis.conf"
@@ -49,6 +57,15 @@ redis_settings() {
 	else
 		echo "redis_url = redis://127.0.0.1:${PORTS[redis_port]}"
 	fi
+}
+
+# The environment that gives the verifiers of stack $1 their own Redis
+# user (NAME=VALUE lines; none where the stack's Redis has no password).
+redis_verify_env() {
+	local s=$1
+	[[ -s $s/keys/redis-verify.password ]] || return 0
+	echo "AUTH_REDIS_URL=redis://authd-verify@127.0.0.1:${PORTS[redis_port]}"
+	echo "AUTH_REDIS_PASSWORD_FILE=$s/keys/redis-verify.password"
 }
 
 # redis-cli on stack $1's Redis as its default user, the arguments after.
