@@ -430,6 +430,22 @@ def outbox_link(addr, template=None):
     return link, tok
 
 
+def redis_cli(*args):
+    """redis-cli on the stack's Redis as its default user (the password of
+    a test stack's Redis, if it has one); its output. Raises on an error
+    answer, so that a refused command cannot pass for an empty result."""
+    host_port = os.environ["AUTH_REDIS_URL"].rsplit("/", 1)[-1]
+    host, port = host_port.rsplit(":", 1)
+    env = dict(os.environ)
+    if os.environ.get("AUTH_TEST_REDIS_PASSWORD"):
+        env["REDISCLI_AUTH"] = os.environ["AUTH_TEST_REDIS_PASSWORD"]
+    p = subprocess.run(["redis-cli", "-h", host, "-p", port] + list(args),
+                       capture_output=True, text=True, env=env, timeout=10)
+    if p.returncode != 0 or p.stdout.startswith(("NOAUTH", "ERR", "WRONGPASS")):
+        raise AssertionError("redis-cli %s: %s%s" % (args, p.stdout, p.stderr))
+    return p.stdout
+
+
 def stack_ctl(cmd):
     p = subprocess.run(TEST_CTL + [cmd], capture_output=True, text=True,
                        timeout=120)

@@ -6,13 +6,11 @@ in one Redis call before the signature is checked. A location without the
 setting makes no Redis call. RedisOutageTest stops Redis; run.py runs it
 after the rate-limit module's own outage."""
 
-import os
 import re
-import subprocess
 import time
 
 from helpers import (RL, E2ETestCase, b64url, create_user, jwt_parts,
-                     login_pair, new_ip, request, stack_ctl)
+                     login_pair, new_ip, redis_cli, request, stack_ctl)
 
 LIMITED = "/samples/limited/index.txt"
 PLAIN = "/samples/private/index.txt"
@@ -33,9 +31,7 @@ def get(path, ip, token=None, headers=None, base=None):
 
 def evals():
     """EVALSHA and EVAL calls the stack's Redis has answered."""
-    out = subprocess.run(["redis-cli", "-u", os.environ["AUTH_REDIS_URL"],
-                          "INFO", "commandstats"], capture_output=True,
-                         text=True, check=True).stdout
+    out = redis_cli("INFO", "commandstats")
     return sum(int(m.group(1)) for m in re.finditer(
         r"^cmdstat_eval(?:sha)?:calls=(\d+)", out, re.M))
 

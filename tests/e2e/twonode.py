@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from helpers import (E2ETestCase, MAIN, create_user, login, login_pair,
                      mails, new_email, outbox_state, post, refresh, request,
-                     signup, sql, stack_ctl, strong_password, wait_mails)
+                     redis_cli, signup, sql, stack_ctl, strong_password,
+                     wait_mails)
 from keytools import authctl, jwk_for, token_kid, wait_for
 
 NODE1 = MAIN
@@ -25,18 +26,6 @@ TWONODE_PROCS = 2               # processes per endpoint (twonode.sh)
 
 def me(token, base):
     return request("GET", "/auth/me", bearer=token, base=base)
-
-
-def redis_cli(*args):
-    """redis-cli on the stack's Redis as its default user."""
-    host_port = os.environ["AUTH_REDIS_URL"].rsplit("/", 1)[-1]
-    host, port = host_port.rsplit(":", 1)
-    env = dict(os.environ, REDISCLI_AUTH=os.environ["AUTH_TEST_REDIS_PASSWORD"])
-    p = subprocess.run(["redis-cli", "-h", host, "-p", port] + list(args),
-                       capture_output=True, text=True, env=env, timeout=10)
-    if p.returncode != 0:
-        raise AssertionError("redis-cli %s: %s" % (args, p.stderr))
-    return p.stdout
 
 
 class TwoNodeTest(E2ETestCase):
