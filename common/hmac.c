@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "base_err.h"
 #include "base_secret.h"
 
 static const char *const purpose_names[AUTH_HMAC__MAX] = {
@@ -18,6 +19,7 @@ static const char *const purpose_names[AUTH_HMAC__MAX] = {
 
 static unsigned char	hmac_key[AUTH_HMAC_KEY_LEN];
 static bool		hmac_loaded;
+static EVP_MAC		*hmac_mac;	/* fetched with the key, not per digest */
 
 const char *
 auth_hmac_purpose_name(enum auth_hmac_purpose p)
@@ -34,6 +36,11 @@ auth_hmac_key_load(const char *path, char *err, size_t errlen)
 	if (auth_key_file_load("hmac_key_file", path, hmac_key,
 	    sizeof(hmac_key), err, errlen) == -1)
 		return -1;
+	if ((hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
+		auth_errf(err, errlen, "hmac_key_file: no HMAC in OpenSSL");
+		auth_wipe(hmac_key, sizeof(hmac_key));
+		return -1;
+	}
 	hmac_loaded = true;
 	return 0;
 }
@@ -42,6 +49,8 @@ void
 auth_hmac_key_unload(void)
 {
 	auth_wipe(hmac_key, sizeof(hmac_key));
+	EVP_MAC_free(hmac_mac);
+	hmac_mac = NULL;
 	hmac_loaded = false;
 }
 
@@ -56,7 +65,6 @@ int
 auth_hmac(enum auth_hmac_purpose p, const void *data, size_t len,
     unsigned char out[AUTH_HASH_LEN])
 {
-	EVP_MAC		*mac = NULL;
 	EVP_MAC_CTX	*c = NULL;
 	OSSL_PARAM	 params[2];
 	const char	*label;
@@ -69,8 +77,7 @@ auth_hmac(enum auth_hmac_purpose p, const void *data, size_t len,
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (c = EVP_MAC_CTX_new(mac)) == NULL ||
+	if ((c = EVP_MAC_CTX_new(hmac_mac)) == NULL ||
 	    EVP_MAC_init(c, hmac_key, sizeof(hmac_key), params) != 1 ||
 	    EVP_MAC_update(c, (const unsigned char *)label,
 	    strlen(label) + 1) != 1 ||
@@ -81,7 +88,6 @@ auth_hmac(enum auth_hmac_purpose p, const void *data, size_t len,
 	rc = 0;
 out:
 	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(mac);
 	if (rc == -1)
 		auth_wipe(out, AUTH_HASH_LEN);
 	return rc;
