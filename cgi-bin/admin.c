@@ -203,32 +203,6 @@ changed(struct auth_resp *rs, enum auth_err e)
 	return e;
 }
 
-/* POST /auth/admin/users/{id}/disable and .../enable */
-static enum auth_err
-set_disabled(struct auth_ctx *ctx, struct auth_req *req,
-    struct auth_resp *rs, bool disabled)
-{
-	struct auth_client cl = auth_endpoint_client(req);
-	enum auth_err e;
-
-	if ((e = admin_on_user(ctx, req)) != AUTH_OK)
-		return e;
-	return changed(rs, auth_flow_admin_set_disabled(&cl, ctx->bearer.sub,
-	    req->path_arg, disabled));
-}
-
-static enum auth_err
-disable(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
-{
-	return set_disabled(ctx, req, rs, true);
-}
-
-static enum auth_err
-enable(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
-{
-	return set_disabled(ctx, req, rs, false);
-}
-
 /* A change of the path's user by flow fn: 204, or its error. */
 static enum auth_err
 user_change(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
@@ -241,6 +215,31 @@ user_change(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs,
 	if ((e = admin_on_user(ctx, req)) != AUTH_OK)
 		return e;
 	return changed(rs, fn(&cl, ctx->bearer.sub, req->path_arg));
+}
+
+static enum auth_err
+disable_user(const struct auth_client *cl, const char *by, const char *id)
+{
+	return auth_flow_admin_set_disabled(cl, by, id, true);
+}
+
+static enum auth_err
+enable_user(const struct auth_client *cl, const char *by, const char *id)
+{
+	return auth_flow_admin_set_disabled(cl, by, id, false);
+}
+
+/* POST /auth/admin/users/{id}/disable and .../enable */
+static enum auth_err
+disable(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	return user_change(ctx, req, rs, disable_user);
+}
+
+static enum auth_err
+enable(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
+{
+	return user_change(ctx, req, rs, enable_user);
 }
 
 /* DELETE /auth/admin/users/{id}/sessions */
