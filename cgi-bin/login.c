@@ -39,6 +39,8 @@ static const struct auth_endpoint endpoint = {
 	.hash_passwords = true,
 	/* login_account is the flow's: known-good addresses are exempt. */
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
+	/* login_ip goes with the gate and login_account, in one Redis call. */
+	.defer_ip = true,
 };
 
 AUTH_ENDPOINT_MAIN(endpoint)

@@ -139,6 +139,8 @@ static const struct auth_endpoint endpoint = {
 	.free_gets = true,
 	.hash_passwords = true,
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
+	/* login_ip goes with the gate and login_account, in one Redis call. */
+	.defer_ip = true,
 };
 
 AUTH_ENDPOINT_MAIN(endpoint)

@@ -47,6 +47,8 @@ static const struct auth_endpoint endpoint = {
 	.hash_passwords = true,
 	/* Password guesses: the login budget of the address. */
 	.limits = { AUTH_RL_RULE(AUTH_RL_LOGIN_IP) },
+	/* login_ip goes with the gate, in one Redis call. */
+	.defer_ip = true,
 };
 
 AUTH_ENDPOINT_MAIN(endpoint)

@@ -96,10 +96,10 @@ struct auth_endpoint {
 	const struct auth_rl_rule *limits[AUTH_LIMITS_MAX];
 	/*
 	 * Its AUTH_RL_IP rules go with the request's next check (its account
-	 * rules, or its flow's own rule) in one Redis call, or are counted
-	 * after the handler when none came; a refusal then replaces the
-	 * answer. Only for a handler that changes nothing before its own
-	 * check.
+	 * rules, its flow's own rule, or the login gate) in one Redis call,
+	 * or are counted after the handler when none came; a refusal then
+	 * replaces the answer. Only for a handler that changes nothing before
+	 * its own check.
 	 */
 	bool			 defer_ip;
 };

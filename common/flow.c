@@ -24,17 +24,16 @@ auth_email_copy(const char *s, size_t len, char out[AUTH_EMAIL_MAX + 1])
 
 enum auth_err
 auth_flow_login_gate(const struct auth_ctx *ctx,
-    const struct auth_client *cl, const char *email, bool *known)
+    const struct auth_client *cl, const char *email,
+    const struct auth_rl_rule *acct, bool *known)
 {
-	unsigned retry = 0;
+	struct auth_rl_verdict v;
 
-	if (auth_rl_login_gate(email, strlen(email), cl->ip, &retry, known) ==
-	    AUTH_OK)
+	if (auth_rl_login_gate(email, strlen(email), cl->ip, acct, &v,
+	    known) == AUTH_OK)
 		return AUTH_OK;
-	if (ctx->rl != NULL) {
-		memset(ctx->rl, 0, sizeof(*ctx->rl));
-		ctx->rl->retry_after = retry;
-	}
+	if (ctx->rl != NULL)
+		*ctx->rl = v;
 	return AUTH_ERR_RATE_LIMITED;
 }
 

@@ -46,12 +46,15 @@ int	auth_email_copy(const char *s, size_t len,
 	    char out[AUTH_EMAIL_MAX + 1]);
 
 /*
- * The per-account login delay of email for cl (ratelimit.h): AUTH_OK, with
- * *known set for a known-good address, or AUTH_ERR_RATE_LIMITED with
- * ctx->rl's Retry-After filled in.
+ * The checks of a password guess for email by cl before its hash (rl.h,
+ * auth_rl_login_gate: the endpoint's deferred per-IP rule, the account's
+ * login delay, and acct unless cl's address is known good, all in one
+ * Redis call): AUTH_OK, with *known set for a known-good address, or
+ * AUTH_ERR_RATE_LIMITED with the refusal in ctx->rl.
  */
 enum auth_err auth_flow_login_gate(const struct auth_ctx *ctx,
-	    const struct auth_client *cl, const char *email, bool *known);
+	    const struct auth_client *cl, const char *email,
+	    const struct auth_rl_rule *acct, bool *known);
 
 /*
  * Records a wrong password of user u typed by cl: the login_failed event

@@ -85,7 +85,6 @@ login_check(const struct auth_ctx *ctx, const struct auth_client *cl,
     const char *email, const char *pw, size_t pw_len, struct auth_user *u,
     bool *rehash)
 {
-	struct auth_rl_verdict v;
 	bool known = false;
 	enum auth_err e;
 	int ok;
@@ -94,14 +93,9 @@ login_check(const struct auth_ctx *ctx, const struct auth_client *cl,
 	 * Existing or not, an address under attack waits before any hashing;
 	 * the owner's own known-good address is exempt from account limits.
 	 */
-	if ((e = auth_flow_login_gate(ctx, cl, email, &known)) != AUTH_OK)
+	if ((e = auth_flow_login_gate(ctx, cl, email,
+	    AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), &known)) != AUTH_OK)
 		return e;
-	if (!known) {
-		auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_ACCOUNT), email,
-		    strlen(email), &v);
-		if (!v.allowed)
-			return refused(ctx, &v);
-	}
 	e = auth_store_user_by_email(email, u);
 	if (e == AUTH_ERR_NOT_FOUND) {
 		/* A wrong password's work: the hash, the audit row, the count. */

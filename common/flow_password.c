@@ -150,7 +150,8 @@ auth_flow_password_check(const struct auth_ctx *ctx,
 	int ok;
 
 	/* Guesses of the current password count as failed logins. */
-	if ((e = auth_flow_login_gate(ctx, cl, u->email, &known)) != AUTH_OK)
+	if ((e = auth_flow_login_gate(ctx, cl, u->email, NULL, &known)) !=
+	    AUTH_OK)
 		return e;
 	ok = auth_pw_verify(cur, cur_len, u->password_hash,
 	    ctx->cfg->password_cost, &rehash);

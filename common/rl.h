@@ -214,12 +214,17 @@ void	auth_rl_headers(const struct auth_rl_verdict *v, struct auth_resp *rs);
  */
 
 /*
- * AUTH_OK, or AUTH_ERR_RATE_LIMITED with *retry_after (>= 1 s) set.
- * *known says whether ip is a known-good address of the account: such a
- * login is exempt from the account's limits (login_account too).
+ * The checks before a password is hashed, in one Redis call: the request's
+ * queued rules (auth_rl_defer: the endpoint's per-IP rule), then the
+ * account's lockout, then rule acct (NULL: none) counted on the account.
+ * A known-good address of the account is exempt from the lockout and from
+ * acct (*known tells). AUTH_OK (*v is acct's verdict, or allowed without a
+ * name), or AUTH_ERR_RATE_LIMITED with *v the refusal: a rule's verdict, or
+ * a lockout's (name NULL, retry_after >= 1 s).
  */
 enum auth_err auth_rl_login_gate(const char *account, size_t len,
-	    const char *ip, unsigned *retry_after, bool *known);
+	    const char *ip, const struct auth_rl_rule *acct,
+	    struct auth_rl_verdict *v, bool *known);
 
 /* Records a wrong password; true if it started or extended a lockout
  * (the caller writes the audit event). */

@@ -25,37 +25,82 @@
 #include "rl_internal.h"
 
 /*
- * GCRA in microseconds of the Redis clock, for each key in order: ARGV
- * holds per key its emission interval T and tolerance tau (= T * limit).
- * A key holds its theoretical arrival time and expires when it is reached.
- * Returns {allowed, remaining, reset_us, retry_us} per key, up to and
- * including the first key that refuses: the keys after it are not counted.
- * One TIME for all keys; the expiry goes as a number (no second format).
+ * GCRA in microseconds of the Redis clock, as a Lua function the scripts
+ * share: counts one request on key (T: emission interval, tau: tolerance,
+ * T * limit) unless it refuses, and appends {allowed, remaining, reset_us,
+ * retry_us} to out. A key holds its theoretical arrival time and expires
+ * when it is reached; the expiry goes as a number (no second format).
+ */
+#define RL_LUA_GCRA \
+	"local function gcra(out, now, key, T, tau)\n" \
+	"  local tat = tonumber(redis.call('GET', key)) or 0\n" \
+	"  if tat < now then tat = now end\n" \
+	"  local new = tat + T\n" \
+	"  local allow_at = new - tau\n" \
+	"  local n = #out\n" \
+	"  if now < allow_at then\n" \
+	"    out[n + 1] = 0\n" \
+	"    out[n + 2] = 0\n" \
+	"    out[n + 3] = tat - now\n" \
+	"    out[n + 4] = allow_at - now\n" \
+	"    return false\n" \
+	"  end\n" \
+	"  redis.call('SET', key, string.format('%.0f', new), 'PX',\n" \
+	"    math.ceil((new - now) / 1000))\n" \
+	"  out[n + 1] = 1\n" \
+	"  out[n + 2] = math.floor((now - allow_at) / T)\n" \
+	"  out[n + 3] = new - now\n" \
+	"  out[n + 4] = 0\n" \
+	"  return true\n" \
+	"end\n" \
+	"local t = redis.call('TIME')\n" \
+	"local now = t[1] * 1000000 + t[2]\n"
+
+/*
+ * Each key in order, ARGV holding per key its T and tau: the answers up to
+ * and including the first key that refuses (the keys after it are not
+ * counted). One TIME for all keys.
  */
 static const char rl_gcra_lua[] =
-	"local t = redis.call('TIME')\n"
-	"local now = t[1] * 1000000 + t[2]\n"
+	RL_LUA_GCRA
 	"local out = {}\n"
 	"for i = 1, #KEYS do\n"
-	"  local T = tonumber(ARGV[2 * i - 1])\n"
-	"  local tat = tonumber(redis.call('GET', KEYS[i])) or 0\n"
-	"  if tat < now then tat = now end\n"
-	"  local new = tat + T\n"
-	"  local allow_at = new - tonumber(ARGV[2 * i])\n"
-	"  local n = #out\n"
-	"  if now < allow_at then\n"
-	"    out[n + 1] = 0\n"
-	"    out[n + 2] = 0\n"
-	"    out[n + 3] = tat - now\n"
-	"    out[n + 4] = allow_at - now\n"
-	"    return out\n"
-	"  end\n"
-	"  redis.call('SET', KEYS[i], string.format('%.0f', new), 'PX',\n"
-	"    math.ceil((new - now) / 1000))\n"
-	"  out[n + 1] = 1\n"
-	"  out[n + 2] = math.floor((now - allow_at) / T)\n"
-	"  out[n + 3] = new - now\n"
-	"  out[n + 4] = 0\n"
+	"  if not gcra(out, now, KEYS[i], tonumber(ARGV[2 * i - 1]),\n"
+	"      tonumber(ARGV[2 * i])) then break end\n"
+	"end\n"
+	"return out\n";
+
+/*
+ * A login's checks before its hash (rl_lockout.c). KEYS: the m queued
+ * rules' keys, the account's failure key, its known-good key (the failure
+ * key again when the address cannot be known good), and the account
+ * rule's key when there is one. ARGV: m, "1" if KEYS[m + 2] is a
+ * known-good key, "1" if there is an account rule, then T and tau per
+ * rule. Returns {known, lock_ms, GCRA answers...}: the queued rules up to
+ * a refusal; then nothing more when the address is known good (known 1)
+ * or the account locked (lock_ms > 0); else the account rule's answer.
+ */
+static const char rl_login_lua[] =
+	RL_LUA_GCRA
+	"local m = tonumber(ARGV[1])\n"
+	"local out = {0, 0}\n"
+	"for i = 1, m do\n"
+	"  if not gcra(out, now, KEYS[i], tonumber(ARGV[2 + 2 * i]),\n"
+	"      tonumber(ARGV[3 + 2 * i])) then return out end\n"
+	"end\n"
+	"if ARGV[2] == '1' and redis.call('EXISTS', KEYS[m + 2]) == 1 then\n"
+	"  out[1] = 1\n"
+	"  return out\n"
+	"end\n"
+	"local u = tonumber(redis.call('HGET', KEYS[m + 1], 'until') or 0) or 0\n"
+	"local ms = math.floor(now / 1000)\n"
+	"if u > ms then\n"
+	"  out[2] = u - ms\n"
+	"  return out\n"
+	"end\n"
+	"if ARGV[3] == '1' then\n"
+	"  gcra(out, now, KEYS[m + 3], tonumber(ARGV[4 + 2 * m]),\n"
+	"    tonumber(ARGV[5 + 2 * m]))\n"
 	"end\n"
 	"return out\n";
 
@@ -96,16 +141,6 @@ static const char rl_fail_lua[] =
 	"  tonumber(ARGV[3]) + delay))\n"
 	"return {n, delay}\n";
 
-/* The login gate: ms left in the account's lockout, 0 if none or if the
- * known-good key KEYS[2] (optional) exists. */
-static const char rl_gate_lua[] =
-	"if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end\n"
-	"local u = tonumber(redis.call('HGET', KEYS[1], 'until') or 0) or 0\n"
-	"local t = redis.call('TIME')\n"
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-	"if u <= now then return 0 end\n"
-	"return u - now\n";
-
 /* A successful login: forget the failures, remember the address. */
 static const char rl_ok_lua[] =
 	"redis.call('DEL', KEYS[1])\n"
@@ -114,7 +149,7 @@ static const char rl_ok_lua[] =
 
 
 static const char *const rl_scripts[RL_SCRIPT__MAX] = {
-	rl_gcra_lua, rl_fail_lua, rl_gate_lua, rl_ok_lua, rl_undo_lua
+	rl_gcra_lua, rl_fail_lua, rl_ok_lua, rl_undo_lua, rl_login_lua
 };
 
 struct auth_rl_state auth_rl = {
@@ -470,23 +505,19 @@ auth_rl_reply_int(const redisReply *r, size_t i)
 
 /* ---- rate limits ------------------------------------------------------ */
 
-struct gcra {
-	bool		allowed;
-	long long	remaining, reset_us, retry_us;
-};
-
 /*
  * GCRA on the in-process table. A slot holds while its subject's next
  * request would be refused; with no slot to be had (the table is full of
  * such) the request is refused too, to be retried when Redis may be back.
  */
-static void
-mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
+void
+auth_rl_mem_gcra(const struct rl_arg *a, struct rl_gcra *g)
 {
 	struct rl_slot	*s;
 	int64_t		 now = auth_clock_mono_us(), tat, nt, allow_at;
+	int64_t		 T = a->T, tau = a->tau;
 
-	s = auth_rl_slot(auth_rl.gcra, RL_MEM_GCRA, rkey, now, true);
+	s = auth_rl_slot(auth_rl.gcra, RL_MEM_GCRA, a->key, now, true);
 	if (s == NULL) {
 		g->allowed = false;
 		g->remaining = 0;
@@ -515,17 +546,8 @@ mem_gcra(const char *rkey, int64_t T, int64_t tau, struct gcra *g)
 	g->retry_us = 0;
 }
 
-/* What one rule of a check counts, ready for the script. */
-struct rl_arg {
-	unsigned	limit, period;
-	int64_t		T, tau;
-	char		key[RL_KEY_MAX];
-	char		targ[24], tauarg[24];
-};
-
-/* The key, limit and GCRA parameters of it's rule and its subject. */
-static void
-rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a)
+void
+auth_rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a)
 {
 	char	hex[RL_HEX + 1];
 
@@ -545,9 +567,9 @@ rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a)
 	snprintf(a->tauarg, sizeof(a->tauarg), "%lld", (long long)a->tau);
 }
 
-static void
-verdict_fill(struct auth_rl_verdict *v, const struct auth_rl_rule *r,
-    const struct rl_arg *a, const struct gcra *g)
+void
+auth_rl_verdict_fill(struct auth_rl_verdict *v, const struct auth_rl_rule *r,
+    const struct rl_arg *a, const struct rl_gcra *g)
 {
 	memset(v, 0, sizeof(*v));
 	v->allowed = g->allowed;
@@ -563,33 +585,28 @@ verdict_fill(struct auth_rl_verdict *v, const struct auth_rl_rule *r,
 	v->key = r->key;
 }
 
-/*
- * The script's answer for n rules into g: 4 integers >= 0 per rule up to
- * the first refusal. Returns the rules answered, 0 if the reply is not
- * such an answer.
- */
-static size_t
-gcra_reply(const redisReply *reply, size_t n, struct gcra *g)
+size_t
+auth_rl_gcra_reply(const redisReply *reply, size_t off, size_t n,
+    struct rl_gcra *g)
 {
-	size_t	i, j;
+	size_t	i, j, k;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 4 != 0 ||
-	    reply->elements == 0 || reply->elements / 4 > n)
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < off ||
+	    (reply->elements - off) % 4 != 0 ||
+	    (k = (reply->elements - off) / 4) > n)
 		return 0;
-	for (i = 0; i < reply->elements; i++)
+	for (i = off; i < reply->elements; i++)
 		if (auth_rl_reply_int(reply, i) < 0)
 			return 0;
-	for (i = 0, j = 0; i < reply->elements / 4; i++, j += 4) {
+	for (i = 0, j = off; i < k; i++, j += 4) {
 		g[i].allowed = auth_rl_reply_int(reply, j) == 1;
 		g[i].remaining = auth_rl_reply_int(reply, j + 1);
 		g[i].reset_us = auth_rl_reply_int(reply, j + 2);
 		g[i].retry_us = auth_rl_reply_int(reply, j + 3);
-		if (!g[i].allowed && i + 1 < reply->elements / 4)
+		if (!g[i].allowed && i + 1 < k)
 			return 0;
 	}
-	if (g[i - 1].allowed && i < n)
-		return 0;
-	return i;
+	return k;
 }
 
 /*
@@ -601,32 +618,35 @@ static size_t
 rl_count(const struct auth_rl_item *it, size_t n, struct auth_rl_verdict *v)
 {
 	struct rl_arg	 a[AUTH_RL_CHECK_MAX];
-	struct gcra	 g[AUTH_RL_CHECK_MAX];
+	struct rl_gcra	 g[AUTH_RL_CHECK_MAX];
 	const char	*args[3 * AUTH_RL_CHECK_MAX] = { NULL };
 	redisReply	*reply;
 	size_t		 i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		rl_arg_make(&it[i], &a[i]);
+		auth_rl_arg_make(&it[i], &a[i]);
 		args[i] = a[i].key;
 		args[n + 2 * i] = a[i].targ;
 		args[n + 2 * i + 1] = a[i].tauarg;
 	}
 	if ((reply = auth_rl_eval(RL_GCRA, (int)n, args, (int)(3 * n))) !=
 	    NULL) {
-		k = gcra_reply(reply, n, g);
+		k = auth_rl_gcra_reply(reply, 0, n, g);
+		/* every rule answered, unless one refused */
+		if (k > 0 && k < n && g[k - 1].allowed)
+			k = 0;
 		freeReplyObject(reply);
 	}
 	if (k == 0)
 		for (k = 0; k < n; k++) {
-			mem_gcra(a[k].key, a[k].T, a[k].tau, &g[k]);
+			auth_rl_mem_gcra(&a[k], &g[k]);
 			if (!g[k].allowed) {
 				k++;
 				break;
 			}
 		}
 	for (i = 0; i < k; i++)
-		verdict_fill(&v[i], it[i].rule, &a[i], &g[i]);
+		auth_rl_verdict_fill(&v[i], it[i].rule, &a[i], &g[i]);
 	return k;
 }
 
@@ -728,6 +748,27 @@ auth_rl_deferred(struct auth_rl_verdict *v)
 	return refused;
 }
 
+size_t
+auth_rl_queue(const struct auth_rl_item **it, struct auth_rl_verdict **v)
+{
+	size_t	i;
+
+	if (later.done || later.n == 0 || auth_rl.off)
+		return 0;
+	for (i = 0; i < later.n; i++)
+		memset(&later.v[i], 0, sizeof(later.v[i]));
+	*it = later.it;
+	*v = later.v;
+	return later.n;
+}
+
+void
+auth_rl_queue_counted(size_t refused)
+{
+	later.refused = refused < later.n ? refused : later.n;
+	later.done = true;
+}
+
 void
 auth_rl_undo(const struct auth_rl_item *it)
 {
@@ -739,7 +780,7 @@ auth_rl_undo(const struct auth_rl_item *it)
 
 	if (auth_rl.off)
 		return;
-	rl_arg_make(it, &a);
+	auth_rl_arg_make(it, &a);
 	args[0] = a.key;
 	args[1] = a.targ;
 	if ((reply = auth_rl_eval(RL_UNDO, 1, args, 2)) != NULL) {

@@ -21,14 +21,16 @@
 #define RL_LOG_MS	30000		/* outage log interval */
 #define RL_MEM_PROBE	8		/* slots looked at per lookup */
 #define RL_SECRET_LEN	16
-#define RL_ARGV_MAX	(3 + 3 * AUTH_RL_CHECK_MAX)	/* EVALSHA sha n, keys, args */
+/* EVALSHA sha n, then per rule a key and two arguments, and the login
+ * gate's two keys and three flags. */
+#define RL_ARGV_MAX	(3 + 3 * AUTH_RL_CHECK_MAX + 5)
 
 enum rl_script {
 	RL_GCRA = 0,
 	RL_FAIL,
-	RL_GATE,
 	RL_OK,
 	RL_UNDO,
+	RL_LOGIN,
 	RL_SCRIPT__MAX
 };
 
@@ -117,5 +119,49 @@ redisReply *auth_rl_eval(enum rl_script script, int nkeys,
 
 /* The i-th integer of an array reply, or -1. */
 long long auth_rl_reply_int(const redisReply *r, size_t i);
+
+/* What one rule of a check counts, ready for a script. */
+struct rl_arg {
+	unsigned	limit, period;
+	int64_t		T, tau;		/* GCRA emission interval, tolerance */
+	char		key[RL_KEY_MAX];
+	char		targ[24], tauarg[24];
+};
+
+/* One rule's GCRA answer. */
+struct rl_gcra {
+	bool		allowed;
+	long long	remaining, reset_us, retry_us;
+};
+
+/* The key, limit and GCRA parameters of it's rule and its subject. */
+void	auth_rl_arg_make(const struct auth_rl_item *it, struct rl_arg *a);
+
+/*
+ * The GCRA answers in reply from element off on: 4 integers >= 0 per
+ * rule, at most n rules, only the last of them refusing. Returns the
+ * rules answered, 0 if the reply is not such an answer.
+ */
+size_t	auth_rl_gcra_reply(const redisReply *reply, size_t off, size_t n,
+	    struct rl_gcra *g);
+
+/* GCRA of a's rule on the in-process table, into g. */
+void	auth_rl_mem_gcra(const struct rl_arg *a, struct rl_gcra *g);
+
+/* The verdict of rule r from its answer g. */
+void	auth_rl_verdict_fill(struct auth_rl_verdict *v,
+	    const struct auth_rl_rule *r, const struct rl_arg *a,
+	    const struct rl_gcra *g);
+
+/*
+ * The request's queued rules (auth_rl_defer) when they are still to be
+ * counted: *it points at them, and *v at their verdicts, zeroed, for the
+ * caller to fill. Returns how many (0: none, or already counted). The
+ * caller that counts them says so with auth_rl_queue_counted(refused),
+ * refused being the index of the refusing rule or the count.
+ */
+size_t	auth_rl_queue(const struct auth_rl_item **it,
+	    struct auth_rl_verdict **v);
+void	auth_rl_queue_counted(size_t refused);
 
 #endif

@@ -37,48 +37,142 @@ bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
 	return true;
 }
 
+/*
+ * The gate on the in-process tables: the queued rules' answers from g[k]
+ * on, then the lockout and known-good address, then the account rule.
+ * Returns the rules answered; *left_us is the lockout left.
+ */
+static size_t
+gate_mem(const struct rl_arg *a, size_t nq, size_t n, const char *fkey,
+    const char *okey, bool has_ip, struct rl_gcra *g, bool *known,
+    int64_t *left_us)
+{
+	struct rl_slot	*s;
+	int64_t		 now;
+	size_t		 k;
+
+	for (k = 0; k < nq; k++) {
+		auth_rl_mem_gcra(&a[k], &g[k]);
+		if (!g[k].allowed)
+			return k + 1;
+	}
+	now = auth_clock_mono_us();
+	*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN, okey, now,
+	    false) != NULL;
+	if (*known)
+		return k;
+	s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now, true);
+	/* No room to count a failure: refused until there is. */
+	if (s == NULL)
+		*left_us = (int64_t)RL_RETRY_MS * 1000;
+	else if (s->b > now)
+		*left_us = s->b - now;
+	if (*left_us > 0 || k == n)
+		return k;
+	auth_rl_mem_gcra(&a[k], &g[k]);
+	return k + 1;
+}
+
+/*
+ * Whether the login script's answer (k GCRA answers) is complete: up to a
+ * refusal of a queued rule, or past them all, and then the account rule's
+ * exactly when neither the address was known nor the account locked.
+ */
+static bool
+gate_answer_ok(size_t k, size_t nq, size_t n, const struct rl_gcra *g,
+    bool known, int64_t left_us)
+{
+	if (k > 0 && !g[k - 1].allowed)
+		return k <= nq || (!known && left_us <= 0);
+	if (k < nq)
+		return false;
+	return k == (known || left_us > 0 ? nq : n);
+}
+
 enum auth_err
 auth_rl_login_gate(const char *account, size_t len, const char *ip,
-    unsigned *retry_after, bool *known)
+    const struct auth_rl_rule *acct, struct auth_rl_verdict *v, bool *known)
 {
-	redisReply	*reply = NULL;
-	struct rl_slot	*s;
-	char		 fkey[RL_KEY_MAX], okey[RL_KEY_MAX];
-	const char	*args[2];
-	int64_t		 now, left_us = 0;
-	bool		 has_ip;
+	const struct auth_rl_item *q = NULL;
+	struct auth_rl_verdict	*qv = NULL;
+	struct auth_rl_item	 it[AUTH_RL_CHECK_MAX];
+	struct rl_arg		 a[AUTH_RL_CHECK_MAX];
+	struct rl_gcra		 g[AUTH_RL_CHECK_MAX];
+	const char		*args[RL_ARGV_MAX - 3];
+	char			 fkey[RL_KEY_MAX], okey[RL_KEY_MAX], m[8];
+	redisReply		*reply;
+	int64_t			 left_us = 0;
+	size_t			 nq, n, i, k = 0, nkeys, nargs = 0;
+	bool			 has_ip, answered = false;
 
-	*retry_after = 0;
+	memset(v, 0, sizeof(*v));
+	v->allowed = true;
 	*known = false;
 	if (auth_rl.off)
 		return AUTH_OK;
+	/* At most AUTH_RL_CHECK_MAX - 1 (auth_rl_defer): room for acct. */
+	nq = auth_rl_queue(&q, &qv);
+	for (i = 0; i < nq; i++)
+		it[i] = q[i];
+	n = nq;
+	if (acct != NULL)
+		it[n++] = (struct auth_rl_item){ acct, account, len, NULL };
+	for (i = 0; i < n; i++)
+		auth_rl_arg_make(&it[i], &a[i]);
 	has_ip = bf_keys(account, len, ip, fkey, okey);
-	args[0] = fkey;
-	args[1] = okey;
-	if ((reply = auth_rl_eval(RL_GATE, has_ip ? 2 : 1, args, has_ip ? 2 : 1))
-	    != NULL && reply->type == REDIS_REPLY_INTEGER) {
-		*known = reply->integer < 0;
-		left_us = reply->integer * 1000;
-	} else {
-		now = auth_clock_mono_us();
-		*known = has_ip && auth_rl_slot(auth_rl.known, RL_MEM_KNOWN,
-		    okey, now, false) != NULL;
-		if (!*known) {
-			s = auth_rl_slot(auth_rl.fail, RL_MEM_FAIL, fkey, now,
-			    true);
-			/* No room to count a failure: refused until there is. */
-			if (s == NULL)
-				left_us = (int64_t)RL_RETRY_MS * 1000;
-			else if (s->b > now)
-				left_us = s->b - now;
-		}
+
+	for (i = 0; i < nq; i++)
+		args[nargs++] = a[i].key;
+	args[nargs++] = fkey;
+	args[nargs++] = has_ip ? okey : fkey;
+	if (acct != NULL)
+		args[nargs++] = a[nq].key;
+	nkeys = nargs;
+	snprintf(m, sizeof(m), "%zu", nq);
+	args[nargs++] = m;
+	args[nargs++] = has_ip ? "1" : "0";
+	args[nargs++] = acct != NULL ? "1" : "0";
+	for (i = 0; i < n; i++) {
+		args[nargs++] = a[i].targ;
+		args[nargs++] = a[i].tauarg;
 	}
-	if (reply != NULL)
+	if ((reply = auth_rl_eval(RL_LOGIN, (int)nkeys, args, (int)nargs)) !=
+	    NULL) {
+		if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 &&
+		    auth_rl_reply_int(reply, 0) >= 0 &&
+		    auth_rl_reply_int(reply, 1) >= 0) {
+			*known = auth_rl_reply_int(reply, 0) == 1;
+			left_us = auth_rl_reply_int(reply, 1) * 1000;
+			k = auth_rl_gcra_reply(reply, 2, n, g);
+			answered = gate_answer_ok(k, nq, n, g, *known,
+			    left_us);
+		}
 		freeReplyObject(reply);
-	if (left_us <= 0)
-		return AUTH_OK;
-	*retry_after = auth_rl_us_to_s(left_us);
-	return AUTH_ERR_RATE_LIMITED;
+	}
+	if (!answered) {
+		*known = false;
+		left_us = 0;
+		k = gate_mem(a, nq, n, fkey, okey, has_ip, g, known, &left_us);
+	}
+
+	/* The queued rules' verdicts are theirs (the endpoint's headers). */
+	for (i = 0; i < k && i < nq; i++)
+		auth_rl_verdict_fill(&qv[i], it[i].rule, &a[i], &g[i]);
+	if (nq > 0)
+		auth_rl_queue_counted(k > 0 && !g[k - 1].allowed && k <= nq ?
+		    k - 1 : nq);
+	if (k > 0 && !g[k - 1].allowed) {
+		auth_rl_verdict_fill(v, it[k - 1].rule, &a[k - 1], &g[k - 1]);
+		return AUTH_ERR_RATE_LIMITED;
+	}
+	if (left_us > 0) {
+		v->allowed = false;
+		v->retry_after = auth_rl_us_to_s(left_us);
+		return AUTH_ERR_RATE_LIMITED;
+	}
+	if (acct != NULL && k == n)
+		auth_rl_verdict_fill(v, acct, &a[nq], &g[nq]);
+	return AUTH_OK;
 }
 
 /* The lockout in ms after the n-th failure, 0 below the threshold. */

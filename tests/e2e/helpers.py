@@ -446,6 +446,13 @@ def redis_cli(*args):
     return p.stdout
 
 
+def redis_evals():
+    """EVALSHA and EVAL calls the stack's Redis has answered so far."""
+    out = redis_cli("INFO", "commandstats")
+    return sum(int(m.group(1)) for m in re.finditer(
+        r"^cmdstat_eval(?:sha)?:calls=(\d+)", out, re.M))
+
+
 def stack_ctl(cmd):
     p = subprocess.run(TEST_CTL + [cmd], capture_output=True, text=True,
                        timeout=120)

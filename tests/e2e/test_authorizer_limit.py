@@ -6,11 +6,10 @@ in one Redis call before the signature is checked. A location without the
 setting makes no Redis call. RedisOutageTest stops Redis; run.py runs it
 after the rate-limit module's own outage."""
 
-import re
 import time
 
 from helpers import (RL, E2ETestCase, b64url, create_user, jwt_parts,
-                     login_pair, new_ip, redis_cli, request, stack_ctl)
+                     login_pair, new_ip, redis_evals, request, stack_ctl)
 
 LIMITED = "/samples/limited/index.txt"
 PLAIN = "/samples/private/index.txt"
@@ -27,13 +26,6 @@ def get(path, ip, token=None, headers=None, base=None):
         h["Authorization"] = "Bearer " + token
     kw = {"base": base} if base else {}
     return request("GET", path, headers=h, ip=ip, check=False, **kw)
-
-
-def evals():
-    """EVALSHA and EVAL calls the stack's Redis has answered."""
-    out = redis_cli("INFO", "commandstats")
-    return sum(int(m.group(1)) for m in re.finditer(
-        r"^cmdstat_eval(?:sha)?:calls=(\d+)", out, re.M))
 
 
 def forged(token):
@@ -147,21 +139,21 @@ class AuthorizerLimitTest(LimitCase):
     def test_one_redis_call_per_request(self):
         tok = fresh_token("limr")
         get(LIMITED, new_ip())      # the script is loaded
-        before = evals()
+        before = redis_evals()
         self.assertServed(get(LIMITED, new_ip(), tok))
         self.assertEqual(get(LIMITED, new_ip()).status, 401)
         self.assertEqual(get(LIMITED, new_ip(), "garbage").status, 401)
-        self.assertEqual(evals() - before, 3)
+        self.assertEqual(redis_evals() - before, 3)
 
     def test_location_without_limit_makes_no_redis_call(self):
         ip = new_ip()
         tok = fresh_token("limn")
-        before = evals()
+        before = redis_evals()
         for i in range(2 * IP_LIMIT[0] + 2):
             r = get(PLAIN, ip, tok if i % 2 else None)
             self.assertEqual(r.status, 200 if i % 2 else 401, r.describe())
             self.assertIsNone(r.header("RateLimit-Policy"), r.describe())
-        self.assertEqual(evals(), before)
+        self.assertEqual(redis_evals(), before)
 
 
 class RedisOutageTest(LimitCase):

@@ -17,8 +17,8 @@ import time
 
 from helpers import (E2ETestCase, MAIN, RL, RL2, STACK_DIR, create_user,
                      login, login_pair, new_email, new_ip, not_under_cgi,
-                     post, refresh, request, sql_value, stack_ctl,
-                     strong_password)
+                     post, redis_evals, refresh, request, sql_value,
+                     stack_ctl, strong_password)
 
 # What RL and RL2 are configured with (tests/e2e/stack/rl.conf).
 LOGIN_IP = (5, 30)
@@ -410,6 +410,29 @@ class BruteForceTest(RateLimitCase):
         for _ in range(LOCKOUT_THRESHOLD - 1):
             r = login(user.email, user.password + "x", base=RL2, ip=new_ip())
             self.assertProblem(r, 401, "invalid_credentials")
+
+    def test_a_login_is_two_redis_calls(self):
+        # login_ip, the lockout gate and login_account (unless the address
+        # is known good) in one Redis call before the hash; the failure
+        # count, or the success, in one after it.
+        user = create_user("rl2rt")
+        known = new_ip()
+        for ip, password, status in ((known, user.password, 200),
+                                     (known, user.password, 200),
+                                     (new_ip(), user.password + "x", 401),
+                                     (known, user.password + "x", 401)):
+            before = redis_evals()
+            r = login(user.email, password, base=RL, ip=ip)
+            self.assertEqual(redis_evals() - before, 2, r.describe())
+            self.assertEqual(r.status, status, r.describe())
+            # The deferred login_ip's state, as before.
+            self.assertPolicy(r, "login_ip", LOGIN_IP)
+        # Malformed: no gate came; login_ip counted after the handler.
+        before = redis_evals()
+        r = post("/auth/login", {"email": user.email}, base=RL, ip=new_ip())
+        self.assertEqual(redis_evals() - before, 1, r.describe())
+        self.assertEqual(r.status, 422, r.describe())
+        self.assertPolicy(r, "login_ip", LOGIN_IP)
 
     def test_unknown_emails_are_locked_out_too(self):
         email = new_email("rlghost")

@@ -211,6 +211,17 @@ spy_keys(const char *pattern)
 	return r;
 }
 
+/* How many keys match pattern. */
+static size_t
+spy_nkeys(const char *pattern)
+{
+	redisReply	*r = spy_keys(pattern);
+	size_t		 n = r->elements;
+
+	freeReplyObject(r);
+	return n;
+}
+
 /*
  * Moves the Redis-side clock of every key matching pattern us forward: a
  * GCRA key's theoretical arrival time, or a lockout's "until" (ms), is
@@ -491,12 +502,8 @@ undo_case(void)
 
 START_TEST(test_undo)
 {
-	redisReply	*keys;
-
 	undo_case();
-	keys = spy_keys("authd:rl:loc-test:user:*");
-	ck_assert_uint_eq(keys->elements, 2);
-	freeReplyObject(keys);
+	ck_assert_uint_eq(spy_nkeys("authd:rl:loc-test:user:*"), 2);
 }
 END_TEST
 
@@ -888,16 +895,129 @@ END_TEST
 static enum auth_err
 bf_gate(const char *acct, const char *ip, unsigned *ra)
 {
-	bool known;
+	struct auth_rl_verdict	v;
+	enum auth_err		e;
+	bool			known;
 
-	return auth_rl_login_gate(acct, strlen(acct), ip, ra, &known);
+	e = auth_rl_login_gate(acct, strlen(acct), ip, NULL, &v, &known);
+	*ra = v.retry_after;
+	if (e == AUTH_OK)
+		ck_assert(v.allowed && v.name == NULL);
+	else
+		ck_assert(!v.allowed && v.name == NULL && v.retry_after >= 1);
+	return e;
 }
+
 
 static bool
 bf_fail(const char *acct, const char *ip)
 {
 	return auth_rl_login_failed(acct, strlen(acct), ip);
 }
+
+static const struct auth_rl_rule rule_acct = { "t_acct", AUTH_RL_ACCOUNT, 2,
+    60 };
+
+/* The login gate with the IP rule rule_a deferred for ip, as login has it. */
+static enum auth_err
+login_gate(const char *acct, const char *ip, struct auth_rl_verdict *v,
+    bool *known)
+{
+	ck_assert_int_eq(auth_rl_defer(&rule_a, ip, strlen(ip)), 0);
+	return auth_rl_login_gate(acct, strlen(acct), ip, &rule_acct, v,
+	    known);
+}
+
+/*
+ * The deferred IP rule, the lockout and the account rule in one call, in
+ * that order: a refusal ends the count, a known-good address skips the
+ * account rule, a lockout too. redis: whether Redis answers.
+ */
+static void
+login_gate_case(bool redis)
+{
+	struct auth_rl_verdict	v, d;
+	long long		before = redis ? spy_evals() : 0;
+	bool			known;
+	int			i;
+
+	/* The account rule counts: 2 per minute. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(login_gate("g@example.com", "203.0.113.21", &v,
+		    &known), AUTH_OK);
+		ck_assert(!known);
+		ck_assert_str_eq(v.name, "t_acct");
+		ck_assert_uint_eq(v.remaining, 1 - (unsigned)i);
+		ck_assert(!auth_rl_deferred(&d));
+		ck_assert_str_eq(d.name, "t_a");
+		ck_assert_uint_eq(d.remaining, 2 - (unsigned)i);
+	}
+	if (redis)
+		ck_assert_int_eq(spy_evals() - before, 2);
+	/* The account rule refuses, after the IP rule counted the request. */
+	ck_assert_int_eq(login_gate("g@example.com", "203.0.113.21", &v,
+	    &known), AUTH_ERR_RATE_LIMITED);
+	ck_assert_str_eq(v.name, "t_acct");
+	ck_assert_uint_ge(v.retry_after, 1);
+	ck_assert(!auth_rl_deferred(&d));
+	ck_assert_uint_eq(d.remaining, 0);
+	/* The IP rule refuses: the gate's verdict and the queue's. */
+	ck_assert_int_eq(login_gate("h@example.com", "203.0.113.21", &v,
+	    &known), AUTH_ERR_RATE_LIMITED);
+	ck_assert_str_eq(v.name, "t_a");
+	ck_assert(auth_rl_deferred(&d));
+	ck_assert_str_eq(d.name, "t_a");
+	/* ... and h@ was not counted: both its requests still pass. */
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(login_gate("h@example.com", "203.0.113.22",
+		    &v, &known), AUTH_OK);
+		ck_assert(!auth_rl_deferred(&d));
+	}
+
+	/* A known-good address skips the account rule and the lockout. */
+	auth_rl_login_succeeded("k@example.com", 13, "198.51.100.21");
+	auth_rl_login_succeeded("k@example.com", 13, "198.51.100.24");
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(login_gate("k@example.com", "198.51.100.21",
+		    &v, &known), AUTH_OK);
+		ck_assert(known);
+		ck_assert_ptr_null(v.name);
+		ck_assert(!auth_rl_deferred(&d));
+		ck_assert_uint_eq(d.remaining, 2 - (unsigned)i);
+	}
+	for (i = 0; i < 3; i++)
+		bf_fail("k@example.com", "203.0.113.23");
+	ck_assert_int_eq(login_gate("k@example.com", "198.51.100.23", &v,
+	    &known), AUTH_ERR_RATE_LIMITED);
+	ck_assert(!known);
+	/* A lockout: refused without a rule's name; the IP rule counted. */
+	ck_assert_ptr_null(v.name);
+	ck_assert_uint_ge(v.retry_after, 1);
+	ck_assert(!auth_rl_deferred(&d));
+	ck_assert_uint_eq(d.remaining, 2);
+	ck_assert_int_eq(login_gate("k@example.com", "198.51.100.24", &v,
+	    &known), AUTH_OK);
+	ck_assert(known);
+	(void)auth_rl_deferred(&d);
+}
+
+START_TEST(test_login_gate_one_call)
+{
+	rl_setup_cfg(srv_port, "", 3, 900, 500);
+	login_gate_case(true);
+	ck_assert(!auth_rl_degraded());
+	/* The locked account's rule was not counted: g@ and h@ only. */
+	ck_assert_uint_eq(spy_nkeys("authd:rl:t_acct:*"), 2);
+}
+END_TEST
+
+START_TEST(test_login_gate_fallback)
+{
+	rl_setup_cfg(free_port(), "", 3, 900, 500);
+	login_gate_case(false);
+	ck_assert(auth_rl_degraded());
+}
+END_TEST
 
 /* Threshold 3, cap 10 s: delays 1, 2, 4, 8, then 10 s. */
 static void
@@ -933,7 +1053,6 @@ START_TEST(test_off)
 {
 	struct auth_rl_verdict	 v;
 	struct auth_resp	 rs;
-	redisReply		*keys;
 	unsigned		 ra;
 	int			 i;
 
@@ -953,9 +1072,7 @@ START_TEST(test_off)
 	auth_rl_headers(&v, &rs);
 	ck_assert_uint_eq(rs.headers_len, 0);
 	auth_resp_free(&rs);
-	keys = spy_keys("authd:*");
-	ck_assert_uint_eq(keys->elements, 0);
-	freeReplyObject(keys);
+	ck_assert_uint_eq(spy_nkeys("authd:*"), 0);
 	ck_assert(!auth_rl_degraded());
 
 	/* Back on: the same subject is limited from its first request. */
@@ -1065,7 +1182,6 @@ START_TEST(test_known_good_never_a_proxy)
 	static const char *const shared[] = { "127.0.0.1", "127.9.9.9",
 	    "::1", "10.9.1.1" };
 	struct auth_config	 cfg;
-	redisReply		*keys;
 	char			 err[256];
 	unsigned		 ra, i;
 
@@ -1087,9 +1203,7 @@ START_TEST(test_known_good_never_a_proxy)
 		    AUTH_ERR_RATE_LIMITED, "%s is exempt", shared[i]);
 	/* A private address that is no proxy is a client like any other. */
 	ck_assert_int_eq(bf_gate(acct, "10.8.1.1", &ra), AUTH_OK);
-	keys = spy_keys("authd:bf:ok:*");
-	ck_assert_uint_eq(keys->elements, 1);
-	freeReplyObject(keys);
+	ck_assert_uint_eq(spy_nkeys("authd:bf:ok:*"), 1);
 }
 END_TEST
 
@@ -1140,7 +1254,6 @@ START_TEST(test_fallback)
 	char		 dir[96], logpath[128];
 	const char	*acct = "fb@example.com";
 	redisContext	*c;
-	redisReply	*keys;
 	unsigned	 ra;
 	long long	 t0;
 	pid_t		 pid;
@@ -1208,9 +1321,7 @@ START_TEST(test_fallback)
 	c = spy;
 	spy = connect_spy(port);
 	ck_assert_ptr_nonnull(spy);
-	keys = spy_keys("authd:rl:t_fb:*");
-	ck_assert_uint_eq(keys->elements, 1);
-	freeReplyObject(keys);
+	ck_assert_uint_eq(spy_nkeys("authd:rl:t_fb:*"), 1);
 
 	/* Slow: a stopped server times out once, then costs nothing. */
 	kill(pid, SIGSTOP);
@@ -1798,6 +1909,8 @@ ratelimit_suite(void)
 	tcase_add_test(tc, test_known_good_ip);
 	tcase_add_test(tc, test_known_good_never_a_proxy);
 	tcase_add_test(tc, test_success_resets);
+	tcase_add_test(tc, test_login_gate_one_call);
+	tcase_add_test(tc, test_login_gate_fallback);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fallback");
