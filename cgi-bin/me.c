@@ -49,7 +49,9 @@ me(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 /*
  * DELETE /auth/me: the password is guessed as a password change's is, on
  * the same budgets: the address's login delay in the flow, the address's
- * login_ip rule here (counted for this route only, not for GET).
+ * login_ip rule here (counted for this route only, not for GET), queued
+ * to go with the flow's login gate in one Redis call (checked now if the
+ * queue is full).
  */
 static enum auth_err
 delete(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
@@ -58,7 +60,9 @@ delete(struct auth_ctx *ctx, struct auth_req *req, struct auth_resp *rs)
 	struct auth_client cl = auth_endpoint_client(req);
 	enum auth_err e;
 
-	if (auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), req->client_ip,
+	if (auth_rl_defer(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), req->client_ip,
+	    strlen(req->client_ip)) != 0 &&
+	    auth_rl_check(AUTH_RL_RULE(AUTH_RL_LOGIN_IP), req->client_ip,
 	    strlen(req->client_ip), ctx->rl) == AUTH_OK && !ctx->rl->allowed)
 		return AUTH_ERR_RATE_LIMITED;
 	if ((e = auth_flow_account_delete(ctx, &cl, pw->p, pw->len)) !=
