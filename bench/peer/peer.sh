@@ -207,7 +207,7 @@ peer_report() {
 		ratio=-
 		[[ $a_rate != - && $p_rate != - ]] &&
 			ratio=$(awk -v a="$a_rate" -v p="$p_rate" 'BEGIN {printf "%.2f", (p > 0 ? a / p : 0)}')
-		hash="none (authd: ES256 verify + 2 reads; peer: cookie HMAC + session read)"
+		hash="none (authd: ES256 verify + 1 read; peer: cookie HMAC + session read)"
 		[[ $authd != me ]] && hash="authd yescrypt cost $COST / peer scrypt N=16384: not the same work"
 		printf '%-14s %-8s %9s %8s %7s  %-20s %9s %8s %7s %6s  %s\n' "$check" "$authd" "$a_rate" \
 			"$a_p99" "$a_cpu" "$method ${path#/api/auth/}" "$p_rate" "$p_p99" "$p_cpu" "$ratio" "$hash"
