@@ -38,9 +38,10 @@ bf_keys(const char *account, size_t len, const char *ip, char fkey[RL_KEY_MAX],
 }
 
 /*
- * The gate on the in-process tables: the queued rules' answers from g[k]
- * on, then the lockout and known-good address, then the account rule.
- * Returns the rules answered; *left_us is the lockout left.
+ * The gate on the in-process tables, in the script's order: the nq queued
+ * rules of a[] (their answers into g[]), then the lockout and known-good
+ * address, then the account rule a[nq] when n > nq. Returns the rules
+ * answered; *left_us is the lockout left.
  */
 static size_t
 gate_mem(const struct rl_arg *a, size_t nq, size_t n, const char *fkey,
@@ -89,6 +90,36 @@ gate_answer_ok(size_t k, size_t nq, size_t n, const struct rl_gcra *g,
 	return k == (known || left_us > 0 ? nq : n);
 }
 
+/*
+ * The login script's keys and arguments (rl_check.c, rl_login_lua) for the
+ * nq queued rules and, when n > nq, the account rule of a[]; okey NULL when
+ * the address cannot be known good, m the text of nq. Returns how many
+ * strings, *nkeys of them keys.
+ */
+static size_t
+gate_args(const struct rl_arg *a, size_t nq, size_t n, const char *fkey,
+    const char *okey, const char *m, const char *args[RL_ARGV_MAX - 3],
+    size_t *nkeys)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < nq; i++)
+		args[k++] = a[i].key;
+	args[k++] = fkey;
+	args[k++] = okey != NULL ? okey : fkey;
+	if (n > nq)
+		args[k++] = a[nq].key;
+	*nkeys = k;
+	args[k++] = m;
+	args[k++] = okey != NULL ? "1" : "0";
+	args[k++] = n > nq ? "1" : "0";
+	for (i = 0; i < n; i++) {
+		args[k++] = a[i].targ;
+		args[k++] = a[i].tauarg;
+	}
+	return k;
+}
+
 enum auth_err
 auth_rl_login_gate(const char *account, size_t len, const char *ip,
     const struct auth_rl_rule *acct, struct auth_rl_verdict *v, bool *known)
@@ -102,7 +133,7 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 	char			 fkey[RL_KEY_MAX], okey[RL_KEY_MAX], m[8];
 	redisReply		*reply;
 	int64_t			 left_us = 0;
-	size_t			 nq, n, i, k = 0, nkeys, nargs = 0;
+	size_t			 nq, n, i, k = 0, nkeys, nargs;
 	bool			 has_ip, answered = false;
 
 	memset(v, 0, sizeof(*v));
@@ -121,21 +152,9 @@ auth_rl_login_gate(const char *account, size_t len, const char *ip,
 		auth_rl_arg_make(&it[i], &a[i]);
 	has_ip = bf_keys(account, len, ip, fkey, okey);
 
-	for (i = 0; i < nq; i++)
-		args[nargs++] = a[i].key;
-	args[nargs++] = fkey;
-	args[nargs++] = has_ip ? okey : fkey;
-	if (acct != NULL)
-		args[nargs++] = a[nq].key;
-	nkeys = nargs;
 	snprintf(m, sizeof(m), "%zu", nq);
-	args[nargs++] = m;
-	args[nargs++] = has_ip ? "1" : "0";
-	args[nargs++] = acct != NULL ? "1" : "0";
-	for (i = 0; i < n; i++) {
-		args[nargs++] = a[i].targ;
-		args[nargs++] = a[i].tauarg;
-	}
+	nargs = gate_args(a, nq, n, fkey, has_ip ? okey : NULL, m, args,
+	    &nkeys);
 	if ((reply = auth_rl_eval(RL_LOGIN, (int)nkeys, args, (int)nargs)) !=
 	    NULL) {
 		if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2 &&
