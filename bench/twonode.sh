@@ -36,8 +36,8 @@ twonode_urls() {
 
 # PgBouncer's admin console: the rows of SHOW $1 for the database auth.
 pgbouncer_rows() {
-	PGPASSWORD=$(<"$S/pg/password") psql -X -A -t -F ' ' -h 127.0.0.1 \
-		-p "${PORTS[pgbouncer_port]}" -U authd -d pgbouncer -c "SHOW $1" 2>/dev/null |
+	psql -X -A -t -F ' ' "$(pgbouncer_admin_conninfo "$S")" \
+		-c "SHOW $1" 2>/dev/null |
 		awk '$3 == "auth"' | wc -l	# type, user, database, ...
 }
 

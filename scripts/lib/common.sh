@@ -96,8 +96,26 @@ pidfile_pid() {
 }
 
 port_free() {
-	[[ -z $(ss -Hltn "sport = :$1" 2>/dev/null) ]] &&
-		! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	[[ -z $(ss -Hltn "sport = :$1" 2>/dev/null) ]] && ! port_open "$1"
+}
+
+# True if something accepts connections on 127.0.0.1 port $1.
+port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# await_start NAME LOG COMMAND...: runs COMMAND every 0.1 s until it
+# succeeds, at most 10 s; then shows LOG's last lines and stops with
+# "NAME did not start".
+await_start() {
+	local what=$1 log=$2 i
+	shift 2
+	for ((i = 0; i < 100; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$log" >&2 || true
+	die "$what did not start"
 }
 
 # Prints a free TCP port not in the words of $1 (and never 8080), below the

@@ -51,19 +51,14 @@ smtp_ready() {
 }
 
 svc_smtp_start() {
-	local s=$1 i pidfile
+	local s=$1 pidfile
 	pidfile=$(mail_pidfile smtp-sink)
 	pidfile_pid "$pidfile" smtp-sink && return 0
 	say "starting the SMTP sink on 127.0.0.1:${PORTS[smtp_port]} (mail in $s/mail)"
 	svc_spawn "$s/log/smtp-sink.log" "$pidfile" \
 		"$s/smtp-sink" --port "${PORTS[smtp_port]}" --dir "$s/mail" \
 		--reject-domain "$SMTP_REJECT_DOMAIN"
-	for ((i = 0; i < 100; i++)); do
-		smtp_ready "${PORTS[smtp_port]}" && return 0
-		sleep 0.1
-	done
-	tail -n 20 "$s/log/smtp-sink.log" >&2 || true
-	die "the SMTP sink did not start"
+	await_start "the SMTP sink" "$s/log/smtp-sink.log" smtp_ready "${PORTS[smtp_port]}"
 }
 
 svc_smtp_stop() {

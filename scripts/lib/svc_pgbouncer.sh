@@ -40,17 +40,17 @@ pgbouncer_conninfo() {
 	echo "host=127.0.0.1 port=${PORTS[pgbouncer_port]} dbname=auth user=authd password=$(<"$s/pg/password")"
 }
 
+# Its admin console (SHOW POOLS, SHOW SERVERS), as the role authd.
+pgbouncer_admin_conninfo() {
+	pgbouncer_conninfo "$1" | sed 's/dbname=auth/dbname=pgbouncer/'
+}
+
 svc_pgbouncer_start() {
-	local s=$1 i
+	local s=$1
 	pidfile_pid "${ST[run_main]}/pgbouncer.pid" pgbouncer && return 0
 	say "starting PgBouncer on 127.0.0.1:${PORTS[pgbouncer_port]} (transaction mode)"
 	as_svc pgbouncer -d "$s/pgbouncer/pgbouncer.ini" >/dev/null
-	for ((i = 0; i < 100; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/${PORTS[pgbouncer_port]}") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	tail -n 20 "$s/log/pgbouncer.log" >&2 || true
-	die "PgBouncer did not start"
+	await_start PgBouncer "$s/log/pgbouncer.log" port_open "${PORTS[pgbouncer_port]}"
 }
 
 svc_pgbouncer_stop() {

@@ -80,17 +80,17 @@ redis_cli() {
 	fi
 }
 
+# True if stack $1's Redis answers PING.
+redis_pong() {
+	[[ $(redis_cli "$1" ping 2>/dev/null) == PONG ]]
+}
+
 svc_redis_start() {
-	local s=$1 i
+	local s=$1
 	pidfile_pid "${ST[run_main]}/redis.pid" redis-server && return 0
 	say "starting Redis on 127.0.0.1:${PORTS[redis_port]}"
 	as_svc redis-server "$s/redis/redis.conf"
-	for ((i = 0; i < 100; i++)); do
-		[[ $(redis_cli "$s" ping 2>/dev/null) == PONG ]] && return 0
-		sleep 0.1
-	done
-	tail -n 20 "$s/log/redis.log" >&2 || true
-	die "Redis did not start"
+	await_start Redis "$s/log/redis.log" redis_pong "$s"
 }
 
 svc_redis_stop() {

@@ -123,6 +123,24 @@ exec %q "$@"\n' "${ST[prefix]}/bin/$t"
 	echo "$s/bin"
 }
 
+# What every black-box run of stack $1 gets, into the array E2E_ENV: an
+# empty environment but for these, the main instance's URL, the database,
+# Redis, the mail directory, the config and the tools.
+e2e_env() {
+	local s=$1
+	E2E_ENV=(env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}"
+		AUTH_BASE_URL="http://127.0.0.1:${PORTS[http_port]}"
+		AUTH_DATABASE_URL="$(conninfo "$s")"
+		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}"
+		AUTH_TEST_REDIS_PASSWORD="$(cat "$s/redis/admin.password" 2>/dev/null)"
+		AUTH_MAIL_DIR="$s/mail"
+		AUTH_CONFIG="$s/auth.conf"
+		AUTHCTL="$(tool_wrappers "$s")/authctl"
+		AUTH_STACK_DIR="$s"
+		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s"
+		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s")
+}
+
 # AUTH_E2E_ONLY="test_x test_y.Class": only those modules or classes.
 e2e_run() {
 	local s=$1 san rc
@@ -131,21 +149,12 @@ e2e_run() {
 	trap 'exit 143' TERM
 	stack_start "$s"
 	san=${ST[san]:-}
-	local env=(env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
-		AUTH_BASE_URL="http://127.0.0.1:${PORTS[http_port]}" \
+	e2e_env "$s"
+	local env=("${E2E_ENV[@]}" \
 		AUTH_BASE_URL_ALT="http://127.0.0.1:${PORTS[alt_port]}" \
 		AUTH_BASE_URL_RL="http://127.0.0.1:${PORTS[rl_port]}" \
 		AUTH_BASE_URL_RL2="http://127.0.0.1:${PORTS[rl2_port]}" \
-		AUTH_DATABASE_URL="$(conninfo "$s")" \
-		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
-		AUTH_TEST_REDIS_PASSWORD="$(cat "$s/redis/admin.password" 2>/dev/null)" \
-		AUTH_MAIL_DIR="$s/mail" \
-		AUTH_CONFIG="$s/auth.conf" \
-		AUTHCTL="$(tool_wrappers "$s")/authctl" \
-		AUTH_STACK_DIR="$s" \
-		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
 		AUTH_WEB_SERVER="${ST[server]}" \
-		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s" \
 		AUTH_TEST_PGHOST=127.0.0.1 \
 		AUTH_TEST_PGPORT="${PORTS[pg_port]}" \
 		AUTH_TEST_PGUSER=postgres \

@@ -37,23 +37,14 @@ twonode_run() {
 	stack_start "$s"
 	node2="http://127.0.0.1:${PORTS[node2_port]}"
 	echo "== e2e: tests/e2e/twonode.py against http://127.0.0.1:${PORTS[http_port]} and $node2"
-	env -i PATH="$PATH" HOME="${HOME:-/}" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+	e2e_env "$s"
+	"${E2E_ENV[@]}" \
 		NO_PROXY=127.0.0.1,localhost,::1 no_proxy=127.0.0.1,localhost,::1 \
-		AUTH_BASE_URL="http://127.0.0.1:${PORTS[http_port]}" \
 		AUTH_BASE_URL_NODE2="$node2" \
 		AUTH_BASE_URL_ALT="$node2" AUTH_BASE_URL_RL="$node2" AUTH_BASE_URL_RL2="$node2" \
-		AUTH_DATABASE_URL="$(conninfo "$s")" \
-		AUTH_REDIS_URL="redis://127.0.0.1:${PORTS[redis_port]}" \
-		AUTH_TEST_REDIS_PASSWORD="$(<"$s/redis/admin.password")" \
-		AUTH_TEST_PGBOUNCER_URL="$(pgbouncer_conninfo "$s" | sed 's/dbname=auth/dbname=pgbouncer/')" \
+		AUTH_TEST_PGBOUNCER_URL="$(pgbouncer_admin_conninfo "$s")" \
 		AUTH_TEST_PGBOUNCER_POOL="$PGBOUNCER_POOL_SIZE" \
 		AUTH_TEST_SENTINEL_PORT="${PORTS[sentinel1_port]}" \
 		AUTH_TEST_REDIS2_PORT="${PORTS[redis2_port]}" \
-		AUTH_MAIL_DIR="$s/mail" \
-		AUTH_CONFIG="$s/auth.conf" \
-		AUTHCTL="$(tool_wrappers "$s")/authctl" \
-		AUTH_STACK_DIR="$s" \
-		AUTH_TEST_CTL="$ROOT/scripts/dev ctl $s" \
-		AUTH_TEST_AUTHCTL="$ROOT/scripts/dev authctl $s" \
 		python3 "$ROOT/tests/e2e/run.py" ${AUTH_E2E_ONLY:-$TWONODE_TESTS}
 }
