@@ -516,6 +516,10 @@ def _cracklib():
 
 
 _FASCIST_CHECK = _cracklib()
+# libcrack keeps its open dictionary in one static: two threads checking at
+# once make the second fail ("another dictionary already open"), which
+# would throw good draws back.
+_fascist_lock = threading.Lock()
 
 
 def strong_password():
@@ -524,8 +528,11 @@ def strong_password():
     thrown back (test data, not the behaviour under test)."""
     for _ in range(20):
         pw = "Qx7!" + secrets.token_urlsafe(15)
-        if _FASCIST_CHECK is None or \
-                _FASCIST_CHECK(pw.encode(), CRACKLIB_DICT.encode()) is None:
+        if _FASCIST_CHECK is None:
+            return pw
+        with _fascist_lock:
+            verdict = _FASCIST_CHECK(pw.encode(), CRACKLIB_DICT.encode())
+        if verdict is None:
             return pw
     return pw
 
