@@ -1,12 +1,14 @@
 /*
  * libFuzzer harness for access-token verification (shape, header, signature,
  * claims) with an ES256 key generated at start: nothing the fuzzer makes
- * may verify, and nothing may crash.
+ * may verify, and nothing may crash. The key files are removed once the
+ * keyring holds the key (verification never reads keys_dir again).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jwt.h"
 #include "keyadmin.h"
@@ -17,6 +19,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct auth_config cfg;
 static struct auth_keyring *kr;
+
+/* Removes what auth_keys_generate wrote: dir/keys/{KID.key,KID.pub,active}. */
+static void
+remove_keys(const char *dir, const char *kid)
+{
+	char path[sizeof(cfg.keys_dir) + AUTH_KID_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/%s.key", cfg.keys_dir, kid);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.pub", cfg.keys_dir, kid);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/active", cfg.keys_dir);
+	unlink(path);
+	rmdir(cfg.keys_dir);
+	rmdir(dir);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -40,6 +58,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_jwt: %s\n", err);
 		abort();
 	}
+	remove_keys(dir, kid);
 	return 0;
 }
 
